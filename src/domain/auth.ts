@@ -1,0 +1,34 @@
+import type { Account } from './account.js';
+
+/** A new session: the account and its bearer token (shown once, stored only hashed). */
+export interface Session {
+  account: Account;
+  token: string;
+}
+
+/**
+ * Accounts, passwords and sessions. Implemented by services/auth (the logic)
+ * and by clients/auth-client (the same over gRPC), so the web tier cannot
+ * tell them apart. Every method throws only DomainError. Every write is
+ * durable and visible to every instance once it returns (linearizable).
+ */
+export interface Auth {
+  /** Claims the username atomically; `conflict` if it is taken, `invalid` for bad input. */
+  signUp(username: string, password: string): Promise<Session>;
+  /**
+   * `unauthenticated` with the same message whether the user is unknown or
+   * the password wrong; each login gets a new token.
+   */
+  logIn(username: string, password: string): Promise<Session>;
+  /** Ends this token's session; a no-op for an unknown token. */
+  logOut(token: string): Promise<void>;
+  /** Ends every session of the token's account; `unauthenticated` for a bad token. */
+  logOutEverywhere(token: string): Promise<void>;
+  /**
+   * `unauthenticated` for a bad token or a wrong current password (field
+   * currentPassword); ends every session of the account but this one.
+   */
+  changePassword(token: string, currentPassword: string, newPassword: string): Promise<void>;
+  /** Whose token this is; `unauthenticated` if unknown, expired or revoked. */
+  authenticate(token: string): Promise<Account>;
+}

@@ -1,0 +1,50 @@
+/**
+ * The one error type of Chorus. Services throw only DomainError; storage
+ * translates engine failures into it; the gRPC and HTTP edges map its code
+ * once each (services/grpc-status.ts and clients/ for gRPC, web/errors.ts
+ * for HTTP).
+ */
+export const errorCodes = [
+  'invalid',
+  'unauthenticated',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'rate_limited',
+  'unavailable',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+
+  /** `message` is shown to users as it is, so it must never carry internals. */
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; field?: string },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.field = options?.field;
+  }
+
+  /** The input field at fault, so forms can show the message beside it. */
+  readonly field: string | undefined;
+}
+
+export const invalid = (message: string, field?: string) =>
+  new DomainError('invalid', message, { field });
+
+export const notFound = (message: string) => new DomainError('not_found', message);
+
+export function isDomainError(error: unknown): error is DomainError {
+  return error instanceof DomainError;
+}
+
+/** Wraps anything that is not already a DomainError as `internal`, keeping it as the cause. */
+export function toDomainError(error: unknown): DomainError {
+  if (isDomainError(error)) return error;
+  return new DomainError('internal', 'Something went wrong on our side.', { cause: error });
+}

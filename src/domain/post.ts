@@ -1,0 +1,56 @@
+import { invalid } from './errors.js';
+
+export interface Post {
+  /** Sorts newest first: see newPostId. */
+  id: string;
+  author: string;
+  text: string;
+  createdAtMs: number;
+}
+
+export const POST_MAX = 280;
+
+/** Trims, then requires 1–280 code points and no control characters but newlines and tabs. */
+export function parsePostText(input: unknown): string {
+  if (typeof input !== 'string') throw invalid('Text must be a string.', 'text');
+  const text = input.replace(/\r\n?/g, '\n').trim();
+  const length = [...text].length;
+  if (length === 0) throw invalid('Write something first.', 'text');
+  if (length > POST_MAX) throw invalid(`A post is at most ${POST_MAX} characters (this one has ${length}).`, 'text');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) throw invalid('Text contains control characters.', 'text');
+  return text;
+}
+
+/**
+ * Post ids sort ascending from newest to oldest: an inverted millisecond
+ * timestamp, then random characters. etcd serves an ascending key range with
+ * a limit natively but sorts any other order in memory over the whole
+ * range, so "newest first" must be the keys' own order.
+ */
+const TIME_DIGITS = 9;
+const TIME_MAX = 36 ** TIME_DIGITS - 1;
+const RANDOM_DIGITS = 8;
+const postIdPattern = new RegExp(`^[0-9a-z]{${TIME_DIGITS + RANDOM_DIGITS}}$`);
+
+export function newPostId(nowMs: number, random: () => number = Math.random): string {
+  const time = (TIME_MAX - nowMs).toString(36).padStart(TIME_DIGITS, '0');
+  let suffix = '';
+  for (let i = 0; i < RANDOM_DIGITS; i++) suffix += Math.floor(random() * 36).toString(36);
+  return time + suffix;
+}
+
+export function isPostId(input: unknown): input is string {
+  return typeof input === 'string' && postIdPattern.test(input);
+}
+
+export const IDEMPOTENCY_KEY_MAX = 128;
+
+/** Idempotency keys are opaque to us but must be printable and short. */
+export function parseIdempotencyKey(input: unknown): string | undefined {
+  if (input === undefined || input === '') return undefined;
+  if (typeof input !== 'string' || input.length > IDEMPOTENCY_KEY_MAX || !/^[\x21-\x7e]+$/.test(input)) {
+    throw invalid(`Idempotency-Key must be 1 to ${IDEMPOTENCY_KEY_MAX} printable ASCII characters.`, 'idempotencyKey');
+  }
+  return input;
+}

@@ -1,0 +1,37 @@
+import type { Account, Profile } from './account.js';
+import type { Page } from './page.js';
+import type { Post } from './post.js';
+
+/**
+ * Profiles, follows, posts and feeds. Implemented by services/social and by
+ * clients/social-client. Usernames given as actors (follower, author,
+ * actor) are trusted: the web tier has authenticated them. Cursors and
+ * limits arrive raw and are validated here (`invalid` for a malformed
+ * one). Reads after a write that has returned see it, on every instance.
+ */
+export interface Social {
+  /** `not_found` for an unknown user. */
+  getProfile(username: string): Promise<Profile>;
+  /** Accounts whose username starts with `prefix`, in username order. */
+  searchAccounts(prefix: string, limit?: number): Promise<Account[]>;
+  /** In username order; `not_found` for an unknown user. */
+  listFollowers(username: string, limit?: number, cursor?: string): Promise<Page<Account>>;
+  listFollowing(username: string, limit?: number, cursor?: string): Promise<Page<Account>>;
+  /** Idempotent; `invalid` for yourself, `not_found` for an unknown followee. */
+  follow(follower: string, followee: string): Promise<void>;
+  /** Idempotent; `not_found` for an unknown followee. */
+  unfollow(follower: string, followee: string): Promise<void>;
+  /**
+   * Stores the post atomically. With an idempotency key, a retry by the same
+   * author returns the first post and stores nothing.
+   */
+  createPost(author: string, text: string, idempotencyKey?: string): Promise<Post>;
+  /** `not_found` for an unknown or deleted post. */
+  getPost(id: string): Promise<Post>;
+  /** `forbidden` unless the actor is the author; `not_found` if absent. */
+  deletePost(id: string, actor: string): Promise<void>;
+  /** The author's posts, newest first; `not_found` for an unknown user. */
+  listPosts(author: string, limit?: number, cursor?: string): Promise<Page<Post>>;
+  /** Posts by the accounts `username` follows, newest first, stable under new posts. */
+  homeFeed(username: string, limit?: number, cursor?: string): Promise<Page<Post>>;
+}
