@@ -1,0 +1,112 @@
+import { credentials } from '@grpc/grpc-js';
+import type { Account, Profile } from '../domain/account.js';
+import type { Page } from '../domain/page.js';
+import type { Post } from '../domain/post.js';
+import type { Social } from '../domain/social.js';
+import {
+  SocialServiceClient,
+  type Account as WireAccount,
+  type Post as WirePost,
+} from '../gen/chorus/social/v1/social.js';
+import { callUnary } from '../grpc/unary.js';
+import { channelOptions, channelTarget } from './channel.js';
+
+const account = (a: WireAccount | undefined): Account => ({ username: a?.username ?? '', createdAtMs: a?.createdAtMs ?? 0 });
+const post = (p: WirePost | undefined): Post => ({
+  id: p?.id ?? '',
+  author: p?.author ?? '',
+  text: p?.text ?? '',
+  createdAtMs: p?.createdAtMs ?? 0,
+});
+const page = <W, T>(items: W[], next: string, convert: (w: W) => T): Page<T> => ({
+  items: items.map(convert),
+  next: next === '' ? null : next,
+});
+
+/** The social service over gRPC; behaves as the Social interface says, plus `unavailable` when no instance answers. */
+export class SocialClient implements Social {
+  readonly #client: SocialServiceClient;
+  readonly #deadlineMs: number;
+
+  constructor(options: { addresses: string[]; deadlineMs: number }) {
+    this.#client = new SocialServiceClient(
+      channelTarget(options.addresses),
+      credentials.createInsecure(),
+      // Reads, and follows whose repetition leaves the same edge. Posts are
+      // retried only with an idempotency key, by createPost below.
+      channelOptions('chorus.social.v1.SocialService', [
+        'GetProfile', 'SearchAccounts', 'ListFollowers', 'ListFollowing', 'Follow', 'Unfollow', 'GetPost', 'ListPosts', 'HomeFeed',
+      ]),
+    );
+    this.#deadlineMs = options.deadlineMs;
+  }
+
+  #call<Req, Res>(method: Parameters<typeof callUnary<Req, Res>>[1], request: Req): Promise<Res> {
+    return callUnary(this.#client, method, request, this.#deadlineMs);
+  }
+
+  async getProfile(username: string): Promise<Profile> {
+    const r = await this.#call(this.#client.getProfile, { username });
+    return { account: account(r.account), followers: r.followers, following: r.following, posts: r.posts };
+  }
+
+  async searchAccounts(prefix: string, limit = 0): Promise<Account[]> {
+    const r = await this.#call(this.#client.searchAccounts, { prefix, limit });
+    return r.accounts.map(account);
+  }
+
+  async listFollowers(username: string, limit = 0, cursor = ''): Promise<Page<Account>> {
+    const r = await this.#call(this.#client.listFollowers, { username, limit, cursor });
+    return page(r.accounts, r.next, account);
+  }
+
+  async listFollowing(username: string, limit = 0, cursor = ''): Promise<Page<Account>> {
+    const r = await this.#call(this.#client.listFollowing, { username, limit, cursor });
+    return page(r.accounts, r.next, account);
+  }
+
+  async follow(follower: string, followee: string): Promise<void> {
+    await this.#call(this.#client.follow, { follower, followee });
+  }
+
+  async unfollow(follower: string, followee: string): Promise<void> {
+    await this.#call(this.#client.unfollow, { follower, followee });
+  }
+
+  async createPost(author: string, text: string, idempotencyKey = ''): Promise<Post> {
+    const request = { author, text, idempotencyKey };
+    const attempts = idempotencyKey === '' ? 1 : 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return post((await this.#call(this.#client.createPost, request)).post);
+      } catch (error) {
+        // With a key the service stores the post once, so an unknown outcome can be asked again.
+        const retry = attempt < attempts && (error as { code?: string }).code === 'unavailable';
+        if (!retry) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+  }
+
+  async getPost(id: string): Promise<Post> {
+    return post((await this.#call(this.#client.getPost, { id })).post);
+  }
+
+  async deletePost(id: string, actor: string): Promise<void> {
+    await this.#call(this.#client.deletePost, { id, actor });
+  }
+
+  async listPosts(author: string, limit = 0, cursor = ''): Promise<Page<Post>> {
+    const r = await this.#call(this.#client.listPosts, { author, limit, cursor });
+    return page(r.posts, r.next, post);
+  }
+
+  async homeFeed(username: string, limit = 0, cursor = ''): Promise<Page<Post>> {
+    const r = await this.#call(this.#client.homeFeed, { username, limit, cursor });
+    return page(r.posts, r.next, post);
+  }
+
+  close(): void {
+    this.#client.close();
+  }
+}

@@ -1,0 +1,135 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config.js';
+import { findFreePort, startEtcdCluster, type EtcdCluster } from '../cluster/etcd-cluster.js';
+import { createLogger } from '../log.js';
+
+/**
+ * `chorus cluster`: the replicated deployment on one machine. Three etcd
+ * members, one auth and one social service, and N web instances, each its
+ * own process, wired through flags and environment exactly as they would be
+ * on separate machines. Children run in their own process groups so that
+ * Ctrl-C reaches only this supervisor, which then stops them in order: web
+ * first (no new requests), then the services, then etcd.
+ */
+export async function runCluster(config: Config): Promise<void> {
+  const log = createLogger(config, 'chorus-cluster');
+  const pick = async (port: number) => (port === 0 ? findFreePort(config.host) : port);
+  const etcdClientPorts = await Promise.all(config.etcdClientPorts.map(pick));
+  const etcdPeerPorts = await Promise.all(config.etcdPeerPorts.map(pick));
+  const authPort = await pick(config.authPort);
+  const socialPort = await pick(config.socialPort);
+  const webPorts: number[] = [];
+  for (let i = 0; i < config.webInstances; i++) webPorts.push(config.port === 0 ? await findFreePort(config.host) : config.port + i);
+
+  const children: { name: string; process: ChildProcess }[] = [];
+  let etcd: EtcdCluster | undefined;
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping the cluster');
+    for (const group of [['web'], ['auth', 'social']]) {
+      await Promise.all(
+        children.filter((c) => group.some((g) => c.name.startsWith(g))).map((c) => stopChild(c.process)),
+      );
+    }
+    await etcd?.stop();
+    log.info('cluster stopped');
+  };
+  const onSignal = () => void stop().then(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    etcd = await startEtcdCluster({
+      dataDir: path.join(config.dataDir, 'etcd'),
+      host: '127.0.0.1',
+      clientPorts: etcdClientPorts,
+      peerPorts: etcdPeerPorts,
+      log: (line) => log.info({ etcd: line }),
+    });
+    const base = {
+      CHORUS_STORE: 'etcd',
+      CHORUS_ETCD_ENDPOINTS: etcd.endpoints.join(','),
+      CHORUS_AUTH_PORT: String(authPort),
+      CHORUS_SOCIAL_PORT: String(socialPort),
+      HOST: config.host,
+      DATA_DIR: config.dataDir,
+    };
+    children.push({ name: 'auth', process: startChild('auth', base) });
+    children.push({ name: 'social', process: startChild('social', base) });
+    await Promise.all([waitForPort(config.host, authPort), waitForPort(config.host, socialPort)]);
+    for (const [i, port] of webPorts.entries()) {
+      children.push({ name: `web${i + 1}`, process: startChild('web', { ...base, PORT: String(port) }, `web${i + 1}`) });
+    }
+    await Promise.all(webPorts.map((port) => waitForPort(config.host, port)));
+    if (stopping) return;
+    const urls = webPorts.map((port) => `http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${port}`);
+    console.log(
+      [
+        'Chorus cluster is running:',
+        ...urls.map((url, i) => `  web${i + 1}    ${url}`),
+        `  auth    gRPC ${config.host}:${authPort}`,
+        `  social  gRPC ${config.host}:${socialPort}`,
+        `  etcd    ${etcd.endpoints.join(' ')}`,
+        `  data    ${config.dataDir}`,
+        'Ctrl-C stops everything.',
+      ].join('\n'),
+    );
+  } catch (error) {
+    log.fatal({ err: error }, 'cluster start-up failed');
+    console.error(`chorus cluster: ${(error as Error).message}`);
+    process.exitCode = 1;
+    await stop();
+  }
+
+  function startChild(role: string, env: Record<string, string>, name = role): ChildProcess {
+    const main = fileURLToPath(new URL('./main.js', import.meta.url));
+    const child = spawn(process.execPath, [main, role], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    for (const stream of [child.stdout!, child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => console.log(`[${name}] ${line}`));
+    }
+    child.on('exit', (code, signal) => {
+      if (!stopping) log.error({ child: name, code, signal }, 'a cluster process exited unexpectedly');
+    });
+    return child;
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** Resolves once something accepts connections on the port, or rejects after timeoutMs. */
+async function waitForPort(host: string, port: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host, port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing listened on ${host}:${port} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

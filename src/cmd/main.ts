@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+import { AuthClient } from '../clients/auth-client.js';
+import { SocialClient } from '../clients/social-client.js';
+import { ConfigError, loadConfig, usage, type Config } from '../config.js';
+import { createLogger } from '../log.js';
+import { runCluster } from './cluster.js';
+import { Lifecycle } from './lifecycle.js';
+import { authGrpcService, createAuth, createSocial, serveGrpc, socialGrpcService } from './services.js';
+import { openStore } from './store.js';
+import { serveWeb } from './web.js';
+
+/** `chorus <role>`: wiring only. Each role starts its parts and closes them in reverse on SIGTERM. */
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage());
+    return;
+  }
+  let config: Config;
+  try {
+    config = loadConfig(argv);
+  } catch (error) {
+    if (error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`chorus: ${(error as Error).message}\n\n${usage()}`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+  if (config.role === 'cluster') return runCluster(config);
+
+  const log = createLogger(config, `chorus-${config.role}`);
+  const lifecycle = new Lifecycle(log);
+  lifecycle.closeOnSignals();
+  try {
+    await startRole(config, lifecycle, log);
+  } catch (error) {
+    log.fatal({ err: error }, 'start-up failed');
+    process.exitCode = 1;
+    await lifecycle.close();
+  }
+}
+
+async function startRole(config: Config, lifecycle: Lifecycle, log: ReturnType<typeof createLogger>): Promise<void> {
+  switch (config.role) {
+    case 'auth':
+    case 'social': {
+      const kv = lifecycle.add('store', await openStore(config), (kv) => kv.close());
+      const port =
+        config.role === 'auth'
+          ? await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(createAuth(config, kv), e)])
+          : await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(createSocial(config, kv), e)]);
+      log.info({ port, store: config.store }, `${config.role} service listening`);
+      return;
+    }
+    case 'web': {
+      const auth = lifecycle.add('auth client', new AuthClient({ addresses: config.authAddresses, deadlineMs: config.grpcDeadlineMs }), (c) => c.close());
+      const social = lifecycle.add('social client', new SocialClient({ addresses: config.socialAddresses, deadlineMs: config.grpcDeadlineMs }), (c) => c.close());
+      const url = await serveWeb(config, lifecycle, log, { auth, social });
+      log.info({ url, auth: config.authAddresses, social: config.socialAddresses }, 'web listening');
+      return;
+    }
+    case 'all': {
+      // One process: the web tier calls the services in process, and the
+      // same services are also served over gRPC for other web instances and grpcurl.
+      const kv = lifecycle.add('store', await openStore(config), (kv) => kv.close());
+      const auth = createAuth(config, kv);
+      const social = createSocial(config, kv);
+      const authPort = await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(auth, e)]);
+      const socialPort = await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(social, e)]);
+      const url = await serveWeb(config, lifecycle, log, { auth, social });
+      log.info({ url, authPort, socialPort, store: config.store, dataDir: config.dataDir }, 'chorus is running');
+      console.log(`Chorus is running at ${url.replace('127.0.0.1', 'localhost')}  (data in ${config.dataDir}; Ctrl-C to stop)`);
+      return;
+    }
+  }
+}
+
+await main(process.argv.slice(2));

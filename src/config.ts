@@ -1,0 +1,188 @@
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+
+/**
+ * Configuration is read once, here, from flags and the environment (flags
+ * win), validated, and frozen. A bad value stops start-up with a message
+ * naming the variable. Every port not given is derived from PORT, so a
+ * second deployment runs beside the first with only PORT and DATA_DIR
+ * changed:
+ *
+ *   web            PORT, PORT+1 (cluster)      auth gRPC    PORT+10
+ *   social gRPC    PORT+11                     etcd client  PORT+20..22
+ *   etcd peer      PORT+30..32
+ */
+export const roles = ['web', 'auth', 'social', 'all', 'cluster'] as const;
+export type Role = (typeof roles)[number];
+
+export interface Config {
+  role: Role;
+  /** Interface every listener binds to. */
+  host: string;
+  /** The web port (the first web instance's, for `cluster`). */
+  port: number;
+  dataDir: string;
+  store: 'embedded' | 'etcd';
+  etcdEndpoints: string[];
+  /** Deadline of each etcd call. */
+  etcdTimeoutMs: number;
+  authPort: number;
+  socialPort: number;
+  /** Where the web role finds each service: one or more host:port. */
+  authAddresses: string[];
+  socialAddresses: string[];
+  /** Deadline of each gRPC call from the web tier. */
+  grpcDeadlineMs: number;
+  /** `cluster` only: how many web instances, and etcd's ports. */
+  webInstances: number;
+  etcdClientPorts: number[];
+  etcdPeerPorts: number[];
+  sessionTtlSeconds: number;
+  secureCookies: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How long a draining process waits for in-flight requests before closing anyway. */
+  shutdownGraceMs: number;
+}
+
+/** Each option: its flag, its environment variable, and a description for --help. */
+const options = {
+  host: { env: 'HOST', help: 'interface to listen on (default 127.0.0.1)' },
+  port: { env: 'PORT', help: 'web port (default 8080); other ports derive from it' },
+  'data-dir': { env: 'DATA_DIR', help: 'where data lives (default ./data)' },
+  store: { env: 'CHORUS_STORE', help: 'embedded | etcd (default: embedded for all, etcd otherwise)' },
+  'etcd-endpoints': { env: 'CHORUS_ETCD_ENDPOINTS', help: 'comma-separated etcd client URLs' },
+  'etcd-timeout-ms': { env: 'CHORUS_ETCD_TIMEOUT_MS', help: 'deadline of each etcd call (default 2000)' },
+  'auth-port': { env: 'CHORUS_AUTH_PORT', help: 'auth gRPC port (default PORT+10)' },
+  'social-port': { env: 'CHORUS_SOCIAL_PORT', help: 'social gRPC port (default PORT+11)' },
+  'auth-addr': { env: 'CHORUS_AUTH_ADDR', help: 'auth service host:port list for the web role' },
+  'social-addr': { env: 'CHORUS_SOCIAL_ADDR', help: 'social service host:port list for the web role' },
+  'grpc-deadline-ms': { env: 'CHORUS_GRPC_DEADLINE_MS', help: 'deadline of each gRPC call (default 5000)' },
+  'web-instances': { env: 'CHORUS_WEB_INSTANCES', help: 'cluster: number of web instances (default 2)' },
+  'etcd-client-ports': { env: 'CHORUS_ETCD_CLIENT_PORTS', help: 'cluster: three etcd client ports (default PORT+20..22)' },
+  'etcd-peer-ports': { env: 'CHORUS_ETCD_PEER_PORTS', help: 'cluster: three etcd peer ports (default PORT+30..32)' },
+  'session-ttl-seconds': { env: 'CHORUS_SESSION_TTL_SECONDS', help: 'session lifetime (default 30 days)' },
+  'secure-cookies': { env: 'CHORUS_SECURE_COOKIES', help: 'true when served over HTTPS (default false)' },
+  'log-level': { env: 'CHORUS_LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
+  'shutdown-grace-ms': { env: 'CHORUS_SHUTDOWN_GRACE_MS', help: 'drain time on SIGTERM (default 10000)' },
+} as const;
+
+type OptionName = keyof typeof options;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function usage(): string {
+  const lines = Object.entries(options).map(
+    ([flag, { env, help }]) => `  --${flag.padEnd(20)} ${env.padEnd(26)} ${help}`,
+  );
+  return [
+    'usage: chorus <role> [flags]',
+    `roles: ${roles.join(', ')}`,
+    '  web      the stateless HTTP server (pages and /api/v1)',
+    '  auth     the auth gRPC service;  social  the social gRPC service',
+    '  all      every role in one process (embedded store by default)',
+    '  cluster  3 etcd members, the services and web instances on this machine',
+    'flags (or environment variables):',
+    ...lines,
+  ].join('\n');
+}
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: Object.fromEntries(Object.keys(options).map((name) => [name, { type: 'string' as const }])),
+  });
+  const raw = (name: OptionName): string | undefined => {
+    const flag = values[name];
+    if (typeof flag === 'string') return flag;
+    const value = env[options[name].env];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const label = (name: OptionName) => `--${name} / ${options[name].env}`;
+  const int = (name: OptionName, fallback: number, min: number, max: number): number => {
+    const value = raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) {
+      throw new ConfigError(`${label(name)} must be a whole number from ${min} to ${max}, got "${value}"`);
+    }
+    return n;
+  };
+  const portList = (name: OptionName, fallback: number[]): number[] => {
+    const value = raw(name);
+    if (value === undefined) return fallback;
+    const ports = value.split(',').map((p) => Number(p.trim()));
+    if (ports.length !== fallback.length || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+      throw new ConfigError(`${label(name)} must be ${fallback.length} comma-separated ports, got "${value}"`);
+    }
+    return ports;
+  };
+  const oneOf = <T extends string>(name: OptionName, allowed: readonly T[], fallback: T): T => {
+    const value = raw(name) ?? fallback;
+    if (!allowed.includes(value as T)) {
+      throw new ConfigError(`${label(name)} must be one of ${allowed.join(', ')}, got "${value}"`);
+    }
+    return value as T;
+  };
+  const addresses = (name: OptionName, fallback: string): string[] => {
+    const list = (raw(name) ?? fallback).split(',').map((a) => a.trim()).filter(Boolean);
+    for (const address of list) {
+      if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(address)) {
+        throw new ConfigError(`${label(name)} must be host:port[,host:port...], got "${address}"`);
+      }
+    }
+    return list;
+  };
+
+  if (positionals.length !== 1 || !roles.includes(positionals[0] as Role)) {
+    throw new ConfigError(`expected exactly one role (${roles.join(', ')}), got "${positionals.join(' ')}"`);
+  }
+  const role = positionals[0] as Role;
+  const port = int('port', 8080, 0, 65535);
+  // Port 0 (tests) means "pick free ports", so nothing may be derived from it.
+  const derived = (offset: number) => (port === 0 ? 0 : port + offset);
+  if (port !== 0 && port + 32 > 65535) throw new ConfigError(`${label('port')} leaves no room for derived ports (max 65503)`);
+  const host = raw('host') ?? '127.0.0.1';
+  const authPort = int('auth-port', derived(10), 0, 65535);
+  const socialPort = int('social-port', derived(11), 0, 65535);
+  const clientPorts = [20, 21, 22].map(derived);
+  const etcdEndpoints = (raw('etcd-endpoints') ?? clientPorts.map((p) => `http://127.0.0.1:${p}`).join(','))
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  for (const endpoint of etcdEndpoints) {
+    if (!/^https?:\/\/[^/\s]+$/.test(endpoint)) {
+      throw new ConfigError(`${label('etcd-endpoints')} must be URLs like http://127.0.0.1:2379, got "${endpoint}"`);
+    }
+  }
+  const secure = raw('secure-cookies') ?? 'false';
+  if (secure !== 'true' && secure !== 'false') {
+    throw new ConfigError(`${label('secure-cookies')} must be true or false, got "${secure}"`);
+  }
+  const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+
+  return Object.freeze({
+    role,
+    host,
+    port,
+    dataDir: path.resolve(raw('data-dir') ?? './data'),
+    store: oneOf('store', ['embedded', 'etcd'] as const, role === 'all' ? 'embedded' : 'etcd'),
+    etcdEndpoints,
+    etcdTimeoutMs: int('etcd-timeout-ms', 2000, 100, 60_000),
+    authPort,
+    socialPort,
+    authAddresses: addresses('auth-addr', `${local}:${authPort}`),
+    socialAddresses: addresses('social-addr', `${local}:${socialPort}`),
+    grpcDeadlineMs: int('grpc-deadline-ms', 5000, 100, 120_000),
+    webInstances: int('web-instances', 2, 1, 16),
+    etcdClientPorts: portList('etcd-client-ports', clientPorts),
+    etcdPeerPorts: portList('etcd-peer-ports', [30, 31, 32].map(derived)),
+    sessionTtlSeconds: int('session-ttl-seconds', 30 * 24 * 3600, 60, 365 * 24 * 3600),
+    secureCookies: secure === 'true',
+    logLevel: oneOf('log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    shutdownGraceMs: int('shutdown-grace-ms', 10_000, 0, 600_000),
+  });
+}

@@ -1,0 +1,41 @@
+import { Metadata, type CallOptions, type Client, type handleUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import type { DomainError } from '../domain/errors.js';
+import { fromServiceError, toServiceError } from './status.js';
+
+/** Turns an async function into a grpc-js unary handler that answers DomainErrors with their status. */
+export function unary<Req, Res>(
+  handler: (request: Req) => Promise<Res>,
+  onInternalError: (error: unknown) => void,
+): handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    handler(call.request).then(
+      (response) => callback(null, response),
+      (error: unknown) => {
+        const answer = toServiceError(error);
+        if (answer.code === 13 /* INTERNAL */) onInternalError(error);
+        callback(answer);
+      },
+    );
+  };
+}
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => unknown;
+
+/** Calls a generated client method with a deadline; failures become the service's DomainError. */
+export function callUnary<Req, Res>(
+  client: Client,
+  method: UnaryMethod<Req, Res>,
+  request: Req,
+  deadlineMs: number,
+): Promise<Res> {
+  return new Promise<Res>((resolve, reject) => {
+    method.call(client, request, new Metadata(), { deadline: Date.now() + deadlineMs }, (error, response) =>
+      error ? reject(fromServiceError(error) satisfies DomainError) : resolve(response),
+    );
+  });
+}

@@ -1,0 +1,39 @@
+import type { Account } from '../../domain/account.js';
+import type { Auth } from '../../domain/auth.js';
+import { AuthServiceService, type AuthServiceServer } from '../../gen/chorus/auth/v1/auth.js';
+import type { GrpcService } from '../../grpc/server.js';
+import { unary } from '../../grpc/unary.js';
+
+/** The gRPC adapter of the auth service: wire types in, domain calls, wire types out. Nothing else. */
+export function authGrpcService(auth: Auth, onInternalError: (error: unknown) => void): GrpcService {
+  const account = (a: Account) => ({ username: a.username, createdAtMs: a.createdAtMs });
+  const implementation: AuthServiceServer = {
+    signUp: unary(async (r) => {
+      const session = await auth.signUp(r.username, r.password);
+      return { account: account(session.account), token: session.token };
+    }, onInternalError),
+    logIn: unary(async (r) => {
+      const session = await auth.logIn(r.username, r.password);
+      return { account: account(session.account), token: session.token };
+    }, onInternalError),
+    logOut: unary(async (r) => {
+      await auth.logOut(r.token);
+      return {};
+    }, onInternalError),
+    logOutEverywhere: unary(async (r) => {
+      await auth.logOutEverywhere(r.token);
+      return {};
+    }, onInternalError),
+    changePassword: unary(async (r) => {
+      await auth.changePassword(r.token, r.currentPassword, r.newPassword);
+      return {};
+    }, onInternalError),
+    authenticate: unary(async (r) => ({ account: account(await auth.authenticate(r.token)) }), onInternalError),
+  };
+  return {
+    name: 'chorus.auth.v1.AuthService',
+    definition: AuthServiceService,
+    implementation,
+    protoFile: 'chorus/auth/v1/auth.proto',
+  };
+}
