@@ -1,0 +1,102 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrfProtection from '@fastify/csrf-protection';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Auth } from '../domain/auth.js';
+import type { Social } from '../domain/social.js';
+import type { RouteContext } from './context.js';
+import { BODY_LIMIT_BYTES, isApiPath, logHttpError, sendJsonError, toHttpError } from './errors.js';
+import { apiAccountRoutes } from './routes/api-accounts.js';
+import { apiFollowingRoutes } from './routes/api-following.js';
+import { apiPostRoutes } from './routes/api-posts.js';
+import { apiSessionRoutes } from './routes/api-sessions.js';
+import { pageRoutes } from './routes/pages.js';
+import { pageViewer } from './session.js';
+import { errorPage } from './views/error.js';
+import { stylesheet } from './views/style.js';
+
+export interface WebDeps {
+  auth: Auth;
+  social: Social;
+  /** Fastify's logger option: false (default), true, or pino options. */
+  logger?: FastifyServerOptions['logger'];
+  /** Once true, /readyz answers 503 so a load balancer stops sending new requests. */
+  draining?: () => boolean;
+  /** Mark cookies Secure (set behind HTTPS). */
+  secureCookies?: boolean;
+  /** Fastify's trustProxy: trust X-Forwarded-* from these proxies. */
+  trustProxy?: boolean | string;
+}
+
+export const CSRF_COOKIE = 'chorus_csrf';
+
+/**
+ * Builds the web tier without listening (tests call `inject`; cmd/ calls
+ * `listen`). It holds no state between requests: identity comes from the
+ * token on each request, data from Auth and Social, and the CSRF secret
+ * lives in the visitor's own cookie.
+ */
+export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: deps.trustProxy ?? false,
+  });
+  const cookies = { secure: deps.secureCookies ?? false };
+  const ctx: RouteContext = { auth: deps.auth, social: deps.social, cookies };
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyCsrfProtection, {
+    cookieKey: CSRF_COOKIE,
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: cookies.secure },
+    // Only forms carry the token; the API authenticates by bearer header, which no other site can send.
+    getToken: (request) => {
+      const token = (request.body as Record<string, unknown> | undefined)?._csrf;
+      return typeof token === 'string' ? token : undefined;
+    },
+  });
+  app.decorateRequest('viewer', null);
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'same-origin');
+    if (!request.url.startsWith('/static/')) reply.header('cache-control', 'no-store');
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const httpError = toHttpError(error);
+    logHttpError(request, error, httpError);
+    if (isApiPath(request.url)) return sendJsonError(reply, httpError);
+    const frame = { viewer: request.viewer?.account ?? null, csrf: reply.generateCsrf() };
+    return reply
+      .status(httpError.status)
+      .type('text/html; charset=utf-8')
+      .send(errorPage(frame, httpError.status, httpError.message));
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    if (isApiPath(request.url)) {
+      return sendJsonError(reply, { status: 404, code: 'not_found', message: 'No such endpoint.', field: undefined });
+    }
+    // Best effort: a lost visitor still sees the right navigation.
+    const viewer = await pageViewer(request, reply, deps.auth, cookies).catch(() => null);
+    const frame = { viewer: viewer?.account ?? null, csrf: reply.generateCsrf() };
+    return reply.status(404).type('text/html; charset=utf-8').send(errorPage(frame, 404, 'There is no page here.'));
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    if (deps.draining?.()) return reply.status(503).send({ status: 'draining' });
+    return { status: 'ready' };
+  });
+  app.get('/static/style.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet),
+  );
+
+  await app.register(apiAccountRoutes, ctx);
+  await app.register(apiSessionRoutes, ctx);
+  await app.register(apiFollowingRoutes, ctx);
+  await app.register(apiPostRoutes, ctx);
+  await app.register(pageRoutes, ctx);
+  return app;
+}

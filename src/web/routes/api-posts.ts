@@ -1,0 +1,56 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { lookupUsername } from '../../domain/account.js';
+import { notFound } from '../../domain/errors.js';
+import { parseLimit } from '../../domain/page.js';
+import { isPostId, parseIdempotencyKey, parsePostText } from '../../domain/post.js';
+import type { RouteContext } from '../context.js';
+import { queryParam, readJsonObject } from '../input.js';
+import { postJson, postPageJson } from '../json.js';
+import { requireApiViewer } from '../session.js';
+
+interface IdParams {
+  id: string;
+}
+interface UsernameParams {
+  username: string;
+}
+
+function postId(input: string): string {
+  if (!isPostId(input)) throw notFound('No such post.');
+  return input;
+}
+
+/** Writing, reading and deleting posts; an author's posts; the home feed. */
+export const apiPostRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
+  app.post('/api/v1/posts', async (request, reply) => {
+    const viewer = await requireApiViewer(request, auth);
+    const body = readJsonObject(request.body, ['text']);
+    const text = parsePostText(body.text);
+    const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
+    const post = await social.createPost(viewer.account.username, text, idempotencyKey);
+    reply.status(201).header('location', `/api/v1/posts/${post.id}`);
+    return postJson(post);
+  });
+
+  app.get<{ Params: IdParams }>('/api/v1/posts/:id', async (request) => {
+    return postJson(await social.getPost(postId(request.params.id)));
+  });
+
+  app.delete<{ Params: IdParams }>('/api/v1/posts/:id', async (request, reply) => {
+    const viewer = await requireApiViewer(request, auth);
+    await social.deletePost(postId(request.params.id), viewer.account.username);
+    return reply.status(204).send();
+  });
+
+  app.get<{ Params: UsernameParams }>('/api/v1/accounts/:username/posts', async (request) => {
+    const username = lookupUsername(request.params.username);
+    const limit = parseLimit(queryParam(request.query, 'limit'));
+    return postPageJson(await social.listPosts(username, limit, queryParam(request.query, 'cursor')));
+  });
+
+  app.get('/api/v1/feed', async (request) => {
+    const viewer = await requireApiViewer(request, auth);
+    const limit = parseLimit(queryParam(request.query, 'limit'));
+    return postPageJson(await social.homeFeed(viewer.account.username, limit, queryParam(request.query, 'cursor')));
+  });
+};

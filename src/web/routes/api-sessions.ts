@@ -1,0 +1,39 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { parsePassword } from '../../domain/account.js';
+import type { RouteContext } from '../context.js';
+import { readJsonObject, requireString } from '../input.js';
+import { sessionJson } from '../json.js';
+import { requireApiViewer } from '../session.js';
+
+/** Log in, log out (here or everywhere), change password. */
+export const apiSessionRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth }) => {
+  app.post('/api/v1/sessions', async (request, reply) => {
+    const body = readJsonObject(request.body, ['username', 'password']);
+    const username = requireString(body.username, 'username', 'Username');
+    const password = requireString(body.password, 'password', 'Password');
+    const session = await auth.logIn(username, password);
+    reply.status(201);
+    return sessionJson(session);
+  });
+
+  app.delete('/api/v1/sessions/current', async (request, reply) => {
+    const viewer = await requireApiViewer(request, auth);
+    await auth.logOut(viewer.token);
+    return reply.status(204).send();
+  });
+
+  app.delete('/api/v1/sessions', async (request, reply) => {
+    const viewer = await requireApiViewer(request, auth);
+    await auth.logOutEverywhere(viewer.token);
+    return reply.status(204).send();
+  });
+
+  app.put('/api/v1/account/password', async (request, reply) => {
+    const viewer = await requireApiViewer(request, auth);
+    const body = readJsonObject(request.body, ['currentPassword', 'newPassword']);
+    const currentPassword = requireString(body.currentPassword, 'currentPassword', 'Current password');
+    const newPassword = parsePassword(body.newPassword, 'newPassword');
+    await auth.changePassword(viewer.token, currentPassword, newPassword);
+    return reply.status(204).send();
+  });
+};

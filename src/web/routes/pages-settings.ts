@@ -1,0 +1,58 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { parsePassword } from '../../domain/account.js';
+import { isDomainError } from '../../domain/errors.js';
+import type { RouteContext } from '../context.js';
+import { httpStatusOf } from '../errors.js';
+import { formField } from '../input.js';
+import { clearSessionCookie } from '../session.js';
+import type { FormErrors } from '../views/components.js';
+import { settingsPage } from '../views/settings.js';
+import { frameOf, seeOther, sendPage, viewerOrLogin } from './pages.js';
+
+const changedMessage = 'Password changed. Your other devices have been logged out.';
+
+/** Changing the password and ending every session. */
+export const pageSettingsRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, cookies }) => {
+  app.get('/settings', async (request, reply) => {
+    if (!viewerOrLogin(request, reply)) return reply;
+    const changed = (request.query as Record<string, unknown>).changed === 'password';
+    return sendPage(reply, settingsPage(frameOf(request, reply), {}, changed ? changedMessage : undefined));
+  });
+
+  app.post('/settings/password', async (request, reply) => {
+    const viewer = viewerOrLogin(request, reply);
+    if (!viewer) return reply;
+    const currentPassword = formField(request.body, 'currentPassword');
+    const newPassword = formField(request.body, 'newPassword');
+    const errors: FormErrors = {};
+    if (currentPassword === '') errors.currentPassword = 'Enter your current password.';
+    try {
+      parsePassword(newPassword, 'newPassword');
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      errors.newPassword = error.message;
+    }
+    let status: number = httpStatusOf.invalid;
+    if (!errors.currentPassword && !errors.newPassword) {
+      try {
+        await auth.changePassword(viewer.token, currentPassword, newPassword);
+        return seeOther(reply, '/settings?changed=password');
+      } catch (error) {
+        if (!isDomainError(error) || (error.code !== 'invalid' && error.code !== 'unauthenticated')) throw error;
+        // The session was checked a moment ago, so a refusal here is the current password.
+        if (error.code === 'unauthenticated') errors.currentPassword = 'That is not your current password.';
+        else errors[error.field === 'currentPassword' ? 'currentPassword' : 'newPassword'] = error.message;
+        status = httpStatusOf[error.code];
+      }
+    }
+    return sendPage(reply, settingsPage(frameOf(request, reply), errors), status);
+  });
+
+  app.post('/settings/logout-everywhere', async (request, reply) => {
+    const viewer = viewerOrLogin(request, reply);
+    if (!viewer) return reply;
+    await auth.logOutEverywhere(viewer.token);
+    clearSessionCookie(reply, cookies);
+    return seeOther(reply, '/');
+  });
+};
