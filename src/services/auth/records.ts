@@ -1,0 +1,55 @@
+import type { LeaseId } from '../../kv/kv.js';
+
+/** The value at keys.account(username). The social service reads it too, ignoring passwordHash. */
+export interface StoredAccount {
+  username: string;
+  createdAtMs: number;
+  /** Argon2id PHC string. */
+  passwordHash: string;
+}
+
+/** The value at keys.session(tokenHash), on the session's lease. */
+export interface StoredSession {
+  username: string;
+  /** Copied from the account so authenticate is one read. */
+  accountCreatedAtMs: number;
+  createdAtMs: number;
+  /** The lease both session keys live on: revoking it ends the session. */
+  leaseId: LeaseId;
+}
+
+/** The value at keys.userSession(username, tokenHash), on the same lease. */
+export interface StoredUserSession {
+  leaseId: LeaseId;
+  createdAtMs: number;
+}
+
+/** Parsing fails loudly: a record we cannot read is corruption, an `internal` error. */
+export function parseAccount(json: string): StoredAccount {
+  const value = JSON.parse(json) as Partial<StoredAccount>;
+  if (typeof value.username !== 'string' || typeof value.createdAtMs !== 'number' || typeof value.passwordHash !== 'string') {
+    throw new Error('malformed account record');
+  }
+  return { username: value.username, createdAtMs: value.createdAtMs, passwordHash: value.passwordHash };
+}
+
+export function parseSession(json: string): StoredSession {
+  const value = JSON.parse(json) as Partial<StoredSession>;
+  if (
+    typeof value.username !== 'string' ||
+    typeof value.accountCreatedAtMs !== 'number' ||
+    typeof value.createdAtMs !== 'number' ||
+    typeof value.leaseId !== 'string'
+  ) {
+    throw new Error('malformed session record');
+  }
+  return value as StoredSession;
+}
+
+export function parseUserSession(json: string): StoredUserSession {
+  const value = JSON.parse(json) as Partial<StoredUserSession>;
+  if (typeof value.leaseId !== 'string' || typeof value.createdAtMs !== 'number') {
+    throw new Error('malformed user session record');
+  }
+  return value as StoredUserSession;
+}

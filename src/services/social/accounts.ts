@@ -1,0 +1,40 @@
+import type { Account } from '../../domain/account.js';
+import { parseUsername } from '../../domain/account.js';
+import { notFound } from '../../domain/errors.js';
+import { keys } from '../../kv/keys.js';
+import type { KV } from '../../kv/kv.js';
+
+export const noSuchUser = () => notFound('No such user.');
+
+/**
+ * The public part of an account record (written by the auth service as
+ * {username, createdAtMs, passwordHash}); the password hash is dropped
+ * here so it cannot leak out of this service by accident.
+ */
+export function parseAccount(json: string): Account {
+  const value = JSON.parse(json) as Partial<Account>;
+  if (typeof value.username !== 'string' || typeof value.createdAtMs !== 'number') {
+    throw new Error('malformed account record');
+  }
+  return { username: value.username, createdAtMs: value.createdAtMs };
+}
+
+export async function getAccount(kv: KV, username: string): Promise<Account | undefined> {
+  const entry = await kv.get(keys.account(username));
+  return entry && parseAccount(entry.value);
+}
+
+export async function requireAccount(kv: KV, username: string): Promise<Account> {
+  const account = await getAccount(kv, username);
+  if (!account) throw noSuchUser();
+  return account;
+}
+
+/** Whether a decoded cursor names a possible (canonical) username. */
+export function isUsername(key: string): boolean {
+  try {
+    return parseUsername(key) === key;
+  } catch {
+    return false;
+  }
+}

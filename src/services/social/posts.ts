@@ -1,0 +1,122 @@
+import { lookupUsername } from '../../domain/account.js';
+import { DomainError, notFound } from '../../domain/errors.js';
+import type { Page } from '../../domain/page.js';
+import { encodeCursor, parsePageRequest } from '../../domain/page.js';
+import type { Post } from '../../domain/post.js';
+import { isPostId, newPostId, parseIdempotencyKey, parsePostText } from '../../domain/post.js';
+import { keys } from '../../kv/keys.js';
+import type { Compare, KV, Op } from '../../kv/kv.js';
+import { getAccount, noSuchUser } from './accounts.js';
+
+export const noSuchPost = () => notFound('No such post.');
+
+/** Fresh ids collide only if the clock and the random source repeat; a few tries settle it. */
+const MAX_ID_ATTEMPTS = 5;
+
+export function parsePost(json: string): Post {
+  const value = JSON.parse(json) as Partial<Post>;
+  if (
+    typeof value.id !== 'string' ||
+    typeof value.author !== 'string' ||
+    typeof value.text !== 'string' ||
+    typeof value.createdAtMs !== 'number'
+  ) {
+    throw new Error('malformed post record');
+  }
+  return { id: value.id, author: value.author, text: value.text, createdAtMs: value.createdAtMs };
+}
+
+/**
+ * One txn stores the post under its author, the id index and the
+ * idempotency record, if the author exists and the key is unused. When the
+ * key is already used, the failure branch reads its record in the same
+ * txn, so a retry returns the first post without writing anything.
+ */
+export async function createPost(
+  kv: KV,
+  now: () => number,
+  random: () => number,
+  authorInput: string,
+  textInput: string,
+  idempotencyKeyInput?: string,
+): Promise<Post> {
+  const author = lookupUsername(authorInput);
+  const text = parsePostText(textInput);
+  const idempotencyKey = parseIdempotencyKey(idempotencyKeyInput);
+  const accountKey = keys.account(author);
+  const idempotencyRecord = idempotencyKey === undefined ? undefined : keys.idempotency(author, idempotencyKey);
+  for (let attempt = 1; attempt <= MAX_ID_ATTEMPTS; attempt++) {
+    const createdAtMs = now();
+    const post: Post = { id: newPostId(createdAtMs, random), author, text, createdAtMs };
+    const json = JSON.stringify(post);
+    const compare: Compare[] = [
+      { key: accountKey, target: 'version', op: '>', value: 0 },
+      { key: keys.post(post.id), target: 'version', op: '==', value: 0 },
+    ];
+    const success: Op[] = [
+      { type: 'put', key: keys.authorPost(author, post.id), value: json },
+      { type: 'put', key: keys.post(post.id), value: author },
+    ];
+    const failure: Op[] = [{ type: 'get', key: accountKey }];
+    if (idempotencyRecord !== undefined) {
+      compare.push({ key: idempotencyRecord, target: 'version', op: '==', value: 0 });
+      success.push({ type: 'put', key: idempotencyRecord, value: json });
+      failure.push({ type: 'get', key: idempotencyRecord });
+    }
+    const result = await kv.txn({ compare, success, failure });
+    if (result.succeeded) return post;
+    if (!result.results[0]) throw noSuchUser();
+    const first = result.results[1];
+    if (first) return parsePost(first.value);
+    // Only the post id can have failed: pick another.
+  }
+  throw new DomainError('internal', 'Could not pick a post id.');
+}
+
+export async function getPost(kv: KV, id: string): Promise<Post> {
+  if (!isPostId(id)) throw noSuchPost();
+  const index = await kv.get(keys.post(id));
+  if (!index) throw noSuchPost();
+  const entry = await kv.get(keys.authorPost(index.value, id));
+  if (!entry) throw noSuchPost();
+  return parsePost(entry.value);
+}
+
+/** Deletes the post and its id index together, only if the index is as we read it. */
+export async function deletePost(kv: KV, id: string, actor: string): Promise<void> {
+  if (!isPostId(id)) throw noSuchPost();
+  const index = await kv.get(keys.post(id));
+  if (!index) throw noSuchPost();
+  const author = index.value;
+  if (typeof actor !== 'string' || actor.toLowerCase() !== author) {
+    throw new DomainError('forbidden', 'You can only delete your own posts.');
+  }
+  const result = await kv.txn({
+    compare: [{ key: index.key, target: 'modRevision', op: '==', value: index.modRevision }],
+    success: [
+      { type: 'delete', key: index.key },
+      { type: 'delete', key: keys.authorPost(author, id) },
+    ],
+  });
+  // Post keys are never rewritten, so a failed compare means someone deleted it first.
+  if (!result.succeeded) throw noSuchPost();
+}
+
+/**
+ * Newest first, because post ids sort that way. The cursor is the last
+ * id shown; posts written later have smaller ids, so they never shift the
+ * pages that follow (no duplicates or gaps).
+ */
+export async function listPosts(kv: KV, authorInput: string, limit: unknown, cursor: unknown): Promise<Page<Post>> {
+  const author = lookupUsername(authorInput);
+  const page = parsePageRequest(limit, cursor, isPostId);
+  const prefix = keys.authorPostsPrefix(author);
+  const [account, range] = await Promise.all([
+    getAccount(kv, author),
+    kv.range({ prefix, after: page.after === undefined ? undefined : prefix + page.after, limit: page.limit }),
+  ]);
+  if (!account) throw noSuchUser();
+  const items = range.items.map((item) => parsePost(item.value));
+  const last = items[items.length - 1];
+  return { items, next: range.more && last ? encodeCursor(last.id) : null };
+}
