@@ -55,7 +55,7 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: ReturnType<t
     case 'web': {
       const auth = lifecycle.add('auth client', new AuthClient({ addresses: config.authAddresses, deadlineMs: config.grpcDeadlineMs }), (c) => c.close());
       const social = lifecycle.add('social client', new SocialClient({ addresses: config.socialAddresses, deadlineMs: config.grpcDeadlineMs }), (c) => c.close());
-      const url = await serveWeb(config, lifecycle, log, { auth, social });
+      const url = await serveWeb(config, lifecycle, { auth, social });
       log.info({ url, auth: config.authAddresses, social: config.socialAddresses }, 'web listening');
       return;
     }
@@ -67,7 +67,7 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: ReturnType<t
       const social = createSocial(config, kv);
       const authPort = await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(auth, e)]);
       const socialPort = await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(social, e)]);
-      const url = await serveWeb(config, lifecycle, log, { auth, social });
+      const url = await serveWeb(config, lifecycle, { auth, social });
       log.info({ url, authPort, socialPort, store: config.store, dataDir: config.dataDir }, 'chorus is running');
       console.log(`Chorus is running at ${url.replace('127.0.0.1', 'localhost')}  (data in ${config.dataDir}; Ctrl-C to stop)`);
       return;

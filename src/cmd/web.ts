@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Auth } from '../domain/auth.js';
 import type { Social } from '../domain/social.js';
@@ -13,14 +12,13 @@ import type { Lifecycle } from './lifecycle.js';
 export async function serveWeb(
   config: Config,
   lifecycle: Lifecycle,
-  log: Logger,
   deps: { auth: Auth; social: Social },
   port = config.port,
 ): Promise<string> {
   let draining = false;
   const app = await buildApp({
     ...deps,
-    logger: log.child({ role: 'web' }),
+    logger: { level: config.logLevel, name: 'chorus-web' },
     draining: () => draining,
     secureCookies: config.secureCookies,
   });

@@ -4,8 +4,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePort, type EtcdCluster } from '../../src/cluster/etcd-cluster.js';
-import { startTestEtcd } from './etcd.js';
+import { findFreePort } from '../../src/cluster/etcd-cluster.js';
+import { startTestEtcd, type TestEtcd } from './etcd.js';
 
 const mainScript = fileURLToPath(new URL('../../src/cmd/main.js', import.meta.url));
 
@@ -22,7 +22,7 @@ export interface ChorusProcess {
  * file per process in a temporary directory.
  */
 export interface Deployment {
-  etcd: EtcdCluster;
+  etcd: TestEtcd;
   webUrls: string[];
   processes: ChorusProcess[];
   logDir: string;
@@ -70,13 +70,13 @@ export async function startDeployment(options: { webInstances?: number } = {}): 
       logDir,
       stop: async () => {
         await Promise.all(processes.map(({ child }) => stopProcess(child)));
-        await etcd.stop();
+        await etcd.cleanup();
         rmSync(logDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await Promise.all(processes.map(({ child }) => stopProcess(child)));
-    await etcd.stop();
+    await etcd.cleanup();
     throw new Error(`deployment failed to start; logs in ${logDir}`, { cause: error });
   }
 }
