@@ -53,6 +53,7 @@ export class AuthService implements Auth {
       throw new RangeError('sessionTtlSeconds must be a positive integer');
     }
     this.hasher = new PasswordHasher(options.passwordHashing);
+    this.hasher.prepare();
   }
 
   signUp(username: string, password: string): Promise<Session> {

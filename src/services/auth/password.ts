@@ -48,9 +48,24 @@ export class PasswordHasher {
    * password for a known one, or timing would reveal who has an account.
    */
   async verifyDummy(password: string): Promise<false> {
-    this.dummy ??= this.hash(randomBytes(32).toString('base64url'));
-    await this.verify(await this.dummy, password);
+    await this.verify(await this.dummyHash(), password);
     return false;
+  }
+
+  /**
+   * Computes the dummy hash ahead of the first unknown-user login, which
+   * would otherwise pay for hashing it too and so answer measurably slower.
+   */
+  prepare(): void {
+    this.dummyHash().catch(() => {
+      // Retried at the first verifyDummy.
+      this.dummy = undefined;
+    });
+  }
+
+  private dummyHash(): Promise<string> {
+    this.dummy ??= this.hash(randomBytes(32).toString('base64url'));
+    return this.dummy;
   }
 
   /** True when the hash was made with another algorithm or weaker/different parameters than ours. */
