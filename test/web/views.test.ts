@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DomainError, errorCodes } from '../../src/domain/errors.js';
+import { httpStatusOf, toHttpError } from '../../src/web/errors.js';
+import { escapeHtml, html } from '../../src/web/views/html.js';
+
+describe('html template', () => {
+  it('escapes every interpolated string', () => {
+    const evil = `<script>"x" & 'y' \`z\`</script>`;
+    assert.equal(
+      html`<p title="${evil}">${evil}</p>`.value,
+      '<p title="&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39; &#96;z&#96;&lt;/script&gt;">&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39; &#96;z&#96;&lt;/script&gt;</p>',
+    );
+  });
+
+  it('keeps safe fragments, flattens arrays, drops null, undefined and false', () => {
+    const inner = html`<b>${'<i>'}</b>`;
+    assert.equal(html`${inner}|${[inner, '<']}|${null}${undefined}${false}|${0}`.value, '<b>&lt;i&gt;</b>|<b>&lt;i&gt;</b>&lt;||0');
+  });
+
+  it('does not trust strings that merely look like markup', () => {
+    assert.equal(html`${{ value: '<x>' } as unknown as string}`.value, escapeHtml('[object Object]'));
+  });
+});
+
+describe('the HTTP error table', () => {
+  it('maps every domain code', () => {
+    const expected = { invalid: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, rate_limited: 429, unavailable: 503, internal: 500 };
+    assert.deepEqual(httpStatusOf, expected);
+    for (const code of errorCodes) {
+      const error = toHttpError(new DomainError(code, 'shown'));
+      assert.equal(error.status, expected[code]);
+      assert.equal(error.code, code);
+    }
+  });
+
+  it('never shows the message of an internal error or an unknown throw', () => {
+    const internal = toHttpError(new DomainError('internal', 'db password is hunter2', { cause: new Error('x') }));
+    assert.doesNotMatch(internal.message, /hunter2/);
+    const unknown = toHttpError(new TypeError('secret detail'));
+    assert.equal(unknown.status, 500);
+    assert.equal(unknown.code, 'internal');
+    assert.doesNotMatch(unknown.message, /secret/);
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * Builds the web app over REAL in-process services on a ':memory:' embedded
+ * store, and gives tests two small clients over Fastify's `inject` (no
+ * network): `api` for the JSON API and `Browser`, which keeps cookies and
+ * fills forms like a browser without JavaScript would.
+ */
+import type { FastifyInstance } from 'fastify';
+import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
+import { AuthService } from '../../src/services/auth/auth-service.js';
+import { SocialService } from '../../src/services/social/social-service.js';
+import { buildApp } from '../../src/web/app.js';
+
+export interface Harness {
+  app: FastifyInstance;
+  auth: AuthService;
+  social: SocialService;
+  close(): Promise<void>;
+}
+
+export async function openHarness(options: { draining?: () => boolean; secureCookies?: boolean } = {}): Promise<Harness> {
+  const kv = await EmbeddedKV.open({ path: ':memory:' });
+  // Cheap Argon2 keeps the suite fast; production uses the service's defaults.
+  // A clock that ticks a second per reading, so posts have distinct, ordered times.
+  let clock = Date.UTC(2024, 0, 15, 9, 30);
+  const now = () => (clock += 1000);
+  const auth = new AuthService({ kv, now, passwordHashing: { memoryCost: 1024, timeCost: 1, parallelism: 1 } });
+  const social = new SocialService({ kv, now });
+  const app = await buildApp({ auth, social, ...options });
+  await app.ready();
+  return {
+    app,
+    auth,
+    social,
+    async close() {
+      await app.close();
+      await kv.close();
+    },
+  };
+}
+
+export interface ApiReply {
+  status: number;
+  body: any;
+  headers: Record<string, unknown>;
+  text: string;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export async function api(
+  app: FastifyInstance,
+  method: Method,
+  url: string,
+  options: { token?: string; json?: unknown; payload?: string; headers?: Record<string, string> } = {},
+): Promise<ApiReply> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  let payload = options.payload;
+  if (options.json !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    payload = JSON.stringify(options.json);
+  }
+  const response = await app.inject({ method, url, headers, payload });
+  const isJson = String(response.headers['content-type'] ?? '').includes('application/json');
+  return {
+    status: response.statusCode,
+    body: isJson && response.body !== '' ? JSON.parse(response.body) : response.body,
+    headers: response.headers,
+    text: response.body,
+  };
+}
+
+/** Signs up through the API and returns the token. */
+export async function signUp(app: FastifyInstance, username: string, password = 'correct horse'): Promise<string> {
+  const reply = await api(app, 'POST', '/api/v1/accounts', { json: { username, password } });
+  if (reply.status !== 201) throw new Error(`sign-up of ${username} failed: ${reply.status} ${reply.text}`);
+  return reply.body.token;
+}
+
+export interface PageReply {
+  status: number;
+  body: string;
+  location: string | undefined;
+  headers: Record<string, unknown>;
+  setCookies: string[];
+}
+
+/** A cookie-keeping client for the HTML pages. */
+export class Browser {
+  readonly cookies = new Map<string, string>();
+  /** The CSRF token of the last page that had a form. */
+  csrf: string | undefined;
+
+  constructor(private readonly app: FastifyInstance) {}
+
+  async get(url: string): Promise<PageReply> {
+    return this.send('GET', url);
+  }
+
+  /** Posts a form, adding the CSRF token from the last page unless `_csrf` is given (or null to omit it). */
+  async post(url: string, form: Record<string, string> = {}, csrf: string | null | undefined = undefined): Promise<PageReply> {
+    const fields: Record<string, string> = { ...form };
+    const token = csrf === undefined ? this.csrf : csrf;
+    if (token !== null && token !== undefined) fields._csrf = token;
+    return this.send('POST', url, new URLSearchParams(fields).toString());
+  }
+
+  /** GETs a page first so the form's token is fresh, then posts. */
+  async submit(pageUrl: string, action: string, form: Record<string, string>): Promise<PageReply> {
+    await this.get(pageUrl);
+    return this.post(action, form);
+  }
+
+  private async send(method: 'GET' | 'POST', url: string, payload?: string): Promise<PageReply> {
+    const headers: Record<string, string> = {};
+    if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (payload !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const response = await this.app.inject({ method, url, headers, payload });
+    const setCookie = response.headers['set-cookie'];
+    const setCookies = setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie];
+    for (const line of setCookies) {
+      const [pair] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq);
+      const value = pair!.slice(eq + 1);
+      if (value === '' || /Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    const token = /name="_csrf" value="([^"]+)"/.exec(response.body);
+    if (token) this.csrf = token[1];
+    const location = response.headers.location;
+    return {
+      status: response.statusCode,
+      body: response.body,
+      location: typeof location === 'string' ? location : undefined,
+      headers: response.headers,
+      setCookies,
+    };
+  }
+}
