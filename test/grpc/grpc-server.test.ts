@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { AuthClient } from '../../src/clients/auth-client.js';
+import { SocialClient } from '../../src/clients/social-client.js';
+import { DomainError } from '../../src/domain/errors.js';
+import { startGrpcServer, type GrpcServer } from '../../src/grpc/server.js';
+import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
+import type { KV } from '../../src/kv/kv.js';
+import { AuthService } from '../../src/services/auth/auth-service.js';
+import { authGrpcService } from '../../src/services/auth/grpc.js';
+import { socialGrpcService } from '../../src/services/social/grpc.js';
+import { SocialService } from '../../src/services/social/social-service.js';
+
+/**
+ * The gRPC edge on its own: the generated clients against the adapters,
+ * errors crossing the wire as the same DomainError, and the health and
+ * reflection services that grpcurl and load balancers rely on.
+ */
+const require = createRequire(import.meta.url);
+const light = { memoryCost: 256, timeCost: 1, parallelism: 1 };
+
+function loadService(file: string, includeDir: string) {
+  const definition = protoLoader.loadSync(file, { includeDirs: [includeDir], keepCase: true, enums: String });
+  return grpc.loadPackageDefinition(definition);
+}
+
+describe('gRPC services', () => {
+  let kv: KV;
+  let server: GrpcServer;
+  let auth: AuthClient;
+  let social: SocialClient;
+  const internalErrors: unknown[] = [];
+
+  before(async () => {
+    kv = await EmbeddedKV.open({ path: ':memory:' });
+    const onError = (e: unknown) => internalErrors.push(e);
+    server = await startGrpcServer('127.0.0.1', 0, [
+      authGrpcService(new AuthService({ kv, passwordHashing: light }), onError),
+      socialGrpcService(new SocialService({ kv }), onError),
+    ]);
+    const addresses = [`127.0.0.1:${server.port}`];
+    auth = new AuthClient({ addresses, deadlineMs: 5000 });
+    social = new SocialClient({ addresses, deadlineMs: 5000 });
+  });
+  after(async () => {
+    auth.close();
+    social.close();
+    await server.close(1000);
+    await kv.close();
+  });
+
+  it('round-trips the domain through the wire', async () => {
+    const session = await auth.signUp('Grpc_User', 'a fine password');
+    assert.equal(session.account.username, 'grpc_user');
+    assert.deepEqual(await auth.authenticate(session.token), session.account);
+    await auth.signUp('other_user', 'a fine password');
+    await social.follow('grpc_user', 'other_user');
+    const post = await social.createPost('other_user', 'hello over gRPC', 'key-1');
+    assert.deepEqual(await social.createPost('other_user', 'hello over gRPC', 'key-1'), post);
+    assert.deepEqual(await social.homeFeed('grpc_user'), { items: [post], next: null });
+    const profile = await social.getProfile('other_user');
+    assert.equal(profile.followers, 1);
+    assert.equal(profile.posts, 1);
+  });
+
+  it('turns a service error back into the same DomainError, field included', async () => {
+    await assert.rejects(auth.signUp('grpc_user', 'a fine password'), (e: unknown) => {
+      assert.ok(e instanceof DomainError);
+      assert.equal(e.code, 'conflict');
+      return true;
+    });
+    await assert.rejects(auth.signUp('x', 'a fine password'), (e: unknown) => {
+      assert.ok(e instanceof DomainError);
+      assert.equal(e.code, 'invalid');
+      assert.equal(e.field, 'username');
+      assert.match(e.message, /3 to 30/);
+      return true;
+    });
+    await assert.rejects(social.getProfile('nobody_here'), { code: 'not_found' });
+    await assert.rejects(social.listPosts('grpc_user', 20, '%%%'), { code: 'invalid' });
+    await assert.rejects(auth.authenticate('forged'), { code: 'unauthenticated' });
+    assert.deepEqual(internalErrors, []);
+  });
+
+  it('reports unavailable, not a crash, when no instance answers', async () => {
+    const nowhere = new SocialClient({ addresses: ['127.0.0.1:1'], deadlineMs: 300 });
+    await assert.rejects(nowhere.getProfile('grpc_user'), { code: 'unavailable' });
+    nowhere.close();
+  });
+
+  it('serves server reflection listing both services', async () => {
+    const reflectionProto = require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
+    const pkg = loadService(reflectionProto, path.resolve(path.dirname(reflectionProto), '../../..')) as any;
+    const client = new pkg.grpc.reflection.v1.ServerReflection(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    const names = await new Promise<string[]>((resolve, reject) => {
+      const call = client.ServerReflectionInfo();
+      call.on('data', (r: any) => {
+        resolve(r.list_services_response.service.map((s: { name: string }) => s.name));
+        call.end();
+      });
+      call.on('error', reject);
+      call.write({ list_services: '' });
+    });
+    client.close();
+    assert.ok(names.includes('chorus.auth.v1.AuthService'), names.join());
+    assert.ok(names.includes('chorus.social.v1.SocialService'), names.join());
+  });
+
+  // Last: it drains the server.
+  it('serves gRPC health checking, and drains to NOT_SERVING', async () => {
+    const healthProto = require.resolve('grpc-health-check/proto/health/v1/health.proto');
+    const pkg = loadService(healthProto, path.dirname(healthProto)) as any;
+    const client = new pkg.grpc.health.v1.Health(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    const check = (service: string) =>
+      new Promise<string>((resolve, reject) =>
+        client.Check({ service }, (e: Error | null, r: { status: string }) => (e ? reject(e) : resolve(r.status))),
+      );
+    assert.equal(await check(''), 'SERVING');
+    assert.equal(await check('chorus.social.v1.SocialService'), 'SERVING');
+    assert.equal(await check('chorus.auth.v1.AuthService'), 'SERVING');
+    server.drain();
+    assert.equal(await check(''), 'NOT_SERVING');
+    assert.equal(await check('chorus.social.v1.SocialService'), 'NOT_SERVING');
+    client.close();
+  });
+});
