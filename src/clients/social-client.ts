@@ -35,7 +35,7 @@ export class SocialClient implements Social {
       // Reads, and follows whose repetition leaves the same edge. Posts are
       // retried only with an idempotency key, by createPost below.
       channelOptions('chorus.social.v1.SocialService', [
-        'GetProfile', 'SearchAccounts', 'ListFollowers', 'ListFollowing', 'Follow', 'Unfollow', 'GetPost', 'ListPosts', 'HomeFeed',
+        'GetProfile', 'SearchAccounts', 'ListFollowers', 'ListFollowing', 'Follow', 'Unfollow', 'IsFollowing', 'GetPost', 'ListPosts', 'HomeFeed',
       ]),
     );
     this.#deadlineMs = options.deadlineMs;
@@ -71,6 +71,10 @@ export class SocialClient implements Social {
 
   async unfollow(follower: string, followee: string): Promise<void> {
     await this.#call(this.#client.unfollow, { follower, followee });
+  }
+
+  async isFollowing(follower: string, followee: string): Promise<boolean> {
+    return (await this.#call(this.#client.isFollowing, { follower, followee })).following;
   }
 
   async createPost(author: string, text: string, idempotencyKey = ''): Promise<Post> {

@@ -21,6 +21,8 @@ export interface Social {
   follow(follower: string, followee: string): Promise<void>;
   /** Idempotent; `not_found` for an unknown followee. */
   unfollow(follower: string, followee: string): Promise<void>;
+  /** Whether the edge exists; false when either user is unknown. */
+  isFollowing(follower: string, followee: string): Promise<boolean>;
   /**
    * Stores the post atomically. With an idempotency key, a retry by the same
    * author returns the first post and stores nothing.

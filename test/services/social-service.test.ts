@@ -119,7 +119,12 @@ forEachEngine((engine) => {
     const { kv, social, signUp, close } = await setup();
     try {
       await signUp('alice', 'bob');
+      assert.equal(await social.isFollowing('alice', 'bob'), false);
       await social.follow('alice', 'BOB');
+      assert.equal(await social.isFollowing('ALICE', 'bob'), true);
+      assert.equal(await social.isFollowing('bob', 'alice'), false, 'an edge has a direction');
+      assert.equal(await social.isFollowing('alice', 'ghost'), false);
+      assert.equal(await social.isFollowing('alice', '../bob'), false);
       const revision = await kv.revision();
       await social.follow('alice', 'bob');
       assert.equal(await kv.revision(), revision, 'a repeated follow must not write');
@@ -129,6 +134,7 @@ forEachEngine((engine) => {
       assert.ok(await kv.get(keys.follower('bob', 'alice')));
 
       await social.unfollow('alice', 'bob');
+      assert.equal(await social.isFollowing('alice', 'bob'), false);
       const afterUnfollow = await kv.revision();
       await social.unfollow('alice', 'bob');
       assert.equal(await kv.revision(), afterUnfollow, 'a repeated unfollow must not write');

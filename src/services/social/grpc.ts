@@ -35,6 +35,7 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
       await social.unfollow(r.follower, r.followee);
       return {};
     }),
+    isFollowing: u(async (r) => ({ following: await social.isFollowing(r.follower, r.followee) })),
     createPost: u(async (r) => ({ post: post(await social.createPost(r.author, r.text, cursor(r.idempotencyKey))) })),
     getPost: u(async (r) => ({ post: post(await social.getPost(r.id)) })),
     deletePost: u(async (r) => {

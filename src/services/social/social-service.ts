@@ -11,7 +11,7 @@ import type { KV } from '../../kv/kv.js';
 import { getAccount, noSuchUser, parseAccount, requireAccount } from './accounts.js';
 import type { FeedReader } from './feed.js';
 import { KvFeedReader } from './feed.js';
-import { follow, listEdges, unfollow } from './follows.js';
+import { follow, isFollowing, listEdges, unfollow } from './follows.js';
 import { createPost, deletePost, getPost, listPosts } from './posts.js';
 
 export interface SocialServiceOptions {
@@ -78,6 +78,10 @@ export class SocialService implements Social {
 
   unfollow(follower: string, followee: string): Promise<void> {
     return guard(() => unfollow(this.kv, follower, followee));
+  }
+
+  isFollowing(follower: string, followee: string): Promise<boolean> {
+    return guard(() => isFollowing(this.kv, follower, followee));
   }
 
   createPost(author: string, text: string, idempotencyKey?: string): Promise<Post> {

@@ -2,7 +2,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import { lookupUsername } from '../../domain/account.js';
 import { PAGE_DEFAULT } from '../../domain/page.js';
 import type { RouteContext } from '../context.js';
-import { isFollowing } from '../following.js';
 import { queryParam } from '../input.js';
 import { followListPage, profilePage } from '../views/profile.js';
 import { frameOf, seeOther, sendPage, viewerOrLogin } from './pages.js';
@@ -19,12 +18,12 @@ export const pageProfileRoutes: FastifyPluginAsync<RouteContext> = async (app, {
     const username = lookupUsername(request.params.username);
     if (username !== request.params.username) return reply.redirect(`/u/${username}`, 301);
     const cursor = queryParam(request.query, 'cursor');
-    const [profile, posts] = await Promise.all([
+    const viewer = request.viewer?.account.username;
+    const [profile, posts, following] = await Promise.all([
       social.getProfile(username),
       social.listPosts(username, PAGE_DEFAULT, cursor),
+      viewer === undefined || viewer === username ? null : social.isFollowing(viewer, username),
     ]);
-    const viewer = request.viewer?.account.username;
-    const following = viewer === undefined || viewer === username ? null : await isFollowing(social, viewer, profile);
     const path = cursor === undefined ? `/u/${username}` : `/u/${username}?cursor=${encodeURIComponent(cursor)}`;
     return sendPage(reply, profilePage(frameOf(request, reply), { profile, posts, following, path }));
   });
