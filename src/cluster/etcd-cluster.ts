@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,9 +20,9 @@ export interface EtcdClusterOptions {
   members?: number;
   /** Address every member listens on; 127.0.0.1 by default. */
   host?: string;
-  /** One client port per member; free ports are picked when absent. */
+  /** One client port per member; when absent, the ports recorded in dataDir by an earlier start, else free ones. */
   clientPorts?: number[];
-  /** One peer port per member; free ports are picked when absent. */
+  /** One peer port per member; when absent, the ports recorded in dataDir by an earlier start, else free ones. */
   peerPorts?: number[];
   /** etcd's backend quota, set explicitly so the limit is known: 2 GiB by default. */
   quotaBackendBytes?: number;
@@ -91,11 +91,21 @@ export async function startEtcdCluster(options: EtcdClusterOptions): Promise<Etc
   if (!binary) throw new Error(NOT_FOUND_MESSAGE);
   const count = options.members ?? 3;
   const host = options.host ?? '127.0.0.1';
-  const clientPorts = options.clientPorts ?? (await findFreePorts(count, host));
-  const peerPorts = options.peerPorts ?? (await findFreePorts(count, host));
+  // Members remember their peers' URLs, so a cluster restarted on the same
+  // data dir must keep its ports: the first start records them.
+  const layoutFile = join(options.dataDir, 'cluster.json');
+  const previous = readLayout(layoutFile);
+  if (previous && previous.members !== count) {
+    throw new Error(`${options.dataDir} holds a ${previous.members}-member cluster, not ${count}`);
+  }
+  const clientPorts = options.clientPorts ?? previous?.clientPorts ?? (await findFreePorts(count, host));
+  const peerPorts = options.peerPorts ?? previous?.peerPorts ?? (await findFreePorts(count, host));
   if (clientPorts.length !== count || peerPorts.length !== count) {
     throw new Error(`expected ${count} client and peer ports`);
   }
+  mkdirSync(options.dataDir, { recursive: true });
+  const layout: Layout = { members: count, clientPorts, peerPorts, token: previous?.token ?? `chorus-${randomUUID()}` };
+  writeFileSync(layoutFile, `${JSON.stringify(layout, null, 2)}\n`);
   const log = options.log;
   const specs = clientPorts.map((clientPort, i) => ({
     name: `etcd-${i + 1}`,
@@ -105,7 +115,7 @@ export async function startEtcdCluster(options: EtcdClusterOptions): Promise<Etc
   }));
   const initialCluster = specs.map((s) => `${s.name}=${s.peerUrl}`).join(',');
   // A unique token keeps two clusters on one machine from ever joining each other.
-  const token = `chorus-${randomUUID()}`;
+  const token = layout.token;
   const common = [
     '--initial-cluster',
     initialCluster,
@@ -301,6 +311,18 @@ class LocalMember implements EtcdMember {
       return undefined;
     }
   }
+}
+
+interface Layout {
+  members: number;
+  clientPorts: number[];
+  peerPorts: number[];
+  token: string;
+}
+
+function readLayout(file: string): Layout | undefined {
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as Layout;
 }
 
 function findOnPath(command: string): string | undefined {

@@ -26,7 +26,7 @@ import {
   WatchCompactedError,
   type WatchOptions,
 } from './kv.js';
-import { checkRangeOptions, checkTxnRequest, keyAfter, prefixEnd } from './limits.js';
+import { checkKey, checkRangeOptions, checkTxnRequest, keyAfter, prefixEnd } from './limits.js';
 
 export interface EmbeddedKVOptions {
   /** A file path, or ':memory:' for a store that lives as long as the object. */
@@ -132,6 +132,7 @@ export class EmbeddedKV implements KV {
 
   async get(key: string): Promise<KeyValue | undefined> {
     return this.run(() => {
+      checkKey(key);
       this.expireLeases();
       return this.readKey(Buffer.from(key));
     });
@@ -235,16 +236,18 @@ export class EmbeddedKV implements KV {
   async revokeLease(id: LeaseId): Promise<void> {
     this.run(() => {
       this.expireLeases();
-      this.db.transaction(() => this.revoke(Number(id)))();
+      const lease = leaseNumber(id);
+      if (lease !== undefined) this.db.transaction(() => this.revoke(lease))();
     });
   }
 
   async keepAlive(id: LeaseId): Promise<void> {
     this.run(() => {
       this.expireLeases();
-      const lease = this.stmts.getLease.get(Number(id)) as { ttl: number } | undefined;
-      if (!lease) throw new DomainError('not_found', 'The lease has expired.');
-      this.stmts.renewLease.run(this.now() + lease.ttl * 1000, Number(id));
+      const number = leaseNumber(id);
+      const lease = number === undefined ? undefined : (this.stmts.getLease.get(number) as { ttl: number } | undefined);
+      if (number === undefined || !lease) throw new DomainError('not_found', 'The lease has expired.');
+      this.stmts.renewLease.run(this.now() + lease.ttl * 1000, number);
     });
   }
 
@@ -293,7 +296,8 @@ export class EmbeddedKV implements KV {
     const ops = succeeded ? request.success : (request.failure ?? []);
     for (const op of ops) {
       if (op.type === 'put' && op.lease !== undefined && op.lease !== NO_LEASE) {
-        if (!this.stmts.getLease.get(Number(op.lease))) {
+        const lease = leaseNumber(op.lease);
+        if (lease === undefined || !this.stmts.getLease.get(lease)) {
           throw new DomainError('not_found', 'The lease has expired.');
         }
       }
@@ -535,6 +539,11 @@ function prepare(db: Database.Database) {
     expiredLeases: db.prepare('SELECT id FROM leases WHERE expires_at <= ? ORDER BY expires_at, id'),
     nextExpiry: db.prepare('SELECT min(expires_at) AS at FROM leases'),
   };
+}
+
+/** The lease id as stored, or undefined for a string no lease of this store can have. */
+function leaseNumber(id: LeaseId): number | undefined {
+  return /^[1-9][0-9]{0,14}$/.test(id) ? Number(id) : undefined;
 }
 
 /** A delete event's key as etcd reports it: empty value, zero create revision and version. */

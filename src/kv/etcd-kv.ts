@@ -55,13 +55,18 @@ import {
   WatchCompactedError,
   type WatchOptions,
 } from './kv.js';
-import { checkRangeOptions, checkTxnRequest, keyAfter, prefixEnd } from './limits.js';
+import { checkKey, checkRangeOptions, checkTxnRequest, keyAfter, prefixEnd } from './limits.js';
 
 export interface EtcdKVOptions {
   /** Client URLs of the members, e.g. http://127.0.0.1:2379. */
   endpoints: string[];
   /** Deadline of each call, retries included; 2000 ms by default. */
   timeoutMs?: number;
+  /**
+   * Start with the first endpoint (e.g. the member on this machine) instead
+   * of a random one; either way a failing member is left for the next.
+   */
+  preferFirstEndpoint?: boolean;
   auth?: { username: string; password: string };
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
 }
@@ -85,9 +90,10 @@ export class EtcdKV implements KV {
   private constructor(
     private readonly clients: Etcd3[],
     private readonly timeoutMs: number,
+    preferFirst: boolean,
   ) {
-    // Spread the instances of a service over the members.
-    this.current = Math.floor(Math.random() * clients.length);
+    // A random start spreads the instances of a service over the members.
+    this.current = preferFirst ? 0 : Math.floor(Math.random() * clients.length);
   }
 
   /**
@@ -118,7 +124,7 @@ export class EtcdKV implements KV {
       };
     }
     const clients = options.endpoints.map((endpoint) => new Etcd3({ ...base, hosts: [endpoint] }));
-    const kv = new EtcdKV(clients, options.timeoutMs ?? 2000);
+    const kv = new EtcdKV(clients, options.timeoutMs ?? 2000, options.preferFirstEndpoint ?? false);
     try {
       await kv.revision();
     } catch (error) {
@@ -129,6 +135,7 @@ export class EtcdKV implements KV {
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
+    checkKey(key);
     const response = await this.call('read', (etcd, deadline) =>
       etcd.kv.range({ key: Buffer.from(key) }, { deadline }),
     );
@@ -160,6 +167,9 @@ export class EtcdKV implements KV {
 
   async txn(request: TxnRequest): Promise<TxnResult> {
     checkTxnRequest(request);
+    for (const op of [...request.success, ...(request.failure ?? [])]) {
+      if (op.type === 'put' && op.lease !== undefined) checkLease(op.lease);
+    }
     const readOnly = [...request.success, ...(request.failure ?? [])].every((op) => op.type === 'get');
     const response = await this.call(readOnly ? 'read' : 'write', (etcd, deadline) =>
       etcd.kv.txn(
@@ -184,6 +194,7 @@ export class EtcdKV implements KV {
 
   async put(key: string, value: string, lease: LeaseId = NO_LEASE): Promise<number> {
     checkTxnRequest({ compare: [], success: [{ type: 'put', key, value }] });
+    checkLease(lease);
     const response = await this.call('write', (etcd, deadline) =>
       etcd.kv.put({ key: Buffer.from(key), value: Buffer.from(value), lease }, { deadline }),
     );
@@ -237,6 +248,7 @@ export class EtcdKV implements KV {
   }
 
   async revokeLease(id: LeaseId): Promise<void> {
+    if (!isLeaseId(id)) return;
     try {
       await this.call('read', (etcd, deadline) => etcd.leaseClient.leaseRevoke({ ID: id }, { deadline }));
     } catch (error) {
@@ -246,6 +258,7 @@ export class EtcdKV implements KV {
   }
 
   async keepAlive(id: LeaseId): Promise<void> {
+    if (!isLeaseId(id)) throw new DomainError('not_found', 'The lease has expired.');
     const ttl = await this.call('read', async (etcd, deadline) => {
       const stream = await etcd.leaseClient.leaseKeepAlive({ deadline });
       return keepAliveOnce(stream, id);
@@ -351,6 +364,7 @@ class EtcdWatch implements Watch {
         return;
       } catch (error) {
         lastError = error;
+        await delay(50);
       }
     }
     throw new DomainError('unavailable', 'The store is unavailable; please try again.', { cause: lastError });
@@ -529,6 +543,15 @@ function classify(error: unknown): Failure {
     return { kind: 'unknown-outcome' };
   }
   return { kind: 'final', error: new DomainError('internal', 'Something went wrong on our side.', { cause: error }) };
+}
+
+function isLeaseId(id: LeaseId): boolean {
+  return /^[0-9]{1,19}$/.test(id);
+}
+
+/** A put on a lease id etcd could never have issued fails like one on an expired lease. */
+function checkLease(id: LeaseId): void {
+  if (!isLeaseId(id)) throw new DomainError('not_found', 'The lease has expired.');
 }
 
 function delay(ms: number): Promise<void> {

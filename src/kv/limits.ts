@@ -27,12 +27,14 @@ export function checkTxnRequest(request: TxnRequest): void {
   }
   let bytes = 0;
   for (const c of request.compare) {
+    checkKey(c.key);
     bytes += Buffer.byteLength(c.key);
     if (c.target === 'value') bytes += Buffer.byteLength(c.value);
   }
   for (const branch of [request.success, failure]) {
     const written = new Set<string>();
     for (const op of branch) {
+      checkKey(op.key);
       bytes += Buffer.byteLength(op.key);
       if (op.type === 'put') bytes += Buffer.byteLength(op.value);
       if (op.type === 'get') continue;
@@ -45,6 +47,11 @@ export function checkTxnRequest(request: TxnRequest): void {
   if (bytes > MAX_REQUEST_BYTES) {
     throw new DomainError('invalid', 'The request is too large.');
   }
+}
+
+/** Throws `invalid` for the empty key, which etcd refuses. */
+export function checkKey(key: string): void {
+  if (key.length === 0) throw new DomainError('invalid', 'A key must not be empty.');
 }
 
 /**

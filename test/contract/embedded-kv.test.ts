@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DomainError } from '../../src/domain/errors.js';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
-import type { WatchBatch } from '../../src/kv/kv.js';
+import { type WatchBatch, WatchCompactedError } from '../../src/kv/kv.js';
 import { eventually, kvContract } from './kv-contract.js';
 
 kvContract('EmbeddedKV', async () => {
@@ -93,6 +93,26 @@ describe('EmbeddedKV on a file', () => {
     assert.ok(count >= acknowledged + 1, `${count} keys stored, ${acknowledged + 1} acknowledged`);
     const { items } = await kv.range({ prefix: '/n/', limit: acknowledged + 1 });
     assert.deepEqual(items.map((i) => Number(i.value)), Array.from({ length: acknowledged + 1 }, (_, i) => i));
+    await kv.close();
+  });
+
+  it('compacts history past the retention on its own', async () => {
+    const kv = await EmbeddedKV.open({ path: ':memory:', historyRetention: 5, sweepIntervalMs: 10 });
+    const first = await kv.put('/a', '0');
+    for (let i = 1; i < 20; i++) await kv.put('/a', String(i));
+    const errors: Error[] = [];
+    await eventually(async () => {
+      const watch = await kv.watch({ prefix: '/', fromRevision: first, onBatch: () => {}, onError: (e) => errors.push(e) });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await watch.close();
+      return errors.length > 0;
+    });
+    assert.ok(errors[0] instanceof WatchCompactedError);
+    assert.ok(errors[0].compactRevision >= (await kv.revision()) - 6);
+    const recent: WatchBatch[] = [];
+    const watch = await kv.watch({ prefix: '/', fromRevision: (await kv.revision()) - 4, onBatch: (b) => recent.push(b), onError: assert.fail });
+    await eventually(() => recent.length === 5);
+    await watch.close();
     await kv.close();
   });
 

@@ -6,8 +6,9 @@ import { Etcd3 } from 'etcd3';
 import { findFreePort } from '../../src/cluster/ports.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { EtcdKV } from '../../src/kv/etcd-kv.js';
+import type { WatchBatch } from '../../src/kv/kv.js';
 import { startTestEtcd, type TestEtcd } from '../helpers/etcd.js';
-import { kvContract } from './kv-contract.js';
+import { eventually, kvContract } from './kv-contract.js';
 
 let cluster: TestEtcd;
 let admin: Etcd3;
@@ -54,6 +55,19 @@ describe('EtcdKV faults', () => {
   it('recovers within seconds when the leader is killed, and keeps every acknowledged put', async (t) => {
     const kv = await EtcdKV.connect({ endpoints: cluster.endpoints });
     const prefix = `/failover/${randomUUID()}/`;
+    // The watch starts on the leader, so the kill breaks its stream and it must resume without a gap.
+    const leader = await cluster.leader();
+    const watchKV = await EtcdKV.connect({
+      endpoints: [leader.clientUrl, ...cluster.endpoints.filter((e) => e !== leader.clientUrl)],
+      preferFirstEndpoint: true,
+    });
+    const watched: WatchBatch[] = [];
+    const watch = await watchKV.watch({
+      prefix,
+      fromRevision: (await kv.revision()) + 1,
+      onBatch: (b) => watched.push(b),
+      onError: (e) => assert.fail(e),
+    });
     const acknowledged: string[] = [];
     const failures: number[] = [];
     let killedAt = 0;
@@ -76,7 +90,6 @@ describe('EtcdKV faults', () => {
     })();
     try {
       await sleep(300);
-      const leader = await cluster.leader();
       const before = acknowledged.length;
       await leader.kill('SIGKILL');
       killedAt = Date.now();
@@ -99,11 +112,21 @@ describe('EtcdKV faults', () => {
       }
       const lost = acknowledged.filter((k) => !stored.has(k));
       assert.deepEqual(lost, [], 'every acknowledged put is stored');
+      await eventually(() => watched.length === stored.size, 5000);
+      const revisions = watched.map((b) => b.revision);
+      assert.deepEqual(revisions, [...revisions].sort((a, b) => a - b), 'batches arrive in revision order');
+      assert.deepEqual(
+        watched.flatMap((b) => b.events.map((e) => e.kv.key)),
+        [...stored].sort(),
+        'the watch saw every stored put exactly once',
+      );
       await leader.start();
       await cluster.waitHealthy(10_000);
     } finally {
       stop = true;
       await writer;
+      await watch.close();
+      await watchKV.close();
       await kv.close();
     }
   });
