@@ -25,7 +25,6 @@
 import { noop } from 'cockatiel';
 import {
   type CompareResult,
-  type CompareTarget,
   Etcd3,
   EtcdLeaseInvalidError,
   type ICompare,
@@ -299,7 +298,7 @@ export class EtcdKV implements KV {
         lastError = error;
         if (this.current === index) this.current = (index + 1) % this.clients.length;
         if (failure.kind === 'unknown-outcome' && retry === 'write') break;
-        // A member that refused the connection outright gets no second look until the others were tried.
+        // Once every member has refused the connection, pause before going round again.
         if (tries >= this.clients.length - 1 && failure.kind === 'not-sent') await delay(50);
       }
     }
@@ -577,7 +576,7 @@ function toCompare(compare: Compare): ICompare {
   const result = COMPARE_RESULT[compare.op];
   switch (compare.target) {
     case 'value':
-      return { key, result, target: 'Value' satisfies keyof typeof CompareTarget, value: Buffer.from(compare.value) };
+      return { key, result, target: 'Value', value: Buffer.from(compare.value) };
     case 'version':
       return { key, result, target: 'Version', version: compare.value };
     case 'createRevision':
