@@ -15,6 +15,11 @@ import path from 'node:path';
 export const roles = ['web', 'auth', 'social', 'all', 'cluster'] as const;
 export type Role = (typeof roles)[number];
 
+export interface RateLimitSetting {
+  max: number;
+  windowSeconds: number;
+}
+
 export interface Config {
   role: Role;
   /** Interface every listener binds to. */
@@ -38,6 +43,14 @@ export interface Config {
   etcdClientPorts: number[];
   etcdPeerPorts: number[];
   sessionTtlSeconds: number;
+  /** Attempt limits of the auth service, shared by all instances; absent when off. */
+  rateLimits: {
+    signUpPerIp?: RateLimitSetting;
+    logInPerIp?: RateLimitSetting;
+    logInPerAccount?: RateLimitSetting;
+  };
+  /** Proxies whose X-Forwarded-For the web tier believes (addresses or CIDRs); none by default. */
+  trustedProxies: string[];
   secureCookies: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long a draining process waits for in-flight requests before closing anyway. */
@@ -61,6 +74,11 @@ const options = {
   'etcd-client-ports': { env: 'CHORUS_ETCD_CLIENT_PORTS', help: 'cluster: three etcd client ports (default PORT+20..22)' },
   'etcd-peer-ports': { env: 'CHORUS_ETCD_PEER_PORTS', help: 'cluster: three etcd peer ports (default PORT+30..32)' },
   'session-ttl-seconds': { env: 'CHORUS_SESSION_TTL_SECONDS', help: 'session lifetime (default 30 days)' },
+  'rate-limits': { env: 'CHORUS_RATE_LIMITS', help: 'on | off: attempt limits (default on; benchmarks turn them off)' },
+  'rate-login-per-ip': { env: 'CHORUS_RATE_LOGIN_PER_IP', help: 'logins per client address: N/seconds (default 25/300)' },
+  'rate-login-per-account': { env: 'CHORUS_RATE_LOGIN_PER_ACCOUNT', help: 'logins per account: N/seconds (default 25/300)' },
+  'rate-signup-per-ip': { env: 'CHORUS_RATE_SIGNUP_PER_IP', help: 'sign-ups per client address: N/seconds (default 5/1800)' },
+  'trusted-proxies': { env: 'CHORUS_TRUSTED_PROXIES', help: 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed' },
   'secure-cookies': { env: 'CHORUS_SECURE_COOKIES', help: 'true when served over HTTPS (default false)' },
   'log-level': { env: 'CHORUS_LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
   'shutdown-grace-ms': { env: 'CHORUS_SHUTDOWN_GRACE_MS', help: 'drain time on SIGTERM (default 10000)' },
@@ -162,6 +180,21 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (secure !== 'true' && secure !== 'false') {
     throw new ConfigError(`${label('secure-cookies')} must be true or false, got "${secure}"`);
   }
+  const rate = (name: OptionName, fallback: string): RateLimitSetting => {
+    const value = raw(name) ?? fallback;
+    const match = /^(\d{1,9})\/(\d{1,9})$/.exec(value);
+    if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
+      throw new ConfigError(`${label(name)} must be attempts/seconds like 25/300, got "${value}"`);
+    }
+    return { max: Number(match[1]), windowSeconds: Number(match[2]) };
+  };
+  const limitsOn = oneOf('rate-limits', ['on', 'off'] as const, 'on') === 'on';
+  const trustedProxies = (raw('trusted-proxies') ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  for (const proxy of trustedProxies) {
+    if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(proxy)) {
+      throw new ConfigError(`${label('trusted-proxies')} must be IP addresses or CIDRs, got "${proxy}"`);
+    }
+  }
   const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 
   return Object.freeze({
@@ -181,6 +214,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     etcdClientPorts: portList('etcd-client-ports', clientPorts),
     etcdPeerPorts: portList('etcd-peer-ports', [30, 31, 32].map(derived)),
     sessionTtlSeconds: int('session-ttl-seconds', 30 * 24 * 3600, 60, 365 * 24 * 3600),
+    rateLimits: limitsOn
+      ? {
+          signUpPerIp: rate('rate-signup-per-ip', '5/1800'),
+          logInPerIp: rate('rate-login-per-ip', '25/300'),
+          logInPerAccount: rate('rate-login-per-account', '25/300'),
+        }
+      : {},
+    trustedProxies,
     secureCookies: secure === 'true',
     logLevel: oneOf('log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     shutdownGraceMs: int('shutdown-grace-ms', 10_000, 0, 600_000),

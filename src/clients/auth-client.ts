@@ -22,13 +22,13 @@ export class AuthClient implements Auth {
     this.#deadlineMs = options.deadlineMs;
   }
 
-  async signUp(username: string, password: string): Promise<Session> {
-    const r = await callUnary(this.#client, this.#client.signUp, { username, password }, this.#deadlineMs);
+  async signUp(username: string, password: string, clientIp = ''): Promise<Session> {
+    const r = await callUnary(this.#client, this.#client.signUp, { username, password, clientIp }, this.#deadlineMs);
     return { account: account(r.account), token: r.token };
   }
 
-  async logIn(username: string, password: string): Promise<Session> {
-    const r = await callUnary(this.#client, this.#client.logIn, { username, password }, this.#deadlineMs);
+  async logIn(username: string, password: string, clientIp = ''): Promise<Session> {
+    const r = await callUnary(this.#client, this.#client.logIn, { username, password, clientIp }, this.#deadlineMs);
     return { account: account(r.account), token: r.token };
   }
 

@@ -11,7 +11,7 @@ import { SocialService } from '../services/social/social-service.js';
 import type { Lifecycle } from './lifecycle.js';
 
 export function createAuth(config: Config, kv: KV): Auth {
-  return new AuthService({ kv, sessionTtlSeconds: config.sessionTtlSeconds });
+  return new AuthService({ kv, sessionTtlSeconds: config.sessionTtlSeconds, limits: config.rateLimits });
 }
 
 export function createSocial(_config: Config, kv: KV): Social {

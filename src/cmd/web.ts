@@ -21,6 +21,7 @@ export async function serveWeb(
     logger: { level: config.logLevel, name: 'chorus-web' },
     draining: () => draining,
     secureCookies: config.secureCookies,
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies.join(',') : false,
   });
   lifecycle.add('web server', app, async (a) => {
     draining = true;

@@ -13,13 +13,19 @@ export interface Session {
  * durable and visible to every instance once it returns (linearizable).
  */
 export interface Auth {
-  /** Claims the username atomically; `conflict` if it is taken, `invalid` for bad input. */
-  signUp(username: string, password: string): Promise<Session>;
+  /**
+   * Claims the username atomically; `conflict` if it is taken, `invalid` for
+   * bad input, `rate_limited` past the sign-up limit for `clientIp` (the
+   * end user's address, when the caller knows it).
+   */
+  signUp(username: string, password: string, clientIp?: string): Promise<Session>;
   /**
    * `unauthenticated` with the same message whether the user is unknown or
-   * the password wrong; each login gets a new token.
+   * the password wrong; each login gets a new token. `rate_limited` past
+   * the login limit for the client address or for the account, counted
+   * over every instance, before the password is even checked.
    */
-  logIn(username: string, password: string): Promise<Session>;
+  logIn(username: string, password: string, clientIp?: string): Promise<Session>;
   /** Ends this token's session; a no-op for an unknown token. */
   logOut(token: string): Promise<void>;
   /** Ends every session of the token's account; `unauthenticated` for a bad token. */

@@ -17,6 +17,15 @@ export const errorCodes = [
 
 export type ErrorCode = (typeof errorCodes)[number];
 
+/** What a `rate_limited` error tells the client about the limit it hit. */
+export interface RateLimit {
+  /** Attempts allowed per window. */
+  limit: number;
+  windowSeconds: number;
+  /** When the next attempt can succeed. */
+  retryAfterSeconds: number;
+}
+
 export class DomainError extends Error {
   override readonly name = 'DomainError';
 
@@ -24,14 +33,17 @@ export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown; field?: string },
+    options?: { cause?: unknown; field?: string; rateLimit?: RateLimit },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.field = options?.field;
+    this.rateLimit = options?.rateLimit;
   }
 
   /** The input field at fault, so forms can show the message beside it. */
   readonly field: string | undefined;
+  /** Set on `rate_limited` errors. */
+  readonly rateLimit: RateLimit | undefined;
 }
 
 export const invalid = (message: string, field?: string) =>

@@ -1,5 +1,5 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { DomainError, type ErrorCode, toDomainError } from '../domain/errors.js';
+import { DomainError, type ErrorCode, type RateLimit, toDomainError } from '../domain/errors.js';
 
 /**
  * The one table between domain error codes and gRPC status codes, used in
@@ -26,12 +26,16 @@ fromGrpc.set(status.CANCELLED, 'unavailable');
 
 /** Trailer carrying DomainError.field, so a form can show the message beside its field. */
 const FIELD_KEY = 'chorus-field';
+/** Trailer carrying DomainError.rateLimit as "limit/windowSeconds/retryAfterSeconds". */
+const RATE_LIMIT_KEY = 'chorus-rate-limit';
 
 /** What a service adapter sends back for any error its logic threw. */
 export function toServiceError(error: unknown): Partial<ServiceError> {
   const domain = toDomainError(error);
   const metadata = new Metadata();
   if (domain.field) metadata.set(FIELD_KEY, domain.field);
+  const rate = domain.rateLimit;
+  if (rate) metadata.set(RATE_LIMIT_KEY, `${rate.limit}/${rate.windowSeconds}/${rate.retryAfterSeconds}`);
   return { code: toGrpc[domain.code], details: domain.message, metadata };
 }
 
@@ -44,7 +48,17 @@ export function fromServiceError(error: unknown): DomainError {
   // Messages of transport failures come from grpc-js, not from our services, so they are not shown.
   const fromService = toGrpc[code] === e.code && code !== 'unavailable' && code !== 'internal';
   const message = fromService && e.details ? e.details : defaultMessage[code];
-  return new DomainError(code, message, { cause: error, field: typeof field === 'string' ? field : undefined });
+  return new DomainError(code, message, {
+    cause: error,
+    field: typeof field === 'string' ? field : undefined,
+    rateLimit: parseRateLimit(e.metadata?.get(RATE_LIMIT_KEY)[0]),
+  });
+}
+
+function parseRateLimit(value: unknown): RateLimit | undefined {
+  if (typeof value !== 'string' || !/^\d+\/\d+\/\d+$/.test(value)) return undefined;
+  const [limit, windowSeconds, retryAfterSeconds] = value.split('/').map(Number) as [number, number, number];
+  return { limit, windowSeconds, retryAfterSeconds };
 }
 
 const defaultMessage: Record<ErrorCode, string> = {

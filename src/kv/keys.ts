@@ -30,6 +30,10 @@ export const keys = {
   authorPostsPrefix: (author: string) => `${ROOT}posts-by/${author}/`,
   /** The post's author: the index from a bare id to authorPost. */
   post: (postId: string) => `${ROOT}posts/${postId}`,
+  /** An attempt counter of one throttling window, on a lease that outlives the window. */
+  throttle: (rule: string, subject: string, windowStart: number) =>
+    `${ROOT}throttle/${rule}/${encodeURIComponent(subject)}/${windowStart}`,
+
   /** JSON Post as first stored; written in the same txn as the post, kept after a delete. */
   idempotency: (author: string, idempotencyKey: string) =>
     `${ROOT}idempotency/${author}/${encodeURIComponent(idempotencyKey)}`,

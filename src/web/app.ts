@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Auth } from '../domain/auth.js';
 import type { Social } from '../domain/social.js';
 import type { RouteContext } from './context.js';
-import { BODY_LIMIT_BYTES, isApiPath, logHttpError, sendJsonError, toHttpError } from './errors.js';
+import { BODY_LIMIT_BYTES, isApiPath, logHttpError, sendJsonError, setRateLimitHeaders, toHttpError } from './errors.js';
 import { apiAccountRoutes } from './routes/api-accounts.js';
 import { apiFollowingRoutes } from './routes/api-following.js';
 import { apiPostRoutes } from './routes/api-posts.js';
@@ -66,6 +66,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   app.setErrorHandler(async (error, request, reply) => {
     const httpError = toHttpError(error);
     logHttpError(request, error, httpError);
+    setRateLimitHeaders(reply, error);
     if (isApiPath(request.url)) return sendJsonError(reply, httpError);
     const frame = { viewer: request.viewer?.account ?? null, csrf: reply.generateCsrf() };
     return reply

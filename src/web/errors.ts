@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { type ErrorCode, isDomainError } from '../domain/errors.js';
+import { type ErrorCode, isDomainError, type RateLimit } from '../domain/errors.js';
 
 /**
  * The one table from DomainError codes to HTTP statuses. The gRPC table
@@ -103,6 +103,20 @@ export function sendJsonError(reply: FastifyReply, httpError: HttpError): Fastif
   };
   if (httpError.field !== undefined) body.error.field = httpError.field;
   return reply.status(httpError.status).type('application/json; charset=utf-8').send(body);
+}
+
+/**
+ * A throttled answer says when to come back (Retry-After) and what the
+ * limit is, in the IETF draft's RateLimit-* fields.
+ */
+export function setRateLimitHeaders(reply: FastifyReply, error: unknown): void {
+  const rate: RateLimit | undefined = isDomainError(error) ? error.rateLimit : undefined;
+  if (!rate) return;
+  reply.header('retry-after', String(rate.retryAfterSeconds));
+  reply.header('ratelimit-limit', String(rate.limit));
+  reply.header('ratelimit-remaining', '0');
+  reply.header('ratelimit-reset', String(rate.retryAfterSeconds));
+  reply.header('ratelimit-policy', `${rate.limit};w=${rate.windowSeconds}`);
 }
 
 export const isApiPath = (url: string) => url === '/api' || url.startsWith('/api/');

@@ -38,6 +38,11 @@ export async function startDeployment(options: { webInstances?: number } = {}): 
     CHORUS_ETCD_ENDPOINTS: etcd.endpoints.join(','),
     CHORUS_LOG_LEVEL: 'warn',
     CHORUS_SHUTDOWN_GRACE_MS: '2000',
+    // Every test client is 127.0.0.1: per-address limits would throttle the suite
+    // itself, so they are raised; the per-account login limit stays low to be tested.
+    CHORUS_RATE_SIGNUP_PER_IP: '100000/1800',
+    CHORUS_RATE_LOGIN_PER_IP: '100000/300',
+    CHORUS_RATE_LOGIN_PER_ACCOUNT: '5/300',
   };
   const start = (role: string, port: number, extra: Record<string, string>) => {
     const log = createWriteStream(path.join(logDir, `${role}-${port}.log`));

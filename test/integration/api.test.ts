@@ -196,6 +196,23 @@ describe('API through web → gRPC → services → etcd', () => {
     assert.equal((await a('GET', '/api/v1/accounts/ivy_1')).body.posts, 1);
   });
 
+  it('throttles logins per account on every instance, with Retry-After and RateLimit headers', async () => {
+    await signUp('kim_1');
+    const attempts = [];
+    for (let i = 0; i < 5; i++) {
+      attempts.push((await (i % 2 ? a : b)('POST', '/api/v1/sessions', { json: { username: 'kim_1', password: 'wrong password' } })).status);
+    }
+    assert.deepEqual(attempts, [401, 401, 401, 401, 401]);
+    const throttled = await a('POST', '/api/v1/sessions', { json: { username: 'kim_1', password } });
+    assert.equal(throttled.status, 429);
+    assert.equal(throttled.body.error.code, 'rate_limited');
+    const retryAfter = Number(throttled.headers.get('retry-after'));
+    assert.ok(retryAfter >= 1 && retryAfter <= 300, `Retry-After ${retryAfter}`);
+    assert.equal(throttled.headers.get('ratelimit-limit'), '5');
+    assert.equal(throttled.headers.get('ratelimit-remaining'), '0');
+    assert.equal(throttled.headers.get('ratelimit-policy'), '5;w=300');
+  });
+
   it('answers bad input with the right 4xx and writes nothing', async () => {
     const jack = await signUp('jack_1');
     const cases: [string, string, Parameters<typeof a>[2], number][] = [

@@ -8,6 +8,7 @@ import type { PasswordHashingParams } from './password.js';
 import { PasswordHasher } from './password.js';
 import type { StoredAccount, StoredSession, StoredUserSession } from './records.js';
 import { parseAccount, parseSession, parseUserSession } from './records.js';
+import { type Limit, Throttle } from './throttle.js';
 import { hashToken, isTokenShape, newToken } from './tokens.js';
 
 export const DEFAULT_SESSION_TTL_SECONDS = 30 * 24 * 60 * 60;
@@ -20,9 +21,19 @@ export interface AuthServiceOptions {
   sessionTtlSeconds?: number;
   /** Argon2id costs; production passes nothing (OWASP parameters), tests lower them. */
   passwordHashing?: Partial<PasswordHashingParams>;
+  /** Attempt limits shared by every instance; an absent limit is off. */
+  limits?: AuthLimits;
+}
+
+export interface AuthLimits {
+  signUpPerIp?: Limit;
+  logInPerIp?: Limit;
+  logInPerAccount?: Limit;
 }
 
 const WRONG_CREDENTIALS = 'Wrong username or password.';
+const TOO_MANY_LOGINS = 'Too many login attempts; wait a few minutes and try again.';
+const TOO_MANY_SIGNUPS = 'Too many sign-ups from this address; try again later.';
 /** Compare-and-swap retries before giving up on an account under heavy concurrent change. */
 const MAX_ATTEMPTS = 5;
 const SESSION_PAGE = 256;
@@ -44,6 +55,8 @@ export class AuthService implements Auth {
   private readonly now: () => number;
   private readonly ttlSeconds: number;
   private readonly hasher: PasswordHasher;
+  private readonly limits: AuthLimits;
+  private readonly throttle: Throttle;
 
   constructor(options: AuthServiceOptions) {
     this.kv = options.kv;
@@ -52,14 +65,20 @@ export class AuthService implements Auth {
     if (!Number.isInteger(this.ttlSeconds) || this.ttlSeconds < 1) {
       throw new RangeError('sessionTtlSeconds must be a positive integer');
     }
+    this.limits = options.limits ?? {};
+    this.throttle = new Throttle(this.kv, this.now);
     this.hasher = new PasswordHasher(options.passwordHashing);
     this.hasher.prepare();
   }
 
-  signUp(username: string, password: string): Promise<Session> {
+  signUp(username: string, password: string, clientIp?: string): Promise<Session> {
     return guard(async () => {
       const name = parseUsername(username);
       const plain = parsePassword(password);
+      // Counted once the input is valid, so a rejected request changes nothing.
+      if (clientIp && this.limits.signUpPerIp) {
+        await this.throttle.hit('signup-ip', clientIp, this.limits.signUpPerIp, TOO_MANY_SIGNUPS);
+      }
       // Saves an Argon2 run on an obvious duplicate; the txn below is what decides.
       if (await this.kv.get(keys.account(name))) throw usernameTaken();
       const account: StoredAccount = { username: name, createdAtMs: this.now(), passwordHash: await this.hasher.hash(plain) };
@@ -73,11 +92,18 @@ export class AuthService implements Auth {
     });
   }
 
-  logIn(username: string, password: string): Promise<Session> {
+  logIn(username: string, password: string, clientIp?: string): Promise<Session> {
     return guard(async () => {
+      const name = canonicalUsername(username);
+      // Before any password work: a throttled guesser costs us two small writes, not an Argon2 run.
+      if (clientIp && this.limits.logInPerIp) {
+        await this.throttle.hit('login-ip', clientIp, this.limits.logInPerIp, TOO_MANY_LOGINS);
+      }
+      if (name !== undefined && this.limits.logInPerAccount) {
+        await this.throttle.hit('login-account', name, this.limits.logInPerAccount, TOO_MANY_LOGINS);
+      }
       // Longer than any valid password even in surrogate pairs: no need to hash it.
       if (typeof password !== 'string' || password.length > 2 * PASSWORD_MAX) throw unauthenticated(WRONG_CREDENTIALS);
-      const name = canonicalUsername(username);
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         const entry = name === undefined ? undefined : await this.kv.get(keys.account(name));
         if (!entry) {

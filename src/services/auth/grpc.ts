@@ -9,11 +9,11 @@ export function authGrpcService(auth: Auth, onInternalError: (error: unknown) =>
   const account = (a: Account) => ({ username: a.username, createdAtMs: a.createdAtMs });
   const implementation: AuthServiceServer = {
     signUp: unary(async (r) => {
-      const session = await auth.signUp(r.username, r.password);
+      const session = await auth.signUp(r.username, r.password, r.clientIp || undefined);
       return { account: account(session.account), token: session.token };
     }, onInternalError),
     logIn: unary(async (r) => {
-      const session = await auth.logIn(r.username, r.password);
+      const session = await auth.logIn(r.username, r.password, r.clientIp || undefined);
       return { account: account(session.account), token: session.token };
     }, onInternalError),
     logOut: unary(async (r) => {

@@ -1,0 +1,66 @@
+import { DomainError } from '../../domain/errors.js';
+import { keys } from '../../kv/keys.js';
+import type { KV } from '../../kv/kv.js';
+
+/** At most `max` attempts per `windowSeconds`. */
+export interface Limit {
+  max: number;
+  windowSeconds: number;
+}
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Fixed-window attempt counters kept in the store, so a limit holds across
+ * every instance of the service (and every web instance in front of it).
+ * A counter lives on a lease that outlives its window, so old windows
+ * disappear without a sweeper. A fixed window lets a client spend up to
+ * twice the limit around a window boundary; for login throttling that is
+ * the accepted trade for one key per window instead of one per attempt.
+ */
+export class Throttle {
+  readonly #kv: KV;
+  readonly #now: () => number;
+
+  constructor(kv: KV, now: () => number) {
+    this.#kv = kv;
+    this.#now = now;
+  }
+
+  /**
+   * Counts one attempt by `subject` under `rule`; throws `rate_limited`
+   * (with the limit and when to retry) if the window already holds `max`.
+   * Refused attempts are not counted, so a blocked client does not extend
+   * its own block.
+   */
+  async hit(rule: string, subject: string, limit: Limit, message: string): Promise<void> {
+    const nowSeconds = Math.floor(this.#now() / 1000);
+    const windowStart = nowSeconds - (nowSeconds % limit.windowSeconds);
+    const key = keys.throttle(rule, subject, windowStart);
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const entry = await this.#kv.get(key);
+      const count = entry ? Number(entry.value) : 0;
+      if (count >= limit.max) {
+        throw new DomainError('rate_limited', message, {
+          rateLimit: {
+            limit: limit.max,
+            windowSeconds: limit.windowSeconds,
+            retryAfterSeconds: Math.max(1, windowStart + limit.windowSeconds - nowSeconds),
+          },
+        });
+      }
+      const lease = entry ? entry.lease : await this.#kv.grantLease(limit.windowSeconds + 60);
+      const result = await this.#kv.txn({
+        compare: [
+          entry
+            ? { key, target: 'modRevision', op: '==', value: entry.modRevision }
+            : { key, target: 'version', op: '==', value: 0 },
+        ],
+        success: [{ type: 'put', key, value: String(count + 1), lease }],
+      });
+      if (result.succeeded) return;
+      if (!entry) await this.#kv.revokeLease(lease);
+    }
+    throw new DomainError('unavailable', 'Too many attempts at once; try again.');
+  }
+}

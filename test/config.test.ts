@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('config', () => {
+  it('derives every port from PORT so a second deployment needs only PORT and DATA_DIR', () => {
+    const config = loadConfig(['cluster'], { PORT: '9080', DATA_DIR: '/tmp/chorus-two' });
+    assert.equal(config.port, 9080);
+    assert.equal(config.authPort, 9090);
+    assert.equal(config.socialPort, 9091);
+    assert.deepEqual(config.etcdClientPorts, [9100, 9101, 9102]);
+    assert.deepEqual(config.etcdPeerPorts, [9110, 9111, 9112]);
+    assert.deepEqual(config.authAddresses, ['127.0.0.1:9090']);
+    assert.equal(config.dataDir, '/tmp/chorus-two');
+    assert.equal(config.store, 'etcd');
+    assert.ok(Object.isFrozen(config));
+  });
+
+  it('runs `all` on the embedded store in ./data on port 8080 by default', () => {
+    const config = loadConfig(['all'], {});
+    assert.equal(config.port, 8080);
+    assert.equal(config.store, 'embedded');
+    assert.match(config.dataDir, /\/data$/);
+    assert.deepEqual(config.rateLimits, {
+      signUpPerIp: { max: 5, windowSeconds: 1800 },
+      logInPerIp: { max: 25, windowSeconds: 300 },
+      logInPerAccount: { max: 25, windowSeconds: 300 },
+    });
+  });
+
+  it('lets flags win over the environment', () => {
+    const config = loadConfig(['web', '--port', '7000', '--auth-addr=10.0.0.1:1,10.0.0.2:2'], { PORT: '9000' });
+    assert.equal(config.port, 7000);
+    assert.deepEqual(config.authAddresses, ['10.0.0.1:1', '10.0.0.2:2']);
+  });
+
+  it('turns the attempt limits off and reads their numbers', () => {
+    assert.deepEqual(loadConfig(['auth'], { CHORUS_RATE_LIMITS: 'off' }).rateLimits, {});
+    assert.deepEqual(loadConfig(['auth'], { CHORUS_RATE_LOGIN_PER_IP: '3/60' }).rateLimits.logInPerIp, { max: 3, windowSeconds: 60 });
+  });
+
+  it('fails fast, naming the bad variable', () => {
+    const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
+      [['all'], { PORT: 'eighty' }, /--port \/ PORT/],
+      [['all'], { PORT: '70000' }, /PORT/],
+      [['all'], { CHORUS_STORE: 'postgres' }, /CHORUS_STORE/],
+      [['web'], { CHORUS_AUTH_ADDR: 'no port here' }, /CHORUS_AUTH_ADDR/],
+      [['auth'], { CHORUS_ETCD_ENDPOINTS: 'localhost:2379' }, /CHORUS_ETCD_ENDPOINTS/],
+      [['auth'], { CHORUS_RATE_LOGIN_PER_IP: '25 per minute' }, /CHORUS_RATE_LOGIN_PER_IP/],
+      [['auth'], { CHORUS_RATE_LIMITS: 'maybe' }, /CHORUS_RATE_LIMITS/],
+      [['web'], { CHORUS_TRUSTED_PROXIES: 'proxy.example' }, /CHORUS_TRUSTED_PROXIES/],
+      [['cluster'], { CHORUS_ETCD_CLIENT_PORTS: '1,2' }, /CHORUS_ETCD_CLIENT_PORTS/],
+      [['web'], { CHORUS_SECURE_COOKIES: 'yes' }, /CHORUS_SECURE_COOKIES/],
+      [['dance'], {}, /role/],
+      [[], {}, /role/],
+    ];
+    for (const [argv, env, message] of cases) {
+      assert.throws(() => loadConfig(argv, env), (e: unknown) => e instanceof ConfigError && message.test(e.message), `${argv} ${JSON.stringify(env)}`);
+    }
+    assert.throws(() => loadConfig(['all', '--no-such-flag', 'x'], {}));
+  });
+});
