@@ -240,7 +240,7 @@ class LocalMember implements EtcdMember {
       state,
       ...this.common,
     ];
-    const child = spawn(this.binary, args, { stdio: ['ignore', this.log ? 'pipe' : 'ignore', this.log ? 'pipe' : 'ignore'] });
+    const child = spawn(this.binary, args, { detached: true, stdio: ['ignore', this.log ? 'pipe' : 'ignore', this.log ? 'pipe' : 'ignore'] });
     const log = this.log;
     if (log) {
       for (const stream of [child.stdout, child.stderr]) {
