@@ -6,8 +6,8 @@ import { keys, lastSegment } from '../../kv/keys.js';
 import type { Compare, KeyValue, KV, LeaseId, Op } from '../../kv/kv.js';
 import type { PasswordHashingParams } from './password.js';
 import { PasswordHasher } from './password.js';
-import type { StoredAccount, StoredSession, StoredUserSession } from './records.js';
-import { parseAccount, parseSession, parseUserSession } from './records.js';
+import type { StoredAccount, StoredSession, StoredUserSession } from '../../kv/records.js';
+import { parseAccount, parseSession, parseUserSession } from '../../kv/records.js';
 import { type Limit, Throttle } from './throttle.js';
 import { hashToken, isTokenShape, newToken } from './tokens.js';
 

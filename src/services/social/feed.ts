@@ -5,7 +5,7 @@ import { keys } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
 import { mapLimit } from './concurrency.js';
 import { listAllFollowing } from './follows.js';
-import { parsePost } from './posts.js';
+import { parsePost } from '../../kv/records.js';
 
 /**
  * Where home feeds come from: the seam between the service (validation,

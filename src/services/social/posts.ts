@@ -6,25 +6,13 @@ import type { Post } from '../../domain/post.js';
 import { isPostId, newPostId, parseIdempotencyKey, parsePostText } from '../../domain/post.js';
 import { keys } from '../../kv/keys.js';
 import type { Compare, KV, Op } from '../../kv/kv.js';
+import { parsePost } from '../../kv/records.js';
 import { getAccount, noSuchUser } from './accounts.js';
 
 export const noSuchPost = () => notFound('No such post.');
 
 /** Fresh ids collide only if the clock and the random source repeat; a few tries settle it. */
 const MAX_ID_ATTEMPTS = 5;
-
-export function parsePost(json: string): Post {
-  const value = JSON.parse(json) as Partial<Post>;
-  if (
-    typeof value.id !== 'string' ||
-    typeof value.author !== 'string' ||
-    typeof value.text !== 'string' ||
-    typeof value.createdAtMs !== 'number'
-  ) {
-    throw new Error('malformed post record');
-  }
-  return { id: value.id, author: value.author, text: value.text, createdAtMs: value.createdAtMs };
-}
 
 /**
  * One txn stores the post under its author, the id index and the

@@ -1,4 +1,9 @@
-import type { LeaseId } from '../../kv/kv.js';
+/**
+ * The formats of the values stored under keys.ts's layouts, shared by the
+ * services that write and read them (and by tools that load data in bulk).
+ */
+import type { Post } from '../domain/post.js';
+import type { LeaseId } from './kv.js';
 
 /** The value at keys.account(username). The social service reads it too, ignoring passwordHash. */
 export interface StoredAccount {
@@ -52,4 +57,18 @@ export function parseUserSession(json: string): StoredUserSession {
     throw new Error('malformed user session record');
   }
   return value as StoredUserSession;
+}
+
+/** The value at keys.authorPost(author, id) and keys.idempotency(author, key). */
+export function parsePost(json: string): Post {
+  const value = JSON.parse(json) as Partial<Post>;
+  if (
+    typeof value.id !== 'string' ||
+    typeof value.author !== 'string' ||
+    typeof value.text !== 'string' ||
+    typeof value.createdAtMs !== 'number'
+  ) {
+    throw new Error('malformed post record');
+  }
+  return { id: value.id, author: value.author, text: value.text, createdAtMs: value.createdAtMs };
 }
