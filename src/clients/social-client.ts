@@ -2,7 +2,7 @@ import { credentials } from '@grpc/grpc-js';
 import type { Account, Profile } from '../domain/account.js';
 import type { Page } from '../domain/page.js';
 import type { Post } from '../domain/post.js';
-import type { Social } from '../domain/social.js';
+import type { SessionFeed, Social } from '../domain/social.js';
 import {
   SocialServiceClient,
   type Account as WireAccount,
@@ -35,7 +35,7 @@ export class SocialClient implements Social {
       // Reads, and follows whose repetition leaves the same edge. Posts are
       // retried only with an idempotency key, by createPost below.
       channelOptions('chorus.social.v1.SocialService', [
-        'GetProfile', 'SearchAccounts', 'ListFollowers', 'ListFollowing', 'Follow', 'Unfollow', 'IsFollowing', 'GetPost', 'ListPosts', 'HomeFeed',
+        'GetProfile', 'SearchAccounts', 'ListFollowers', 'ListFollowing', 'Follow', 'Unfollow', 'IsFollowing', 'GetPost', 'ListPosts', 'HomeFeed', 'SessionFeed',
       ]),
     );
     this.#deadlineMs = options.deadlineMs;
@@ -108,6 +108,11 @@ export class SocialClient implements Social {
   async homeFeed(username: string, limit = 0, cursor = ''): Promise<Page<Post>> {
     const r = await this.#call(this.#client.homeFeed, { username, limit, cursor });
     return page(r.posts, r.next, post);
+  }
+
+  async sessionFeed(token: string, limit = 0, cursor = ''): Promise<SessionFeed> {
+    const r = await this.#call(this.#client.sessionFeed, { token, limit, cursor });
+    return { account: account(r.account), page: page(r.posts, r.next, post) };
   }
 
   close(): void {

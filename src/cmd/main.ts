@@ -45,10 +45,13 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: ReturnType<t
     case 'auth':
     case 'social': {
       const kv = lifecycle.add('store', await openStore(config), (kv) => kv.close());
-      const port =
-        config.role === 'auth'
-          ? await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(createAuth(config, kv), e)])
-          : await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(createSocial(config, kv), e)]);
+      let port: number;
+      if (config.role === 'auth') {
+        port = await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(createAuth(config, kv), e)]);
+      } else {
+        const social = await createSocial(lifecycle, log, kv);
+        port = await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(social, e)]);
+      }
       log.info({ port, store: config.store }, `${config.role} service listening`);
       return;
     }
@@ -64,7 +67,7 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: ReturnType<t
       // same services are also served over gRPC for other web instances and grpcurl.
       const kv = lifecycle.add('store', await openStore(config), (kv) => kv.close());
       const auth = createAuth(config, kv);
-      const social = createSocial(config, kv);
+      const social = await createSocial(lifecycle, log, kv);
       const authPort = await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(auth, e)]);
       const socialPort = await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(social, e)]);
       const url = await serveWeb(config, lifecycle, { auth, social });

@@ -7,6 +7,7 @@ import type { KV } from '../kv/kv.js';
 import { AuthService } from '../services/auth/auth-service.js';
 import { authGrpcService } from '../services/auth/grpc.js';
 import { socialGrpcService } from '../services/social/grpc.js';
+import { ReadModel } from '../services/social/read-model.js';
 import { SocialService } from '../services/social/social-service.js';
 import type { Lifecycle } from './lifecycle.js';
 
@@ -14,8 +15,15 @@ export function createAuth(config: Config, kv: KV): Auth {
   return new AuthService({ kv, sessionTtlSeconds: config.sessionTtlSeconds, limits: config.rateLimits });
 }
 
-export function createSocial(_config: Config, kv: KV): Social {
-  return new SocialService({ kv });
+/**
+ * The social service over its watch-fed read model; resolves once the
+ * model has loaded, so the service starts serving (and reports SERVING)
+ * only with a warm view.
+ */
+export async function createSocial(lifecycle: Lifecycle, log: Logger, kv: KV): Promise<Social> {
+  const readModel = await ReadModel.start({ kv, log: (message, fields) => log.info(fields ?? {}, message) });
+  lifecycle.add('read model', readModel, (model) => model.close());
+  return new SocialService({ kv, readModel });
 }
 
 /** Serves gRPC services on a port and registers the server for draining. */

@@ -36,4 +36,15 @@ export interface Social {
   listPosts(author: string, limit?: number, cursor?: string): Promise<Page<Post>>;
   /** Posts by the accounts `username` follows, newest first, stable under new posts. */
   homeFeed(username: string, limit?: number, cursor?: string): Promise<Page<Post>>;
+  /**
+   * The home feed of the account a session token belongs to, with that
+   * account: one call where authenticate + homeFeed would take two.
+   * `unauthenticated` for an unknown, expired or revoked token.
+   */
+  sessionFeed(token: string, limit?: number, cursor?: string): Promise<SessionFeed>;
+}
+
+export interface SessionFeed {
+  account: Account;
+  page: Page<Post>;
 }

@@ -446,7 +446,10 @@ class EtcdWatch implements Watch {
   private handleEvents(response: IWatchResponse): void {
     if (response.events.length === 0) {
       // A progress notification: nothing under the prefix up to this revision.
-      this.nextRev = Math.max(this.nextRev, Number(response.header.revision) + 1);
+      const revision = Number(response.header.revision);
+      if (revision + 1 < this.nextRev) return;
+      this.nextRev = revision + 1;
+      this.deliver({ revision, events: [] });
       return;
     }
     let batch: WatchBatch | undefined;

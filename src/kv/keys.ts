@@ -34,6 +34,12 @@ export const keys = {
   throttle: (rule: string, subject: string, windowStart: number) =>
     `${ROOT}throttle/${rule}/${encodeURIComponent(subject)}/${windowStart}`,
 
+  /**
+   * Written by a reader whose watch-fed view waits for a revision that
+   * touched nothing under ROOT: the write's own event moves the view past it.
+   */
+  fence: () => `${ROOT}fence`,
+
   /** JSON Post as first stored; written in the same txn as the post, kept after a delete. */
   idempotency: (author: string, idempotencyKey: string) =>
     `${ROOT}idempotency/${author}/${encodeURIComponent(idempotencyKey)}`,

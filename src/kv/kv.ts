@@ -86,6 +86,12 @@ export interface WatchEvent {
 export interface WatchBatch {
   /** The revision these events belong to; events of one txn arrive in one batch. */
   revision: number;
+  /**
+   * Empty for a progress report: every event up to `revision` has been
+   * delivered. etcd sends these on its own timer; no engine promises them.
+   * (etcd 3.4.23's on-demand progress requests can overtake events, so
+   * the interface does not offer them.)
+   */
   events: WatchEvent[];
 }
 

@@ -21,6 +21,8 @@ export type EngineName = 'embedded' | 'etcd';
 export interface OpenedStore {
   kv: KV;
   close(): Promise<void>;
+  /** Drops the store's history before `revision`, as etcd's compaction does. */
+  compact(revision: number): Promise<void>;
 }
 
 export interface OpenOptions {
@@ -49,7 +51,7 @@ export function forEachEngine(register: (engine: Engine) => void): void {
         controlsTime: true,
         async open(options = {}) {
           const kv = await EmbeddedKV.open({ path: ':memory:', now: options.now });
-          return { kv, close: () => kv.close() };
+          return { kv, close: () => kv.close(), compact: (revision) => kv.compact(revision) };
         },
       });
     });
@@ -72,7 +74,18 @@ export function forEachEngine(register: (engine: Engine) => void): void {
           const { EtcdKV } = await import('../../src/kv/etcd-kv.js');
           const kv = await EtcdKV.connect({ endpoints: cluster.endpoints });
           await kv.deletePrefix(ROOT);
-          return { kv, close: () => kv.close() };
+          const endpoints = cluster.endpoints;
+          const compact = async (revision: number) => {
+            // The engine has no compaction call (etcd compacts itself); tests ask etcd directly.
+            const { Etcd3 } = await import('etcd3');
+            const admin = new Etcd3({ hosts: endpoints });
+            try {
+              await admin.kv.compact({ revision, physical: true });
+            } finally {
+              admin.close();
+            }
+          };
+          return { kv, close: () => kv.close(), compact };
         },
       });
     });

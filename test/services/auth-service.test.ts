@@ -5,7 +5,7 @@ import { keys } from '../../src/kv/keys.js';
 import type { KV } from '../../src/kv/kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { OWASP_ARGON2ID, PasswordHasher } from '../../src/services/auth/password.js';
-import { hashToken, isTokenShape, newToken } from '../../src/services/auth/tokens.js';
+import { hashToken, isTokenShape, newToken } from '../../src/services/tokens.js';
 import { dumpStore, eventually, forEachEngine } from '../helpers/engines.js';
 
 /** Cheap Argon2id so the suite stays fast; one test below uses the real parameters. */

@@ -7,6 +7,7 @@ import { keys } from '../../src/kv/keys.js';
 import type { KV } from '../../src/kv/kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { mergeNewestFirst } from '../../src/services/social/feed.js';
+import { ReadModel } from '../../src/services/social/read-model.js';
 import { SocialService } from '../../src/services/social/social-service.js';
 import { dumpStore, forEachEngine } from '../helpers/engines.js';
 
@@ -57,314 +58,323 @@ describe('mergeNewestFirst', () => {
 });
 
 forEachEngine((engine) => {
-  async function setup() {
-    const store = await engine.open();
-    let clock = 1_700_000_000_000;
-    const tick = (ms = 1) => (clock += ms);
-    const social = new SocialService({ kv: store.kv, now: () => clock, random: seeded(42) });
-    const auth = new AuthService({ kv: store.kv, now: () => clock, passwordHashing: FAST_HASHING });
-    const signUp = async (...names: string[]) => {
-      for (const name of names) {
-        await auth.signUp(name, 'password123');
-        tick();
-      }
-    };
-    return { ...store, social, auth, signUp, tick };
-  }
-
-  it('shows a profile with counts and never the password hash', async () => {
-    const { social, signUp, tick, close } = await setup();
-    try {
-      await signUp('alice', 'bob', 'carol');
-      await social.follow('bob', 'alice');
-      await social.follow('carol', 'alice');
-      await social.follow('alice', 'bob');
-      for (let i = 0; i < 3; i++) {
-        await social.createPost('alice', `post ${i}`);
-        tick();
-      }
-      const profile = await social.getProfile('Alice');
-      assert.deepEqual(profile, {
-        account: { username: 'alice', createdAtMs: 1_700_000_000_000 },
-        followers: 2,
-        following: 1,
-        posts: 3,
-      });
-      assert.ok(!JSON.stringify(profile).includes('argon2'));
-      await assert.rejects(social.getProfile('nobody'), rejectsWith('not_found', 'No such user.'));
-      await assert.rejects(social.getProfile('not valid!'), rejectsWith('not_found'));
-    } finally {
-      await close();
-    }
-  });
-
-  it('searches accounts by username prefix, in order, with a limit', async () => {
-    const { social, signUp, close } = await setup();
-    try {
-      await signUp('sam', 'sally', 'sarah', 'bob', 'sa_1');
-      const found = await social.searchAccounts('SA');
-      assert.deepEqual(found.map((a) => a.username), ['sa_1', 'sally', 'sam', 'sarah']);
-      assert.ok(found.every((a) => Object.keys(a).sort().join() === 'createdAtMs,username'));
-      assert.deepEqual((await social.searchAccounts('sa', 2)).map((a) => a.username), ['sa_1', 'sally']);
-      assert.equal((await social.searchAccounts('')).length, 5);
-      assert.deepEqual(await social.searchAccounts('zz'), []);
-      await assert.rejects(social.searchAccounts('a/b'), rejectsWith('invalid', undefined, 'prefix'));
-      await assert.rejects(social.searchAccounts('a', 101), rejectsWith('invalid', undefined, 'limit'));
-    } finally {
-      await close();
-    }
-  });
-
-  it('follows and unfollows idempotently, writing nothing on a repeat', async () => {
-    const { kv, social, signUp, close } = await setup();
-    try {
-      await signUp('alice', 'bob');
-      assert.equal(await social.isFollowing('alice', 'bob'), false);
-      await social.follow('alice', 'BOB');
-      assert.equal(await social.isFollowing('ALICE', 'bob'), true);
-      assert.equal(await social.isFollowing('bob', 'alice'), false, 'an edge has a direction');
-      assert.equal(await social.isFollowing('alice', 'ghost'), false);
-      assert.equal(await social.isFollowing('alice', '../bob'), false);
-      const revision = await kv.revision();
-      await social.follow('alice', 'bob');
-      assert.equal(await kv.revision(), revision, 'a repeated follow must not write');
-      assert.equal((await social.getProfile('bob')).followers, 1);
-      assert.equal((await social.getProfile('alice')).following, 1);
-      assert.ok(await kv.get(keys.following('alice', 'bob')));
-      assert.ok(await kv.get(keys.follower('bob', 'alice')));
-
-      await social.unfollow('alice', 'bob');
-      assert.equal(await social.isFollowing('alice', 'bob'), false);
-      const afterUnfollow = await kv.revision();
-      await social.unfollow('alice', 'bob');
-      assert.equal(await kv.revision(), afterUnfollow, 'a repeated unfollow must not write');
-      assert.equal((await social.getProfile('bob')).followers, 0);
-      assert.equal((await social.getProfile('alice')).following, 0);
-      assert.equal(await kv.get(keys.follower('bob', 'alice')), undefined);
-    } finally {
-      await close();
-    }
-  });
-
-  it('refuses self-follows and unknown users', async () => {
-    const { kv, social, signUp, close } = await setup();
-    try {
-      await signUp('alice');
-      const before = await dumpStore(kv);
-      await assert.rejects(social.follow('alice', 'ALICE'), rejectsWith('invalid', 'You cannot follow yourself.'));
-      await assert.rejects(social.follow('alice', 'ghost'), rejectsWith('not_found', 'No such user.'));
-      await assert.rejects(social.follow('alice', '../x'), rejectsWith('not_found'));
-      await assert.rejects(social.unfollow('alice', 'ghost'), rejectsWith('not_found', 'No such user.'));
-      assert.deepEqual(await dumpStore(kv), before);
-    } finally {
-      await close();
-    }
-  });
-
-  it('pages followers and following by username with opaque cursors', async () => {
-    const { social, signUp, close } = await setup();
-    try {
-      const fans = ['fan_g', 'fan_a', 'fan_e', 'fan_c', 'fan_b', 'fan_f', 'fan_d'];
-      await signUp('star', ...fans);
-      for (const fan of fans) await social.follow(fan, 'star');
-
-      const pages = await collect((cursor) => social.listFollowers('star', 3, cursor));
-      assert.deepEqual(pages.map((p) => p.length), [3, 3, 1]);
-      const names = pages.flat().map((a) => a.username);
-      assert.deepEqual(names, [...fans].sort());
-      for (const account of pages.flat()) {
-        assert.equal(typeof account.createdAtMs, 'number');
-        assert.deepEqual(Object.keys(account).sort(), ['createdAtMs', 'username']);
-      }
-      const exact = await social.listFollowers('star', 7);
-      assert.equal(exact.items.length, 7);
-      assert.equal(exact.next, null);
-
-      const following = await social.listFollowing('fan_a');
-      assert.deepEqual(following, { items: [{ username: 'star', createdAtMs: 1_700_000_000_000 }], next: null });
-      assert.deepEqual(await social.listFollowing('star'), { items: [], next: null });
-
-      for (const cursor of ['!!', 'bm90IGEgdXNlcg', encodeCursor('UPPER'), encodeCursor('a/b'), 'x'.repeat(201)]) {
-        await assert.rejects(social.listFollowers('star', 3, cursor), rejectsWith('invalid', 'Malformed cursor.', 'cursor'));
-      }
-      await assert.rejects(social.listFollowers('star', 0.5), rejectsWith('invalid', undefined, 'limit'));
-      await assert.rejects(social.listFollowers('ghost'), rejectsWith('not_found'));
-      await assert.rejects(social.listFollowing('ghost'), rejectsWith('not_found'));
-    } finally {
-      await close();
-    }
-  });
-
-  it('creates posts; a retry with the same idempotency key returns the first post and stores one', async () => {
-    const { kv, social, signUp, tick, close } = await setup();
-    try {
-      await signUp('alice', 'bob');
-      const post = await social.createPost('Alice', '  hello world \r\n', 'key-1');
-      assert.equal(post.author, 'alice');
-      assert.equal(post.text, 'hello world');
-      assert.deepEqual(await social.getPost(post.id), post);
-
-      tick(1000);
-      const revision = await kv.revision();
-      const retry = await social.createPost('alice', 'different text this time', 'key-1');
-      assert.deepEqual(retry, post);
-      assert.equal(await kv.revision(), revision, 'a retry must not write');
-      assert.equal(await kv.count(keys.authorPostsPrefix('alice')), 1);
-
-      // Keys are per author; without a key every call is a new post.
-      const bobs = await social.createPost('bob', 'mine', 'key-1');
-      assert.notEqual(bobs.id, post.id);
-      const again = await social.createPost('alice', 'hello world');
-      assert.notEqual(again.id, post.id);
-      assert.equal(await kv.count(keys.authorPostsPrefix('alice')), 2);
-
-      await assert.rejects(social.createPost('ghost', 'hi', 'k'), rejectsWith('not_found', 'No such user.'));
-      await assert.rejects(social.createPost('alice', 'hi', 'has space'), rejectsWith('invalid', undefined, 'idempotencyKey'));
-      assert.equal(await kv.count(keys.idempotency('ghost', 'k')), 0);
-    } finally {
-      await close();
-    }
-  });
-
-  it('enforces post text limits in code points', async () => {
-    const { kv, social, signUp, close } = await setup();
-    try {
-      await signUp('alice');
-      const before = await dumpStore(kv);
-      for (const text of ['', '   \n\t  ', 'x'.repeat(281), '😀'.repeat(281), 'bell\u0007']) {
-        await assert.rejects(social.createPost('alice', text), rejectsWith('invalid', undefined, 'text'));
-      }
-      assert.deepEqual(await dumpStore(kv), before);
-      assert.equal((await social.createPost('alice', 'x'.repeat(280))).text.length, 280);
-      assert.equal((await social.createPost('alice', '😀'.repeat(280))).text, '😀'.repeat(280));
-      assert.equal((await social.createPost('alice', `  ${'y'.repeat(280)}  `)).text, 'y'.repeat(280));
-      assert.equal(await kv.count(keys.authorPostsPrefix('alice')), 3);
-    } finally {
-      await close();
-    }
-  });
-
-  it('gets and deletes posts, only by their author', async () => {
-    const { kv, social, signUp, close } = await setup();
-    try {
-      await signUp('alice', 'bob');
-      const post = await social.createPost('alice', 'to be deleted');
-      await assert.rejects(social.deletePost(post.id, 'bob'), rejectsWith('forbidden', 'You can only delete your own posts.'));
-      assert.deepEqual(await social.getPost(post.id), post);
-
-      await social.deletePost(post.id, 'ALICE');
-      await assert.rejects(social.getPost(post.id), rejectsWith('not_found'));
-      await assert.rejects(social.deletePost(post.id, 'alice'), rejectsWith('not_found'));
-      assert.equal(await kv.get(keys.post(post.id)), undefined);
-      assert.equal((await social.getProfile('alice')).posts, 0);
-
-      for (const id of ['', 'short', 'UPPERCASE00000000', '../../accounts/x']) {
-        await assert.rejects(social.getPost(id), rejectsWith('not_found'));
-        await assert.rejects(social.deletePost(id, 'alice'), rejectsWith('not_found'));
-      }
-    } finally {
-      await close();
-    }
-  });
-
-  it('lists posts newest first, with no duplicates or gaps while new posts arrive', async () => {
-    const { social, signUp, tick, close } = await setup();
-    try {
-      await signUp('alice');
-      const original: Post[] = [];
-      for (let i = 0; i < 25; i++) {
-        original.push(await social.createPost('alice', `post ${i}`));
-        tick(10);
-      }
-      let extra = 0;
-      const pages = await collect(async (cursor) => {
-        const page = await social.listPosts('alice', 10, cursor);
-        await social.createPost('alice', `interloper ${extra++}`);
-        tick(10);
-        return page;
-      });
-      assert.deepEqual(pages.map((p) => p.length), [10, 10, 5]);
-      assert.deepEqual(pages.flat(), [...original].reverse());
-      const first = await social.listPosts('alice', 3);
-      assert.deepEqual(first.items.map((p) => p.text), ['interloper 2', 'interloper 1', 'interloper 0']);
-
-      await assert.rejects(social.listPosts('alice', 10, encodeCursor('not-a-post-id')), rejectsWith('invalid', 'Malformed cursor.'));
-      await assert.rejects(social.listPosts('ghost'), rejectsWith('not_found'));
-      assert.deepEqual(await social.listPosts('alice', 100, encodeCursor(original[0]!.id)), { items: [], next: null });
-    } finally {
-      await close();
-    }
-  });
-
-  it('builds a home feed of followed authors only, newest first, stable across pages', async () => {
-    const { social, signUp, tick, close } = await setup();
-    try {
-      await signUp('alice', 'bob', 'carol', 'dave');
-      assert.deepEqual(await social.homeFeed('alice'), { items: [], next: null });
-      await social.follow('alice', 'bob');
-      await social.follow('alice', 'carol');
-      const authors = ['bob', 'carol', 'dave', 'alice', 'bob', 'bob', 'carol', 'dave', 'carol', 'bob'];
-      const posts: Post[] = [];
-      for (const [i, author] of authors.entries()) {
-        posts.push(await social.createPost(author, `${author} ${i}`));
-        tick(5);
-      }
-      const expected = posts.filter((p) => p.author === 'bob' || p.author === 'carol').reverse();
-
-      const whole = await social.homeFeed('alice', expected.length);
-      assert.deepEqual(whole, { items: expected, next: null });
-
-      let n = 0;
-      const pages = await collect(async (cursor) => {
-        const page = await social.homeFeed('alice', 2, cursor);
-        await social.createPost(n % 2 ? 'bob' : 'carol', `late ${n++}`);
-        tick(5);
-        return page;
-      });
-      assert.ok(pages.every((p) => p.length <= 2));
-      assert.deepEqual(pages.flat(), expected);
-
-      await social.unfollow('alice', 'carol');
-      const after = await social.homeFeed('alice', 100);
-      assert.ok(after.items.length > 0);
-      assert.ok(after.items.every((p) => p.author === 'bob'));
-      assert.deepEqual(
-        after.items.map((p) => p.id),
-        [...after.items.map((p) => p.id)].sort(),
-        'newest first means ascending ids',
-      );
-      for (let i = 1; i < after.items.length; i++) {
-        assert.ok(after.items[i - 1]!.createdAtMs >= after.items[i]!.createdAtMs);
+  for (const withView of [false, true]) {
+    describe(withView ? 'reading from the watch-fed view' : 'reading from the store', () => {
+      async function setup() {
+        const store = await engine.open();
+        let clock = 1_700_000_000_000;
+        const tick = (ms = 1) => (clock += ms);
+        const readModel = withView ? await ReadModel.start({ kv: store.kv }) : undefined;
+        const social = new SocialService({ kv: store.kv, now: () => clock, random: seeded(42), readModel });
+        const auth = new AuthService({ kv: store.kv, now: () => clock, passwordHashing: FAST_HASHING });
+        const signUp = async (...names: string[]) => {
+          for (const name of names) {
+            await auth.signUp(name, 'password123');
+            tick();
+          }
+        };
+        const close = async () => {
+          await readModel?.close();
+          await store.close();
+        };
+        return { ...store, close, social, auth, signUp, tick };
       }
 
-      await assert.rejects(social.homeFeed('alice', 10, encodeCursor('nope')), rejectsWith('invalid', 'Malformed cursor.'));
-      await assert.rejects(social.homeFeed('ghost'), rejectsWith('not_found'));
-    } finally {
-      await close();
-    }
-  });
-
-  it('merges the feed across many followees', async () => {
-    const { social, signUp, tick, close } = await setup();
-    try {
-      const authors = Array.from({ length: 30 }, (_, i) => `author_${String(i).padStart(2, '0')}`);
-      await signUp('reader', ...authors);
-      const posts: Post[] = [];
-      for (const [i, author] of authors.entries()) {
-        await social.follow('reader', author);
-        for (let j = 0; j < 3; j++) {
-          posts.push(await social.createPost(author, `${i}.${j}`));
-          tick((i * 7 + j * 13) % 5);
+      it('shows a profile with counts and never the password hash', async () => {
+        const { social, signUp, tick, close } = await setup();
+        try {
+          await signUp('alice', 'bob', 'carol');
+          await social.follow('bob', 'alice');
+          await social.follow('carol', 'alice');
+          await social.follow('alice', 'bob');
+          for (let i = 0; i < 3; i++) {
+            await social.createPost('alice', `post ${i}`);
+            tick();
+          }
+          const profile = await social.getProfile('Alice');
+          assert.deepEqual(profile, {
+            account: { username: 'alice', createdAtMs: 1_700_000_000_000 },
+            followers: 2,
+            following: 1,
+            posts: 3,
+          });
+          assert.ok(!JSON.stringify(profile).includes('argon2'));
+          await assert.rejects(social.getProfile('nobody'), rejectsWith('not_found', 'No such user.'));
+          await assert.rejects(social.getProfile('not valid!'), rejectsWith('not_found'));
+        } finally {
+          await close();
         }
-      }
-      const expected = [...posts].sort((a, b) => (a.id < b.id ? -1 : 1));
-      const pages = await collect((cursor) => social.homeFeed('reader', 7, cursor));
-      assert.deepEqual(pages.flat(), expected);
-      assert.equal(new Set(pages.flat().map((p) => p.id)).size, 90);
-    } finally {
-      await close();
-    }
-  });
+      });
+
+      it('searches accounts by username prefix, in order, with a limit', async () => {
+        const { social, signUp, close } = await setup();
+        try {
+          await signUp('sam', 'sally', 'sarah', 'bob', 'sa_1');
+          const found = await social.searchAccounts('SA');
+          assert.deepEqual(found.map((a) => a.username), ['sa_1', 'sally', 'sam', 'sarah']);
+          assert.ok(found.every((a) => Object.keys(a).sort().join() === 'createdAtMs,username'));
+          assert.deepEqual((await social.searchAccounts('sa', 2)).map((a) => a.username), ['sa_1', 'sally']);
+          assert.equal((await social.searchAccounts('')).length, 5);
+          assert.deepEqual(await social.searchAccounts('zz'), []);
+          await assert.rejects(social.searchAccounts('a/b'), rejectsWith('invalid', undefined, 'prefix'));
+          await assert.rejects(social.searchAccounts('a', 101), rejectsWith('invalid', undefined, 'limit'));
+        } finally {
+          await close();
+        }
+      });
+
+      it('follows and unfollows idempotently, writing nothing on a repeat', async () => {
+        const { kv, social, signUp, close } = await setup();
+        try {
+          await signUp('alice', 'bob');
+          assert.equal(await social.isFollowing('alice', 'bob'), false);
+          await social.follow('alice', 'BOB');
+          assert.equal(await social.isFollowing('ALICE', 'bob'), true);
+          assert.equal(await social.isFollowing('bob', 'alice'), false, 'an edge has a direction');
+          assert.equal(await social.isFollowing('alice', 'ghost'), false);
+          assert.equal(await social.isFollowing('alice', '../bob'), false);
+          const revision = await kv.revision();
+          await social.follow('alice', 'bob');
+          assert.equal(await kv.revision(), revision, 'a repeated follow must not write');
+          assert.equal((await social.getProfile('bob')).followers, 1);
+          assert.equal((await social.getProfile('alice')).following, 1);
+          assert.ok(await kv.get(keys.following('alice', 'bob')));
+          assert.ok(await kv.get(keys.follower('bob', 'alice')));
+
+          await social.unfollow('alice', 'bob');
+          assert.equal(await social.isFollowing('alice', 'bob'), false);
+          const afterUnfollow = await kv.revision();
+          await social.unfollow('alice', 'bob');
+          assert.equal(await kv.revision(), afterUnfollow, 'a repeated unfollow must not write');
+          assert.equal((await social.getProfile('bob')).followers, 0);
+          assert.equal((await social.getProfile('alice')).following, 0);
+          assert.equal(await kv.get(keys.follower('bob', 'alice')), undefined);
+        } finally {
+          await close();
+        }
+      });
+
+      it('refuses self-follows and unknown users', async () => {
+        const { kv, social, signUp, close } = await setup();
+        try {
+          await signUp('alice');
+          const before = await dumpStore(kv);
+          await assert.rejects(social.follow('alice', 'ALICE'), rejectsWith('invalid', 'You cannot follow yourself.'));
+          await assert.rejects(social.follow('alice', 'ghost'), rejectsWith('not_found', 'No such user.'));
+          await assert.rejects(social.follow('alice', '../x'), rejectsWith('not_found'));
+          await assert.rejects(social.unfollow('alice', 'ghost'), rejectsWith('not_found', 'No such user.'));
+          assert.deepEqual(await dumpStore(kv), before);
+        } finally {
+          await close();
+        }
+      });
+
+      it('pages followers and following by username with opaque cursors', async () => {
+        const { social, signUp, close } = await setup();
+        try {
+          const fans = ['fan_g', 'fan_a', 'fan_e', 'fan_c', 'fan_b', 'fan_f', 'fan_d'];
+          await signUp('star', ...fans);
+          for (const fan of fans) await social.follow(fan, 'star');
+
+          const pages = await collect((cursor) => social.listFollowers('star', 3, cursor));
+          assert.deepEqual(pages.map((p) => p.length), [3, 3, 1]);
+          const names = pages.flat().map((a) => a.username);
+          assert.deepEqual(names, [...fans].sort());
+          for (const account of pages.flat()) {
+            assert.equal(typeof account.createdAtMs, 'number');
+            assert.deepEqual(Object.keys(account).sort(), ['createdAtMs', 'username']);
+          }
+          const exact = await social.listFollowers('star', 7);
+          assert.equal(exact.items.length, 7);
+          assert.equal(exact.next, null);
+
+          const following = await social.listFollowing('fan_a');
+          assert.deepEqual(following, { items: [{ username: 'star', createdAtMs: 1_700_000_000_000 }], next: null });
+          assert.deepEqual(await social.listFollowing('star'), { items: [], next: null });
+
+          for (const cursor of ['!!', 'bm90IGEgdXNlcg', encodeCursor('UPPER'), encodeCursor('a/b'), 'x'.repeat(201)]) {
+            await assert.rejects(social.listFollowers('star', 3, cursor), rejectsWith('invalid', 'Malformed cursor.', 'cursor'));
+          }
+          await assert.rejects(social.listFollowers('star', 0.5), rejectsWith('invalid', undefined, 'limit'));
+          await assert.rejects(social.listFollowers('ghost'), rejectsWith('not_found'));
+          await assert.rejects(social.listFollowing('ghost'), rejectsWith('not_found'));
+        } finally {
+          await close();
+        }
+      });
+
+      it('creates posts; a retry with the same idempotency key returns the first post and stores one', async () => {
+        const { kv, social, signUp, tick, close } = await setup();
+        try {
+          await signUp('alice', 'bob');
+          const post = await social.createPost('Alice', '  hello world \r\n', 'key-1');
+          assert.equal(post.author, 'alice');
+          assert.equal(post.text, 'hello world');
+          assert.deepEqual(await social.getPost(post.id), post);
+
+          tick(1000);
+          const revision = await kv.revision();
+          const retry = await social.createPost('alice', 'different text this time', 'key-1');
+          assert.deepEqual(retry, post);
+          assert.equal(await kv.revision(), revision, 'a retry must not write');
+          assert.equal(await kv.count(keys.authorPostsPrefix('alice')), 1);
+
+          // Keys are per author; without a key every call is a new post.
+          const bobs = await social.createPost('bob', 'mine', 'key-1');
+          assert.notEqual(bobs.id, post.id);
+          const again = await social.createPost('alice', 'hello world');
+          assert.notEqual(again.id, post.id);
+          assert.equal(await kv.count(keys.authorPostsPrefix('alice')), 2);
+
+          await assert.rejects(social.createPost('ghost', 'hi', 'k'), rejectsWith('not_found', 'No such user.'));
+          await assert.rejects(social.createPost('alice', 'hi', 'has space'), rejectsWith('invalid', undefined, 'idempotencyKey'));
+          assert.equal(await kv.count(keys.idempotency('ghost', 'k')), 0);
+        } finally {
+          await close();
+        }
+      });
+
+      it('enforces post text limits in code points', async () => {
+        const { kv, social, signUp, close } = await setup();
+        try {
+          await signUp('alice');
+          const before = await dumpStore(kv);
+          for (const text of ['', '   \n\t  ', 'x'.repeat(281), '😀'.repeat(281), 'bell\u0007']) {
+            await assert.rejects(social.createPost('alice', text), rejectsWith('invalid', undefined, 'text'));
+          }
+          assert.deepEqual(await dumpStore(kv), before);
+          assert.equal((await social.createPost('alice', 'x'.repeat(280))).text.length, 280);
+          assert.equal((await social.createPost('alice', '😀'.repeat(280))).text, '😀'.repeat(280));
+          assert.equal((await social.createPost('alice', `  ${'y'.repeat(280)}  `)).text, 'y'.repeat(280));
+          assert.equal(await kv.count(keys.authorPostsPrefix('alice')), 3);
+        } finally {
+          await close();
+        }
+      });
+
+      it('gets and deletes posts, only by their author', async () => {
+        const { kv, social, signUp, close } = await setup();
+        try {
+          await signUp('alice', 'bob');
+          const post = await social.createPost('alice', 'to be deleted');
+          await assert.rejects(social.deletePost(post.id, 'bob'), rejectsWith('forbidden', 'You can only delete your own posts.'));
+          assert.deepEqual(await social.getPost(post.id), post);
+
+          await social.deletePost(post.id, 'ALICE');
+          await assert.rejects(social.getPost(post.id), rejectsWith('not_found'));
+          await assert.rejects(social.deletePost(post.id, 'alice'), rejectsWith('not_found'));
+          assert.equal(await kv.get(keys.post(post.id)), undefined);
+          assert.equal((await social.getProfile('alice')).posts, 0);
+
+          for (const id of ['', 'short', 'UPPERCASE00000000', '../../accounts/x']) {
+            await assert.rejects(social.getPost(id), rejectsWith('not_found'));
+            await assert.rejects(social.deletePost(id, 'alice'), rejectsWith('not_found'));
+          }
+        } finally {
+          await close();
+        }
+      });
+
+      it('lists posts newest first, with no duplicates or gaps while new posts arrive', async () => {
+        const { social, signUp, tick, close } = await setup();
+        try {
+          await signUp('alice');
+          const original: Post[] = [];
+          for (let i = 0; i < 25; i++) {
+            original.push(await social.createPost('alice', `post ${i}`));
+            tick(10);
+          }
+          let extra = 0;
+          const pages = await collect(async (cursor) => {
+            const page = await social.listPosts('alice', 10, cursor);
+            await social.createPost('alice', `interloper ${extra++}`);
+            tick(10);
+            return page;
+          });
+          assert.deepEqual(pages.map((p) => p.length), [10, 10, 5]);
+          assert.deepEqual(pages.flat(), [...original].reverse());
+          const first = await social.listPosts('alice', 3);
+          assert.deepEqual(first.items.map((p) => p.text), ['interloper 2', 'interloper 1', 'interloper 0']);
+
+          await assert.rejects(social.listPosts('alice', 10, encodeCursor('not-a-post-id')), rejectsWith('invalid', 'Malformed cursor.'));
+          await assert.rejects(social.listPosts('ghost'), rejectsWith('not_found'));
+          assert.deepEqual(await social.listPosts('alice', 100, encodeCursor(original[0]!.id)), { items: [], next: null });
+        } finally {
+          await close();
+        }
+      });
+
+      it('builds a home feed of followed authors only, newest first, stable across pages', async () => {
+        const { social, signUp, tick, close } = await setup();
+        try {
+          await signUp('alice', 'bob', 'carol', 'dave');
+          assert.deepEqual(await social.homeFeed('alice'), { items: [], next: null });
+          await social.follow('alice', 'bob');
+          await social.follow('alice', 'carol');
+          const authors = ['bob', 'carol', 'dave', 'alice', 'bob', 'bob', 'carol', 'dave', 'carol', 'bob'];
+          const posts: Post[] = [];
+          for (const [i, author] of authors.entries()) {
+            posts.push(await social.createPost(author, `${author} ${i}`));
+            tick(5);
+          }
+          const expected = posts.filter((p) => p.author === 'bob' || p.author === 'carol').reverse();
+
+          const whole = await social.homeFeed('alice', expected.length);
+          assert.deepEqual(whole, { items: expected, next: null });
+
+          let n = 0;
+          const pages = await collect(async (cursor) => {
+            const page = await social.homeFeed('alice', 2, cursor);
+            await social.createPost(n % 2 ? 'bob' : 'carol', `late ${n++}`);
+            tick(5);
+            return page;
+          });
+          assert.ok(pages.every((p) => p.length <= 2));
+          assert.deepEqual(pages.flat(), expected);
+
+          await social.unfollow('alice', 'carol');
+          const after = await social.homeFeed('alice', 100);
+          assert.ok(after.items.length > 0);
+          assert.ok(after.items.every((p) => p.author === 'bob'));
+          assert.deepEqual(
+            after.items.map((p) => p.id),
+            [...after.items.map((p) => p.id)].sort(),
+            'newest first means ascending ids',
+          );
+          for (let i = 1; i < after.items.length; i++) {
+            assert.ok(after.items[i - 1]!.createdAtMs >= after.items[i]!.createdAtMs);
+          }
+
+          await assert.rejects(social.homeFeed('alice', 10, encodeCursor('nope')), rejectsWith('invalid', 'Malformed cursor.'));
+          await assert.rejects(social.homeFeed('ghost'), rejectsWith('not_found'));
+        } finally {
+          await close();
+        }
+      });
+
+      it('merges the feed across many followees', async () => {
+        const { social, signUp, tick, close } = await setup();
+        try {
+          const authors = Array.from({ length: 30 }, (_, i) => `author_${String(i).padStart(2, '0')}`);
+          await signUp('reader', ...authors);
+          const posts: Post[] = [];
+          for (const [i, author] of authors.entries()) {
+            await social.follow('reader', author);
+            for (let j = 0; j < 3; j++) {
+              posts.push(await social.createPost(author, `${i}.${j}`));
+              tick((i * 7 + j * 13) % 5);
+            }
+          }
+          const expected = [...posts].sort((a, b) => (a.id < b.id ? -1 : 1));
+          const pages = await collect((cursor) => social.homeFeed('reader', 7, cursor));
+          assert.deepEqual(pages.flat(), expected);
+          assert.equal(new Set(pages.flat().map((p) => p.id)).size, 90);
+        } finally {
+          await close();
+        }
+      });
+    });
+  }
 });
 
 describe('SocialService errors', () => {

@@ -9,7 +9,7 @@ import { PasswordHasher } from './password.js';
 import type { StoredAccount, StoredSession, StoredUserSession } from '../../kv/records.js';
 import { parseAccount, parseSession, parseUserSession } from '../../kv/records.js';
 import { type Limit, Throttle } from './throttle.js';
-import { hashToken, isTokenShape, newToken } from './tokens.js';
+import { hashToken, isTokenShape, newToken } from '../tokens.js';
 
 export const DEFAULT_SESSION_TTL_SECONDS = 30 * 24 * 60 * 60;
 

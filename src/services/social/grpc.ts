@@ -44,6 +44,10 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
     }),
     listPosts: u(async (r) => posts(await social.listPosts(r.author, limit(r.limit), cursor(r.cursor)))),
     homeFeed: u(async (r) => posts(await social.homeFeed(r.username, limit(r.limit), cursor(r.cursor)))),
+    sessionFeed: u(async (r) => {
+      const feed = await social.sessionFeed(r.token, limit(r.limit), cursor(r.cursor));
+      return { account: account(feed.account), ...posts(feed.page) };
+    }),
   };
   return {
     name: 'chorus.social.v1.SocialService',

@@ -1,18 +1,23 @@
 import type { Account, Profile } from '../../domain/account.js';
 import { lookupUsername, parseUsernamePrefix } from '../../domain/account.js';
-import { toDomainError } from '../../domain/errors.js';
+import { DomainError, toDomainError } from '../../domain/errors.js';
 import type { Page } from '../../domain/page.js';
 import { parseLimit, parsePageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import { isPostId } from '../../domain/post.js';
-import type { Social } from '../../domain/social.js';
+import type { SessionFeed, Social } from '../../domain/social.js';
+import { parseSession } from '../../kv/records.js';
+import { hashToken, isTokenShape } from '../tokens.js';
+import type { ReadModel } from './read-model.js';
+import { RevisionReader } from './revision-reader.js';
+import type { View } from './view.js';
 import { keys } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
 import { getAccount, noSuchUser, parseAccount, requireAccount } from './accounts.js';
 import type { FeedReader } from './feed.js';
 import { KvFeedReader } from './feed.js';
 import { follow, isFollowing, listEdges, unfollow } from './follows.js';
-import { createPost, deletePost, getPost, listPosts } from './posts.js';
+import { createPost, deletePost, getPost, listPosts, noSuchPost } from './posts.js';
 
 export interface SocialServiceOptions {
   kv: KV;
@@ -20,8 +25,14 @@ export interface SocialServiceOptions {
   now?: () => number;
   /** Uniform in [0, 1), for post id suffixes; injectable for tests. */
   random?: () => number;
-  /** Where home feeds are read from; the store itself unless given. */
+  /** Where home feeds are read from when there is no read model; the store itself unless given. */
   feed?: FeedReader;
+  /**
+   * The watch-fed view that serves profiles, posts, feeds and session
+   * checks from memory. Without one (or while it lags by more than its
+   * staleness bound) every read goes to the store.
+   */
+  readModel?: ReadModel;
 }
 
 /**
@@ -34,17 +45,39 @@ export class SocialService implements Social {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly feed: FeedReader;
+  private readonly readModel: ReadModel | undefined;
+  private readonly revisions: RevisionReader;
 
   constructor(options: SocialServiceOptions) {
     this.kv = options.kv;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.feed = options.feed ?? new KvFeedReader(options.kv);
+    this.readModel = options.readModel;
+    this.revisions = new RevisionReader(options.kv);
+  }
+
+  /**
+   * The view, once it reflects every write that completed before this
+   * call (one shared quorum read, then a wait for the watch); undefined
+   * when there is no view or it lags too far, and the store must answer.
+   * Use the view in the same turn of the event loop: it moves on events.
+   */
+  private async freshView(): Promise<View | undefined> {
+    if (!this.readModel) return undefined;
+    const revision = await this.revisions.current();
+    return (await this.readModel.waitFor(revision)) ? this.readModel.view : undefined;
   }
 
   getProfile(username: string): Promise<Profile> {
     return guard(async () => {
       const name = lookupUsername(username);
+      const view = await this.freshView();
+      if (view) {
+        const profile = view.profile(name);
+        if (!profile) throw noSuchUser();
+        return profile;
+      }
       const [account, followers, following, posts] = await Promise.all([
         getAccount(this.kv, name),
         this.kv.count(keys.followersPrefix(name)),
@@ -81,7 +114,11 @@ export class SocialService implements Social {
   }
 
   isFollowing(follower: string, followee: string): Promise<boolean> {
-    return guard(() => isFollowing(this.kv, follower, followee));
+    return guard(async () => {
+      const view = await this.freshView();
+      if (!view) return isFollowing(this.kv, follower, followee);
+      return view.isFollowing(follower.toLowerCase(), followee.toLowerCase());
+    });
   }
 
   createPost(author: string, text: string, idempotencyKey?: string): Promise<Post> {
@@ -89,7 +126,13 @@ export class SocialService implements Social {
   }
 
   getPost(id: string): Promise<Post> {
-    return guard(() => getPost(this.kv, id));
+    return guard(async () => {
+      const view = await this.freshView();
+      if (!view) return getPost(this.kv, id);
+      const post = isPostId(id) ? view.post(id) : undefined;
+      if (!post) throw noSuchPost();
+      return post;
+    });
   }
 
   deletePost(id: string, actor: string): Promise<void> {
@@ -97,18 +140,52 @@ export class SocialService implements Social {
   }
 
   listPosts(author: string, limit?: number, cursor?: string): Promise<Page<Post>> {
-    return guard(() => listPosts(this.kv, author, limit, cursor));
+    return guard(async () => {
+      const name = lookupUsername(author);
+      const page = parsePageRequest(limit, cursor, isPostId);
+      const view = await this.freshView();
+      if (!view) return listPosts(this.kv, author, limit, cursor);
+      if (!view.account(name)) throw noSuchUser();
+      return view.posts(name, page);
+    });
   }
 
   homeFeed(username: string, limit?: number, cursor?: string): Promise<Page<Post>> {
     return guard(async () => {
       const name = lookupUsername(username);
       const page = parsePageRequest(limit, cursor, isPostId);
+      const view = await this.freshView();
+      if (view) {
+        if (!view.account(name)) throw noSuchUser();
+        return view.feed(name, page);
+      }
       await requireAccount(this.kv, name);
       return this.feed.homeFeed(name, page);
     });
   }
+
+  sessionFeed(token: string, limit?: number, cursor?: string): Promise<SessionFeed> {
+    return guard(async () => {
+      if (!isTokenShape(token)) throw loggedOut();
+      const page = parsePageRequest(limit, cursor, isPostId);
+      const tokenHash = hashToken(token);
+      const view = await this.freshView();
+      if (view) {
+        const owner = view.session(tokenHash);
+        if (!owner) throw loggedOut();
+        const account = { username: owner.username, createdAtMs: owner.accountCreatedAtMs };
+        return { account, page: view.feed(owner.username, page) };
+      }
+      const entry = await this.kv.get(keys.session(tokenHash));
+      if (!entry) throw loggedOut();
+      const session = parseSession(entry.value);
+      const account = { username: session.username, createdAtMs: session.accountCreatedAtMs };
+      return { account, page: await this.feed.homeFeed(session.username, page) };
+    });
+  }
 }
+
+const loggedOut = () => new DomainError('unauthenticated', 'Log in first.');
 
 async function guard<T>(run: () => Promise<T>): Promise<T> {
   try {

@@ -6,7 +6,7 @@ import { isPostId, parseIdempotencyKey, parsePostText } from '../../domain/post.
 import type { RouteContext } from '../context.js';
 import { queryParam, readJsonObject } from '../input.js';
 import { postJson, postPageJson } from '../json.js';
-import { requireApiViewer } from '../session.js';
+import { bearerToken, requireApiViewer } from '../session.js';
 
 interface IdParams {
   id: string;
@@ -48,9 +48,11 @@ export const apiPostRoutes: FastifyPluginAsync<RouteContext> = async (app, { aut
     return postPageJson(await social.listPosts(username, limit, queryParam(request.query, 'cursor')));
   });
 
+  // The hottest read: one call checks the session and reads the feed.
   app.get('/api/v1/feed', async (request) => {
-    const viewer = await requireApiViewer(request, auth);
+    const token = bearerToken(request);
     const limit = parseLimit(queryParam(request.query, 'limit'));
-    return postPageJson(await social.homeFeed(viewer.account.username, limit, queryParam(request.query, 'cursor')));
+    const feed = await social.sessionFeed(token, limit, queryParam(request.query, 'cursor'));
+    return postPageJson(feed.page);
   });
 };

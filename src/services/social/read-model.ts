@@ -1,0 +1,190 @@
+import { WatchCompactedError, type KV, type Watch, type WatchBatch } from '../../kv/kv.js';
+import { keys, ROOT } from '../../kv/keys.js';
+import { View } from './view.js';
+
+export interface ReadModelOptions {
+  kv: KV;
+  /** Keys per listing page. */
+  pageSize?: number;
+  /** How long a reader waits for the watch before writing a fence (see keys.fence). */
+  fenceAfterMs?: number;
+  /** How long a reader waits before giving up on the view (it then reads the store). */
+  staleAfterMs?: number;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** Listed in this order so posts can share their author's username string. */
+const LISTED_PREFIXES = ['accounts/', 'following/', 'posts-by/', 'sessions/'].map((p) => ROOT + p);
+
+interface Waiter {
+  revision: number;
+  resolve: (fresh: boolean) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Keeps a View equal to the store, the way the Kubernetes API server's
+ * watch cache sits over etcd: list the prefixes page by page, then watch
+ * everything under ROOT from the first page's revision on. Every Chorus
+ * write lands under ROOT, so every revision the store reaches shows up as
+ * a watch event, and "the view has applied revision R" is a plain number
+ * comparison. A revision written outside ROOT (another tenant of the same
+ * etcd) never arrives; a reader stuck on one writes keys.fence, whose
+ * event carries the view past it.
+ *
+ * If the watch is cut off because the history it needs was compacted, the
+ * model lists again into a fresh View and swaps it in once it has caught
+ * up; readers meanwhile wait (or, past staleAfterMs, read the store).
+ */
+export class ReadModel {
+  readonly #kv: KV;
+  readonly #pageSize: number;
+  readonly #fenceAfterMs: number;
+  readonly #staleAfterMs: number;
+  readonly #log: NonNullable<ReadModelOptions['log']>;
+  #view = new View();
+  #applied = 0;
+  /** The view equals the store only from this revision on (the last listing page's). */
+  #consistentFrom = Number.POSITIVE_INFINITY;
+  #watch: Watch | undefined;
+  #waiters: Waiter[] = [];
+  #fencing = false;
+  #fenceTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #generation = 0;
+
+  private constructor(options: ReadModelOptions) {
+    this.#kv = options.kv;
+    this.#pageSize = options.pageSize ?? 2000;
+    this.#fenceAfterMs = options.fenceAfterMs ?? 25;
+    this.#staleAfterMs = options.staleAfterMs ?? 2000;
+    this.#log = options.log ?? (() => {});
+  }
+
+  /** Lists the store and watches it; resolves once the view equals the store. */
+  static async start(options: ReadModelOptions): Promise<ReadModel> {
+    const model = new ReadModel(options);
+    const started = Date.now();
+    await model.#build();
+    if (!(await model.waitFor(model.#consistentFrom, Number.POSITIVE_INFINITY))) {
+      throw new Error('the read model was closed while starting');
+    }
+    model.#log('read model ready', { coldStartMs: Date.now() - started, revision: model.#applied, ...model.#view.stats() });
+    return model;
+  }
+
+  /** The current view. Read it only after waitFor resolved true, and within the same turn of the event loop. */
+  get view(): View {
+    return this.#view;
+  }
+
+  get appliedRevision(): number {
+    return this.#applied;
+  }
+
+  /**
+   * Resolves true once the view reflects the store at `revision` or later,
+   * false if that takes longer than staleAfterMs (or the model closes).
+   */
+  waitFor(revision: number, timeoutMs = this.#staleAfterMs): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    if (this.#caughtUp(revision)) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const waiter: Waiter = {
+        revision,
+        resolve,
+        timer: setTimeout(() => this.#settle(waiter, false), Math.min(timeoutMs, 2 ** 31 - 1)),
+      };
+      this.#waiters.push(waiter);
+      this.#fenceTimer ??= setTimeout(() => {
+        this.#fenceTimer = undefined;
+        if (this.#waiters.length > 0) void this.#fence();
+      }, this.#fenceAfterMs);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#fenceTimer);
+    for (const waiter of [...this.#waiters]) this.#settle(waiter, false);
+    await this.#watch?.close();
+  }
+
+  #caughtUp(revision: number): boolean {
+    return this.#applied >= revision && this.#applied >= this.#consistentFrom;
+  }
+
+  #settle(waiter: Waiter, fresh: boolean): void {
+    const index = this.#waiters.indexOf(waiter);
+    if (index < 0) return;
+    this.#waiters.splice(index, 1);
+    clearTimeout(waiter.timer);
+    waiter.resolve(fresh);
+  }
+
+  /** Lists into a new View and watches from the listing on; the new view replaces the old at once. */
+  async #build(): Promise<void> {
+    const generation = ++this.#generation;
+    const view = new View();
+    let from: number | undefined;
+    let listedAt = 0;
+    for (const prefix of LISTED_PREFIXES) {
+      let after: string | undefined;
+      for (;;) {
+        const page = await this.#kv.range({ prefix, after, limit: this.#pageSize });
+        from ??= page.revision;
+        listedAt = Math.max(listedAt, page.revision);
+        for (const item of page.items) view.applyListed(item);
+        if (!page.more || page.items.length === 0) break;
+        after = page.items[page.items.length - 1]!.key;
+      }
+    }
+    if (this.#closed || generation !== this.#generation) return;
+    await this.#watch?.close();
+    this.#view = view;
+    this.#applied = from!;
+    this.#consistentFrom = listedAt;
+    this.#watch = await this.#kv.watch({
+      prefix: ROOT,
+      fromRevision: from! + 1,
+      onBatch: (batch) => this.#onBatch(generation, batch),
+      onError: (error) => this.#onError(generation, error),
+    });
+  }
+
+  #onBatch(generation: number, batch: WatchBatch): void {
+    if (generation !== this.#generation) return;
+    for (const event of batch.events) this.#view.applyEvent(event);
+    if (batch.revision <= this.#applied) return;
+    this.#applied = batch.revision;
+    if (this.#waiters.length === 0 || this.#applied < this.#consistentFrom) return;
+    for (const waiter of this.#waiters.filter((w) => w.revision <= this.#applied)) this.#settle(waiter, true);
+  }
+
+  #onError(generation: number, error: Error): void {
+    if (generation !== this.#generation || this.#closed) return;
+    const compacted = error instanceof WatchCompactedError;
+    this.#log(compacted ? 'watch history compacted: listing again' : 'watch failed: listing again', { error: error.message });
+    this.#consistentFrom = Number.POSITIVE_INFINITY;
+    const retry = (delayMs: number) => {
+      this.#build().catch((buildError: Error) => {
+        this.#log('listing failed: retrying', { error: buildError.message });
+        if (!this.#closed) setTimeout(() => retry(Math.min(delayMs * 2, 5000)), delayMs).unref();
+      });
+    };
+    retry(100);
+  }
+
+  /** One fence write at a time, shared by every reader waiting at that moment. */
+  async #fence(): Promise<void> {
+    if (this.#fencing || this.#closed) return;
+    this.#fencing = true;
+    try {
+      await this.#kv.put(keys.fence(), String(Date.now()));
+    } catch (error) {
+      this.#log('fence write failed', { error: (error as Error).message });
+    } finally {
+      this.#fencing = false;
+    }
+  }
+}

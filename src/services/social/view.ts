@@ -1,0 +1,205 @@
+import type { Account, Profile } from '../../domain/account.js';
+import { encodeCursor, type Page, type PageRequest } from '../../domain/page.js';
+import type { Post } from '../../domain/post.js';
+import { ROOT } from '../../kv/keys.js';
+import type { KeyValue, WatchEvent } from '../../kv/kv.js';
+import { parsePost, parseSession } from '../../kv/records.js';
+import { mergeNewestFirst } from './feed.js';
+
+/** Who a session belongs to, as the view keeps it. */
+export interface SessionOwner {
+  username: string;
+  accountCreatedAtMs: number;
+}
+
+/**
+ * The social service's in-memory copy of what its hot reads need: accounts,
+ * follow edges, posts per author and sessions. It is derived state only,
+ * built from key-value events (a listing, then a watch), so any instance
+ * can throw it away and rebuild it from the store.
+ *
+ * Applying events is idempotent and order-tolerant in the one way the
+ * feeder needs: a listing read page by page overlaps the watch that
+ * follows it, so an event may arrive for a key the listing already
+ * showed. Posts and sessions are written once and deleted once (their ids
+ * are never reused), and accounts are never deleted, so repeats are
+ * harmless; follow edges come and go, so each keeps the revision it was
+ * last written at and older events for it are ignored. Once every event up
+ * to the last page's revision has been applied, the view equals the store
+ * at that revision (see ReadModel).
+ */
+export class View {
+  readonly #accounts = new Map<string, Account>();
+  /** follower → followee → modRevision of the edge. */
+  readonly #following = new Map<string, Map<string, number>>();
+  readonly #followerCounts = new Map<string, number>();
+  /** author → posts in ascending id order, which is newest first. */
+  readonly #posts = new Map<string, Post[]>();
+  readonly #postsById = new Map<string, Post>();
+  /** token hash → owner. */
+  readonly #sessions = new Map<string, SessionOwner>();
+
+  /** Applies a key as listed (a put at its modRevision). */
+  applyListed(kv: KeyValue): void {
+    this.#put(kv);
+  }
+
+  applyEvent(event: WatchEvent): void {
+    if (event.type === 'put') this.#put(event.kv);
+    else this.#delete(event.kv.key, event.kv.modRevision);
+  }
+
+  #put(kv: KeyValue): void {
+    const [kind, a, b] = split(kv.key);
+    switch (kind) {
+      case 'accounts': {
+        const { username, createdAtMs } = JSON.parse(kv.value) as Account;
+        if (typeof username === 'string' && typeof createdAtMs === 'number') this.#accounts.set(a, { username, createdAtMs });
+        return;
+      }
+      case 'following': {
+        if (b === undefined) return;
+        let edges = this.#following.get(a);
+        const seen = edges?.get(b);
+        if (seen !== undefined && seen >= kv.modRevision) return;
+        if (!edges) this.#following.set(a, (edges = new Map()));
+        if (seen === undefined) this.#followerCounts.set(b, (this.#followerCounts.get(b) ?? 0) + 1);
+        edges.set(b, kv.modRevision);
+        return;
+      }
+      case 'posts-by': {
+        if (b === undefined || this.#postsById.has(b)) return;
+        const post = parsePost(kv.value);
+        // Share one string per author instead of one per post.
+        post.author = this.#accounts.get(a)?.username ?? a;
+        let list = this.#posts.get(a);
+        if (!list) this.#posts.set(a, (list = []));
+        list.splice(firstAfter(list, post.id, true), 0, post);
+        this.#postsById.set(post.id, post);
+        return;
+      }
+      case 'sessions': {
+        const session = parseSession(kv.value);
+        this.#sessions.set(a, { username: session.username, accountCreatedAtMs: session.accountCreatedAtMs });
+        return;
+      }
+    }
+  }
+
+  #delete(key: string, revision: number): void {
+    const [kind, a, b] = split(key);
+    switch (kind) {
+      case 'accounts':
+        this.#accounts.delete(a);
+        return;
+      case 'following': {
+        if (b === undefined) return;
+        const edges = this.#following.get(a);
+        const seen = edges?.get(b);
+        if (edges === undefined || seen === undefined || seen > revision) return;
+        edges.delete(b);
+        if (edges.size === 0) this.#following.delete(a);
+        const count = (this.#followerCounts.get(b) ?? 1) - 1;
+        if (count > 0) this.#followerCounts.set(b, count);
+        else this.#followerCounts.delete(b);
+        return;
+      }
+      case 'posts-by': {
+        if (b === undefined || !this.#postsById.delete(b)) return;
+        const list = this.#posts.get(a);
+        if (!list) return;
+        const index = firstAfter(list, b, true);
+        if (list[index]?.id === b) list.splice(index, 1);
+        if (list.length === 0) this.#posts.delete(a);
+        return;
+      }
+      case 'sessions':
+        this.#sessions.delete(a);
+        return;
+    }
+  }
+
+  account(username: string): Account | undefined {
+    return this.#accounts.get(username);
+  }
+
+  profile(username: string): Profile | undefined {
+    const account = this.#accounts.get(username);
+    if (!account) return undefined;
+    return {
+      account,
+      followers: this.#followerCounts.get(username) ?? 0,
+      following: this.#following.get(username)?.size ?? 0,
+      posts: this.#posts.get(username)?.length ?? 0,
+    };
+  }
+
+  isFollowing(follower: string, followee: string): boolean {
+    return this.#following.get(follower)?.has(followee) ?? false;
+  }
+
+  post(id: string): Post | undefined {
+    return this.#postsById.get(id);
+  }
+
+  session(tokenHash: string): SessionOwner | undefined {
+    return this.#sessions.get(tokenHash);
+  }
+
+  /** The author's posts, newest first, strictly after post id `page.after`. */
+  posts(author: string, page: PageRequest): Page<Post> {
+    const list = this.#posts.get(author) ?? [];
+    const start = page.after === undefined ? 0 : firstAfter(list, page.after, false);
+    const items = list.slice(start, start + page.limit);
+    const more = start + page.limit < list.length;
+    return { items, next: more ? encodeCursor(items[items.length - 1]!.id) : null };
+  }
+
+  /**
+   * Posts by the accounts `username` follows, newest first, strictly after
+   * `page.after`: a k-way merge over each followee's list from the cursor
+   * on, so the cost is O(k log n) to find the starting points plus
+   * O(limit log k) to merge, whatever the total number of posts.
+   */
+  feed(username: string, page: PageRequest): Page<Post> {
+    const lists: Post[][] = [];
+    for (const followee of this.#following.get(username)?.keys() ?? []) {
+      const list = this.#posts.get(followee);
+      if (!list) continue;
+      const start = page.after === undefined ? 0 : firstAfter(list, page.after, false);
+      if (start < list.length) lists.push(start === 0 ? list : list.slice(start, start + page.limit + 1));
+    }
+    const merged = mergeNewestFirst(lists, page.limit + 1);
+    const items = merged.slice(0, page.limit);
+    return { items, next: merged.length > page.limit ? encodeCursor(items[items.length - 1]!.id) : null };
+  }
+
+  /** Sizes, for logs and benchmarks. */
+  stats(): { accounts: number; edges: number; posts: number; sessions: number } {
+    let edges = 0;
+    for (const followees of this.#following.values()) edges += followees.size;
+    return { accounts: this.#accounts.size, edges, posts: this.#postsById.size, sessions: this.#sessions.size };
+  }
+}
+
+/** "/chorus/v1/posts-by/alice/xyz" → ["posts-by", "alice", "xyz"]. */
+function split(key: string): [string, string, string | undefined] {
+  const parts = key.slice(ROOT.length).split('/');
+  return [parts[0]!, parts[1] ?? '', parts[2]];
+}
+
+/**
+ * Index of the first post whose id is greater than `id` (or, with
+ * `inclusive`, not less than it) in a list sorted by ascending id.
+ */
+function firstAfter(list: readonly Post[], id: string, inclusive: boolean): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    const midId = list[mid]!.id;
+    if (midId < id || (!inclusive && midId === id)) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}

@@ -1,0 +1,255 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DomainError } from '../../src/domain/errors.js';
+import { keys } from '../../src/kv/keys.js';
+import type { KeyValue, WatchOptions } from '../../src/kv/kv.js';
+import type { Post } from '../../src/domain/post.js';
+import { AuthService } from '../../src/services/auth/auth-service.js';
+import { ReadModel } from '../../src/services/social/read-model.js';
+import { SocialService } from '../../src/services/social/social-service.js';
+import { View } from '../../src/services/social/view.js';
+import { forEachEngine } from '../helpers/engines.js';
+
+const FAST_HASHING = { memoryCost: 256, timeCost: 1 };
+
+const kv = (key: string, value: string, modRevision: number): KeyValue => ({
+  key,
+  value,
+  modRevision,
+  createRevision: modRevision,
+  version: 1,
+  lease: '0',
+});
+
+describe('View', () => {
+  it('ends equal to the store when a paged listing overlaps the watch that follows it', () => {
+    // Store history: 10 follow a→b, 11 unfollow, 12 follow again; 13 follow a→c, 14 unfollow.
+    // The listing's pages were read at revision 12 (a→b present, last written at 12)
+    // and 14 (a→c absent); the watch replays everything from revision 10.
+    const view = new View();
+    view.applyListed(kv(keys.account('a'), JSON.stringify({ username: 'a', createdAtMs: 1 }), 1));
+    view.applyListed(kv(keys.following('a', 'b'), '1', 12));
+    const replay: [('put' | 'delete'), string, number][] = [
+      ['put', keys.following('a', 'b'), 10],
+      ['delete', keys.following('a', 'b'), 11],
+      ['put', keys.following('a', 'b'), 12],
+      ['put', keys.following('a', 'c'), 13],
+      ['delete', keys.following('a', 'c'), 14],
+    ];
+    for (const [type, key, revision] of replay) view.applyEvent({ type, kv: kv(key, '1', revision) });
+    assert.equal(view.isFollowing('a', 'b'), true);
+    assert.equal(view.isFollowing('a', 'c'), false);
+    assert.equal(view.profile('a')?.following, 1);
+  });
+
+  it('keeps posts newest first through inserts and deletes, and pages the feed from a cursor', () => {
+    const view = new View();
+    for (const name of ['a', 'b', 'reader']) {
+      view.applyListed(kv(keys.account(name), JSON.stringify({ username: name, createdAtMs: 1 }), 1));
+    }
+    view.applyListed(kv(keys.following('reader', 'a'), '1', 2));
+    view.applyListed(kv(keys.following('reader', 'b'), '1', 2));
+    const ids = ['p05', 'p10', 'p15', 'p20', 'p25', 'p30'];
+    const put = (id: string, author: string, revision: number) =>
+      view.applyEvent({
+        type: 'put',
+        kv: kv(keys.authorPost(author, id), JSON.stringify({ id, author, text: id, createdAtMs: 0 }), revision),
+      });
+    // Out of order on purpose, and one repeat.
+    put('p20', 'a', 3);
+    put('p05', 'b', 4);
+    put('p30', 'a', 5);
+    put('p10', 'a', 6);
+    put('p25', 'b', 7);
+    put('p15', 'b', 8);
+    put('p15', 'b', 8);
+    const feed = (after?: string, limit = 2) => view.feed('reader', { limit, after });
+    assert.deepEqual(feed(undefined, 10).items.map((p) => p.id), ids);
+    const first = feed();
+    assert.deepEqual(first.items.map((p) => p.id), ['p05', 'p10']);
+    assert.deepEqual(feed('p10').items.map((p) => p.id), ['p15', 'p20']);
+    assert.notEqual(feed('p15').next, null);
+    assert.equal(feed('p20').next, null, 'p25 and p30 are the last two');
+    view.applyEvent({ type: 'delete', kv: kv(keys.authorPost('a', 'p10'), '', 9) });
+    assert.deepEqual(feed(undefined, 10).items.map((p) => p.id), ['p05', 'p15', 'p20', 'p25', 'p30']);
+    assert.deepEqual(view.posts('a', { limit: 10, after: undefined }).items.map((p) => p.id), ['p20', 'p30']);
+    assert.equal(view.profile('a')?.posts, 2);
+    assert.equal(view.post('p10'), undefined);
+    assert.deepEqual(view.feed('a', { limit: 10, after: undefined }).items, [], 'a follows nobody');
+  });
+});
+
+forEachEngine((engine) => {
+  async function setup() {
+    const store = await engine.open();
+    const auth = new AuthService({ kv: store.kv, passwordHashing: FAST_HASHING });
+    return { ...store, auth };
+  }
+
+  it('starts on existing data and keeps up with writes from another instance', async () => {
+    const { kv, close, auth } = await setup();
+    const writer = new SocialService({ kv });
+    try {
+      for (const name of ['ann', 'ben', 'cat']) await auth.signUp(name, 'password123');
+      await writer.follow('ann', 'ben');
+      const old = await writer.createPost('ben', 'before the view');
+      const model = await ReadModel.start({ kv });
+      const reader = new SocialService({ kv, readModel: model });
+      try {
+        assert.deepEqual((await reader.homeFeed('ann')).items, [old]);
+        // Every write through another instance is visible on the next read here.
+        const fresh = await writer.createPost('ben', 'after the view');
+        assert.deepEqual((await reader.homeFeed('ann')).items.map((p) => p.id), [fresh.id, old.id]);
+        await writer.follow('ann', 'cat');
+        assert.equal((await reader.getProfile('cat')).followers, 1);
+        assert.equal(await reader.isFollowing('ann', 'cat'), true);
+        await writer.deletePost(fresh.id, 'ben');
+        await assert.rejects(reader.getPost(fresh.id), { code: 'not_found' });
+        await writer.unfollow('ann', 'ben');
+        assert.deepEqual((await reader.homeFeed('ann')).items, []);
+      } finally {
+        await model.close();
+      }
+    } finally {
+      await close();
+    }
+  });
+
+  it('builds a correct view when it starts while writes are in flight', async () => {
+    const { kv, close, auth } = await setup();
+    const writer = new SocialService({ kv });
+    try {
+      await auth.signUp('author', 'password123');
+      await auth.signUp('reader', 'password123');
+      await writer.follow('reader', 'author');
+      let writing = true;
+      let written = 0;
+      const writes = (async () => {
+        while (writing) {
+          await writer.createPost('author', `post ${written}`);
+          written++;
+          // The embedded engine answers without I/O; yield so timers run.
+          await new Promise(setImmediate);
+        }
+      })();
+      await sleep(50);
+      const model = await ReadModel.start({ kv, pageSize: 3 });
+      await sleep(50);
+      writing = false;
+      await writes;
+      try {
+        const reader = new SocialService({ kv, readModel: model });
+        const all = async (service: SocialService) => {
+          const ids: string[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await service.listPosts('author', 100, cursor);
+            ids.push(...page.items.map((p) => p.id));
+            cursor = page.next ?? undefined;
+          } while (cursor);
+          return ids;
+        };
+        const fromView = await all(reader);
+        const fromStore = await all(writer);
+        assert.equal(fromStore.length, written);
+        assert.deepEqual(fromView, fromStore);
+        assert.equal((await reader.getProfile('author')).posts, written);
+      } finally {
+        await model.close();
+      }
+    } finally {
+      await close();
+    }
+  });
+
+  it('lists again when its watch history is compacted away, and stays correct', async () => {
+    const { kv, close, auth, compact } = await setup();
+    const writer = new SocialService({ kv });
+    try {
+      await auth.signUp('author', 'password123');
+      await auth.signUp('reader', 'password123');
+      await writer.follow('reader', 'author');
+      const logs: string[] = [];
+      // Compaction strikes between the listing and the watch: posts are
+      // written and the history compacted just before the first watch is
+      // opened, so it asks for revisions the store no longer has.
+      let first: Post | undefined;
+      let extra: Post | undefined;
+      let struck = false;
+      const unlucky = new Proxy(kv, {
+        get(target, property, receiver) {
+          if (property !== 'watch' || struck) return Reflect.get(target, property, receiver);
+          return async (options: WatchOptions) => {
+            struck = true;
+            // Compacting at R keeps R itself, so two writes put the watch's start behind it.
+            first = await writer.createPost('author', 'one');
+            extra = await writer.createPost('author', 'one more');
+            await compact(await kv.revision());
+            return target.watch(options);
+          };
+        },
+      });
+      const model = await ReadModel.start({ kv: unlucky, log: (message) => logs.push(message) });
+      try {
+        for (let i = 0; i < 100 && !logs.includes('watch history compacted: listing again'); i++) await sleep(20);
+        assert.ok(logs.includes('watch history compacted: listing again'), logs.join('; '));
+        const reader = new SocialService({ kv, readModel: model });
+        const second = await writer.createPost('author', 'two');
+        const ids = (await reader.homeFeed('reader')).items.map((p) => p.id);
+        assert.deepEqual(ids, [second.id, extra!.id, first!.id].sort(), 'newest first: ids sort that way');
+      } finally {
+        await model.close();
+      }
+    } finally {
+      await close();
+    }
+  });
+
+  it('moves past revisions written outside its prefix by writing a fence', async () => {
+    const { kv, close, auth } = await setup();
+    try {
+      await auth.signUp('author', 'password123');
+      const model = await ReadModel.start({ kv, fenceAfterMs: 10 });
+      try {
+        const reader = new SocialService({ kv, readModel: model });
+        await kv.put('/not-chorus/other-tenant', 'x');
+        const started = Date.now();
+        assert.equal((await reader.getProfile('author')).posts, 0);
+        assert.ok(Date.now() - started < 1000, 'answered without waiting for staleness');
+        assert.ok(await kv.get(keys.fence()), 'a fence was written');
+      } finally {
+        await model.close();
+        await kv.deletePrefix('/not-chorus/');
+      }
+    } finally {
+      await close();
+    }
+  });
+
+  it('checks sessions and reads the feed in one call, and forgets ended sessions', async () => {
+    const { kv, close, auth } = await setup();
+    const model = await ReadModel.start({ kv });
+    const social = new SocialService({ kv, readModel: model });
+    const fromStore = new SocialService({ kv });
+    try {
+      const session = await auth.signUp('reader', 'password123');
+      await auth.signUp('author', 'password123');
+      await social.follow('reader', 'author');
+      const post = await social.createPost('author', 'hello');
+      for (const service of [social, fromStore]) {
+        const feed = await service.sessionFeed(session.token);
+        assert.equal(feed.account.username, 'reader');
+        assert.deepEqual(feed.page.items, [post]);
+      }
+      await auth.logOut(session.token);
+      for (const service of [social, fromStore]) {
+        await assert.rejects(service.sessionFeed(session.token), (e: unknown) => e instanceof DomainError && e.code === 'unauthenticated');
+        await assert.rejects(service.sessionFeed('not a token'), { code: 'unauthenticated' });
+      }
+    } finally {
+      await model.close();
+      await close();
+    }
+  });
+});
