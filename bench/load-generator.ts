@@ -1,0 +1,51 @@
+/**
+ * Picks the load generator: wrk when it is on PATH (or asked for),
+ * autocannon otherwise. Every run is preceded by an unmeasured warm-up so
+ * the JIT, connection pools and caches are warm when measuring starts.
+ */
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import { runAutocannon } from './autocannon.js';
+import type { LoadResult, LoadSpec } from './load-spec.js';
+import { runWrk } from './wrk.js';
+
+export type GeneratorName = 'wrk' | 'autocannon';
+
+export function wrkOnPath(): boolean {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(path.join(dir, 'wrk'), constants.X_OK);
+      return true;
+    } catch {
+      // not in this directory
+    }
+  }
+  return false;
+}
+
+export function chooseGenerator(preference: 'auto' | GeneratorName): GeneratorName {
+  if (preference !== 'auto') return preference;
+  return wrkOnPath() ? 'wrk' : 'autocannon';
+}
+
+export class LoadGenerator {
+  private runs = 0;
+
+  constructor(
+    readonly name: GeneratorName,
+    private readonly workDir: string,
+    private readonly warmupS: number,
+  ) {}
+
+  /** Warms up for warmupS (results discarded), then measures for spec.durationS. */
+  async measure(spec: Omit<LoadSpec, 'runId'>): Promise<LoadResult> {
+    const warmup = this.warmupS > 0 ? await this.once({ ...spec, durationS: this.warmupS, runId: ++this.runs }) : undefined;
+    const result = await this.once({ ...spec, runId: ++this.runs });
+    return { ...result, warmupErrors: warmup?.errorCount ?? 0 };
+  }
+
+  private once(spec: LoadSpec): Promise<LoadResult> {
+    return this.name === 'wrk' ? runWrk(spec, this.workDir) : runAutocannon(spec);
+  }
+}
