@@ -7,7 +7,11 @@ import {
   SocialServiceClient,
   type Account as WireAccount,
   type Post as WirePost,
+  type SessionFeedRequest,
+  type SessionFeedResult,
 } from '../gen/chorus/social/v1/social.js';
+import { DomainError, errorCodes, type ErrorCode } from '../domain/errors.js';
+import { Batcher } from './batcher.js';
 import { callUnary } from '../grpc/unary.js';
 import { channelOptions, channelTarget } from './channel.js';
 
@@ -27,6 +31,7 @@ const page = <W, T>(items: W[], next: string, convert: (w: W) => T): Page<T> => 
 export class SocialClient implements Social {
   readonly #client: SocialServiceClient;
   readonly #deadlineMs: number;
+  readonly #feeds: Batcher<SessionFeedRequest, SessionFeedResult>;
 
   constructor(options: { addresses: string[]; deadlineMs: number }) {
     this.#client = new SocialServiceClient(
@@ -35,10 +40,11 @@ export class SocialClient implements Social {
       // Reads, and follows whose repetition leaves the same edge. Posts are
       // retried only with an idempotency key, by createPost below.
       channelOptions('chorus.social.v1.SocialService', [
-        'GetProfile', 'SearchAccounts', 'ListFollowers', 'ListFollowing', 'Follow', 'Unfollow', 'IsFollowing', 'GetPost', 'ListPosts', 'HomeFeed', 'SessionFeed',
+        'GetProfile', 'SearchAccounts', 'ListFollowers', 'ListFollowing', 'Follow', 'Unfollow', 'IsFollowing', 'GetPost', 'ListPosts', 'HomeFeed', 'SessionFeed', 'SessionFeeds',
       ]),
     );
     this.#deadlineMs = options.deadlineMs;
+    this.#feeds = new Batcher(async (requests) => (await this.#call(this.#client.sessionFeeds, { requests })).results);
   }
 
   #call<Req, Res>(method: Parameters<typeof callUnary<Req, Res>>[1], request: Req): Promise<Res> {
@@ -110,9 +116,16 @@ export class SocialClient implements Social {
     return page(r.posts, r.next, post);
   }
 
+  /** Batched: the feed requests of one event-loop turn travel in one SessionFeeds call. */
   async sessionFeed(token: string, limit = 0, cursor = ''): Promise<SessionFeed> {
-    const r = await this.#call(this.#client.sessionFeed, { token, limit, cursor });
-    return { account: account(r.account), page: page(r.posts, r.next, post) };
+    const result = await this.#feeds.call({ token, limit, cursor });
+    if (result.error) {
+      const { code, message, field } = result.error;
+      const known = (errorCodes as readonly string[]).includes(code) ? (code as ErrorCode) : 'internal';
+      throw new DomainError(known, message, { field: field || undefined });
+    }
+    const r = result.feed;
+    return { account: account(r?.account), page: page(r?.posts ?? [], r?.next ?? '', post) };
   }
 
   close(): void {

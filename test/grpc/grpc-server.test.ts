@@ -86,6 +86,28 @@ describe('gRPC services', () => {
     assert.deepEqual(internalErrors, []);
   });
 
+  it('batches concurrent feed requests, each with its own answer or error', async () => {
+    const reader = await auth.signUp('batch_reader', 'a fine password');
+    await social.follow('batch_reader', 'other_user');
+    const calls = Array.from({ length: 50 }, (_, i) =>
+      i % 10 === 9 ? social.sessionFeed('A'.repeat(43)) : social.sessionFeed(reader.token, 1 + (i % 3)),
+    );
+    const results = await Promise.allSettled(calls);
+    results.forEach((result, i) => {
+      if (i % 10 === 9) {
+        assert.equal(result.status, 'rejected');
+        assert.ok((result as PromiseRejectedResult).reason instanceof DomainError);
+        assert.equal((result as PromiseRejectedResult).reason.code, 'unauthenticated');
+      } else {
+        assert.equal(result.status, 'fulfilled');
+        const feed = (result as PromiseFulfilledResult<Awaited<(typeof calls)[number]>>).value;
+        assert.equal(feed.account.username, 'batch_reader');
+        assert.equal(feed.page.items.length, 1);
+        assert.equal(feed.page.items[0]!.text, 'hello over gRPC');
+      }
+    });
+  });
+
   it('reports unavailable, not a crash, when no instance answers', async () => {
     const nowhere = new SocialClient({ addresses: ['127.0.0.1:1'], deadlineMs: 300 });
     await assert.rejects(nowhere.getProfile('grpc_user'), { code: 'unavailable' });

@@ -1,7 +1,8 @@
 import type { Account } from '../../domain/account.js';
 import type { Page } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
-import type { Social } from '../../domain/social.js';
+import { toDomainError } from '../../domain/errors.js';
+import type { SessionFeed, Social } from '../../domain/social.js';
 import { SocialServiceService, type SocialServiceServer } from '../../gen/chorus/social/v1/social.js';
 import type { GrpcService } from '../../grpc/server.js';
 import { unary } from '../../grpc/unary.js';
@@ -17,6 +18,12 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
   const posts = (page: Page<Post>) => ({ posts: page.items.map(post), next: page.next ?? '' });
   const limit = (n: number) => (n === 0 ? undefined : n);
   const cursor = (c: string) => (c === '' ? undefined : c);
+  const sessionFeed = (feed: SessionFeed) => ({ account: account(feed.account), ...posts(feed.page) });
+  const itemError = (error: unknown) => {
+    const domain = toDomainError(error);
+    if (domain.code === 'internal') onInternalError(error);
+    return { code: domain.code, message: domain.message, field: domain.field ?? '' };
+  };
   const u = <Req, Res>(handler: (request: Req) => Promise<Res>) => unary(handler, onInternalError);
 
   const implementation: SocialServiceServer = {
@@ -44,10 +51,17 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
     }),
     listPosts: u(async (r) => posts(await social.listPosts(r.author, limit(r.limit), cursor(r.cursor)))),
     homeFeed: u(async (r) => posts(await social.homeFeed(r.username, limit(r.limit), cursor(r.cursor)))),
-    sessionFeed: u(async (r) => {
-      const feed = await social.sessionFeed(r.token, limit(r.limit), cursor(r.cursor));
-      return { account: account(feed.account), ...posts(feed.page) };
-    }),
+    sessionFeed: u(async (r) => sessionFeed(await social.sessionFeed(r.token, limit(r.limit), cursor(r.cursor)))),
+    sessionFeeds: u(async (r) => ({
+      results: await Promise.all(
+        r.requests.map((q) =>
+          social.sessionFeed(q.token, limit(q.limit), cursor(q.cursor)).then(
+            (feed) => ({ feed: sessionFeed(feed) }),
+            (error: unknown) => ({ error: itemError(error) }),
+          ),
+        ),
+      ),
+    })),
   };
   return {
     name: 'chorus.social.v1.SocialService',
