@@ -42,5 +42,8 @@ export function channelOptions(service: string, retryableMethods: string[]): Cha
     // Reconnect quickly after a service restart instead of backing off for up to two minutes.
     'grpc.initial_reconnect_backoff_ms': 100,
     'grpc.max_reconnect_backoff_ms': 2_000,
+    // A batched feed answer is hundreds of KiB; with HTTP/2's default 64 KiB
+    // window each one stalled on a WINDOW_UPDATE round trip.
+    'grpc-node.flow_control_window': 16 << 20,
   };
 }

@@ -2,12 +2,13 @@ import { credentials } from '@grpc/grpc-js';
 import type { Account, Profile } from '../domain/account.js';
 import type { Page } from '../domain/page.js';
 import type { Post } from '../domain/post.js';
-import type { SessionFeed, Social } from '../domain/social.js';
+import type { SessionFeed, SessionFeedJson, Social } from '../domain/social.js';
 import {
   SocialServiceClient,
   type Account as WireAccount,
   type Post as WirePost,
   type SessionFeedRequest,
+  type SessionFeedResponse,
   type SessionFeedResult,
 } from '../gen/chorus/social/v1/social.js';
 import { DomainError, errorCodes, type ErrorCode } from '../domain/errors.js';
@@ -84,18 +85,13 @@ export class SocialClient implements Social {
   }
 
   async createPost(author: string, text: string, idempotencyKey = ''): Promise<Post> {
-    const request = { author, text, idempotencyKey };
-    const attempts = idempotencyKey === '' ? 1 : 3;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return post((await this.#call(this.#client.createPost, request)).post);
-      } catch (error) {
-        // With a key the service stores the post once, so an unknown outcome can be asked again.
-        const retry = attempt < attempts && (error as { code?: string }).code === 'unavailable';
-        if (!retry) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-      }
-    }
+    const send = () => this.#call(this.#client.createPost, { author, text, idempotencyKey });
+    return post((await retryWithKey(idempotencyKey, send)).post);
+  }
+
+  async postAsSession(token: string, text: string, idempotencyKey = ''): Promise<Post> {
+    const send = () => this.#call(this.#client.postAsSession, { token, text, idempotencyKey });
+    return post((await retryWithKey(idempotencyKey, send)).post);
   }
 
   async getPost(id: string): Promise<Post> {
@@ -118,17 +114,41 @@ export class SocialClient implements Social {
 
   /** Batched: the feed requests of one event-loop turn travel in one SessionFeeds call. */
   async sessionFeed(token: string, limit = 0, cursor = ''): Promise<SessionFeed> {
-    const result = await this.#feeds.call({ token, limit, cursor });
+    const r = await this.#sessionFeed({ token, limit, cursor, asJson: false });
+    return { account: account(r.account), page: page(r.posts, r.next, post) };
+  }
+
+  async sessionFeedJson(token: string, limit = 0, cursor = ''): Promise<SessionFeedJson> {
+    const r = await this.#sessionFeed({ token, limit, cursor, asJson: true });
+    return { account: account(r.account), postsJson: r.postsJson, next: r.next === '' ? null : r.next };
+  }
+
+  async #sessionFeed(request: SessionFeedRequest): Promise<SessionFeedResponse> {
+    const result = await this.#feeds.call(request);
     if (result.error) {
       const { code, message, field } = result.error;
       const known = (errorCodes as readonly string[]).includes(code) ? (code as ErrorCode) : 'internal';
       throw new DomainError(known, message, { field: field || undefined });
     }
-    const r = result.feed;
-    return { account: account(r?.account), page: page(r?.posts ?? [], r?.next ?? '', post) };
+    if (!result.feed) throw new DomainError('internal', 'Something went wrong on our side.');
+    return result.feed;
   }
 
   close(): void {
     this.#client.close();
+  }
+}
+
+/** With an idempotency key the service stores a post once, so an unknown outcome can be asked again. */
+async function retryWithKey<T>(idempotencyKey: string, send: () => Promise<T>): Promise<T> {
+  const attempts = idempotencyKey === '' ? 1 : 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      const retry = attempt < attempts && (error as { code?: string }).code === 'unavailable';
+      if (!retry) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
   }
 }

@@ -28,6 +28,12 @@ export interface Social {
    * author returns the first post and stores nothing.
    */
   createPost(author: string, text: string, idempotencyKey?: string): Promise<Post>;
+  /**
+   * createPost as the session's account, checking the session in the same
+   * transaction as the write: one call and no separate authentication
+   * read. `unauthenticated` for an unknown, expired or revoked token.
+   */
+  postAsSession(token: string, text: string, idempotencyKey?: string): Promise<Post>;
   /** `not_found` for an unknown or deleted post. */
   getPost(id: string): Promise<Post>;
   /** `forbidden` unless the actor is the author; `not_found` if absent. */
@@ -42,9 +48,22 @@ export interface Social {
    * `unauthenticated` for an unknown, expired or revoked token.
    */
   sessionFeed(token: string, limit?: number, cursor?: string): Promise<SessionFeed>;
+  /**
+   * sessionFeed with the posts already rendered as JSON text: the hot path
+   * of GET /api/v1/feed, where decoding posts only to encode them again
+   * was most of the web tier's work.
+   */
+  sessionFeedJson(token: string, limit?: number, cursor?: string): Promise<SessionFeedJson>;
 }
 
 export interface SessionFeed {
   account: Account;
   page: Page<Post>;
+}
+
+/** A session feed whose posts come as the JSON API's array text (PostJson[]), ready to send. */
+export interface SessionFeedJson {
+  account: Account;
+  postsJson: string;
+  next: string | null;
 }

@@ -1,7 +1,7 @@
 import type { Account, Profile } from '../domain/account.js';
 import type { Session } from '../domain/auth.js';
 import type { Page } from '../domain/page.js';
-import type { Post } from '../domain/post.js';
+import { type Post, postJson } from '../domain/post.js';
 
 /** The one mapping from domain objects to the JSON API's shapes. */
 
@@ -24,12 +24,7 @@ export const profileJson = (profile: Profile) => ({
   posts: profile.posts,
 });
 
-export const postJson = (post: Post) => ({
-  id: post.id,
-  author: post.author,
-  text: post.text,
-  createdAt: isoTime(post.createdAtMs),
-});
+export { postJson };
 
 export const accountPageJson = (page: Page<Account>) => ({
   accounts: page.items.map(accountJson),

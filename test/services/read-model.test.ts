@@ -227,7 +227,7 @@ forEachEngine((engine) => {
     }
   });
 
-  it('checks sessions and reads the feed in one call, and forgets ended sessions', async () => {
+  it('checks sessions in one call for feeds and posts, and forgets ended sessions', async () => {
     const { kv, close, auth } = await setup();
     const model = await ReadModel.start({ kv });
     const social = new SocialService({ kv, readModel: model });
@@ -242,7 +242,18 @@ forEachEngine((engine) => {
         assert.equal(feed.account.username, 'reader');
         assert.deepEqual(feed.page.items, [post]);
       }
+      for (const service of [social, fromStore]) {
+        const written = await service.postAsSession(session.token, 'as my session', `key-${service === social}`);
+        assert.equal(written.author, 'reader');
+        assert.deepEqual(await service.postAsSession(session.token, 'as my session', `key-${service === social}`), written);
+      }
+      assert.equal((await fromStore.getProfile('reader')).posts, 2);
       await auth.logOut(session.token);
+      const revision = await kv.revision();
+      for (const service of [social, fromStore]) {
+        await assert.rejects(service.postAsSession(session.token, 'after logout'), { code: 'unauthenticated' });
+      }
+      assert.equal(await kv.revision(), revision, 'a refused post writes nothing');
       for (const service of [social, fromStore]) {
         await assert.rejects(service.sessionFeed(session.token), (e: unknown) => e instanceof DomainError && e.code === 'unauthenticated');
         await assert.rejects(service.sessionFeed('not a token'), { code: 'unauthenticated' });

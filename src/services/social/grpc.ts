@@ -2,8 +2,13 @@ import type { Account } from '../../domain/account.js';
 import type { Page } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import { toDomainError } from '../../domain/errors.js';
-import type { SessionFeed, Social } from '../../domain/social.js';
-import { SocialServiceService, type SocialServiceServer } from '../../gen/chorus/social/v1/social.js';
+import type { Social } from '../../domain/social.js';
+import {
+  SocialServiceService,
+  type SessionFeedRequest,
+  type SessionFeedResponse,
+  type SocialServiceServer,
+} from '../../gen/chorus/social/v1/social.js';
 import type { GrpcService } from '../../grpc/server.js';
 import { unary } from '../../grpc/unary.js';
 
@@ -18,7 +23,14 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
   const posts = (page: Page<Post>) => ({ posts: page.items.map(post), next: page.next ?? '' });
   const limit = (n: number) => (n === 0 ? undefined : n);
   const cursor = (c: string) => (c === '' ? undefined : c);
-  const sessionFeed = (feed: SessionFeed) => ({ account: account(feed.account), ...posts(feed.page) });
+  const sessionFeed = async (r: SessionFeedRequest): Promise<SessionFeedResponse> => {
+    if (r.asJson) {
+      const feed = await social.sessionFeedJson(r.token, limit(r.limit), cursor(r.cursor));
+      return { account: account(feed.account), posts: [], next: feed.next ?? '', postsJson: feed.postsJson };
+    }
+    const feed = await social.sessionFeed(r.token, limit(r.limit), cursor(r.cursor));
+    return { account: account(feed.account), ...posts(feed.page), postsJson: '' };
+  };
   const itemError = (error: unknown) => {
     const domain = toDomainError(error);
     if (domain.code === 'internal') onInternalError(error);
@@ -44,6 +56,7 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
     }),
     isFollowing: u(async (r) => ({ following: await social.isFollowing(r.follower, r.followee) })),
     createPost: u(async (r) => ({ post: post(await social.createPost(r.author, r.text, cursor(r.idempotencyKey))) })),
+    postAsSession: u(async (r) => ({ post: post(await social.postAsSession(r.token, r.text, cursor(r.idempotencyKey))) })),
     getPost: u(async (r) => ({ post: post(await social.getPost(r.id)) })),
     deletePost: u(async (r) => {
       await social.deletePost(r.id, r.actor);
@@ -51,12 +64,12 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
     }),
     listPosts: u(async (r) => posts(await social.listPosts(r.author, limit(r.limit), cursor(r.cursor)))),
     homeFeed: u(async (r) => posts(await social.homeFeed(r.username, limit(r.limit), cursor(r.cursor)))),
-    sessionFeed: u(async (r) => sessionFeed(await social.sessionFeed(r.token, limit(r.limit), cursor(r.cursor)))),
+    sessionFeed: u((r) => sessionFeed(r)),
     sessionFeeds: u(async (r) => ({
       results: await Promise.all(
         r.requests.map((q) =>
-          social.sessionFeed(q.token, limit(q.limit), cursor(q.cursor)).then(
-            (feed) => ({ feed: sessionFeed(feed) }),
+          sessionFeed(q).then(
+            (feed) => ({ feed }),
             (error: unknown) => ({ error: itemError(error) }),
           ),
         ),

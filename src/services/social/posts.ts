@@ -27,6 +27,8 @@ export async function createPost(
   authorInput: string,
   textInput: string,
   idempotencyKeyInput?: string,
+  /** A session key that must still exist when the post is written (see postAsSession). */
+  sessionKey?: string,
 ): Promise<Post> {
   const author = lookupUsername(authorInput);
   const text = parsePostText(textInput);
@@ -46,6 +48,10 @@ export async function createPost(
       { type: 'put', key: keys.post(post.id), value: author },
     ];
     const failure: Op[] = [{ type: 'get', key: accountKey }];
+    if (sessionKey !== undefined) {
+      compare.push({ key: sessionKey, target: 'version', op: '>', value: 0 });
+      failure.push({ type: 'get', key: sessionKey });
+    }
     if (idempotencyRecord !== undefined) {
       compare.push({ key: idempotencyRecord, target: 'version', op: '==', value: 0 });
       success.push({ type: 'put', key: idempotencyRecord, value: json });
@@ -53,8 +59,10 @@ export async function createPost(
     }
     const result = await kv.txn({ compare, success, failure });
     if (result.succeeded) return post;
-    if (!result.results[0]) throw noSuchUser();
-    const first = result.results[1];
+    const [account, ...rest] = result.results;
+    if (!account) throw noSuchUser();
+    if (sessionKey !== undefined && !rest.shift()) throw new DomainError('unauthenticated', 'Log in first.');
+    const first = rest[0];
     if (first) return parsePost(first.value);
     // Only the post id can have failed: pick another.
   }

@@ -4,8 +4,8 @@ import { DomainError, toDomainError } from '../../domain/errors.js';
 import type { Page } from '../../domain/page.js';
 import { parseLimit, parsePageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
-import { isPostId } from '../../domain/post.js';
-import type { SessionFeed, Social } from '../../domain/social.js';
+import { isPostId, postJson } from '../../domain/post.js';
+import type { SessionFeed, SessionFeedJson, Social } from '../../domain/social.js';
 import { parseSession } from '../../kv/records.js';
 import { hashToken, isTokenShape } from '../tokens.js';
 import type { ReadModel } from './read-model.js';
@@ -125,6 +125,22 @@ export class SocialService implements Social {
     return guard(() => createPost(this.kv, this.now, this.random, author, text, idempotencyKey));
   }
 
+  postAsSession(token: string, text: string, idempotencyKey?: string): Promise<Post> {
+    return guard(async () => {
+      if (!isTokenShape(token)) throw loggedOut();
+      const tokenHash = hashToken(token);
+      // A token's owner never changes, so even a lagging view names it
+      // rightly; whether the session still exists is checked by the txn.
+      let author = this.readModel?.view.session(tokenHash)?.username;
+      if (author === undefined) {
+        const entry = await this.kv.get(keys.session(tokenHash));
+        if (!entry) throw loggedOut();
+        author = parseSession(entry.value).username;
+      }
+      return createPost(this.kv, this.now, this.random, author, text, idempotencyKey, keys.session(tokenHash));
+    });
+  }
+
   getPost(id: string): Promise<Post> {
     return guard(async () => {
       const view = await this.freshView();
@@ -166,22 +182,36 @@ export class SocialService implements Social {
 
   sessionFeed(token: string, limit?: number, cursor?: string): Promise<SessionFeed> {
     return guard(async () => {
-      if (!isTokenShape(token)) throw loggedOut();
-      const page = parsePageRequest(limit, cursor, isPostId);
-      const tokenHash = hashToken(token);
-      const view = await this.freshView();
-      if (view) {
-        const owner = view.session(tokenHash);
-        if (!owner) throw loggedOut();
-        const account = { username: owner.username, createdAtMs: owner.accountCreatedAtMs };
-        return { account, page: view.feed(owner.username, page) };
-      }
-      const entry = await this.kv.get(keys.session(tokenHash));
-      if (!entry) throw loggedOut();
-      const session = parseSession(entry.value);
-      const account = { username: session.username, createdAtMs: session.accountCreatedAtMs };
-      return { account, page: await this.feed.homeFeed(session.username, page) };
+      const { account, page } = await this.readSessionFeed(token, limit, cursor);
+      return { account, page };
     });
+  }
+
+  sessionFeedJson(token: string, limit?: number, cursor?: string): Promise<SessionFeedJson> {
+    return guard(async () => {
+      const { account, page, view } = await this.readSessionFeed(token, limit, cursor);
+      const postsJson = view ? view.postsJson(page.items) : JSON.stringify(page.items.map(postJson));
+      return { account, postsJson, next: page.next };
+    });
+  }
+
+  /** The session's account and feed page, and the view they came from (none if from the store). */
+  private async readSessionFeed(token: string, limit: unknown, cursor: unknown) {
+    if (!isTokenShape(token)) throw loggedOut();
+    const page = parsePageRequest(limit, cursor, isPostId);
+    const tokenHash = hashToken(token);
+    const view = await this.freshView();
+    if (view) {
+      const owner = view.session(tokenHash);
+      if (!owner) throw loggedOut();
+      const account = { username: owner.username, createdAtMs: owner.accountCreatedAtMs };
+      return { account, page: view.feed(owner.username, page), view };
+    }
+    const entry = await this.kv.get(keys.session(tokenHash));
+    if (!entry) throw loggedOut();
+    const session = parseSession(entry.value);
+    const account = { username: session.username, createdAtMs: session.accountCreatedAtMs };
+    return { account, page: await this.feed.homeFeed(session.username, page), view: undefined };
   }
 }
 
