@@ -7,6 +7,9 @@ import {
   SocialServiceClient,
   type Account as WireAccount,
   type Post as WirePost,
+  type ItemError,
+  type PostAsSessionRequest,
+  type PostAsSessionResult,
   type SessionFeedRequest,
   type SessionFeedResponse,
   type SessionFeedResult,
@@ -33,6 +36,7 @@ export class SocialClient implements Social {
   readonly #client: SocialServiceClient;
   readonly #deadlineMs: number;
   readonly #feeds: Batcher<SessionFeedRequest, SessionFeedResult>;
+  readonly #posts: Batcher<PostAsSessionRequest, PostAsSessionResult>;
 
   constructor(options: { addresses: string[]; deadlineMs: number }) {
     this.#client = new SocialServiceClient(
@@ -46,6 +50,7 @@ export class SocialClient implements Social {
     );
     this.#deadlineMs = options.deadlineMs;
     this.#feeds = new Batcher(async (requests) => (await this.#call(this.#client.sessionFeeds, { requests })).results);
+    this.#posts = new Batcher(async (requests) => (await this.#call(this.#client.postsAsSession, { requests })).results);
   }
 
   #call<Req, Res>(method: Parameters<typeof callUnary<Req, Res>>[1], request: Req): Promise<Res> {
@@ -89,9 +94,14 @@ export class SocialClient implements Social {
     return post((await retryWithKey(idempotencyKey, send)).post);
   }
 
+  /** Batched like sessionFeed: the posts of one event-loop turn travel in one PostsAsSession call. */
   async postAsSession(token: string, text: string, idempotencyKey = ''): Promise<Post> {
-    const send = () => this.#call(this.#client.postAsSession, { token, text, idempotencyKey });
-    return post((await retryWithKey(idempotencyKey, send)).post);
+    const send = async () => {
+      const result = await this.#posts.call({ token, text, idempotencyKey });
+      if (result.error) throw fromItemError(result.error);
+      return post(result.post);
+    };
+    return retryWithKey(idempotencyKey, send);
   }
 
   async getPost(id: string): Promise<Post> {
@@ -125,11 +135,7 @@ export class SocialClient implements Social {
 
   async #sessionFeed(request: SessionFeedRequest): Promise<SessionFeedResponse> {
     const result = await this.#feeds.call(request);
-    if (result.error) {
-      const { code, message, field } = result.error;
-      const known = (errorCodes as readonly string[]).includes(code) ? (code as ErrorCode) : 'internal';
-      throw new DomainError(known, message, { field: field || undefined });
-    }
+    if (result.error) throw fromItemError(result.error);
     if (!result.feed) throw new DomainError('internal', 'Something went wrong on our side.');
     return result.feed;
   }
@@ -151,4 +157,10 @@ async function retryWithKey<T>(idempotencyKey: string, send: () => Promise<T>): 
       await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     }
   }
+}
+
+/** A failed item of a batched call, as the DomainError the service threw. */
+function fromItemError({ code, message, field }: ItemError): DomainError {
+  const known = (errorCodes as readonly string[]).includes(code) ? (code as ErrorCode) : 'internal';
+  return new DomainError(known, message, { field: field || undefined });
 }

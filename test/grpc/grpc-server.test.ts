@@ -108,6 +108,19 @@ describe('gRPC services', () => {
     });
   });
 
+  it('batches concurrent posts, each its own transaction with its own answer', async () => {
+    const writer = await auth.signUp('batch_writer', 'a fine password');
+    const calls = Array.from({ length: 30 }, (_, i) =>
+      social.postAsSession(i === 7 ? 'B'.repeat(43) : writer.token, i === 11 ? '   ' : `batched ${i}`),
+    );
+    const results = await Promise.allSettled(calls);
+    assert.deepEqual(
+      results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as DomainError).code)),
+      results.map((_, i) => (i === 7 ? 'unauthenticated' : i === 11 ? 'invalid' : 'ok')),
+    );
+    assert.equal((await social.getProfile('batch_writer')).posts, 28);
+  });
+
   it('reports unavailable, not a crash, when no instance answers', async () => {
     const nowhere = new SocialClient({ addresses: ['127.0.0.1:1'], deadlineMs: 300 });
     await assert.rejects(nowhere.getProfile('grpc_user'), { code: 'unavailable' });

@@ -57,6 +57,16 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
     isFollowing: u(async (r) => ({ following: await social.isFollowing(r.follower, r.followee) })),
     createPost: u(async (r) => ({ post: post(await social.createPost(r.author, r.text, cursor(r.idempotencyKey))) })),
     postAsSession: u(async (r) => ({ post: post(await social.postAsSession(r.token, r.text, cursor(r.idempotencyKey))) })),
+    postsAsSession: u(async (r) => ({
+      results: await Promise.all(
+        r.requests.map((q) =>
+          social.postAsSession(q.token, q.text, cursor(q.idempotencyKey)).then(
+            (written) => ({ post: post(written) }),
+            (error: unknown) => ({ error: itemError(error) }),
+          ),
+        ),
+      ),
+    })),
     getPost: u(async (r) => ({ post: post(await social.getPost(r.id)) })),
     deletePost: u(async (r) => {
       await social.deletePost(r.id, r.actor);
