@@ -44,12 +44,13 @@ function chorusEnv(options: DeployOptions, extra: Record<string, string>): NodeJ
     DATA_DIR: path.join(options.workDir, 'data'),
     ...extra,
   };
-  if (options.profileDir) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${options.profileDir}`;
   return env;
 }
 
 function spawnRole(name: string, role: string, env: NodeJS.ProcessEnv, options: DeployOptions): Child {
-  const child = spawnChild(name, process.execPath, [mainScript, role], { env, logDir: options.logDir });
+  // Node refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line.
+  const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+  const child = spawnChild(name, process.execPath, [...profile, mainScript, role], { env, logDir: options.logDir });
   if (options.profileDir) {
     // Profiles are named by pid only; this says which process each one was.
     mkdirSync(options.profileDir, { recursive: true });

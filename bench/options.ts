@@ -46,7 +46,7 @@ export const USAGE = `usage: npm run bench -- [flags]
   --connections N         HTTP connections and etcd requests in flight (default 64)
   --special-connections N connections for the follows-5000 feed (default 4)
   --duration S            seconds measured per scenario (default 10; quick 3)
-  --warmup S              unmeasured seconds before each (default 2; quick 1)
+  --warmup S              unmeasured seconds before each (default 4; quick 1)
   --web-instances N       web instances the scenarios use (default 1)
   --no-compare-web        skip the feed with the other web instance count
   --no-embedded           skip the embedded-store scenario
@@ -119,7 +119,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     connections: int('connections', 64, 1, 10_000),
     specialConnections: int('special-connections', 4, 1, 10_000),
     durationS: int('duration', quick ? 3 : 10, 1, 600),
-    warmupS: int('warmup', quick ? 1 : 2, 0, 600),
+    warmupS: int('warmup', quick ? 1 : 4, 0, 600),
     webInstances: int('web-instances', 1, 1, 16),
     compareWeb: !values['no-compare-web'],
     loadConcurrency: int('load-concurrency', 48, 1, 1024),

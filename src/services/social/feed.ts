@@ -51,9 +51,10 @@ export class KvFeedReader implements FeedReader {
 
 /**
  * K-way merge of lists already sorted by ascending post id (newest first),
- * taking at most `take`: a binary heap of list heads, O(take · log k).
+ * taking at most `take`, list i from index starts[i] on (0 when absent):
+ * a binary heap of list heads, built in O(k), then O(take · log k).
  */
-export function mergeNewestFirst(lists: readonly (readonly Post[])[], take: number): Post[] {
+export function mergeNewestFirst(lists: readonly (readonly Post[])[], take: number, starts?: readonly number[]): Post[] {
   // Heap entries: [list index, position in that list].
   const heap: [number, number][] = [];
   const idAt = ([list, pos]: [number, number]) => lists[list]![pos]!.id;
@@ -70,28 +71,33 @@ export function mergeNewestFirst(lists: readonly (readonly Post[])[], take: numb
       i = parent;
     }
   };
+  const siftDown = (from: number) => {
+    for (let i = from; ; ) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < heap.length && less(heap[left]!, heap[smallest]!)) smallest = left;
+      if (right < heap.length && less(heap[right]!, heap[smallest]!)) smallest = right;
+      if (smallest === i) return;
+      swap(i, smallest);
+      i = smallest;
+    }
+  };
   const pop = (): [number, number] => {
     const top = heap[0]!;
     const tail = heap.pop()!;
     if (heap.length > 0) {
       heap[0] = tail;
-      for (let i = 0; ; ) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let smallest = i;
-        if (left < heap.length && less(heap[left]!, heap[smallest]!)) smallest = left;
-        if (right < heap.length && less(heap[right]!, heap[smallest]!)) smallest = right;
-        if (smallest === i) break;
-        swap(i, smallest);
-        i = smallest;
-      }
+      siftDown(0);
     }
     return top;
   };
 
   lists.forEach((list, index) => {
-    if (list.length > 0) push([index, 0]);
+    const start = starts?.[index] ?? 0;
+    if (start < list.length) heap.push([index, start]);
   });
+  for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
   const out: Post[] = [];
   while (out.length < take && heap.length > 0) {
     const [list, pos] = pop();

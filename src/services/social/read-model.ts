@@ -65,7 +65,17 @@ export class ReadModel {
   static async start(options: ReadModelOptions): Promise<ReadModel> {
     const model = new ReadModel(options);
     const started = Date.now();
-    await model.#build();
+    // A store that is slow or briefly unreachable delays the start; it does not fail it.
+    for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 5000)) {
+      try {
+        await model.#build();
+        break;
+      } catch (error) {
+        if (model.#closed) throw error;
+        model.#log('listing failed: retrying', { error: (error as Error).message });
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
     if (!(await model.waitFor(model.#consistentFrom, Number.POSITIVE_INFINITY))) {
       throw new Error('the read model was closed while starting');
     }
@@ -129,14 +139,16 @@ export class ReadModel {
     let from: number | undefined;
     let listedAt = 0;
     for (const prefix of LISTED_PREFIXES) {
-      let after: string | undefined;
+      let next = this.#kv.range({ prefix, limit: this.#pageSize });
       for (;;) {
-        const page = await this.#kv.range({ prefix, after, limit: this.#pageSize });
+        const page = await next;
         from ??= page.revision;
         listedAt = Math.max(listedAt, page.revision);
+        const last = page.items[page.items.length - 1];
+        // Ask for the next page before applying this one, so the store and this process work at once.
+        if (page.more && last) next = this.#kv.range({ prefix, after: last.key, limit: this.#pageSize });
         for (const item of page.items) view.applyListed(item);
-        if (!page.more || page.items.length === 0) break;
-        after = page.items[page.items.length - 1]!.key;
+        if (!page.more || !last) break;
       }
     }
     if (this.#closed || generation !== this.#generation) return;

@@ -165,13 +165,17 @@ export class View {
    */
   feed(username: string, page: PageRequest): Page<Post> {
     const lists: Post[][] = [];
+    const starts: number[] = [];
     for (const followee of this.#following.get(username)?.keys() ?? []) {
       const list = this.#posts.get(followee);
       if (!list) continue;
       const start = page.after === undefined ? 0 : firstAfter(list, page.after, false);
-      if (start < list.length) lists.push(start === 0 ? list : list.slice(start, start + page.limit + 1));
+      if (start < list.length) {
+        lists.push(list);
+        starts.push(start);
+      }
     }
-    const merged = mergeNewestFirst(lists, page.limit + 1);
+    const merged = mergeNewestFirst(lists, page.limit + 1, starts);
     const items = merged.slice(0, page.limit);
     return { items, next: merged.length > page.limit ? encodeCursor(items[items.length - 1]!.id) : null };
   }
