@@ -13,8 +13,23 @@ export interface ReadModelOptions {
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
-/** Listed in this order so posts can share their author's username string. */
-const LISTED_PREFIXES = ['accounts/', 'following/', 'posts-by/', 'sessions/'].map((p) => ROOT + p);
+/**
+ * Listed in this order so posts can share their author's username string.
+ * Each prefix is listed in slices, one per possible next character (keys
+ * continue with a username or a hex token hash): etcd 3.4 walks the whole
+ * remaining range of a request even when it returns only `limit` keys, so
+ * paging through one big prefix costs O(n²); slices keep each walk short.
+ */
+const USERNAME_CHARS = '0123456789_abcdefghijklmnopqrstuvwxyz';
+const HEX_CHARS = '0123456789abcdef';
+const LISTING: { prefix: string; slices: string }[] = [
+  { prefix: 'accounts/', slices: USERNAME_CHARS },
+  { prefix: 'following/', slices: USERNAME_CHARS },
+  { prefix: 'posts-by/', slices: USERNAME_CHARS },
+  { prefix: 'sessions/', slices: HEX_CHARS },
+];
+/** Slices listed at once. */
+const LISTING_PARALLELISM = 4;
 
 interface Waiter {
   revision: number;
@@ -136,29 +151,37 @@ export class ReadModel {
   async #build(): Promise<void> {
     const generation = ++this.#generation;
     const view = new View();
-    let from: number | undefined;
+    // The watch must start no later than the earliest page, whichever slice it was.
+    let from = Number.POSITIVE_INFINITY;
     let listedAt = 0;
-    for (const prefix of LISTED_PREFIXES) {
+    const listSlice = async (prefix: string) => {
       let next = this.#kv.range({ prefix, limit: this.#pageSize });
       for (;;) {
         const page = await next;
-        from ??= page.revision;
+        from = Math.min(from, page.revision);
         listedAt = Math.max(listedAt, page.revision);
         const last = page.items[page.items.length - 1];
         // Ask for the next page before applying this one, so the store and this process work at once.
         if (page.more && last) next = this.#kv.range({ prefix, after: last.key, limit: this.#pageSize });
         for (const item of page.items) view.applyListed(item);
-        if (!page.more || !last) break;
+        if (!page.more || !last) return;
       }
+    };
+    for (const { prefix, slices } of LISTING) {
+      const queue = [...slices].map((c) => ROOT + prefix + c);
+      const worker = async () => {
+        for (let slice = queue.shift(); slice !== undefined; slice = queue.shift()) await listSlice(slice);
+      };
+      await Promise.all(Array.from({ length: LISTING_PARALLELISM }, worker));
     }
     if (this.#closed || generation !== this.#generation) return;
     await this.#watch?.close();
     this.#view = view;
-    this.#applied = from!;
+    this.#applied = from;
     this.#consistentFrom = listedAt;
     this.#watch = await this.#kv.watch({
       prefix: ROOT,
-      fromRevision: from! + 1,
+      fromRevision: from + 1,
       onBatch: (batch) => this.#onBatch(generation, batch),
       onError: (error) => this.#onError(generation, error),
     });
