@@ -163,6 +163,33 @@ forEachEngine((engine) => {
     }
   });
 
+  it('lists large prefixes in slices by next character, missing no key', async () => {
+    const { kv, close, auth } = await setup();
+    const writer = new SocialService({ kv });
+    try {
+      // Names that are prefixes of others put keys exactly on slice boundaries.
+      const names = ['abc', 'abcd', 'abcde', 'abd', 'ab_', 'a12', 'xyz'];
+      for (const name of names) await auth.signUp(name, 'password123');
+      for (const name of names) {
+        for (const other of names) if (other !== name && other < name) await writer.follow(name, other);
+        for (let i = 0; i < 3; i++) await writer.createPost(name, `${name} ${i}`);
+      }
+      const model = await ReadModel.start({ kv, sliceKeys: 2, pageSize: 2 });
+      try {
+        const reader = new SocialService({ kv, readModel: model });
+        for (const name of names) {
+          assert.deepEqual(await reader.getProfile(name), await writer.getProfile(name), name);
+          assert.deepEqual(await reader.homeFeed(name, 100), await writer.homeFeed(name, 100), name);
+        }
+        assert.equal(model.view.stats().accounts, names.length);
+      } finally {
+        await model.close();
+      }
+    } finally {
+      await close();
+    }
+  });
+
   it('lists again when its watch history is compacted away, and stays correct', async () => {
     const { kv, close, auth, compact } = await setup();
     const writer = new SocialService({ kv });

@@ -1,4 +1,5 @@
-import { WatchCompactedError, type KV, type Watch, type WatchBatch } from '../../kv/kv.js';
+import { WatchCompactedError, type KeyValue, type KV, type Watch, type WatchBatch } from '../../kv/kv.js';
+import { mapLimit } from './concurrency.js';
 import { keys, ROOT } from '../../kv/keys.js';
 import { View } from './view.js';
 
@@ -6,6 +7,8 @@ export interface ReadModelOptions {
   kv: KV;
   /** Keys per listing page. */
   pageSize?: number;
+  /** Largest slice read by paging; larger ones are split (see #listSliced). */
+  sliceKeys?: number;
   /** How long a reader waits for the watch before writing a fence (see keys.fence). */
   fenceAfterMs?: number;
   /** How long a reader waits before giving up on the view (it then reads the store). */
@@ -13,23 +16,16 @@ export interface ReadModelOptions {
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
+/** Listed in this order so posts can share their author's username string. */
+const LISTED_PREFIXES = ['accounts/', 'following/', 'posts-by/', 'sessions/'].map((p) => ROOT + p);
 /**
- * Listed in this order so posts can share their author's username string.
- * Each prefix is listed in slices, one per possible next character (keys
- * continue with a username or a hex token hash): etcd 3.4 walks the whole
- * remaining range of a request even when it returns only `limit` keys, so
- * paging through one big prefix costs O(n²); slices keep each walk short.
+ * Every character that follows these prefixes in keys.ts's layouts:
+ * usernames, post ids and token hashes are [0-9_a-z], joined by '/'.
  */
-const USERNAME_CHARS = '0123456789_abcdefghijklmnopqrstuvwxyz';
-const HEX_CHARS = '0123456789abcdef';
-const LISTING: { prefix: string; slices: string }[] = [
-  { prefix: 'accounts/', slices: USERNAME_CHARS },
-  { prefix: 'following/', slices: USERNAME_CHARS },
-  { prefix: 'posts-by/', slices: USERNAME_CHARS },
-  { prefix: 'sessions/', slices: HEX_CHARS },
-];
+const KEY_CHARS = '/0123456789_abcdefghijklmnopqrstuvwxyz';
+
 /** Slices listed at once. */
-const LISTING_PARALLELISM = 4;
+const LISTING_PARALLELISM = 8;
 
 interface Waiter {
   revision: number;
@@ -54,6 +50,7 @@ interface Waiter {
 export class ReadModel {
   readonly #kv: KV;
   readonly #pageSize: number;
+  readonly #sliceKeys: number;
   readonly #fenceAfterMs: number;
   readonly #staleAfterMs: number;
   readonly #log: NonNullable<ReadModelOptions['log']>;
@@ -71,6 +68,8 @@ export class ReadModel {
   private constructor(options: ReadModelOptions) {
     this.#kv = options.kv;
     this.#pageSize = options.pageSize ?? 2000;
+    // Read in one or two pages; larger slices are split by their next character.
+    this.#sliceKeys = options.sliceKeys ?? 4000;
     this.#fenceAfterMs = options.fenceAfterMs ?? 25;
     this.#staleAfterMs = options.staleAfterMs ?? 2000;
     this.#log = options.log ?? (() => {});
@@ -151,29 +150,27 @@ export class ReadModel {
   async #build(): Promise<void> {
     const generation = ++this.#generation;
     const view = new View();
-    // The watch must start no later than the earliest page, whichever slice it was.
-    let from = Number.POSITIVE_INFINITY;
-    let listedAt = 0;
-    const listSlice = async (prefix: string) => {
+    // Reads in slices happen at many revisions: the watch starts before the
+    // first, and the view is whole once it has applied one after the last.
+    const from = await this.#kv.revision();
+    /** Pages through every key under `prefix`; returns how many it applied. */
+    const listPages = async (prefix: string): Promise<number> => {
+      let listed = 0;
       let next = this.#kv.range({ prefix, limit: this.#pageSize });
       for (;;) {
         const page = await next;
-        from = Math.min(from, page.revision);
-        listedAt = Math.max(listedAt, page.revision);
         const last = page.items[page.items.length - 1];
         // Ask for the next page before applying this one, so the store and this process work at once.
         if (page.more && last) next = this.#kv.range({ prefix, after: last.key, limit: this.#pageSize });
         for (const item of page.items) view.applyListed(item);
-        if (!page.more || !last) return;
+        listed += page.items.length;
+        if (!page.more || !last) return listed;
       }
     };
-    for (const { prefix, slices } of LISTING) {
-      const queue = [...slices].map((c) => ROOT + prefix + c);
-      const worker = async () => {
-        for (let slice = queue.shift(); slice !== undefined; slice = queue.shift()) await listSlice(slice);
-      };
-      await Promise.all(Array.from({ length: LISTING_PARALLELISM }, worker));
+    for (const prefix of LISTED_PREFIXES) {
+      await this.#listSliced(prefix, await this.#kv.count(prefix), listPages, (kv) => view.applyListed(kv));
     }
+    const listedAt = await this.#kv.revision();
     if (this.#closed || generation !== this.#generation) return;
     await this.#watch?.close();
     this.#view = view;
@@ -185,6 +182,31 @@ export class ReadModel {
       onBatch: (batch) => this.#onBatch(generation, batch),
       onError: (error) => this.#onError(generation, error),
     });
+  }
+
+  /**
+   * Lists `prefix` (holding about `count` keys) in slices small enough to
+   * read in a page or two. etcd 3.4 walks the whole rest of a range for
+   * every request, even one limited to a page, so paging through one big
+   * prefix cost O(n²): a 200k-post store took 45 s to list and a 1M-post
+   * one did not finish in three minutes. Returns how many keys it applied.
+   */
+  async #listSliced(
+    prefix: string,
+    count: number,
+    listPages: (prefix: string) => Promise<number>,
+    applyOne: (kv: KeyValue) => void,
+  ): Promise<number> {
+    if (count <= this.#sliceKeys) return count === 0 ? 0 : listPages(prefix);
+    // The prefix itself may be a key (a username that others extend).
+    const exact = await this.#kv.get(prefix);
+    if (exact) applyOne(exact);
+    const slices = [...KEY_CHARS].map((c) => prefix + c);
+    const counts = await mapLimit(slices, LISTING_PARALLELISM, (slice) => this.#kv.count(slice));
+    const listed = await mapLimit(slices, LISTING_PARALLELISM, (slice, i) =>
+      this.#listSliced(slice, counts[i]!, listPages, applyOne),
+    );
+    return listed.reduce((sum, n) => sum + n, exact ? 1 : 0);
   }
 
   #onBatch(generation: number, batch: WatchBatch): void {
