@@ -156,19 +156,20 @@ export class ReadModel {
     /** Pages through every key under `prefix`; returns how many it applied. */
     const listPages = async (prefix: string): Promise<number> => {
       let listed = 0;
-      let next = this.#kv.range({ prefix, limit: this.#pageSize });
+      const range = (after?: string) => this.#retry(() => this.#kv.range({ prefix, after, limit: this.#pageSize }));
+      let next = range();
       for (;;) {
         const page = await next;
         const last = page.items[page.items.length - 1];
         // Ask for the next page before applying this one, so the store and this process work at once.
-        if (page.more && last) next = this.#kv.range({ prefix, after: last.key, limit: this.#pageSize });
+        if (page.more && last) next = range(last.key);
         for (const item of page.items) view.applyListed(item);
         listed += page.items.length;
         if (!page.more || !last) return listed;
       }
     };
     for (const prefix of LISTED_PREFIXES) {
-      await this.#listSliced(prefix, await this.#kv.count(prefix), listPages, (kv) => view.applyListed(kv));
+      await this.#listSliced(prefix, await this.#retry(() => this.#kv.count(prefix)), listPages, (kv) => view.applyListed(kv));
     }
     const listedAt = await this.#kv.revision();
     if (this.#closed || generation !== this.#generation) return;
@@ -199,14 +200,30 @@ export class ReadModel {
   ): Promise<number> {
     if (count <= this.#sliceKeys) return count === 0 ? 0 : listPages(prefix);
     // The prefix itself may be a key (a username that others extend).
-    const exact = await this.#kv.get(prefix);
+    const exact = await this.#retry(() => this.#kv.get(prefix));
     if (exact) applyOne(exact);
     const slices = [...KEY_CHARS].map((c) => prefix + c);
-    const counts = await mapLimit(slices, LISTING_PARALLELISM, (slice) => this.#kv.count(slice));
+    const counts = await mapLimit(slices, LISTING_PARALLELISM, (slice) => this.#retry(() => this.#kv.count(slice)));
     const listed = await mapLimit(slices, LISTING_PARALLELISM, (slice, i) =>
       this.#listSliced(slice, counts[i]!, listPages, applyOne),
     );
     return listed.reduce((sum, n) => sum + n, exact ? 1 : 0);
+  }
+
+  /**
+   * Repeats a read that failed: a listing makes thousands of them against
+   * a store that may be busy, and one timeout should cost one more read,
+   * not a fresh start of the whole listing.
+   */
+  async #retry<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await read();
+      } catch (error) {
+        if (attempt >= 5 || this.#closed) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      }
+    }
   }
 
   #onBatch(generation: number, batch: WatchBatch): void {
