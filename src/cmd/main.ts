@@ -44,7 +44,7 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: ReturnType<t
   switch (config.role) {
     case 'auth':
     case 'social': {
-      const kv = lifecycle.add('store', await openStore(config), (kv) => kv.close());
+      const kv = lifecycle.add('store', await openStore(config, log), (kv) => kv.close());
       let port: number;
       if (config.role === 'auth') {
         port = await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(createAuth(config, kv), e)]);
@@ -65,7 +65,7 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: ReturnType<t
     case 'all': {
       // One process: the web tier calls the services in process, and the
       // same services are also served over gRPC for other web instances and grpcurl.
-      const kv = lifecycle.add('store', await openStore(config), (kv) => kv.close());
+      const kv = lifecycle.add('store', await openStore(config, log), (kv) => kv.close());
       const auth = createAuth(config, kv);
       const social = await createSocial(lifecycle, log, kv);
       const authPort = await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(auth, e)]);

@@ -1,15 +1,32 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { EmbeddedKV } from '../kv/embedded-kv.js';
 import { EtcdKV } from '../kv/etcd-kv.js';
 import type { KV } from '../kv/kv.js';
 
-/** The store a service role runs on, as configured. */
-export async function openStore(config: Config): Promise<KV> {
-  if (config.store === 'etcd') {
-    return EtcdKV.connect({ endpoints: config.etcdEndpoints, timeoutMs: config.etcdTimeoutMs });
+/** How long a service waits for etcd at start-up before giving up. */
+const CONNECT_PATIENCE_MS = 60_000;
+
+/**
+ * The store a service role runs on, as configured. A cluster that is
+ * starting, electing or busy (say, just after a bulk load) is waited for,
+ * so services and etcd can start in any order.
+ */
+export async function openStore(config: Config, log: Logger): Promise<KV> {
+  if (config.store === 'embedded') {
+    mkdirSync(config.dataDir, { recursive: true });
+    return EmbeddedKV.open({ path: path.join(config.dataDir, 'chorus.sqlite') });
   }
-  mkdirSync(config.dataDir, { recursive: true });
-  return EmbeddedKV.open({ path: path.join(config.dataDir, 'chorus.sqlite') });
+  const deadline = Date.now() + CONNECT_PATIENCE_MS;
+  for (let delayMs = 200; ; delayMs = Math.min(delayMs * 2, 5000)) {
+    try {
+      return await EtcdKV.connect({ endpoints: config.etcdEndpoints, timeoutMs: config.etcdTimeoutMs });
+    } catch (error) {
+      if (Date.now() + delayMs > deadline) throw error;
+      log.warn({ err: error, endpoints: config.etcdEndpoints }, 'etcd not answering yet: retrying');
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }
