@@ -5,9 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitForPort as waitForTcpPort } from '../src/cluster/ports.js';
 
 export interface Child {
   name: string;
@@ -78,21 +77,8 @@ export function assertNoCrash(children: Child[]): void {
   if (crashed) throw new Error(crashed.crashed);
 }
 
-export async function waitForPort(port: number, timeoutMs: number, child?: Child): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child?.crashed) throw new Error(child.crashed);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
-    await sleep(25);
-  }
+export function waitForPort(port: number, timeoutMs: number, child?: Child): Promise<void> {
+  return waitForTcpPort(port, { timeoutMs, failIf: () => child?.crashed });
 }
 
 /** Resident set size in MiB from /proc/<pid>/status, or undefined when the process is gone. */

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import { findFreePort, startEtcdCluster, type EtcdCluster } from '../cluster/etcd-cluster.js';
+import { waitForPort } from '../cluster/ports.js';
 import { createLogger } from '../log.js';
 
 /**
@@ -67,11 +67,11 @@ export async function runCluster(config: Config): Promise<void> {
     };
     children.push({ name: 'auth', process: startChild('auth', base) });
     children.push({ name: 'social', process: startChild('social', base) });
-    await Promise.all([waitForPort(config.host, authPort), waitForPort(config.host, socialPort)]);
+    await Promise.all([waitForPort(authPort, { host: config.host }), waitForPort(socialPort, { host: config.host })]);
     for (const [i, port] of webPorts.entries()) {
       children.push({ name: `web${i + 1}`, process: startChild('web', { ...base, PORT: String(port) }, `web${i + 1}`) });
     }
-    await Promise.all(webPorts.map((port) => waitForPort(config.host, port)));
+    await Promise.all(webPorts.map((port) => waitForPort(port, { host: config.host })));
     if (stopping) return;
     const urls = webPorts.map((port) => `http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${port}`);
     console.log(
@@ -115,21 +115,4 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
-}
-
-/** Resolves once something accepts connections on the port, or rejects after timeoutMs. */
-async function waitForPort(host: string, port: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host, port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listened on ${host}:${port} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
