@@ -1,5 +1,5 @@
 import { WatchCompactedError, type KeyValue, type KV, type Watch, type WatchBatch } from '../../kv/kv.js';
-import { mapLimit } from './concurrency.js';
+import { limiter } from './concurrency.js';
 import { keys, ROOT } from '../../kv/keys.js';
 import { View } from './view.js';
 
@@ -24,7 +24,7 @@ const LISTED_PREFIXES = ['accounts/', 'following/', 'posts-by/', 'sessions/'].ma
  */
 const KEY_CHARS = '/0123456789_abcdefghijklmnopqrstuvwxyz';
 
-/** Slices listed at once. */
+/** Store reads a listing has in flight at once, however its slices nest. */
 const LISTING_PARALLELISM = 8;
 
 interface Waiter {
@@ -64,6 +64,7 @@ export class ReadModel {
   #fenceTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #generation = 0;
+  readonly #listingSlot = limiter(LISTING_PARALLELISM);
 
   private constructor(options: ReadModelOptions) {
     this.#kv = options.kv;
@@ -203,10 +204,8 @@ export class ReadModel {
     const exact = await this.#retry(() => this.#kv.get(prefix));
     if (exact) applyOne(exact);
     const slices = [...KEY_CHARS].map((c) => prefix + c);
-    const counts = await mapLimit(slices, LISTING_PARALLELISM, (slice) => this.#retry(() => this.#kv.count(slice)));
-    const listed = await mapLimit(slices, LISTING_PARALLELISM, (slice, i) =>
-      this.#listSliced(slice, counts[i]!, listPages, applyOne),
-    );
+    const counts = await Promise.all(slices.map((slice) => this.#retry(() => this.#kv.count(slice))));
+    const listed = await Promise.all(slices.map((slice, i) => this.#listSliced(slice, counts[i]!, listPages, applyOne)));
     return listed.reduce((sum, n) => sum + n, exact ? 1 : 0);
   }
 
@@ -218,7 +217,7 @@ export class ReadModel {
   async #retry<T>(read: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await read();
+        return await this.#listingSlot(read);
       } catch (error) {
         if (attempt >= 5 || this.#closed) throw error;
         await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
