@@ -7,20 +7,10 @@ import { AuthService } from '../../src/services/auth/auth-service.js';
 import { OWASP_ARGON2ID, PasswordHasher } from '../../src/services/auth/password.js';
 import { hashToken, isTokenShape, newToken } from '../../src/services/tokens.js';
 import { dumpStore, eventually, forEachEngine } from '../helpers/engines.js';
+import { FAST_HASHING, rejectsWith } from '../helpers/fixtures.js';
 
 /** Cheap Argon2id so the suite stays fast; one test below uses the real parameters. */
-const FAST_HASHING = { memoryCost: 256, timeCost: 1 };
 const PASSWORD = 'correct horse battery';
-
-function rejectsWith(code: string, message?: string, field?: string) {
-  return (error: unknown) => {
-    assert.ok(error instanceof DomainError, `expected a DomainError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    if (message !== undefined) assert.equal(error.message, message);
-    if (field !== undefined) assert.equal(error.field, field);
-    return true;
-  };
-}
 
 /** A KV that counts calls, to prove some requests never reach the store. */
 function countingKV(kv: KV): { kv: KV; calls: () => number } {

@@ -10,8 +10,7 @@ import { ReadModel } from '../../src/services/social/read-model.js';
 import { SocialService } from '../../src/services/social/social-service.js';
 import { View } from '../../src/services/social/view.js';
 import { forEachEngine } from '../helpers/engines.js';
-
-const FAST_HASHING = { memoryCost: 256, timeCost: 1 };
+import { FAST_HASHING } from '../helpers/fixtures.js';
 
 const kv = (key: string, value: string, modRevision: number): KeyValue => ({
   key,

@@ -10,18 +10,7 @@ import { mergeNewestFirst } from '../../src/services/social/feed.js';
 import { ReadModel } from '../../src/services/social/read-model.js';
 import { SocialService } from '../../src/services/social/social-service.js';
 import { dumpStore, forEachEngine } from '../helpers/engines.js';
-
-const FAST_HASHING = { memoryCost: 256, timeCost: 1 };
-
-function rejectsWith(code: string, message?: string, field?: string) {
-  return (error: unknown) => {
-    assert.ok(error instanceof DomainError, `expected a DomainError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    if (message !== undefined) assert.equal(error.message, message);
-    if (field !== undefined) assert.equal(error.field, field);
-    return true;
-  };
-}
+import { FAST_HASHING, rejectsWith } from '../helpers/fixtures.js';
 
 /** A deterministic uniform [0, 1) source (mulberry32). */
 function seeded(seed: number): () => number {

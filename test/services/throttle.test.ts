@@ -4,8 +4,7 @@ import { DomainError } from '../../src/domain/errors.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { Throttle } from '../../src/services/auth/throttle.js';
 import { dumpStore, forEachEngine } from '../helpers/engines.js';
-
-const FAST_HASHING = { memoryCost: 256, timeCost: 1 };
+import { FAST_HASHING } from '../helpers/fixtures.js';
 
 function rateLimited(retryAfterMax: number) {
   return (error: unknown) => {
