@@ -1,4 +1,4 @@
-import { WatchCompactedError, type KeyValue, type KV, type Watch, type WatchBatch } from '../../kv/kv.js';
+import { WatchCompactedError, type KV, type Watch, type WatchBatch } from '../../kv/kv.js';
 import { limiter } from './concurrency.js';
 import { keys, ROOT } from '../../kv/keys.js';
 import { View } from './view.js';
@@ -35,8 +35,8 @@ interface Waiter {
 
 /**
  * Keeps a View equal to the store, the way the Kubernetes API server's
- * watch cache sits over etcd: list the prefixes page by page, then watch
- * everything under ROOT from the first page's revision on. Every Chorus
+ * watch cache sits over etcd: list the prefixes, then watch everything
+ * under ROOT from a revision read before the listing began. Every Chorus
  * write lands under ROOT, so every revision the store reaches shows up as
  * a watch event, and "the view has applied revision R" is a plain number
  * comparison. A revision written outside ROOT (another tenant of the same
@@ -56,7 +56,7 @@ export class ReadModel {
   readonly #log: NonNullable<ReadModelOptions['log']>;
   #view = new View();
   #applied = 0;
-  /** The view equals the store only from this revision on (the last listing page's). */
+  /** The view equals the store only from this revision on (one read after the listing ended). */
   #consistentFrom = Number.POSITIVE_INFINITY;
   #watch: Watch | undefined;
   #waiters: Waiter[] = [];
@@ -154,23 +154,8 @@ export class ReadModel {
     // Reads in slices happen at many revisions: the watch starts before the
     // first, and the view is whole once it has applied one after the last.
     const from = await this.#kv.revision();
-    /** Pages through every key under `prefix`; returns how many it applied. */
-    const listPages = async (prefix: string): Promise<number> => {
-      let listed = 0;
-      const range = (after?: string) => this.#retry(() => this.#kv.range({ prefix, after, limit: this.#pageSize }));
-      let next = range();
-      for (;;) {
-        const page = await next;
-        const last = page.items[page.items.length - 1];
-        // Ask for the next page before applying this one, so the store and this process work at once.
-        if (page.more && last) next = range(last.key);
-        for (const item of page.items) view.applyListed(item);
-        listed += page.items.length;
-        if (!page.more || !last) return listed;
-      }
-    };
     for (const prefix of LISTED_PREFIXES) {
-      await this.#listSliced(prefix, await this.#retry(() => this.#kv.count(prefix)), listPages, (kv) => view.applyListed(kv));
+      await this.#listSliced(view, prefix, await this.#retry(() => this.#kv.count(prefix)));
     }
     const listedAt = await this.#kv.revision();
     if (this.#closed || generation !== this.#generation) return;
@@ -191,22 +176,31 @@ export class ReadModel {
    * read in a page or two. etcd 3.4 walks the whole rest of a range for
    * every request, even one limited to a page, so paging through one big
    * prefix cost O(n²): a 200k-post store took 45 s to list and a 1M-post
-   * one did not finish in three minutes. Returns how many keys it applied.
+   * one did not finish in three minutes.
    */
-  async #listSliced(
-    prefix: string,
-    count: number,
-    listPages: (prefix: string) => Promise<number>,
-    applyOne: (kv: KeyValue) => void,
-  ): Promise<number> {
-    if (count <= this.#sliceKeys) return count === 0 ? 0 : listPages(prefix);
+  async #listSliced(view: View, prefix: string, count: number): Promise<void> {
+    if (count === 0) return;
+    if (count <= this.#sliceKeys) return this.#listPages(view, prefix);
     // The prefix itself may be a key (a username that others extend).
     const exact = await this.#retry(() => this.#kv.get(prefix));
-    if (exact) applyOne(exact);
+    if (exact) view.applyListed(exact);
     const slices = [...KEY_CHARS].map((c) => prefix + c);
     const counts = await Promise.all(slices.map((slice) => this.#retry(() => this.#kv.count(slice))));
-    const listed = await Promise.all(slices.map((slice, i) => this.#listSliced(slice, counts[i]!, listPages, applyOne)));
-    return listed.reduce((sum, n) => sum + n, exact ? 1 : 0);
+    await Promise.all(slices.map((slice, i) => this.#listSliced(view, slice, counts[i]!)));
+  }
+
+  /** Pages through every key under `prefix` into the view. */
+  async #listPages(view: View, prefix: string): Promise<void> {
+    const range = (after?: string) => this.#retry(() => this.#kv.range({ prefix, after, limit: this.#pageSize }));
+    let next = range();
+    for (;;) {
+      const page = await next;
+      const last = page.items[page.items.length - 1];
+      // Ask for the next page before applying this one, so the store and this process work at once.
+      if (page.more && last) next = range(last.key);
+      for (const item of page.items) view.applyListed(item);
+      if (!page.more || !last) return;
+    }
   }
 
   /**
