@@ -43,6 +43,7 @@ export interface Config {
   etcdClientPorts: number[];
   etcdPeerPorts: number[];
   sessionTtlSeconds: number;
+  sessionIdleSeconds: number;
   /** Attempt limits of the auth service, shared by all instances; absent when off. */
   rateLimits: {
     signUpPerIp?: RateLimitSetting;
@@ -74,6 +75,7 @@ const options = {
   'etcd-client-ports': { env: 'CHORUS_ETCD_CLIENT_PORTS', help: 'cluster: three etcd client ports (default PORT+20..22)' },
   'etcd-peer-ports': { env: 'CHORUS_ETCD_PEER_PORTS', help: 'cluster: three etcd peer ports (default PORT+30..32)' },
   'session-ttl-seconds': { env: 'CHORUS_SESSION_TTL_SECONDS', help: 'session lifetime (default 30 days)' },
+  'session-idle-seconds': { env: 'CHORUS_SESSION_IDLE_SECONDS', help: 'a session unused this long ends (default 14 days)' },
   'rate-limits': { env: 'CHORUS_RATE_LIMITS', help: 'on | off: attempt limits (default on; benchmarks turn them off)' },
   'rate-login-per-ip': { env: 'CHORUS_RATE_LOGIN_PER_IP', help: 'logins per client address: N/seconds (default 25/300)' },
   'rate-login-per-account': { env: 'CHORUS_RATE_LOGIN_PER_ACCOUNT', help: 'logins per account: N/seconds (default 25/300)' },
@@ -214,6 +216,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     etcdClientPorts: portList('etcd-client-ports', clientPorts),
     etcdPeerPorts: portList('etcd-peer-ports', [30, 31, 32].map(derived)),
     sessionTtlSeconds: int('session-ttl-seconds', 30 * 24 * 3600, 60, 365 * 24 * 3600),
+    sessionIdleSeconds: int('session-idle-seconds', 14 * 24 * 3600, 60, 365 * 24 * 3600),
     rateLimits: limitsOn
       ? {
           signUpPerIp: rate('rate-signup-per-ip', '5/1800'),

@@ -1,6 +1,6 @@
 import { credentials } from '@grpc/grpc-js';
 import type { Account } from '../domain/account.js';
-import type { Auth, Session } from '../domain/auth.js';
+import type { Auth, Session, SessionInfo } from '../domain/auth.js';
 import { AuthServiceClient, type Account as WireAccount } from '../gen/chorus/auth/v1/auth.js';
 import { callUnary } from '../grpc/unary.js';
 import { channelOptions, channelTarget } from './channel.js';
@@ -17,18 +17,18 @@ export class AuthClient implements Auth {
       channelTarget(options.addresses),
       credentials.createInsecure(),
       // Repeating these changes nothing: a second logout or lookup has the same effect as the first.
-      channelOptions('chorus.auth.v1.AuthService', ['Authenticate', 'LogOut', 'LogOutEverywhere']),
+      channelOptions('chorus.auth.v1.AuthService', ['Authenticate', 'LogOut', 'LogOutEverywhere', 'ListSessions']),
     );
     this.#deadlineMs = options.deadlineMs;
   }
 
-  async signUp(username: string, password: string, clientIp = ''): Promise<Session> {
-    const r = await callUnary(this.#client, this.#client.signUp, { username, password, clientIp }, this.#deadlineMs);
+  async signUp(username: string, password: string, clientIp = '', userAgent = ''): Promise<Session> {
+    const r = await callUnary(this.#client, this.#client.signUp, { username, password, clientIp, userAgent }, this.#deadlineMs);
     return { account: account(r.account), token: r.token };
   }
 
-  async logIn(username: string, password: string, clientIp = ''): Promise<Session> {
-    const r = await callUnary(this.#client, this.#client.logIn, { username, password, clientIp }, this.#deadlineMs);
+  async logIn(username: string, password: string, clientIp = '', userAgent = ''): Promise<Session> {
+    const r = await callUnary(this.#client, this.#client.logIn, { username, password, clientIp, userAgent }, this.#deadlineMs);
     return { account: account(r.account), token: r.token };
   }
 
@@ -47,6 +47,21 @@ export class AuthClient implements Auth {
   async authenticate(token: string): Promise<Account> {
     const r = await callUnary(this.#client, this.#client.authenticate, { token }, this.#deadlineMs);
     return account(r.account);
+  }
+
+  async listSessions(token: string): Promise<SessionInfo[]> {
+    const r = await callUnary(this.#client, this.#client.listSessions, { token }, this.#deadlineMs);
+    return r.sessions.map((s) => ({
+      id: s.id,
+      createdAtMs: s.createdAtMs,
+      lastSeenMs: s.lastSeenMs,
+      userAgent: s.userAgent,
+      current: s.current,
+    }));
+  }
+
+  async revokeSession(token: string, sessionId: string): Promise<void> {
+    await callUnary(this.#client, this.#client.revokeSession, { token, sessionId }, this.#deadlineMs);
   }
 
   close(): void {

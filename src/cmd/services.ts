@@ -12,7 +12,12 @@ import { SocialService } from '../services/social/social-service.js';
 import type { Lifecycle } from './lifecycle.js';
 
 export function createAuth(config: Config, kv: KV): Auth {
-  return new AuthService({ kv, sessionTtlSeconds: config.sessionTtlSeconds, limits: config.rateLimits });
+  return new AuthService({
+    kv,
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    sessionIdleSeconds: config.sessionIdleSeconds,
+    limits: config.rateLimits,
+  });
 }
 
 /**

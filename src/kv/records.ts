@@ -13,8 +13,24 @@ export interface StoredAccount {
   passwordHash: string;
 }
 
+/**
+ * What both session keys record about a session's use. The idle limit is
+ * stored with the session rather than configured in each service, so the
+ * auth and social services (which both accept tokens) judge it alike.
+ * Records written before idle expiry existed lack these fields and expire
+ * only with their lease.
+ */
+export interface SessionActivity {
+  /** Last use, refreshed at most every few minutes (see services/sessions.ts), not on every request. */
+  lastSeenMs?: number;
+  /** Unused this long after lastSeenMs, the session is over. */
+  idleTimeoutMs?: number;
+  /** The browser or program that opened it, shortened; shown in the list of sessions. */
+  userAgent?: string;
+}
+
 /** The value at keys.session(tokenHash), on the session's lease. */
-export interface StoredSession {
+export interface StoredSession extends SessionActivity {
   username: string;
   /** Copied from the account so authenticate is one read. */
   accountCreatedAtMs: number;
@@ -24,7 +40,7 @@ export interface StoredSession {
 }
 
 /** The value at keys.userSession(username, tokenHash), on the same lease. */
-export interface StoredUserSession {
+export interface StoredUserSession extends SessionActivity {
   leaseId: LeaseId;
   createdAtMs: number;
 }
@@ -48,6 +64,7 @@ export function parseSession(json: string): StoredSession {
   ) {
     throw new Error('malformed session record');
   }
+  checkActivity(value);
   return value as StoredSession;
 }
 
@@ -56,7 +73,15 @@ export function parseUserSession(json: string): StoredUserSession {
   if (typeof value.leaseId !== 'string' || typeof value.createdAtMs !== 'number') {
     throw new Error('malformed user session record');
   }
+  checkActivity(value);
   return value as StoredUserSession;
+}
+
+function checkActivity(value: SessionActivity): void {
+  const optional = (v: unknown, type: string) => v === undefined || typeof v === type;
+  if (!optional(value.lastSeenMs, 'number') || !optional(value.idleTimeoutMs, 'number') || !optional(value.userAgent, 'string')) {
+    throw new Error('malformed session activity');
+  }
 }
 
 /** The value at keys.authorPost(author, id) and keys.idempotency(author, key). */

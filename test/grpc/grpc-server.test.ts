@@ -67,6 +67,23 @@ describe('gRPC services', () => {
     assert.equal(profile.posts, 1);
   });
 
+  it('lists and revokes sessions over the wire, user agent included', async () => {
+    const first = await auth.signUp('session_user', 'a fine password', '127.0.0.1', 'Test Browser/1.0');
+    const second = await auth.logIn('session_user', 'a fine password', '127.0.0.1', 'Other Browser/2.0');
+    const sessions = await auth.listSessions(first.token);
+    assert.deepEqual(
+      sessions.map((s) => [s.userAgent, s.current]),
+      [
+        ['Other Browser/2.0', false],
+        ['Test Browser/1.0', true],
+      ],
+    );
+    assert.ok(sessions.every((s) => s.lastSeenMs >= s.createdAtMs && s.createdAtMs > 0));
+    await auth.revokeSession(first.token, sessions[0]!.id);
+    await assert.rejects(auth.authenticate(second.token), { code: 'unauthenticated' });
+    await assert.rejects(auth.revokeSession(first.token, sessions[0]!.id), { code: 'not_found' });
+  });
+
   it('turns a service error back into the same DomainError, field included', async () => {
     await assert.rejects(auth.signUp('grpc_user', 'a fine password'), (e: unknown) => {
       assert.ok(e instanceof DomainError);

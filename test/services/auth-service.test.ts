@@ -61,7 +61,7 @@ describe('PasswordHasher', () => {
 });
 
 forEachEngine((engine) => {
-  async function setup(options: { sessionTtlSeconds?: number; now?: () => number } = {}) {
+  async function setup(options: { sessionTtlSeconds?: number; sessionIdleSeconds?: number; now?: () => number } = {}) {
     const store = await engine.open({ now: options.now });
     const auth = new AuthService({ kv: store.kv, passwordHashing: FAST_HASHING, ...options });
     return { ...store, auth };
@@ -253,6 +253,77 @@ forEachEngine((engine) => {
       } finally {
         await close();
       }
+    }
+  });
+
+  it('lists the account\'s sessions with their user agents and revokes one by id', async () => {
+    let clock = 1_000_000;
+    const { kv, auth, close } = await setup({ now: () => clock });
+    try {
+      const phone = await auth.signUp('sam', PASSWORD, undefined, 'Phone\u0000 Browser');
+      clock += 1_000;
+      const laptop = await auth.logIn('sam', PASSWORD, undefined, 'x'.repeat(500));
+      await auth.signUp('other_user', PASSWORD);
+      const seen = await auth.listSessions(phone.token);
+      assert.deepEqual(
+        seen.map(({ createdAtMs, lastSeenMs, userAgent, current }) => ({ createdAtMs, lastSeenMs, userAgent, current })),
+        [
+          { createdAtMs: 1_001_000, lastSeenMs: 1_001_000, userAgent: 'x'.repeat(200), current: false },
+          { createdAtMs: 1_000_000, lastSeenMs: 1_000_000, userAgent: 'Phone Browser', current: true },
+        ],
+      );
+      const laptopId = seen[0]!.id;
+      assert.match(laptopId, /^[0-9a-f]{16}$/);
+      assert.ok(!seen.some((s) => s.id === laptop.token || s.id === hashToken(laptop.token)), 'an id is neither the token nor its stored hash');
+      for (const bad of ['', 'zz', laptopId.toUpperCase(), '0'.repeat(16)]) {
+        await assert.rejects(auth.revokeSession(phone.token, bad), rejectsWith('not_found'));
+      }
+      // Another account's session cannot be named, even by its real id.
+      const otherId = (await auth.listSessions((await auth.logIn('other_user', PASSWORD)).token))[0]!.id;
+      await assert.rejects(auth.revokeSession(phone.token, otherId), rejectsWith('not_found'));
+
+      await auth.revokeSession(phone.token, laptopId);
+      await assert.rejects(auth.authenticate(laptop.token), rejectsWith('unauthenticated'));
+      assert.equal(await kv.get(keys.userSession('sam', hashToken(laptop.token))), undefined);
+      assert.deepEqual((await auth.listSessions(phone.token)).map((s) => s.current), [true]);
+      await assert.rejects(auth.listSessions(laptop.token), rejectsWith('unauthenticated'));
+      await assert.rejects(auth.revokeSession(laptop.token, laptopId), rejectsWith('unauthenticated'));
+    } finally {
+      await close();
+    }
+  });
+
+  it('ends a session left idle past the idle limit, keeping one in use alive with few writes', async () => {
+    let clock = 1_000_000;
+    const { kv, auth, close } = await setup({ now: () => clock, sessionIdleSeconds: 400 });
+    try {
+      const idle = await auth.signUp('tess', PASSWORD);
+      const busy = await auth.logIn('tess', PASSWORD);
+      const busyKey = keys.session(hashToken(busy.token));
+      const writtenAt = async () => (await kv.get(busyKey))!.modRevision;
+      const first = await writtenAt();
+      clock += 50_000;
+      await auth.authenticate(busy.token);
+      assert.equal(await writtenAt(), first, 'a use soon after the last is not written');
+      clock += 60_000; // 110 s after the last write: past a quarter of the idle limit.
+      await auth.authenticate(busy.token);
+      const second = await writtenAt();
+      assert.ok(second > first, 'last-seen is refreshed');
+      assert.equal(JSON.parse((await kv.get(busyKey))!.value).lastSeenMs, 1_110_000);
+      assert.equal(JSON.parse((await kv.get(keys.userSession('tess', hashToken(busy.token))))!.value).lastSeenMs, 1_110_000);
+      for (let i = 0; i < 5; i++) {
+        clock += 110_000;
+        await auth.authenticate(busy.token);
+      }
+      // 660 s since sign-up, never used: past the 400 s idle limit.
+      await assert.rejects(auth.authenticate(idle.token), rejectsWith('unauthenticated'));
+      await eventually(async () => (await kv.get(keys.session(hashToken(idle.token)))) === undefined, 10_000, 'the idle session to be revoked');
+      assert.equal((await auth.authenticate(busy.token)).username, 'tess');
+      assert.equal((await auth.listSessions(busy.token)).length, 1);
+      clock += 400_000;
+      await assert.rejects(auth.authenticate(busy.token), rejectsWith('unauthenticated'));
+    } finally {
+      await close();
     }
   });
 

@@ -9,7 +9,8 @@ import { AuthService } from '../../src/services/auth/auth-service.js';
 import { mergeNewestFirst } from '../../src/services/social/feed.js';
 import { ReadModel } from '../../src/services/social/read-model.js';
 import { SocialService } from '../../src/services/social/social-service.js';
-import { dumpStore, forEachEngine } from '../helpers/engines.js';
+import { hashToken } from '../../src/services/tokens.js';
+import { dumpStore, eventually, forEachEngine } from '../helpers/engines.js';
 import { FAST_HASHING, rejectsWith } from '../helpers/fixtures.js';
 
 /** A deterministic uniform [0, 1) source (mulberry32). */
@@ -336,6 +337,38 @@ forEachEngine((engine) => {
 
           await assert.rejects(social.homeFeed('alice', 10, encodeCursor('nope')), rejectsWith('invalid', 'Malformed cursor.'));
           await assert.rejects(social.homeFeed('ghost'), rejectsWith('not_found'));
+        } finally {
+          await close();
+        }
+      });
+
+      it('refuses the feed and posts of a session idle past its limit, like the auth service', async () => {
+        const { kv, social, tick, close } = await setup();
+        try {
+          let clock = 1_700_000_000_000;
+          const auth = new AuthService({ kv, now: () => clock, passwordHashing: FAST_HASHING, sessionIdleSeconds: 400 });
+          const idle = await auth.signUp('uma', 'password123');
+          const busy = await auth.logIn('uma', 'password123');
+          const clockFor = (ms: number) => {
+            clock += ms;
+            tick(ms);
+          };
+          for (let i = 0; i < 4; i++) {
+            clockFor(110_000);
+            // Only these calls use the busy session: they must keep it alive by themselves.
+            assert.equal((await social.sessionFeed(busy.token)).account.username, 'uma');
+            await eventually(
+              async () => JSON.parse((await kv.get(keys.session(hashToken(busy.token))))!.value).lastSeenMs === clock,
+              10_000,
+              'the social service to record the use',
+            );
+          }
+          await assert.rejects(social.sessionFeed(idle.token), rejectsWith('unauthenticated'));
+          await assert.rejects(social.sessionFeedJson(idle.token), rejectsWith('unauthenticated'));
+          await assert.rejects(social.postAsSession(idle.token, 'still here?'), rejectsWith('unauthenticated'));
+          assert.equal((await social.postAsSession(busy.token, 'still here')).author, 'uma');
+          assert.equal((await social.listPosts('uma')).items.length, 1);
+          assert.equal((await auth.authenticate(busy.token)).username, 'uma');
         } finally {
           await close();
         }

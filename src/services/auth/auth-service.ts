@@ -1,6 +1,6 @@
 import type { Account } from '../../domain/account.js';
 import { PASSWORD_MAX, parsePassword, parseUsername } from '../../domain/account.js';
-import type { Auth, Session } from '../../domain/auth.js';
+import type { Auth, Session, SessionInfo } from '../../domain/auth.js';
 import { DomainError, toDomainError } from '../../domain/errors.js';
 import { keys, lastSegment } from '../../kv/keys.js';
 import type { Compare, KeyValue, KV, LeaseId, Op } from '../../kv/kv.js';
@@ -9,9 +9,13 @@ import { PasswordHasher } from './password.js';
 import type { StoredAccount, StoredSession, StoredUserSession } from '../../kv/records.js';
 import { parseAccount, parseSession, parseUserSession } from '../../kv/records.js';
 import { type Limit, Throttle } from './throttle.js';
+import { isIdleExpired, needsTouch, shortUserAgent, touchSession } from '../sessions.js';
 import { hashToken, isTokenShape, newToken } from '../tokens.js';
 
 export const DEFAULT_SESSION_TTL_SECONDS = 30 * 24 * 60 * 60;
+export const DEFAULT_SESSION_IDLE_SECONDS = 14 * 24 * 60 * 60;
+/** Hex digits of the token hash that name a session to its owner: unique enough per account, useless as a key. */
+const SESSION_ID_LENGTH = 16;
 
 export interface AuthServiceOptions {
   kv: KV;
@@ -19,6 +23,8 @@ export interface AuthServiceOptions {
   now?: () => number;
   /** A session's lifetime; it is not renewed by use. */
   sessionTtlSeconds?: number;
+  /** A session unused for this long ends before its lifetime does. */
+  sessionIdleSeconds?: number;
   /** Argon2id costs; production passes nothing (OWASP parameters), tests lower them. */
   passwordHashing?: Partial<PasswordHashingParams>;
   /** Attempt limits shared by every instance; an absent limit is off. */
@@ -54,6 +60,7 @@ export class AuthService implements Auth {
   private readonly kv: KV;
   private readonly now: () => number;
   private readonly ttlSeconds: number;
+  private readonly idleTimeoutMs: number;
   private readonly hasher: PasswordHasher;
   private readonly limits: AuthLimits;
   private readonly throttle: Throttle;
@@ -65,13 +72,16 @@ export class AuthService implements Auth {
     if (!Number.isInteger(this.ttlSeconds) || this.ttlSeconds < 1) {
       throw new RangeError('sessionTtlSeconds must be a positive integer');
     }
+    const idleSeconds = options.sessionIdleSeconds ?? DEFAULT_SESSION_IDLE_SECONDS;
+    if (!Number.isInteger(idleSeconds) || idleSeconds < 1) throw new RangeError('sessionIdleSeconds must be a positive integer');
+    this.idleTimeoutMs = idleSeconds * 1000;
     this.limits = options.limits ?? {};
     this.throttle = new Throttle(this.kv, this.now);
     this.hasher = new PasswordHasher(options.passwordHashing);
     this.hasher.prepare();
   }
 
-  signUp(username: string, password: string, clientIp?: string): Promise<Session> {
+  signUp(username: string, password: string, clientIp?: string, userAgent?: string): Promise<Session> {
     return guard(async () => {
       const name = parseUsername(username);
       const plain = parsePassword(password);
@@ -86,13 +96,14 @@ export class AuthService implements Auth {
         account,
         [{ key: keys.account(name), target: 'version', op: '==', value: 0 }],
         [{ type: 'put', key: keys.account(name), value: JSON.stringify(account) }],
+        userAgent,
       );
       if (!session) throw usernameTaken();
       return session;
     });
   }
 
-  logIn(username: string, password: string, clientIp?: string): Promise<Session> {
+  logIn(username: string, password: string, clientIp?: string, userAgent?: string): Promise<Session> {
     return guard(async () => {
       const name = canonicalUsername(username);
       // Before any password work: a throttled guesser costs us two small writes, not an Argon2 run.
@@ -118,7 +129,7 @@ export class AuthService implements Auth {
           upgrade.push({ type: 'put', key: entry.key, value: JSON.stringify({ ...account, passwordHash }) });
         }
         // Unchanged since we verified: a password changed meanwhile must not let the old one in.
-        const session = await this.openSession(account, [unchanged(entry)], upgrade);
+        const session = await this.openSession(account, [unchanged(entry)], upgrade, userAgent);
         if (session) return session;
       }
       throw new DomainError('unavailable', 'The account is busy; try again.');
@@ -169,8 +180,42 @@ export class AuthService implements Auth {
 
   authenticate(token: string): Promise<Account> {
     return guard(async () => {
-      const { session } = await this.requireSession(token);
+      const { session, tokenHash } = await this.requireSession(token);
+      if (needsTouch(session, this.now())) await touchSession(this.kv, tokenHash, this.now());
       return { username: session.username, createdAtMs: session.accountCreatedAtMs };
+    });
+  }
+
+  listSessions(token: string): Promise<SessionInfo[]> {
+    return guard(async () => {
+      const { session, tokenHash } = await this.requireSession(token);
+      const now = this.now();
+      const sessions: SessionInfo[] = [];
+      await this.forEachUserSession(session.username, (hash, stored) => {
+        if (isIdleExpired(stored, now)) return;
+        sessions.push({
+          id: hash.slice(0, SESSION_ID_LENGTH),
+          createdAtMs: stored.createdAtMs,
+          lastSeenMs: stored.lastSeenMs ?? stored.createdAtMs,
+          userAgent: stored.userAgent ?? '',
+          current: hash === tokenHash,
+        });
+      });
+      return sessions.sort((a, b) => b.createdAtMs - a.createdAtMs);
+    });
+  }
+
+  revokeSession(token: string, sessionId: string): Promise<void> {
+    return guard(async () => {
+      const { session } = await this.requireSession(token);
+      const gone = () => new DomainError('not_found', 'That session has already ended.');
+      if (typeof sessionId !== 'string' || !new RegExp(`^[0-9a-f]{${SESSION_ID_LENGTH}}$`).test(sessionId)) throw gone();
+      let lease: LeaseId | undefined;
+      await this.forEachUserSession(session.username, (hash, stored) => {
+        if (hash.startsWith(sessionId)) lease = stored.leaseId;
+      });
+      if (lease === undefined) throw gone();
+      await this.kv.revokeLease(lease);
     });
   }
 
@@ -179,12 +224,18 @@ export class AuthService implements Auth {
    * both session keys on it. Returns undefined (and drops the lease) if a
    * compare failed.
    */
-  private async openSession(account: StoredAccount, compare: Compare[], ops: Op[]): Promise<Session | undefined> {
+  private async openSession(
+    account: StoredAccount,
+    compare: Compare[],
+    ops: Op[],
+    userAgent: string | undefined,
+  ): Promise<Session | undefined> {
     const { token, hash } = newToken();
     const createdAtMs = this.now();
     const leaseId = await this.kv.grantLease(this.ttlSeconds);
-    const session: StoredSession = { username: account.username, accountCreatedAtMs: account.createdAtMs, createdAtMs, leaseId };
-    const userSession: StoredUserSession = { leaseId, createdAtMs };
+    const activity = { lastSeenMs: createdAtMs, idleTimeoutMs: this.idleTimeoutMs, userAgent: shortUserAgent(userAgent) };
+    const session: StoredSession = { username: account.username, accountCreatedAtMs: account.createdAtMs, createdAtMs, leaseId, ...activity };
+    const userSession: StoredUserSession = { leaseId, createdAtMs, ...activity };
     let succeeded = false;
     try {
       const result = await this.kv.txn({
@@ -209,23 +260,35 @@ export class AuthService implements Auth {
     const tokenHash = hashToken(token);
     const entry = await this.kv.get(keys.session(tokenHash));
     if (!entry) throw unauthenticated();
-    return { tokenHash, session: parseSession(entry.value) };
+    const session = parseSession(entry.value);
+    if (isIdleExpired(session, this.now())) {
+      // Ended for good, so the social service's view drops it too and the list of sessions stays short.
+      await revokeQuietly(this.kv, session.leaseId);
+      throw unauthenticated();
+    }
+    return { tokenHash, session };
   }
 
-  /** Revokes every session of the user except `keep` (a token hash). */
-  private async revokeSessions(username: string, keep?: string): Promise<void> {
+  /** Calls `visit` with each of the user's sessions (token hash and record), page by page. */
+  private async forEachUserSession(username: string, visit: (tokenHash: string, session: StoredUserSession) => void): Promise<void> {
     const prefix = keys.userSessionsPrefix(username);
     let after: string | undefined;
     for (;;) {
       const page = await this.kv.range({ prefix, after, limit: SESSION_PAGE });
-      const leases: LeaseId[] = page.items
-        .filter((item) => lastSegment(item.key) !== keep)
-        .map((item) => parseUserSession(item.value).leaseId);
-      for (let i = 0; i < leases.length; i += REVOKE_PARALLELISM) {
-        await Promise.all(leases.slice(i, i + REVOKE_PARALLELISM).map((id) => this.kv.revokeLease(id)));
-      }
+      for (const item of page.items) visit(lastSegment(item.key), parseUserSession(item.value));
       if (!page.more || page.items.length === 0) return;
       after = page.items[page.items.length - 1]!.key;
+    }
+  }
+
+  /** Revokes every session of the user except `keep` (a token hash). */
+  private async revokeSessions(username: string, keep?: string): Promise<void> {
+    const leases: LeaseId[] = [];
+    await this.forEachUserSession(username, (hash, session) => {
+      if (hash !== keep) leases.push(session.leaseId);
+    });
+    for (let i = 0; i < leases.length; i += REVOKE_PARALLELISM) {
+      await Promise.all(leases.slice(i, i + REVOKE_PARALLELISM).map((id) => this.kv.revokeLease(id)));
     }
   }
 }

@@ -9,11 +9,11 @@ export function authGrpcService(auth: Auth, onInternalError: (error: unknown) =>
   const account = (a: Account) => ({ username: a.username, createdAtMs: a.createdAtMs });
   const implementation: AuthServiceServer = {
     signUp: unary(async (r) => {
-      const session = await auth.signUp(r.username, r.password, r.clientIp || undefined);
+      const session = await auth.signUp(r.username, r.password, r.clientIp || undefined, r.userAgent || undefined);
       return { account: account(session.account), token: session.token };
     }, onInternalError),
     logIn: unary(async (r) => {
-      const session = await auth.logIn(r.username, r.password, r.clientIp || undefined);
+      const session = await auth.logIn(r.username, r.password, r.clientIp || undefined, r.userAgent || undefined);
       return { account: account(session.account), token: session.token };
     }, onInternalError),
     logOut: unary(async (r) => {
@@ -29,6 +29,11 @@ export function authGrpcService(auth: Auth, onInternalError: (error: unknown) =>
       return {};
     }, onInternalError),
     authenticate: unary(async (r) => ({ account: account(await auth.authenticate(r.token)) }), onInternalError),
+    listSessions: unary(async (r) => ({ sessions: await auth.listSessions(r.token) }), onInternalError),
+    revokeSession: unary(async (r) => {
+      await auth.revokeSession(r.token, r.sessionId);
+      return {};
+    }, onInternalError),
   };
   return {
     name: 'chorus.auth.v1.AuthService',

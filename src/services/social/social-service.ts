@@ -7,10 +7,11 @@ import type { Post } from '../../domain/post.js';
 import { isPostId, postJson } from '../../domain/post.js';
 import type { SessionFeed, SessionFeedJson, Social } from '../../domain/social.js';
 import { parseSession } from '../../kv/records.js';
+import { isIdleExpired, needsTouch, touchSession } from '../sessions.js';
 import { hashToken, isTokenShape } from '../tokens.js';
 import type { ReadModel } from './read-model.js';
 import { RevisionReader } from './revision-reader.js';
-import type { View } from './view.js';
+import type { SessionOwner, View } from './view.js';
 import { keys } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
 import { getAccount, noSuchUser, parseAccount, requireAccount } from './accounts.js';
@@ -43,6 +44,8 @@ export interface SocialServiceOptions {
 export class SocialService implements Social {
   private readonly kv: KV;
   private readonly now: () => number;
+  /** Sessions whose last-seen is being rewritten, so a burst of requests writes it once. */
+  private readonly touching = new Set<string>();
   private readonly random: () => number;
   private readonly feed: FeedReader;
   private readonly readModel: ReadModel | undefined;
@@ -131,12 +134,13 @@ export class SocialService implements Social {
       const tokenHash = hashToken(token);
       // A token's owner never changes, so even a lagging view names it
       // rightly; whether the session still exists is checked by the txn.
-      let author = this.readModel?.view.session(tokenHash)?.username;
-      if (author === undefined) {
+      let owner: SessionOwner | undefined = this.readModel?.view.session(tokenHash);
+      if (owner === undefined) {
         const entry = await this.kv.get(keys.session(tokenHash));
         if (!entry) throw loggedOut();
-        author = parseSession(entry.value).username;
+        owner = parseSession(entry.value);
       }
+      const author = this.liveSessionOwner(tokenHash, owner).username;
       return createPost(this.kv, this.now, this.random, author, text, idempotencyKey, keys.session(tokenHash));
     });
   }
@@ -204,14 +208,34 @@ export class SocialService implements Social {
     if (view) {
       const owner = view.session(tokenHash);
       if (!owner) throw loggedOut();
+      this.liveSessionOwner(tokenHash, owner);
       const account = { username: owner.username, createdAtMs: owner.accountCreatedAtMs };
       return { account, page: view.feed(owner.username, page), view };
     }
     const entry = await this.kv.get(keys.session(tokenHash));
     if (!entry) throw loggedOut();
-    const session = parseSession(entry.value);
+    const session = this.liveSessionOwner(tokenHash, parseSession(entry.value));
     const account = { username: session.username, createdAtMs: session.accountCreatedAtMs };
     return { account, page: await this.feed.homeFeed(session.username, page), view: undefined };
+  }
+
+  /**
+   * The owner of a session that is still in use by the auth service's
+   * rules (sessions.ts); refuses an idle one. Records a use now and then,
+   * as Authenticate does, since API clients may only ever call these. The
+   * record is off the request's path: a failed touch is retried by a later
+   * request and costs nothing now.
+   */
+  private liveSessionOwner(tokenHash: string, owner: SessionOwner): SessionOwner {
+    const now = this.now();
+    if (isIdleExpired(owner, now)) throw loggedOut();
+    if (needsTouch(owner, now) && !this.touching.has(tokenHash)) {
+      this.touching.add(tokenHash);
+      touchSession(this.kv, tokenHash, now)
+        .catch(() => {})
+        .finally(() => this.touching.delete(tokenHash));
+    }
+    return owner;
   }
 }
 

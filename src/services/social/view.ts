@@ -6,10 +6,13 @@ import type { KeyValue, WatchEvent } from '../../kv/kv.js';
 import { parsePost, parseSession } from '../../kv/records.js';
 import { mergeNewestFirst } from './feed.js';
 
-/** Who a session belongs to, as the view keeps it. */
+/** Who a session belongs to, and its use for idle expiry, as the view keeps it. */
 export interface SessionOwner {
   username: string;
   accountCreatedAtMs: number;
+  createdAtMs: number;
+  lastSeenMs?: number;
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -82,7 +85,8 @@ export class View {
       }
       case 'sessions': {
         const session = parseSession(kv.value);
-        this.#sessions.set(a, { username: session.username, accountCreatedAtMs: session.accountCreatedAtMs });
+        const { username, accountCreatedAtMs, createdAtMs, lastSeenMs, idleTimeoutMs } = session;
+        this.#sessions.set(a, { username, accountCreatedAtMs, createdAtMs, lastSeenMs, idleTimeoutMs });
         return;
       }
     }

@@ -15,7 +15,7 @@ export const apiAccountRoutes: FastifyPluginAsync<RouteContext> = async (app, { 
     const body = readJsonObject(request.body, ['username', 'password']);
     const username = parseUsername(body.username);
     const password = parsePassword(body.password);
-    const session = await auth.signUp(username, password, request.ip);
+    const session = await auth.signUp(username, password, request.ip, request.headers['user-agent']);
     reply.status(201).header('location', `/api/v1/accounts/${session.account.username}`);
     return sessionJson(session);
   });

@@ -11,7 +11,7 @@ export const apiSessionRoutes: FastifyPluginAsync<RouteContext> = async (app, { 
     const body = readJsonObject(request.body, ['username', 'password']);
     const username = requireString(body.username, 'username', 'Username');
     const password = requireString(body.password, 'password', 'Password');
-    const session = await auth.logIn(username, password, request.ip);
+    const session = await auth.logIn(username, password, request.ip, request.headers['user-agent']);
     reply.status(201);
     return sessionJson(session);
   });

@@ -35,7 +35,7 @@ export const pageAuthRoutes: FastifyPluginAsync<RouteContext> = async (app, { au
     let status: number = httpStatusOf.invalid;
     if (username !== undefined && password !== undefined) {
       try {
-        const session = await auth.signUp(username, password, request.ip);
+        const session = await auth.signUp(username, password, request.ip, request.headers['user-agent']);
         setSessionCookie(reply, session.token, cookies);
         return seeOther(reply, '/');
       } catch (error) {
@@ -61,7 +61,7 @@ export const pageAuthRoutes: FastifyPluginAsync<RouteContext> = async (app, { au
     let status: number = httpStatusOf.invalid;
     if (!errors.username && !errors.password) {
       try {
-        const session = await auth.logIn(typed.trim(), password, request.ip);
+        const session = await auth.logIn(typed.trim(), password, request.ip, request.headers['user-agent']);
         setSessionCookie(reply, session.token, cookies);
         return seeOther(reply, '/');
       } catch (error) {
