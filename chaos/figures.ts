@@ -1,0 +1,66 @@
+/**
+ * The numbers of a run, from its history and the nemesis's log: how many
+ * requests of each kind succeeded, failed or ended unknown, and what each
+ * fault cost. Pure, like the checker.
+ */
+import type { Op, OpKind, Outcome } from './history.js';
+
+/** One injected fault: from the moment it began until the deployment was whole again. */
+export interface FaultEvent {
+  name: string;
+  /** Which process or member. */
+  target: string;
+  start: number;
+  /** When every affected process was running (and serving) again. */
+  healed: number;
+}
+
+export interface FaultFigures extends FaultEvent {
+  /** Requests that did not succeed and overlapped the fault (probes of revoked tokens excluded). */
+  failedRequests: number;
+  /** Longest stretch without a successful write that overlaps [start, healed]. */
+  longestWriteGapMs: number;
+  /** From the start of the fault to the end of the first write that began after it and succeeded. */
+  firstWriteMs: number | undefined;
+}
+
+export type KindFigures = Record<OpKind, Record<Outcome, number>>;
+
+const WRITES = new Set<OpKind>(['post', 'follow', 'unfollow']);
+
+export function countByKind(ops: Op[]): Partial<KindFigures> {
+  const counts: Partial<KindFigures> = {};
+  for (const op of ops) {
+    const row = (counts[op.kind] ??= { ok: 0, failed: 0, unknown: 0 });
+    row[op.outcome]++;
+  }
+  return counts;
+}
+
+/** Requests a user would count as failed: everything not ok, except the deliberate probes of revoked tokens. */
+export function failedRequests(ops: Op[]): Op[] {
+  return ops.filter((op) => op.kind !== 'revoked' && op.outcome !== 'ok');
+}
+
+export function faultFigures(ops: Op[], faults: FaultEvent[]): FaultFigures[] {
+  const failed = failedRequests(ops);
+  const writeEnds = ops.filter((o) => WRITES.has(o.kind) && o.outcome === 'ok').map((o) => o.end).sort((a, b) => a - b);
+  return faults.map((fault) => {
+    const overlapping = failed.filter((o) => o.start <= fault.healed && o.end >= fault.start).length;
+    // Gaps between consecutive successful writes, counting those that touch the fault.
+    let longest = 0;
+    for (let i = 1; i < writeEnds.length; i++) {
+      const [a, b] = [writeEnds[i - 1]!, writeEnds[i]!];
+      if (b >= fault.start && a <= fault.healed) longest = Math.max(longest, b - Math.max(a, fault.start));
+    }
+    const first = ops
+      .filter((o) => WRITES.has(o.kind) && o.outcome === 'ok' && o.start >= fault.start)
+      .reduce((min, o) => Math.min(min, o.end), Infinity);
+    return {
+      ...fault,
+      failedRequests: overlapping,
+      longestWriteGapMs: Math.round(longest),
+      firstWriteMs: first === Infinity ? undefined : Math.round(first - fault.start),
+    };
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * What the chaos clients did, one record per user request: the history the
+ * checker judges. Times are milliseconds on one monotonic clock shared by
+ * the clients and the nemesis (performance.now() of the harness).
+ */
+
+/**
+ * ok: the server answered with success. failed: it answered with a 4xx, so
+ * the request certainly did nothing. unknown: a 5xx, a dropped connection or
+ * a timeout: the request may or may not have taken effect.
+ */
+export type Outcome = 'ok' | 'failed' | 'unknown';
+
+export type OpKind =
+  | 'signup'
+  | 'login'
+  | 'logout'
+  | 'post'
+  | 'follow'
+  | 'unfollow'
+  /** The signed-in user's following list: the "is following" read of every edge from that user. */
+  | 'following'
+  | 'feed'
+  | 'profile'
+  | 'posts'
+  /** A request made on purpose with a token whose logout was acknowledged; it must be refused. */
+  | 'revoked';
+
+/** A post as a read returned it. */
+export interface PostRef {
+  id: string;
+  author: string;
+  text: string;
+}
+
+export interface Op {
+  id: number;
+  /** The client's own username. */
+  client: string;
+  kind: OpKind;
+  start: number;
+  end: number;
+  outcome: Outcome;
+  /** HTTP status, 0 when no answer came. */
+  status: number;
+  /** The bearer token sent, if any. */
+  token?: string;
+  /** follow/unfollow: the followee; profile/posts: whose. */
+  target?: string;
+  /** post: the idempotency key and the unique text it carries. */
+  key?: string;
+  text?: string;
+  /** post, when ok: the id the server gave. */
+  postId?: string;
+  /** following: the usernames listed (the whole list: one page under the limit). */
+  following?: string[];
+  /** feed and posts: the page read, newest first, and whether it was the last page. */
+  posts?: PostRef[];
+  complete?: boolean;
+  /** profile: the counts read. */
+  counts?: { posts: number; following: number; followers: number };
+}
+
+/** Everything read after the run, once every fault was healed. */
+export interface FinalState {
+  /** When the final read started, on the history's clock: every op had ended by then. */
+  at: number;
+  users: Record<string, { posts: PostRef[]; following: string[]; feed: PostRef[] }>;
+}
+
+/** Appends ops with increasing ids; the clock is the harness's. */
+export class HistoryRecorder {
+  readonly ops: Op[] = [];
+  #next = 0;
+
+  constructor(readonly now: () => number = () => performance.now()) {}
+
+  /** Runs one request and records it with the outcome `classify` reads from its result. */
+  async record<T>(
+    base: Omit<Op, 'id' | 'start' | 'end' | 'outcome' | 'status'>,
+    run: () => Promise<T>,
+    classify: (result: T) => Partial<Op> & { outcome: Outcome; status: number },
+  ): Promise<{ op: Op; result: T | undefined }> {
+    const start = this.now();
+    let fields: Partial<Op> & { outcome: Outcome; status: number };
+    let result: T | undefined;
+    try {
+      result = await run();
+      fields = classify(result);
+    } catch {
+      fields = { outcome: 'unknown', status: 0 };
+    }
+    const op: Op = { ...base, ...fields, id: this.#next++, start, end: this.now() };
+    this.ops.push(op);
+    return { op, result };
+  }
+}
+
+/** The outcome an HTTP status means for a request that was sent. */
+export function outcomeOf(status: number): Outcome {
+  if (status >= 200 && status < 300) return 'ok';
+  if (status >= 400 && status < 500) return 'failed';
+  return 'unknown';
+}
