@@ -1,6 +1,8 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrfProtection from '@fastify/csrf-protection';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Auth } from '../domain/auth.js';
 import type { Social } from '../domain/social.js';
 import type { RouteContext } from './context.js';
@@ -10,9 +12,10 @@ import { apiFollowingRoutes } from './routes/api-following.js';
 import { apiPostRoutes } from './routes/api-posts.js';
 import { apiSessionRoutes } from './routes/api-sessions.js';
 import { pageRoutes } from './routes/pages.js';
-import { pageViewer } from './session.js';
+import { cspNonce, setSecurityHeaders } from './security.js';
+import { cookieName, pageViewer, type Viewer } from './session.js';
 import { errorPage } from './views/error.js';
-import { stylesheet } from './views/style.js';
+import type { Frame } from './views/layout.js';
 
 export interface WebDeps {
   auth: Auth;
@@ -28,6 +31,8 @@ export interface WebDeps {
 }
 
 export const CSRF_COOKIE = 'chorus_csrf';
+/** The stylesheet and the page script, as written: served from the source tree beside the build. */
+const STATIC_ROOT = fileURLToPath(new URL('../../../src/web/static/', import.meta.url));
 
 /**
  * Builds the web tier without listening (tests call `inject`; cmd/ calls
@@ -46,7 +51,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
 
   await app.register(fastifyCookie);
   await app.register(fastifyCsrfProtection, {
-    cookieKey: CSRF_COOKIE,
+    cookieKey: cookieName(CSRF_COOKIE, cookies),
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: cookies.secure },
     // Only forms carry the token; the API authenticates by bearer header, which no other site can send.
     getToken: (request) => {
@@ -57,9 +62,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   app.decorateRequest('viewer', null);
 
   app.addHook('onSend', async (request, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'same-origin');
+    setSecurityHeaders(request, reply);
     if (!request.url.startsWith('/static/')) reply.header('cache-control', 'no-store');
   });
 
@@ -68,11 +71,10 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     logHttpError(request, error, httpError);
     setRateLimitHeaders(reply, error);
     if (isApiPath(request.url)) return sendJsonError(reply, httpError);
-    const frame = { viewer: request.viewer?.account ?? null, csrf: reply.generateCsrf() };
     return reply
       .status(httpError.status)
       .type('text/html; charset=utf-8')
-      .send(errorPage(frame, httpError.status, httpError.message));
+      .send(errorPage(errorFrame(request, reply, request.viewer), httpError.status, httpError.message));
   });
 
   app.setNotFoundHandler(async (request, reply) => {
@@ -81,8 +83,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     }
     // Best effort: a lost visitor still sees the right navigation.
     const viewer = await pageViewer(request, reply, deps.auth, cookies).catch(() => null);
-    const frame = { viewer: viewer?.account ?? null, csrf: reply.generateCsrf() };
-    return reply.status(404).type('text/html; charset=utf-8').send(errorPage(frame, 404, 'There is no page here.'));
+    return reply.status(404).type('text/html; charset=utf-8').send(errorPage(errorFrame(request, reply, viewer), 404, 'There is no page here.'));
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -90,9 +91,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     if (deps.draining?.()) return reply.status(503).send({ status: 'draining' });
     return { status: 'ready' };
   });
-  app.get('/static/style.css', async (_request, reply) =>
-    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet),
-  );
+  await app.register(fastifyStatic, { root: STATIC_ROOT, prefix: '/static/', maxAge: '1h', index: false, list: false });
 
   await app.register(apiAccountRoutes, ctx);
   await app.register(apiSessionRoutes, ctx);
@@ -100,4 +99,9 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   await app.register(apiPostRoutes, ctx);
   await app.register(pageRoutes, ctx);
   return app;
+}
+
+function errorFrame(request: FastifyRequest, reply: FastifyReply, viewer: Viewer | null): Frame {
+  const path = request.url.split('?')[0]!;
+  return { viewer: viewer?.account ?? null, csrf: reply.generateCsrf(), nonce: cspNonce(request), path, now: Date.now() };
 }

@@ -49,8 +49,17 @@ export interface CookieSettings {
   secure: boolean;
 }
 
+/**
+ * Over HTTPS a cookie gets the `__Host-` prefix: browsers then accept it
+ * only with Secure, Path=/ and no Domain, so neither a sibling subdomain
+ * nor a plain-HTTP response can plant or overwrite it.
+ */
+export function cookieName(base: string, settings: CookieSettings): string {
+  return settings.secure ? `__Host-${base}` : base;
+}
+
 export function setSessionCookie(reply: FastifyReply, token: string, settings: CookieSettings): void {
-  reply.setCookie(SESSION_COOKIE, token, {
+  reply.setCookie(cookieName(SESSION_COOKIE, settings), token, {
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
@@ -60,7 +69,7 @@ export function setSessionCookie(reply: FastifyReply, token: string, settings: C
 }
 
 export function clearSessionCookie(reply: FastifyReply, settings: CookieSettings): void {
-  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: settings.secure });
+  reply.clearCookie(cookieName(SESSION_COOKIE, settings), { path: '/', httpOnly: true, sameSite: 'lax', secure: settings.secure });
 }
 
 /**
@@ -74,7 +83,7 @@ export async function pageViewer(
   auth: Auth,
   settings: CookieSettings,
 ): Promise<Viewer | null> {
-  const token = request.cookies[SESSION_COOKIE];
+  const token = request.cookies[cookieName(SESSION_COOKIE, settings)];
   if (token === undefined || token === '') return null;
   if (!plausibleToken(token)) {
     clearSessionCookie(reply, settings);

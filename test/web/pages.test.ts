@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api, Browser, type Harness, openHarness } from './web-harness.js';
 
-const mainOf = (body: string) => /<main>([\s\S]*)<\/main>/.exec(body)?.[1] ?? '';
+const mainOf = (body: string) => /<main[^>]*>([\s\S]*)<\/main>/.exec(body)?.[1] ?? '';
 
 /** A browser signed up through the form. */
 async function signedUp(h: Harness, username: string, password = 'correct horse'): Promise<Browser> {
@@ -28,7 +28,12 @@ describe('pages: accounts and sessions through forms', () => {
     assert.match(reply.body, /href="\/signup"/);
     assert.match(reply.body, /href="\/login"/);
     assert.match(reply.body, /<link rel="stylesheet" href="\/static\/style.css">/);
-    assert.doesNotMatch(reply.body, /<script/);
+    // One script, from our own origin, allowed by this response's CSP nonce; nothing inline.
+    const scripts = reply.body.match(/<script[^>]*>[^<]*<\/script>/g) ?? [];
+    assert.equal(scripts.length, 1);
+    const nonce = /nonce-([^']+)'/.exec(String(reply.headers['content-security-policy']))?.[1];
+    assert.equal(scripts[0], `<script type="module" src="/static/app.js" nonce="${nonce}"></script>`);
+    assert.doesNotMatch(reply.body, /\sstyle=|\son[a-z]+=/i, 'no style attributes or inline handlers');
   });
 
   it('the sign-up form has labelled fields, a CSRF token and a Sign up button', async () => {
@@ -58,7 +63,8 @@ describe('pages: accounts and sessions through forms', () => {
     assert.match(cookie, /Path=\//);
     assert.doesNotMatch(cookie, /Secure/);
     const home = await browser.get('/');
-    assert.match(home.body, /href="\/u\/alice">@alice</);
+    assert.match(home.body, /href="\/u\/alice">Profile</);
+    assert.match(home.body, /What's happening, @alice\?/);
     assert.match(home.body, /Follow people to fill your feed/);
     assert.match(home.body, /href="\/people"/);
     // The cookie holds a token the API accepts too.
@@ -188,7 +194,7 @@ describe('pages: accounts and sessions through forms', () => {
 
     const ok = await browser.post('/settings/password', { currentPassword: 'correct horse', newPassword: 'battery staple' });
     assert.equal(ok.status, 303);
-    assert.equal(ok.location, '/settings?changed=password');
+    assert.equal(ok.location, '/settings?done=password');
     assert.match((await browser.get(ok.location)).body, /Password changed/);
     assert.equal((await api(h.app, 'GET', '/api/v1/feed', { token: elsewhere })).status, 401, 'other devices logged out');
     const relogin = await api(h.app, 'POST', '/api/v1/sessions', { json: { username: 'setter', password: 'battery staple' } });
@@ -208,9 +214,21 @@ describe('pages: accounts and sessions through forms', () => {
     try {
       const browser = new Browser(secure.app);
       const form = await browser.get('/signup');
-      assert.match(form.setCookies.find((c) => c.startsWith('chorus_csrf='))!, /Secure/);
+      // __Host-: the browser then insists on Secure, Path=/ and no Domain.
+      const csrf = form.setCookies.find((c) => c.startsWith('__Host-chorus_csrf='))!;
+      assert.match(csrf, /Secure/);
+      assert.match(csrf, /Path=\/(;|$)/);
+      assert.doesNotMatch(csrf, /Domain=/i);
       const reply = await browser.post('/signup', { username: 'secure', password: 'correct horse' });
-      assert.match(reply.setCookies.find((c) => c.startsWith('chorus_session='))!, /Secure/);
+      assert.equal(reply.status, 303, reply.body);
+      const session = reply.setCookies.find((c) => c.startsWith('__Host-chorus_session='))!;
+      assert.match(session, /Secure/);
+      assert.match(session, /HttpOnly/);
+      assert.match(session, /SameSite=Lax/);
+      assert.match(session, /Path=\/(;|$)/);
+      assert.doesNotMatch(session, /Domain=/i);
+      assert.ok(!reply.setCookies.some((c) => c.startsWith('chorus_session=')), 'no unprefixed cookie');
+      assert.match((await browser.get('/')).body, /What's happening, @secure\?/);
     } finally {
       await secure.close();
     }
@@ -242,7 +260,9 @@ describe('pages: posts, profiles, follows and people', () => {
     assert.match(home.body, />Post<\/button>/);
     const reply = await ben.post('/posts', { text: 'hello from ben', idempotencyKey: 'k1' });
     assert.equal(reply.status, 303);
-    assert.equal(reply.location, '/');
+    const posted = (await h.social.listPosts('ben')).items[0]!;
+    assert.equal(reply.location, `/?posted=${posted.id}`);
+    assert.match(mainOf((await ben.get(reply.location!)).body), new RegExp(`Your post is live. <a href="/p/${posted.id}">`));
     const again = await ben.post('/posts', { text: 'hello from ben', idempotencyKey: 'k1' });
     assert.equal(again.status, 303);
     assert.equal((await h.social.getProfile('ben')).posts, 1, 'a double submit stores once');
@@ -279,9 +299,9 @@ describe('pages: posts, profiles, follows and people', () => {
     assert.equal(page.status, 200);
     const main = mainOf(page.body);
     assert.match(main, /<h1>@ben<\/h1>/);
-    assert.match(main, /href="\/u\/ben\/followers">0 followers</);
-    assert.match(main, /href="\/u\/ben\/following">0 following</);
-    assert.match(main, /2 posts/);
+    assert.match(main, /href="\/u\/ben\/followers"><strong>0<\/strong> followers</);
+    assert.match(main, /href="\/u\/ben\/following"><strong>0<\/strong> following</);
+    assert.match(main, /<strong>2<\/strong> posts/);
     assert.match(main, /hello from ben/);
     assert.match(main, /action="\/u\/ben\/follow"[\s\S]*>Follow<\/button>/);
     assert.doesNotMatch(main, />Delete</, 'no Delete on others\' posts');
@@ -290,14 +310,14 @@ describe('pages: posts, profiles, follows and people', () => {
     assert.equal(follow.status, 303);
     assert.equal(follow.location, '/u/ben');
     const after = mainOf((await ann.get('/u/ben')).body);
-    assert.match(after, /1 follower</);
+    assert.match(after, /<strong>1<\/strong> follower</);
     assert.match(after, /action="\/u\/ben\/unfollow"[\s\S]*>Unfollow<\/button>/);
     assert.equal((await h.social.getProfile('ann')).following, 1);
 
     const followers = await ann.get('/u/ben/followers');
-    assert.match(mainOf(followers.body), /href="\/u\/ann">@ann</);
+    assert.match(mainOf(followers.body), /href="\/u\/ann" class="name">@ann</);
     const following = await ann.get('/u/ann/following');
-    assert.match(mainOf(following.body), /href="\/u\/ben">@ben</);
+    assert.match(mainOf(following.body), /href="\/u\/ben" class="name">@ben</);
 
     const home = await ann.get('/');
     assert.match(mainOf(home.body), /hello from ben/);
@@ -338,7 +358,7 @@ describe('pages: posts, profiles, follows and people', () => {
     const token = ben.cookies.get('chorus_session')!;
     for (let i = 0; i < 22; i++) await api(h.app, 'POST', '/api/v1/posts', { token, json: { text: `numbered post ${i}` } });
     const first = await ann.get('/');
-    const older = /href="(\/\?cursor=[^"]+)" rel="next">Older posts</.exec(first.body);
+    const older = /href="(\/\?cursor=[^"]+)" rel="next" data-more>Older posts</.exec(first.body);
     assert.ok(older, 'an Older posts link');
     assert.match(first.body, /numbered post 21/);
     assert.doesNotMatch(first.body, /numbered post 1\b/);
@@ -348,7 +368,7 @@ describe('pages: posts, profiles, follows and people', () => {
     assert.doesNotMatch(second.body, /numbered post 21/);
 
     const profile = await ann.get('/u/ben');
-    const next = /href="(\/u\/ben\?cursor=[^"]+)" rel="next">Older posts</.exec(profile.body);
+    const next = /href="(\/u\/ben\?cursor=[^"]+)" rel="next" data-more>Older posts</.exec(profile.body);
     assert.ok(next);
     assert.match((await ann.get(next[1]!)).body, /numbered post 0/);
     assert.equal((await ann.get('/?cursor=garbage!')).status, 400);
@@ -388,7 +408,7 @@ describe('pages: posts, profiles, follows and people', () => {
       assert.match(String(reply.headers['content-type']), /text\/html/);
       assert.match(reply.body, /Not found/);
     }
-    assert.match((await ann.get('/no/such/page')).body, /@ann/, 'the 404 page still knows who you are');
+    assert.match((await ann.get('/no/such/page')).body, /href="\/u\/ann">Profile</, 'the 404 page still knows who you are');
     assert.equal((await ann.post('/u/nobody/follow')).status, 404);
   });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DomainError, errorCodes } from '../../src/domain/errors.js';
 import { httpStatusOf, toHttpError } from '../../src/web/errors.js';
+import { relativeTime, timeTag } from '../../src/web/views/components.js';
 import { escapeHtml, html } from '../../src/web/views/html.js';
 
 describe('html template', () => {
@@ -41,5 +42,35 @@ describe('the HTTP error table', () => {
     assert.equal(unknown.status, 500);
     assert.equal(unknown.code, 'internal');
     assert.doesNotMatch(unknown.message, /secret/);
+  });
+});
+
+describe('relative times', () => {
+  const now = Date.UTC(2025, 5, 15, 12, 0, 0);
+  const cases: [number, string][] = [
+    [now, 'just now'],
+    [now - 44_000, 'just now'],
+    [now - 3 * 60_000, '3 min ago'],
+    [now - 59 * 60_000, '59 min ago'],
+    [now - 5 * 3600_000, '5 h ago'],
+    [now - 3 * 86400_000, '3 d ago'],
+    [Date.UTC(2025, 0, 2), 'Jan 2'],
+    [Date.UTC(2023, 11, 31), 'Dec 31, 2023'],
+    [now + 60_000, 'just now'],
+  ];
+
+  it('reads like a social network, with the exact time on hover', () => {
+    for (const [ms, expected] of cases) assert.equal(relativeTime(ms, now), expected, new Date(ms).toISOString());
+    assert.equal(
+      timeTag(now - 3 * 60_000, now).value,
+      '<time datetime="2025-06-15T11:57:00.000Z" title="2025-06-15 11:57 UTC" data-relative>3 min ago</time>',
+    );
+  });
+
+  it('the page script words them exactly as the server does', async () => {
+    const browserModule = new URL('../../../src/web/static/relative-time.js', import.meta.url).href;
+    const { relativeTime: inBrowser } = (await import(browserModule)) as { relativeTime: (ms: number, now: number) => string };
+    for (let ms = now - 400 * 86400_000; ms <= now; ms += 7_777_777) assert.equal(inBrowser(ms, now), relativeTime(ms, now));
+    for (const [ms] of cases) assert.equal(inBrowser(ms, now), relativeTime(ms, now));
   });
 });

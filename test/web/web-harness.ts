@@ -90,6 +90,8 @@ export class Browser {
   readonly cookies = new Map<string, string>();
   /** The CSRF token of the last page that had a form. */
   csrf: string | undefined;
+  /** Sent with every request, as a browser sends its User-Agent or Sec-Fetch-Site. */
+  readonly headers: Record<string, string> = {};
 
   constructor(private readonly app: FastifyInstance) {}
 
@@ -112,7 +114,7 @@ export class Browser {
   }
 
   private async send(method: 'GET' | 'POST', url: string, payload?: string): Promise<PageReply> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.headers };
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (payload !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
     const response = await this.app.inject({ method, url, headers, payload });

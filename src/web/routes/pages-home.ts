@@ -31,9 +31,11 @@ export const pageHomeRoutes: FastifyPluginAsync<RouteContext> = async (app, { so
     const frame = frameOf(request, reply);
     if (!request.viewer || !frame.viewer) return sendPage(reply, welcomePage(frame));
     const cursor = queryParam(request.query, 'cursor');
+    const postedId = queryParam(request.query, 'posted');
     const feed = await social.homeFeed(frame.viewer.username, FEED_PAGE, cursor);
     const composer = { text: '', errors: {}, idempotencyKey: randomUUID() };
-    return sendPage(reply, homePage({ ...frame, viewer: frame.viewer }, feed, composer, cursor === undefined));
+    const posted = postedId !== undefined && isPostId(postedId) ? { id: postedId } : undefined;
+    return sendPage(reply, homePage({ ...frame, viewer: frame.viewer }, feed, composer, cursor === undefined, posted));
   });
 
   app.post('/posts', async (request, reply) => {
@@ -43,8 +45,8 @@ export const pageHomeRoutes: FastifyPluginAsync<RouteContext> = async (app, { so
     const idempotencyKey = formIdempotencyKey(formField(request.body, 'idempotencyKey'));
     try {
       const text = parsePostText(raw);
-      await social.createPost(viewer.account.username, text, idempotencyKey);
-      return seeOther(reply, '/');
+      const post = await social.createPost(viewer.account.username, text, idempotencyKey);
+      return seeOther(reply, `/?posted=${post.id}`);
     } catch (error) {
       if (!isDomainError(error) || error.code !== 'invalid') throw error;
       const frame = frameOf(request, reply);

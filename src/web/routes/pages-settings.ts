@@ -9,14 +9,32 @@ import type { FormErrors } from '../views/components.js';
 import { settingsPage } from '../views/settings.js';
 import { frameOf, seeOther, sendPage, viewerOrLogin } from './pages.js';
 
-const changedMessage = 'Password changed. Your other devices have been logged out.';
+const doneMessages: Partial<Record<string, string>> = {
+  password: 'Password changed. Your other devices have been logged out.',
+  revoked: 'That session has ended.',
+};
 
-/** Changing the password and ending every session. */
+/** Changing the password, and seeing and ending sessions. */
 export const pageSettingsRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, cookies }) => {
   app.get('/settings', async (request, reply) => {
-    if (!viewerOrLogin(request, reply)) return reply;
-    const changed = (request.query as Record<string, unknown>).changed === 'password';
-    return sendPage(reply, settingsPage(frameOf(request, reply), {}, changed ? changedMessage : undefined));
+    const viewer = viewerOrLogin(request, reply);
+    if (!viewer) return reply;
+    const done = (request.query as Record<string, unknown>).done;
+    const message = typeof done === 'string' ? doneMessages[done] : undefined;
+    const sessions = await auth.listSessions(viewer.token);
+    return sendPage(reply, settingsPage(frameOf(request, reply), sessions, {}, message));
+  });
+
+  app.post<{ Params: { id: string } }>('/settings/sessions/:id/revoke', async (request, reply) => {
+    const viewer = viewerOrLogin(request, reply);
+    if (!viewer) return reply;
+    try {
+      await auth.revokeSession(viewer.token, request.params.id);
+    } catch (error) {
+      // Already gone is what the visitor wanted; say so rather than show an error page.
+      if (!isDomainError(error) || error.code !== 'not_found') throw error;
+    }
+    return seeOther(reply, '/settings?done=revoked');
   });
 
   app.post('/settings/password', async (request, reply) => {
@@ -36,7 +54,7 @@ export const pageSettingsRoutes: FastifyPluginAsync<RouteContext> = async (app, 
     if (!errors.currentPassword && !errors.newPassword) {
       try {
         await auth.changePassword(viewer.token, currentPassword, newPassword);
-        return seeOther(reply, '/settings?changed=password');
+        return seeOther(reply, '/settings?done=password');
       } catch (error) {
         if (!isDomainError(error) || (error.code !== 'invalid' && error.code !== 'unauthenticated')) throw error;
         // The session was checked a moment ago, so a refusal here is the current password.
@@ -45,7 +63,8 @@ export const pageSettingsRoutes: FastifyPluginAsync<RouteContext> = async (app, 
         status = httpStatusOf[error.code];
       }
     }
-    return sendPage(reply, settingsPage(frameOf(request, reply), errors), status);
+    const sessions = await auth.listSessions(viewer.token);
+    return sendPage(reply, settingsPage(frameOf(request, reply), sessions, errors), status);
   });
 
   app.post('/settings/logout-everywhere', async (request, reply) => {

@@ -1,6 +1,7 @@
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteContext } from '../context.js';
+import { cspNonce, requireSameOrigin } from '../security.js';
 import { pageViewer, type Viewer } from '../session.js';
 import type { Frame } from '../views/layout.js';
 import { pageAuthRoutes } from './pages-auth.js';
@@ -11,15 +12,17 @@ import { pageSettingsRoutes } from './pages-settings.js';
 
 /**
  * The server-rendered site. Form bodies are parsed only in this scope (the
- * JSON API never accepts them), and every POST here must carry the CSRF
- * token of the double-submit cookie: checking it in a scope-wide hook
- * means no form route can forget it.
+ * JSON API never accepts them), and every POST here must come from our own
+ * origin (as the browser reports it) and carry the CSRF token of the
+ * double-submit cookie: checking both in scope-wide hooks means no form
+ * route can forget them.
  */
 export const pageRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
   await app.register(fastifyFormbody);
   app.addHook('preHandler', (request, reply, done) => {
-    if (request.method === 'POST') app.csrfProtection(request, reply, done);
-    else done();
+    if (request.method !== 'POST') return done();
+    requireSameOrigin(request);
+    app.csrfProtection(request, reply, done);
   });
   app.addHook('preHandler', async (request, reply) => {
     request.viewer = await pageViewer(request, reply, ctx.auth, ctx.cookies);
@@ -32,7 +35,8 @@ export const pageRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => 
 };
 
 export function frameOf(request: FastifyRequest, reply: FastifyReply): Frame {
-  return { viewer: request.viewer?.account ?? null, csrf: reply.generateCsrf() };
+  const path = request.url.split('?')[0]!;
+  return { viewer: request.viewer?.account ?? null, csrf: reply.generateCsrf(), nonce: cspNonce(request), path, now: Date.now() };
 }
 
 export function sendPage(reply: FastifyReply, body: string, status = 200): FastifyReply {

@@ -7,13 +7,41 @@ export type FormErrors = Partial<Record<string, string>>;
 
 export const csrfInput = (token: string) => html`<input type="hidden" name="_csrf" value="${token}">`;
 
-/** A readable UTC time; relative times come later. */
+/** The exact time, as the tooltip of every relative one. */
 export function formatTime(ms: number): string {
   const iso = new Date(ms).toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
-export const timeTag = (ms: number) => html`<time datetime="${new Date(ms).toISOString()}">${formatTime(ms)}</time>`;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * "3 min ago" style, as social networks show times. The page script
+ * (static/app.js) keeps the same wording current while the page is open.
+ */
+export function relativeTime(ms: number, now: number): string {
+  const seconds = Math.round((now - ms) / 1000);
+  if (seconds < 45) return 'just now';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  const days = Math.round(hours / 24);
+  if (days < 7) return `${days} d ago`;
+  const date = new Date(ms);
+  const day = `${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()}`;
+  return date.getUTCFullYear() === new Date(now).getUTCFullYear() ? day : `${day}, ${date.getUTCFullYear()}`;
+}
+
+export const timeTag = (ms: number, now: number) =>
+  html`<time datetime="${new Date(ms).toISOString()}" title="${formatTime(ms)}" data-relative>${relativeTime(ms, now)}</time>`;
+
+/** A coloured initial: a face for every account without storing pictures. Decorative; the name is always beside it. */
+export function avatar(username: string, size: '' | 'large' = ''): SafeHtml {
+  let hash = 0;
+  for (const c of username) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
+  return html`<span class="avatar hue-${hash % 8}${size ? ` ${size}` : ''}" aria-hidden="true">${username.charAt(0)}</span>`;
+}
 
 export interface FieldOptions {
   label: string;
@@ -45,14 +73,30 @@ ${options.error ? html`<p class="error" id="${errorId}" role="alert">${options.e
 export const formError = (errors: FormErrors) =>
   errors.form ? html`<p class="error form-error" role="alert">${errors.form}</p>` : '';
 
-export const notice = (message: string | undefined) =>
+export const notice = (message: string | SafeHtml | undefined) =>
   message ? html`<p class="notice" role="status">${message}</p>` : '';
 
+/**
+ * How the page script may send a form without leaving the page: `replace`
+ * swaps in the main content of the page the form leads to, `remove` takes
+ * the form's post off the list. Without JavaScript the form posts as usual.
+ */
+export type Enhance = 'replace' | 'remove' | '';
+
+export interface ActionOptions {
+  hidden?: Record<string, string>;
+  kind?: string;
+  enhance?: Enhance;
+}
+
 /** A one-button form for a state change (follow, delete, ...). */
-export function actionButton(action: string, label: string, csrf: string, hidden: Record<string, string> = {}, kind = ''): SafeHtml {
-  return html`<form method="post" action="${action}" class="inline">${csrfInput(csrf)}${Object.entries(hidden).map(
-    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
-  )}<button type="submit"${kind ? html` class="${kind}"` : ''}>${label}</button></form>`;
+export function actionButton(action: string, label: string, csrf: string, options: ActionOptions = {}): SafeHtml {
+  const { hidden = {}, kind = '', enhance = '' } = options;
+  return html`<form method="post" action="${action}" class="inline"${enhance ? html` data-enhance="${enhance}"` : ''}>${csrfInput(csrf)}${Object.entries(
+    hidden,
+  ).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}<button type="submit"${
+    kind ? html` class="${kind}"` : ''
+  }>${label}</button></form>`;
 }
 
 export const userLink = (username: string) => html`<a href="/u/${username}">@${username}</a>`;
@@ -62,21 +106,38 @@ export interface PostListOptions {
   csrf: string;
   /** Where a delete returns to. */
   back: string;
+  now: number;
+}
+
+export function postItems(posts: readonly Post[], options: PostListOptions): SafeHtml {
+  return html`${posts.map(
+    (post) => html`<li class="post" id="post-${post.id}">
+${avatar(post.author)}
+<div class="body">
+<div class="meta"><a href="/u/${post.author}" class="author">@${post.author}</a><span aria-hidden="true">·</span><a href="/p/${post.id}" class="time">${timeTag(post.createdAtMs, options.now)}</a></div>
+<p class="text">${post.text}</p>
+${
+  options.viewer?.username === post.author
+    ? html`<div class="post-actions">${actionButton(`/posts/${post.id}/delete`, 'Delete', options.csrf, {
+        hidden: { back: options.back },
+        kind: 'danger small',
+        enhance: 'remove',
+      })}</div>`
+    : ''
+}
+</div>
+</li>`,
+  )}`;
 }
 
 export function postList(posts: readonly Post[], options: PostListOptions): SafeHtml {
-  return html`<ol class="posts">${posts.map(
-    (post) => html`<li class="post" id="post-${post.id}">
-<div class="meta">${userLink(post.author)} · <a href="/p/${post.id}" class="time">${timeTag(post.createdAtMs)}</a></div>
-<p class="text">${post.text}</p>
-${options.viewer?.username === post.author ? actionButton(`/posts/${post.id}/delete`, 'Delete', options.csrf, { back: options.back }, 'danger') : ''}
-</li>`,
-  )}</ol>`;
+  return html`<ol class="posts">${postItems(posts, options)}</ol>`;
 }
 
 export function accountList(accounts: readonly Account[]): SafeHtml {
   return html`<ul class="accounts">${accounts.map(
-    (account) => html`<li>${userLink(account.username)} <span class="muted">joined ${formatTime(account.createdAtMs).slice(0, 10)}</span></li>`,
+    (account) => html`<li>${avatar(account.username)}<div><a href="/u/${account.username}" class="name">@${account.username}</a>
+<p class="muted">Joined ${formatTime(account.createdAtMs).slice(0, 10)}</p></div></li>`,
   )}</ul>`;
 }
 
@@ -84,5 +145,5 @@ export function accountList(accounts: readonly Account[]): SafeHtml {
 export function moreLink(path: string, next: string | null, label: string): SafeHtml | '' {
   if (next === null) return '';
   const separator = path.includes('?') ? '&' : '?';
-  return html`<p class="more"><a href="${path}${separator}cursor=${encodeURIComponent(next)}" rel="next">${label}</a></p>`;
+  return html`<p class="more"><a href="${path}${separator}cursor=${encodeURIComponent(next)}" rel="next" data-more>${label}</a></p>`;
 }

@@ -2,21 +2,36 @@ import type { Account } from '../../domain/account.js';
 import { csrfInput } from './components.js';
 import { html, type SafeHtml } from './html.js';
 
-/** What every page's frame needs: who is looking, and a CSRF token for the log-out form. */
+/** What every page's frame needs: who is looking, where, and the request's CSRF token and CSP nonce. */
 export interface Frame {
   viewer: Account | null;
   csrf: string;
+  /** Allows this response's one script tag under the Content-Security-Policy. */
+  nonce: string;
+  /** The request's path, to mark the current navigation link. */
+  path: string;
+  /** The moment times are shown relative to. */
+  now: number;
 }
 
+function navLink(frame: Frame, href: string, label: string | SafeHtml): SafeHtml {
+  const current = frame.path === href ? html` aria-current="page"` : '';
+  return html`<li><a href="${href}"${current}>${label}</a></li>`;
+}
+
+/**
+ * The page around every view. The only script is static/app.js, allowed
+ * by this response's nonce; pages work fully without it.
+ */
 export function layout(frame: Frame, title: string, main: SafeHtml): string {
   const { viewer } = frame;
   const nav = viewer
-    ? html`<a href="/">Home</a>
-        <a href="/people">People</a>
-        <a href="/u/${viewer.username}">@${viewer.username}</a>
-        <a href="/settings">Settings</a>
-        <form method="post" action="/logout" class="inline">${csrfInput(frame.csrf)}<button type="submit" class="link">Log out</button></form>`
-    : html`<a href="/people">People</a> <a href="/login">Log in</a> <a href="/signup">Sign up</a>`;
+    ? html`${navLink(frame, '/', 'Home')}${navLink(frame, '/people', 'People')}${navLink(frame, `/u/${viewer.username}`, 'Profile')}${navLink(
+        frame,
+        '/settings',
+        'Settings',
+      )}<li><form method="post" action="/logout" class="inline">${csrfInput(frame.csrf)}<button type="submit" class="link">Log out</button></form></li>`
+    : html`${navLink(frame, '/people', 'People')}${navLink(frame, '/login', 'Log in')}${navLink(frame, '/signup', 'Sign up')}`;
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -25,12 +40,15 @@ export function layout(frame: Frame, title: string, main: SafeHtml): string {
 <meta name="color-scheme" content="light dark">
 <title>${title} · Chorus</title>
 <link rel="stylesheet" href="/static/style.css">
+<script type="module" src="/static/app.js" nonce="${frame.nonce}"></script>
 </head>
 <body>
-<header class="site"><a href="/" class="brand">Chorus</a><nav>${nav}</nav></header>
-<main>
+<a class="skip" href="#main">Skip to content</a>
+<header class="site"><div class="bar"><a href="/" class="brand"><span class="brand-mark" aria-hidden="true">C</span>Chorus</a><nav aria-label="Main"><ul>${nav}</ul></nav></div></header>
+<main id="main">
 ${main}
 </main>
+<p class="visually-hidden" role="status" aria-live="polite" id="announcer"></p>
 </body>
 </html>
 `.value;

@@ -7,6 +7,11 @@ export function postPage(frame: Frame, post: Post): string {
   return layout(
     frame,
     `Post by @${post.author}`,
-    html`<section>${postList([post], { viewer: frame.viewer, csrf: frame.csrf, back: `/u/${post.author}` })}</section>`,
+    html`<section aria-label="Post by @${post.author}">${postList([post], {
+      viewer: frame.viewer,
+      csrf: frame.csrf,
+      back: `/u/${post.author}`,
+      now: frame.now,
+    })}</section>`,
   );
 }

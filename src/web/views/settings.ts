@@ -1,13 +1,51 @@
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../domain/account.js';
-import { actionButton, csrfInput, field, type FormErrors, formError, notice } from './components.js';
+import type { SessionInfo } from '../../domain/auth.js';
+import { actionButton, csrfInput, field, type FormErrors, formError, notice, timeTag } from './components.js';
 import { html } from './html.js';
 import { type Frame, layout } from './layout.js';
 
-export function settingsPage(frame: Frame, errors: FormErrors, message?: string): string {
-  const main = html`<section class="card">
-<h1>Settings</h1>
+/** A user agent as a person would name it: the browser and the system, not the whole string. */
+export function deviceName(userAgent: string): string {
+  if (userAgent === '') return 'Unknown device';
+  const browser =
+    /Edg\//.test(userAgent) ? 'Edge'
+    : /Firefox\//.test(userAgent) ? 'Firefox'
+    : /Chrom(e|ium)\//.test(userAgent) ? 'Chrome'
+    : /Safari\//.test(userAgent) ? 'Safari'
+    : /^curl\//.test(userAgent) ? 'curl'
+    : undefined;
+  const system =
+    /Android/.test(userAgent) ? 'Android'
+    : /iPhone|iPad/.test(userAgent) ? 'iOS'
+    : /Mac OS X|Macintosh/.test(userAgent) ? 'macOS'
+    : /Windows/.test(userAgent) ? 'Windows'
+    : /Linux/.test(userAgent) ? 'Linux'
+    : undefined;
+  if (browser && system) return `${browser} on ${system}`;
+  return browser ?? system ?? userAgent.slice(0, 60);
+}
+
+function sessionList(frame: Frame, sessions: readonly SessionInfo[]) {
+  return html`<ul class="sessions">${sessions.map(
+    (session) => html`<li>
+<div class="what">
+<strong>${deviceName(session.userAgent)}</strong>${session.current ? html` <span class="badge">This device</span>` : ''}
+<p class="muted">Signed in ${timeTag(session.createdAtMs, frame.now)} · last active ${timeTag(session.lastSeenMs, frame.now)}</p>
+</div>
+${
+  session.current
+    ? ''
+    : actionButton(`/settings/sessions/${session.id}/revoke`, 'Revoke', frame.csrf, { kind: 'small', enhance: 'replace' })
+}
+</li>`,
+  )}</ul>`;
+}
+
+export function settingsPage(frame: Frame, sessions: readonly SessionInfo[], errors: FormErrors, message?: string): string {
+  const main = html`<h1>Settings</h1>
 ${notice(message)}
-<h2>Change password</h2>
+<section class="card" aria-labelledby="password-title">
+<h2 id="password-title">Change password</h2>
 <form method="post" action="/settings/password" novalidate>
 ${csrfInput(frame.csrf)}
 ${field({ label: 'Current password', name: 'currentPassword', type: 'password', error: errors.currentPassword, autocomplete: 'current-password' })}
@@ -22,9 +60,12 @@ ${field({
 ${formError(errors)}
 <button type="submit" class="primary">Change password</button>
 </form>
-<h2>Sessions</h2>
-<p>Log out on every device, including this one.</p>
-${actionButton('/settings/logout-everywhere', 'Log out everywhere', frame.csrf, {}, 'danger')}
+</section>
+<section class="card" aria-labelledby="sessions-title">
+<h2 id="sessions-title">Where you're logged in</h2>
+${sessionList(frame, sessions)}
+<p class="muted">Don't recognise one? Revoke it, then change your password.</p>
+<p>${actionButton('/settings/logout-everywhere', 'Log out everywhere', frame.csrf, { kind: 'danger' })}</p>
 </section>`;
   return layout(frame, 'Settings', main);
 }
