@@ -5,9 +5,17 @@ import { buildApp } from '../web/app.js';
 import type { Lifecycle } from './lifecycle.js';
 
 /**
+ * Load balancers poll /readyz; after it turns 503 the instance keeps
+ * serving this long, so requests already routed here are answered instead
+ * of refused, and a rolling restart fails none.
+ */
+const MAX_DRAIN_NOTICE_MS = 1000;
+
+/**
  * Builds the web app over the given Auth and Social (gRPC clients, or the
  * services themselves in `all`) and listens. On shutdown /readyz turns 503
- * first, then the server stops accepting and finishes in-flight requests.
+ * first and answers close their keep-alive connections; after the drain
+ * notice the server stops accepting and finishes in-flight requests.
  */
 export async function serveWeb(
   config: Config,
@@ -23,8 +31,15 @@ export async function serveWeb(
     secureCookies: config.secureCookies,
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies.join(',') : false,
   });
+  // A keep-alive connection kept into the close could carry a request the
+  // closing server never reads; closing each connection after its answer
+  // sends the client's next request to an instance that stays.
+  app.addHook('onRequest', async (_request, reply) => {
+    if (draining) reply.header('connection', 'close');
+  });
   lifecycle.add('web server', app, async (a) => {
     draining = true;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_DRAIN_NOTICE_MS, config.shutdownGraceMs / 2)));
     const timer = setTimeout(() => a.server.closeAllConnections(), config.shutdownGraceMs);
     await a.close();
     clearTimeout(timer);

@@ -26,7 +26,14 @@ type UnaryMethod<Req, Res> = (
   callback: (error: ServiceError | null, response: Res) => void,
 ) => unknown;
 
-/** Calls a generated client method with a deadline; failures become the service's DomainError. */
+/**
+ * Calls a generated client method with a deadline; failures become the
+ * service's DomainError. The call waits for a connection to some instance
+ * instead of failing at once while none is up (say, one instance
+ * restarting and the other's connection still being re-established): a
+ * call that has not left the client is safe to hold for any method, and
+ * the deadline still bounds the wait.
+ */
 export function callUnary<Req, Res>(
   client: Client,
   method: UnaryMethod<Req, Res>,
@@ -34,7 +41,7 @@ export function callUnary<Req, Res>(
   deadlineMs: number,
 ): Promise<Res> {
   return new Promise<Res>((resolve, reject) => {
-    method.call(client, request, new Metadata(), { deadline: Date.now() + deadlineMs }, (error, response) =>
+    method.call(client, request, new Metadata({ waitForReady: true }), { deadline: Date.now() + deadlineMs }, (error, response) =>
       error ? reject(fromServiceError(error) satisfies DomainError) : resolve(response),
     );
   });
