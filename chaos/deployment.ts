@@ -1,0 +1,143 @@
+/**
+ * The deployment the chaos scenarios break: a 3-member etcd cluster, two
+ * auth and two social instances and two web instances, on loopback in a
+ * work directory, every web instance wired to every service instance. Each
+ * Chorus process keeps its port across restarts, as a machine would.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findFreePorts, startEtcdCluster, type EtcdCluster } from '../src/cluster/etcd-cluster.js';
+import { waitServing } from '../bench/health.js';
+import { spawnChild, stopChild, waitForPort, type Child } from '../bench/processes.js';
+
+const mainScript = fileURLToPath(new URL('../src/cmd/main.js', import.meta.url));
+const SERVICE_NAMES = { auth: 'chorus.auth.v1.AuthService', social: 'chorus.social.v1.SocialService' } as const;
+const READY_TIMEOUT_MS = 60_000;
+
+/** 'all' is the embedded deployment: every role in one process on SQLite. */
+export type Role = 'auth' | 'social' | 'web' | 'all';
+
+/** One Chorus process that can be killed, stopped and started again on its port. */
+export class ChorusInstance {
+  #child: Child | undefined;
+  #starts = 0;
+
+  constructor(
+    readonly name: string,
+    readonly role: Role,
+    readonly port: number,
+    readonly env: NodeJS.ProcessEnv,
+    private readonly logDir: string,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.#child?.process.pid;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Spawns the process and resolves once it serves: health SERVING for a service, /readyz 200 for web. */
+  async start(): Promise<void> {
+    const portVar = { auth: 'CHORUS_AUTH_PORT', social: 'CHORUS_SOCIAL_PORT', web: 'PORT', all: 'PORT' }[this.role];
+    const child = spawnChild(`${this.name}-${++this.#starts}`, process.execPath, [mainScript, this.role], {
+      env: { ...this.env, [portVar]: String(this.port) },
+      logDir: this.logDir,
+    });
+    this.#child = child;
+    await waitForPort(this.port, READY_TIMEOUT_MS, child);
+    if (this.role === 'web' || this.role === 'all') await waitWebReady(this.url, READY_TIMEOUT_MS, () => child.crashed);
+    else await waitServing(`127.0.0.1:${this.port}`, [SERVICE_NAMES[this.role]], READY_TIMEOUT_MS, () => child.crashed);
+  }
+
+  /** SIGKILL (or another signal that ends it) and wait for the exit. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const proc = this.#child?.process;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill(signal);
+    await exited;
+  }
+
+  /** SIGTERM: the process drains and exits by itself (SIGKILL only if it hangs past the grace). */
+  async stop(graceMs = 20_000): Promise<void> {
+    if (this.#child) await stopChild(this.#child, graceMs);
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.#child?.process.kill(signal);
+  }
+
+  /** Why it died on its own, if it did. */
+  get crashed(): string | undefined {
+    return this.#child?.crashed;
+  }
+}
+
+async function waitWebReady(url: string, timeoutMs: number, abort: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const reason = abort();
+    if (reason) throw new Error(reason);
+    try {
+      const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export class ChaosDeployment {
+  private constructor(
+    readonly etcd: EtcdCluster,
+    readonly auth: ChorusInstance[],
+    readonly social: ChorusInstance[],
+    readonly web: ChorusInstance[],
+  ) {}
+
+  get instances(): ChorusInstance[] {
+    return [...this.web, ...this.auth, ...this.social];
+  }
+
+  static async start(workDir: string, logDir: string): Promise<ChaosDeployment> {
+    const etcd = await startEtcdCluster({ dataDir: path.join(workDir, 'etcd') });
+    const [a1, a2, s1, s2, w1, w2] = await findFreePorts(6);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      CHORUS_STORE: 'etcd',
+      CHORUS_ETCD_ENDPOINTS: etcd.endpoints.join(','),
+      CHORUS_AUTH_ADDR: `127.0.0.1:${a1},127.0.0.1:${a2}`,
+      CHORUS_SOCIAL_ADDR: `127.0.0.1:${s1},127.0.0.1:${s2}`,
+      CHORUS_RATE_LIMITS: 'off',
+      CHORUS_LOG_LEVEL: 'warn',
+      CHORUS_SHUTDOWN_GRACE_MS: '5000',
+      DATA_DIR: path.join(workDir, 'data'),
+    };
+    const make = (name: string, role: Role, port: number) => new ChorusInstance(name, role, port, env, logDir);
+    const deployment = new ChaosDeployment(
+      etcd,
+      [make('auth1', 'auth', a1!), make('auth2', 'auth', a2!)],
+      [make('social1', 'social', s1!), make('social2', 'social', s2!)],
+      [make('web1', 'web', w1!), make('web2', 'web', w2!)],
+    );
+    try {
+      await Promise.all([...deployment.auth, ...deployment.social].map((i) => i.start()));
+      await Promise.all(deployment.web.map((i) => i.start()));
+    } catch (error) {
+      await deployment.stop();
+      throw error;
+    }
+    return deployment;
+  }
+
+  /** Web first, then the services, then etcd (SIGKILL: the data is throwaway). */
+  async stop(): Promise<void> {
+    await Promise.all(this.web.map((i) => i.stop(5000)));
+    await Promise.all([...this.auth, ...this.social].map((i) => i.stop(5000)));
+    await this.etcd.stop({ signal: 'SIGKILL' });
+  }
+}
