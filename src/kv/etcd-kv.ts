@@ -146,13 +146,16 @@ export class EtcdKV implements KV {
     checkRangeOptions(options.prefix, options.after, options.limit);
     const { start, end } = prefixRange(options.prefix);
     const key = options.after === undefined ? start : keyAfter(Buffer.from(options.after));
-    const response = await this.call('read', (etcd, deadline) =>
-      etcd.kv.range({ key, range_end: end, limit: options.limit ?? 0 }, { deadline }),
+    const response = await this.call(
+      'read',
+      (etcd, deadline) => etcd.kv.range({ key, range_end: end, limit: options.limit ?? 0 }, { deadline }),
+      options.timeoutMs,
     );
     return {
       items: response.kvs.map(toKeyValue),
       more: response.more,
       revision: Number(response.header.revision),
+      total: Number(response.count),
     };
   }
 
@@ -284,9 +287,13 @@ export class EtcdKV implements KV {
    * on a transient failure while the retry policy and the deadline allow.
    * Throws DomainError only.
    */
-  private async call<T>(retry: Retry, attempt: (etcd: Etcd3, deadline: Date) => Promise<T>): Promise<T> {
+  private async call<T>(
+    retry: Retry,
+    attempt: (etcd: Etcd3, deadline: Date) => Promise<T>,
+    timeoutMs = this.timeoutMs,
+  ): Promise<T> {
     this.ensureOpen();
-    const deadline = Date.now() + this.timeoutMs;
+    const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
     for (let tries = 0; tries < this.clients.length * 2 && Date.now() < deadline; tries++) {
       const index = this.current;

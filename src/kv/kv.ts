@@ -42,6 +42,12 @@ export interface RangeOptions {
   after?: string;
   /** At most this many, in ascending key order; 0 or absent for all. */
   limit?: number;
+  /**
+   * A deadline for this read instead of the store's default, in ms. On
+   * etcd 3.4 a range costs time in proportion to every key it spans, not
+   * to the page it returns, so a listing of big prefixes needs longer.
+   */
+  timeoutMs?: number;
 }
 
 export interface RangeResult {
@@ -50,6 +56,12 @@ export interface RangeResult {
   more: boolean;
   /** The store revision the range was read at. */
   revision: number;
+  /**
+   * How many keys the range held in all (from `after` on, ignoring the
+   * limit), when the engine learns it at no extra cost: etcd walks the
+   * whole range anyway and says; the embedded engine leaves it out.
+   */
+  total?: number;
 }
 
 /** A condition of a transaction, compared against the key's current state. A missing key has version, createRevision and modRevision 0 and no value. */

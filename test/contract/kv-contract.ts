@@ -242,8 +242,10 @@ export function kvContract(name: string, open: () => Promise<KVFixture>): void {
       const pages: string[][] = [];
       let after: string | undefined;
       for (;;) {
-        const page = await kv.range({ prefix, after, limit: 4 });
+        const page = await kv.range({ prefix, after, limit: 4, timeoutMs: 10_000 });
         pages.push(page.items.map((i) => i.key));
+        const left = expected.length - pages.flat().length + page.items.length;
+        if (page.total !== undefined) assert.equal(page.total, left, 'total counts the range from after on, past the limit');
         if (!page.more) break;
         assert.equal(page.items.length, 4);
         after = page.items.at(-1)!.key;

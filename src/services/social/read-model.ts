@@ -1,4 +1,4 @@
-import { WatchCompactedError, type KV, type Watch, type WatchBatch } from '../../kv/kv.js';
+import { WatchCompactedError, type KV, type RangeResult, type Watch, type WatchBatch } from '../../kv/kv.js';
 import { limiter } from './concurrency.js';
 import { keys, ROOT } from '../../kv/keys.js';
 import { View } from './view.js';
@@ -7,7 +7,7 @@ export interface ReadModelOptions {
   kv: KV;
   /** Keys per listing page. */
   pageSize?: number;
-  /** Largest slice read by paging; larger ones are split (see #listSliced). */
+  /** Most keys left in a prefix that are read by paging; more are split (see #list). */
   sliceKeys?: number;
   /** How long a reader waits for the watch before writing a fence (see keys.fence). */
   fenceAfterMs?: number;
@@ -26,6 +26,8 @@ const KEY_CHARS = '/0123456789_abcdefghijklmnopqrstuvwxyz';
 
 /** Store reads a listing has in flight at once, however its slices nest. */
 const LISTING_PARALLELISM = 8;
+/** A listing read spans up to a whole prefix (see #list), which on a big etcd takes seconds. */
+const LISTING_TIMEOUT_MS = 30_000;
 
 interface Waiter {
   revision: number;
@@ -154,9 +156,14 @@ export class ReadModel {
     // Reads in slices happen at many revisions: the watch starts before the
     // first, and the view is whole once it has applied one after the last.
     const from = await this.#kv.revision();
+    const listingMs: Record<string, number> = {};
     for (const prefix of LISTED_PREFIXES) {
-      await this.#listSliced(view, prefix, await this.#retry(() => this.#kv.count(prefix)));
+      const started = performance.now();
+      await this.#list(view, prefix);
+      listingMs[prefix.slice(ROOT.length, -1)] = Math.round(performance.now() - started);
     }
+    view.endListing();
+    this.#log('listed the store', { listingMs });
     const listedAt = await this.#kv.revision();
     if (this.#closed || generation !== this.#generation) return;
     await this.#watch?.close();
@@ -172,35 +179,40 @@ export class ReadModel {
   }
 
   /**
-   * Lists `prefix` (holding about `count` keys) in slices small enough to
-   * read in a page or two. etcd 3.4 walks the whole rest of a range for
-   * every request, even one limited to a page, so paging through one big
-   * prefix cost O(n²): a 200k-post store took 45 s to list and a 1M-post
-   * one did not finish in three minutes.
+   * Lists every key under `prefix` after `after` into the view. etcd 3.4
+   * walks the whole rest of a range for every request, even one limited to
+   * a page, so paging through one big prefix costs O(n²): a 1M-post store
+   * never finished. The first page says how many keys are left (etcd
+   * counts them anyway); a prefix with more than a slice's worth left is
+   * split by the next character and its slices are listed in parallel, so
+   * each key is walked a few times, not once per page.
    */
-  async #listSliced(view: View, prefix: string, count: number): Promise<void> {
-    if (count === 0) return;
-    if (count <= this.#sliceKeys) return this.#listPages(view, prefix);
-    // The prefix itself may be a key (a username that others extend).
-    const exact = await this.#retry(() => this.#kv.get(prefix));
-    if (exact) view.applyListed(exact);
-    const slices = [...KEY_CHARS].map((c) => prefix + c);
-    const counts = await Promise.all(slices.map((slice) => this.#retry(() => this.#kv.count(slice))));
-    await Promise.all(slices.map((slice, i) => this.#listSliced(view, slice, counts[i]!)));
+  async #list(view: View, prefix: string, after?: string): Promise<void> {
+    const page = await this.#read(prefix, after);
+    for (const item of page.items) view.applyListed(item);
+    const last = page.items.at(-1)?.key;
+    if (!page.more || last === undefined) return;
+    const left = page.total === undefined ? 0 : page.total - page.items.length;
+    if (left <= this.#sliceKeys) return this.#listPages(view, prefix, last);
+    const slices = [...KEY_CHARS].map((c) => prefix + c).filter((slice) => last < slice || last.startsWith(slice));
+    await Promise.all(slices.map((slice) => this.#list(view, slice, last.startsWith(slice) ? last : undefined)));
   }
 
-  /** Pages through every key under `prefix` into the view. */
-  async #listPages(view: View, prefix: string): Promise<void> {
-    const range = (after?: string) => this.#retry(() => this.#kv.range({ prefix, after, limit: this.#pageSize }));
-    let next = range();
+  /** Pages through the keys under `prefix` after `after` into the view. */
+  async #listPages(view: View, prefix: string, after: string): Promise<void> {
+    let next = this.#read(prefix, after);
     for (;;) {
       const page = await next;
-      const last = page.items[page.items.length - 1];
+      const last = page.items.at(-1)?.key;
       // Ask for the next page before applying this one, so the store and this process work at once.
-      if (page.more && last) next = range(last.key);
+      if (page.more && last !== undefined) next = this.#read(prefix, last);
       for (const item of page.items) view.applyListed(item);
-      if (!page.more || !last) return;
+      if (!page.more || last === undefined) return;
     }
+  }
+
+  #read(prefix: string, after: string | undefined): Promise<RangeResult> {
+    return this.#retry(() => this.#kv.range({ prefix, after, limit: this.#pageSize, timeoutMs: LISTING_TIMEOUT_MS }));
   }
 
   /**

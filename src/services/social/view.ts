@@ -41,12 +41,25 @@ export class View {
   readonly #postsById = new Map<string, Post>();
   /** token hash → owner. */
   readonly #sessions = new Map<string, SessionOwner>();
+  /** Authors whose posts were listed out of order (see applyListed). */
+  readonly #unsorted = new Set<string>();
   /** Each post's JSON text, made on first use; posts are immutable, so it never goes stale. */
   readonly #json = new WeakMap<Post, string>();
 
-  /** Applies a key as listed (a put at its modRevision). */
+  /**
+   * Applies a key as listed (a put at its modRevision). A listing reads
+   * slices in parallel, so an author's posts arrive in interleaved runs:
+   * they are appended as they come and sorted once by endListing, which
+   * must be called before the view is read or fed events.
+   */
   applyListed(kv: KeyValue): void {
-    this.#put(kv);
+    this.#put(kv, true);
+  }
+
+  /** Puts the posts applyListed appended in order. */
+  endListing(): void {
+    for (const author of this.#unsorted) this.#posts.get(author)?.sort(byId);
+    this.#unsorted.clear();
   }
 
   applyEvent(event: WatchEvent): void {
@@ -54,7 +67,7 @@ export class View {
     else this.#delete(event.kv.key, event.kv.modRevision);
   }
 
-  #put(kv: KeyValue): void {
+  #put(kv: KeyValue, listing = false): void {
     const [kind, a, b] = split(kv.key);
     switch (kind) {
       case 'accounts': {
@@ -79,7 +92,12 @@ export class View {
         post.author = this.#accounts.get(a)?.username ?? a;
         let list = this.#posts.get(a);
         if (!list) this.#posts.set(a, (list = []));
-        list.splice(firstAfter(list, post.id, true), 0, post);
+        if (listing) {
+          list.push(post);
+          this.#unsorted.add(a);
+        } else {
+          list.splice(firstAfter(list, post.id, true), 0, post);
+        }
         this.#postsById.set(post.id, post);
         return;
       }
@@ -202,6 +220,10 @@ export class View {
     for (const followees of this.#following.values()) edges += followees.size;
     return { accounts: this.#accounts.size, edges, posts: this.#postsById.size, sessions: this.#sessions.size };
   }
+}
+
+function byId(a: Post, b: Post): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /** "/chorus/v1/posts-by/alice/xyz" → ["posts-by", "alice", "xyz"]. */
