@@ -26,6 +26,8 @@ export interface ChaosOptions {
   scenarios: readonly ScenarioName[];
   /** Restrict the nemesis to these faults. */
   faults?: readonly FaultName[];
+  /** Restart only these instances (web1, auth2, ...) in the rolling scenario; all by default. */
+  rollingOnly?: readonly string[];
   /** Keep the work directory (logs, data) even when every check passed. */
   keep?: boolean;
   log?: (line: string) => void;
@@ -86,7 +88,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       if (options.scenarios.includes('rolling')) {
         log('scenario rolling');
-        scenarios.push(report(await rollingScenario(common)));
+        scenarios.push(report(await rollingScenario({ ...common, only: options.rollingOnly })));
       }
       await deployment.stop();
       deployment = undefined;

@@ -120,9 +120,14 @@ async function inject(fault: FaultName, o: NemesisOptions): Promise<string> {
 }
 
 /** SIGTERM, wait for the drained exit, start again: every Chorus process in turn. */
-export async function rollingRestart(deployment: ChaosDeployment, now: () => number, log: (line: string) => void): Promise<FaultEvent[]> {
+export async function rollingRestart(
+  deployment: ChaosDeployment,
+  now: () => number,
+  log: (line: string) => void,
+  only?: readonly string[],
+): Promise<FaultEvent[]> {
   const events: FaultEvent[] = [];
-  for (const instance of deployment.instances) {
+  for (const instance of deployment.instances.filter((i) => !only || only.includes(i.name))) {
     const start = now();
     await instance.stop();
     const stopped = now();

@@ -80,10 +80,10 @@ export function faultsScenario(o: ScenarioOptions & { loadMs: number; faults?: r
  * Every web, auth and social instance restarted with SIGTERM, one at a
  * time, while clients run. Any failed request is a violation.
  */
-export async function rollingScenario(o: ScenarioOptions): Promise<ScenarioResult> {
+export async function rollingScenario(o: ScenarioOptions & { only?: readonly string[] }): Promise<ScenarioResult> {
   const result = await underLoad('rolling', o, async (recorder) => {
     await sleep(1500);
-    return rollingRestart(o.deployment, recorder.now, o.log);
+    return rollingRestart(o.deployment, recorder.now, o.log, o.only);
   });
   for (const op of failedRequests(result.recorder.ops)) {
     result.check.violations.push(`rolling restart: ${op.client}'s ${op.kind} at ${Math.round(op.start)} ended ${op.outcome} (HTTP ${op.status})`);

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatReport, runChaos } from '../../chaos/chaos.js';
+
+/**
+ * `npm run chaos` in small: every scenario, with the faults that heal
+ * quickly (etcd members killed and paused, a web instance killed), a rolling
+ * restart of one web and one social instance, and the embedded engine
+ * killed mid-stream. The full run and its figures are in docs/reliability.md.
+ */
+describe('chaos, short', () => {
+  it('loses nothing, serves no stale read and fails no request in a rolling restart', { timeout: 170_000 }, async (t) => {
+    const started = performance.now();
+    const report = await runChaos({
+      seed: 20261128,
+      workers: 4,
+      faultsMs: 12_000,
+      embeddedMs: 4000,
+      scenarios: ['faults', 'rolling', 'embedded'],
+      faults: ['kill-etcd-leader', 'pause-etcd-member', 'kill-etcd-follower', 'kill-web'],
+      rollingOnly: ['web1', 'social1'],
+      log: (line) => t.diagnostic(line),
+    });
+    for (const line of formatReport(report).split('\n')) t.diagnostic(line);
+    t.diagnostic(`short chaos run took ${Math.round((performance.now() - started) / 1000)} s`);
+    assert.deepEqual(report.scenarios.map((s) => s.name), ['faults', 'rolling', 'embedded']);
+    for (const scenario of report.scenarios) {
+      assert.deepEqual(scenario.violations, [], `${scenario.name}: logs in ${report.workDir}`);
+      assert.ok(scenario.postsAcknowledged > 0, `${scenario.name} acknowledged some posts`);
+    }
+    assert.ok(report.scenarios[0]!.faults.length >= 1, 'the nemesis injected at least one fault');
+    assert.equal(report.scenarios[1]!.failedRequests, 0);
+  });
+});
