@@ -38,7 +38,8 @@ function setUpComposer(root = document) {
   const max = Number(count.dataset.max);
   const update = () => {
     const left = max - postLength(textarea.value);
-    count.textContent = left >= 0 ? `${left} characters left` : `${-left} characters too many`;
+    const n = Math.abs(left);
+    count.textContent = `${n} character${n === 1 ? '' : 's'} ${left >= 0 ? 'left' : 'too many'}`;
     count.classList.toggle('over', left < 0);
     button.disabled = left < 0;
     if (left < 0) textarea.setAttribute('aria-invalid', 'true');
