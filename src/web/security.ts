@@ -63,13 +63,14 @@ const crossSite = () =>
  * Sec-Fetch-Site (and Origin) on every such post; a request with neither
  * is a non-browser client or an old browser, left to the CSRF token. The
  * JSON API never reaches this: it takes bearer tokens, which browsers do
- * not attach on their own.
+ * not attach on their own. `https` says the site is served over HTTPS (by
+ * a proxy that may talk plain HTTP to us), so the origin must say so too.
  */
-export function requireSameOrigin(request: FastifyRequest): void {
+export function requireSameOrigin(request: FastifyRequest, https: boolean): void {
   const site = request.headers['sec-fetch-site'];
   // 'none' is the user's own doing (a bookmark, the address bar); 'same-site' may be a sibling subdomain we do not control.
   if (site !== undefined && site !== 'same-origin' && site !== 'none') throw crossSite();
   const origin = request.headers.origin;
   if (origin === undefined) return;
-  if (origin !== `${request.protocol}://${request.host}`) throw crossSite();
+  if (origin !== `${https ? 'https' : request.protocol}://${request.host}`) throw crossSite();
 }

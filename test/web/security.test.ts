@@ -103,6 +103,20 @@ describe('web security: CSP, same-origin form posts, static files, sessions page
     assert.equal(posted.status, 201);
   });
 
+  it('behind HTTPS, only the https origin counts as our own', async () => {
+    const secure = await openHarness({ secureCookies: true });
+    try {
+      const browser = new Browser(secure.app);
+      await browser.get('/signup');
+      browser.headers.origin = 'http://localhost:80';
+      assert.equal((await browser.post('/signup', { username: 'plain', password: 'correct horse' })).status, 403);
+      browser.headers.origin = 'https://localhost:80';
+      assert.equal((await browser.post('/signup', { username: 'tls', password: 'correct horse' })).status, 303);
+    } finally {
+      await secure.close();
+    }
+  });
+
   it('settings lists your sessions by device and revokes one', async () => {
     const browser = await signedUp(h, 'multi');
     const other = await api(h.app, 'POST', '/api/v1/sessions', {

@@ -21,7 +21,7 @@ export const pageRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => 
   await app.register(fastifyFormbody);
   app.addHook('preHandler', (request, reply, done) => {
     if (request.method !== 'POST') return done();
-    requireSameOrigin(request);
+    requireSameOrigin(request, ctx.cookies.secure);
     app.csrfProtection(request, reply, done);
   });
   app.addHook('preHandler', async (request, reply) => {
