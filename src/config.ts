@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 
@@ -31,6 +32,8 @@ export interface Config {
   etcdEndpoints: string[];
   /** Deadline of each etcd call. */
   etcdTimeoutMs: number;
+  /** PEM files for TLS to etcd with a client certificate (whose Common Name is the etcd user); absent for plain http. */
+  etcdTls?: { ca: string; cert: string; key: string };
   authPort: number;
   socialPort: number;
   /** Where the web role finds each service: one or more host:port. */
@@ -66,6 +69,9 @@ const options = {
   store: { env: 'CHORUS_STORE', help: 'embedded | etcd (default: embedded for all, etcd otherwise)' },
   'etcd-endpoints': { env: 'CHORUS_ETCD_ENDPOINTS', help: 'comma-separated etcd client URLs' },
   'etcd-timeout-ms': { env: 'CHORUS_ETCD_TIMEOUT_MS', help: 'deadline of each etcd call (default 2000)' },
+  'etcd-ca': { env: 'CHORUS_ETCD_CA', help: 'CA certificate (PEM) that signed the etcd members\' certificates' },
+  'etcd-cert': { env: 'CHORUS_ETCD_CERT', help: 'client certificate (PEM) for etcd; its Common Name is the etcd user' },
+  'etcd-key': { env: 'CHORUS_ETCD_KEY', help: 'private key (PEM) of --etcd-cert' },
   'auth-port': { env: 'CHORUS_AUTH_PORT', help: 'auth gRPC port (default PORT+10)' },
   'social-port': { env: 'CHORUS_SOCIAL_PORT', help: 'social gRPC port (default PORT+11)' },
   'auth-addr': { env: 'CHORUS_AUTH_ADDR', help: 'auth service host:port list for the web role' },
@@ -178,6 +184,19 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       throw new ConfigError(`${label('etcd-endpoints')} must be URLs like http://127.0.0.1:2379, got "${endpoint}"`);
     }
   }
+  const tlsFiles = { ca: raw('etcd-ca'), cert: raw('etcd-cert'), key: raw('etcd-key') };
+  const tlsGiven = Object.values(tlsFiles).filter((file) => file !== undefined).length;
+  if (tlsGiven !== 0 && tlsGiven !== 3) {
+    throw new ConfigError(`${label('etcd-ca')}, ${label('etcd-cert')} and ${label('etcd-key')} go together: give all three or none`);
+  }
+  for (const name of ['etcd-ca', 'etcd-cert', 'etcd-key'] as const) {
+    const file = raw(name);
+    if (file !== undefined && !existsSync(file)) throw new ConfigError(`${label(name)}: no such file "${file}"`);
+  }
+  const etcdTls = tlsGiven === 3 ? (tlsFiles as { ca: string; cert: string; key: string }) : undefined;
+  if (etcdTls && etcdEndpoints.some((e) => e.startsWith('http:'))) {
+    throw new ConfigError(`${label('etcd-endpoints')} must be https:// URLs when etcd certificates are given`);
+  }
   const secure = raw('secure-cookies') ?? 'false';
   if (secure !== 'true' && secure !== 'false') {
     throw new ConfigError(`${label('secure-cookies')} must be true or false, got "${secure}"`);
@@ -207,6 +226,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     store: oneOf('store', ['embedded', 'etcd'] as const, role === 'all' ? 'embedded' : 'etcd'),
     etcdEndpoints,
     etcdTimeoutMs: int('etcd-timeout-ms', 2000, 100, 60_000),
+    etcdTls,
     authPort,
     socialPort,
     authAddresses: addresses('auth-addr', `${local}:${authPort}`),

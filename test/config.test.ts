@@ -39,6 +39,17 @@ describe('config', () => {
     assert.deepEqual(loadConfig(['auth'], { CHORUS_RATE_LOGIN_PER_IP: '3/60' }).rateLimits.logInPerIp, { max: 3, windowSeconds: 60 });
   });
 
+  it('takes etcd client certificates as three files together, with https endpoints', () => {
+    const file = new URL(import.meta.url).pathname;
+    const tls = { CHORUS_ETCD_CA: file, CHORUS_ETCD_CERT: file, CHORUS_ETCD_KEY: file };
+    const https = { CHORUS_ETCD_ENDPOINTS: 'https://127.0.0.1:2379' };
+    assert.deepEqual(loadConfig(['social'], { ...tls, ...https }).etcdTls, { ca: file, cert: file, key: file });
+    assert.equal(loadConfig(['social'], {}).etcdTls, undefined);
+    assert.throws(() => loadConfig(['social'], { CHORUS_ETCD_CA: file, ...https }), /go together/);
+    assert.throws(() => loadConfig(['social'], { ...tls, CHORUS_ETCD_KEY: '/no/such/key.pem', ...https }), /CHORUS_ETCD_KEY: no such file/);
+    assert.throws(() => loadConfig(['social'], tls), /must be https:\/\/ URLs/);
+  });
+
   it('fails fast, naming the bad variable', () => {
     const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
       [['all'], { PORT: 'eighty' }, /--port \/ PORT/],

@@ -9,7 +9,9 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSy
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type ClusterCertificates } from './certificates.js';
 import { findFreePorts } from './ports.js';
+import { requestJson, type ClientTls } from './request-json.js';
 
 export { findFreePort, findFreePorts } from './ports.js';
 
@@ -34,6 +36,12 @@ export interface EtcdClusterOptions {
   etcdBinary?: string;
   /** Receives the members' log lines, prefixed with the member name; discarded when absent. */
   log?: (line: string) => void;
+  /**
+   * Serve clients and peers over TLS and require a client certificate,
+   * whose Common Name is the etcd user (see certificates.ts); the
+   * supervisor's own checks use the `root` identity.
+   */
+  tls?: ClusterCertificates;
 }
 
 export interface EtcdMember {
@@ -107,10 +115,11 @@ export async function startEtcdCluster(options: EtcdClusterOptions): Promise<Etc
   const layout: Layout = { members: count, clientPorts, peerPorts, token: previous?.token ?? `chorus-${randomUUID()}` };
   writeFileSync(layoutFile, `${JSON.stringify(layout, null, 2)}\n`);
   const log = options.log;
+  const scheme = options.tls ? 'https' : 'http';
   const specs = clientPorts.map((clientPort, i) => ({
     name: `etcd-${i + 1}`,
-    clientUrl: `http://${host}:${clientPort}`,
-    peerUrl: `http://${host}:${peerPorts[i]}`,
+    clientUrl: `${scheme}://${host}:${clientPort}`,
+    peerUrl: `${scheme}://${host}:${peerPorts[i]}`,
     dataDir: join(options.dataDir, `etcd-${i + 1}`),
   }));
   const initialCluster = specs.map((s) => `${s.name}=${s.peerUrl}`).join(',');
@@ -133,11 +142,13 @@ export async function startEtcdCluster(options: EtcdClusterOptions): Promise<Etc
     'stderr',
     '--log-level',
     'warn',
+    ...(options.tls ? tlsFlags(options.tls) : []),
   ];
+  const tls = options.tls && { ca: readFileSync(options.tls.ca), cert: readFileSync(options.tls.root.cert), key: readFileSync(options.tls.root.key) };
   installExitHook();
   const members = specs.map(
     (spec) =>
-      new LocalMember(spec.name, spec.clientUrl, spec.peerUrl, spec.dataDir, binary, common, log),
+      new LocalMember(spec.name, spec.clientUrl, spec.peerUrl, spec.dataDir, binary, common, log, tls),
   );
   const cluster = new LocalCluster(members);
   try {
@@ -205,6 +216,7 @@ class LocalMember implements EtcdMember {
     private readonly binary: string,
     private readonly common: string[],
     private readonly log: ((line: string) => void) | undefined,
+    private readonly tls: ClientTls | undefined,
   ) {}
 
   get pid(): number | undefined {
@@ -287,9 +299,8 @@ class LocalMember implements EtcdMember {
 
   async healthy(): Promise<boolean> {
     try {
-      const response = await fetch(`${this.clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
-      const body = (await response.json()) as { health?: string };
-      return response.ok && body.health === 'true';
+      const body = (await requestJson(`${this.clientUrl}/health`, { tls: this.tls, timeoutMs: 1000 })) as { health?: string };
+      return body.health === 'true';
     } catch {
       return false;
     }
@@ -298,19 +309,25 @@ class LocalMember implements EtcdMember {
   /** This member's id and the leader id it knows, through etcd's JSON gateway; undefined if it does not answer. */
   async status(): Promise<{ memberId: string; leaderId: string } | undefined> {
     try {
-      const response = await fetch(`${this.clientUrl}/v3/maintenance/status`, {
-        method: 'POST',
+      const body = (await requestJson(`${this.clientUrl}/v3/maintenance/status`, {
         body: '{}',
-        signal: AbortSignal.timeout(1000),
-      });
-      if (!response.ok) return undefined;
-      const body = (await response.json()) as { header?: { member_id?: string }; leader?: string };
+        tls: this.tls,
+        timeoutMs: 1000,
+      })) as { header?: { member_id?: string }; leader?: string };
       if (!body.header?.member_id) return undefined;
       return { memberId: body.header.member_id, leaderId: body.leader ?? '0' };
     } catch {
       return undefined;
     }
   }
+}
+
+function tlsFlags(tls: ClusterCertificates): string[] {
+  const { ca, member } = tls;
+  return [
+    ...['--cert-file', member.cert, '--key-file', member.key, '--trusted-ca-file', ca, '--client-cert-auth'],
+    ...['--peer-cert-file', member.cert, '--peer-key-file', member.key, '--peer-trusted-ca-file', ca, '--peer-client-cert-auth'],
+  ];
 }
 
 interface Layout {

@@ -5,7 +5,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import { findFreePort, startEtcdCluster, type EtcdCluster } from '../cluster/etcd-cluster.js';
+import { ensureCertificates } from '../cluster/certificates.js';
+import { restrictToPrefix } from '../cluster/etcd-access.js';
 import { waitForPort } from '../cluster/ports.js';
+import { ROOT } from '../kv/keys.js';
 import { createLogger } from '../log.js';
 
 /**
@@ -50,16 +53,22 @@ export async function runCluster(config: Config): Promise<void> {
 
   try {
     mkdirSync(config.dataDir, { recursive: true });
+    const tls = await ensureCertificates(path.join(config.dataDir, 'etcd', 'tls'));
     etcd = await startEtcdCluster({
       dataDir: path.join(config.dataDir, 'etcd'),
       host: '127.0.0.1',
       clientPorts: etcdClientPorts,
       peerPorts: etcdPeerPorts,
       log: (line) => log.info({ etcd: line }),
+      tls,
     });
+    await restrictToPrefix(etcd.endpoints, tls, ROOT);
     const base = {
       CHORUS_STORE: 'etcd',
       CHORUS_ETCD_ENDPOINTS: etcd.endpoints.join(','),
+      CHORUS_ETCD_CA: tls.ca,
+      CHORUS_ETCD_CERT: tls.chorus.cert,
+      CHORUS_ETCD_KEY: tls.chorus.key,
       CHORUS_AUTH_PORT: String(authPort),
       CHORUS_SOCIAL_PORT: String(socialPort),
       HOST: config.host,

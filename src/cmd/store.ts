@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -19,10 +19,12 @@ export async function openStore(config: Config, log: Logger): Promise<KV> {
     mkdirSync(config.dataDir, { recursive: true });
     return EmbeddedKV.open({ path: path.join(config.dataDir, 'chorus.sqlite') });
   }
+  const files = config.etcdTls;
+  const tls = files && { ca: readFileSync(files.ca), cert: readFileSync(files.cert), key: readFileSync(files.key) };
   const deadline = Date.now() + CONNECT_PATIENCE_MS;
   for (let delayMs = 200; ; delayMs = Math.min(delayMs * 2, 5000)) {
     try {
-      return await EtcdKV.connect({ endpoints: config.etcdEndpoints, timeoutMs: config.etcdTimeoutMs });
+      return await EtcdKV.connect({ endpoints: config.etcdEndpoints, timeoutMs: config.etcdTimeoutMs, tls });
     } catch (error) {
       if (Date.now() + delayMs > deadline) throw error;
       log.warn({ err: error, endpoints: config.etcdEndpoints }, 'etcd not answering yet: retrying');

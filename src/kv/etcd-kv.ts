@@ -54,6 +54,7 @@ import {
   WatchCompactedError,
   type WatchOptions,
 } from './kv.js';
+import { ROOT } from './keys.js';
 import { checkKey, checkRangeOptions, checkTxnRequest, keyAfter, prefixEnd } from './limits.js';
 
 export interface EtcdKVOptions {
@@ -78,6 +79,8 @@ export interface EtcdKVOptions {
 type Retry = 'read' | 'write';
 
 const ZERO_KEY = Buffer.from([0]);
+/** Any key serves to learn the revision; this one lies inside the prefix an etcd role grants Chorus. */
+const REVISION_KEY = Buffer.from(ROOT);
 const WATCH_BACKOFF_MIN_MS = 100;
 const WATCH_BACKOFF_MAX_MS = 2000;
 
@@ -270,7 +273,7 @@ export class EtcdKV implements KV {
 
   async revision(): Promise<number> {
     const response = await this.call('read', (etcd, deadline) =>
-      etcd.kv.range({ key: ZERO_KEY, count_only: true }, { deadline }),
+      etcd.kv.range({ key: REVISION_KEY, count_only: true }, { deadline }),
     );
     return Number(response.header.revision);
   }
