@@ -2,7 +2,8 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCsrfProtection from '@fastify/csrf-protection';
 import fastifyStatic from '@fastify/static';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { DomainError } from '../domain/errors.js';
 import type { Auth } from '../domain/auth.js';
 import type { Social } from '../domain/social.js';
 import type { RouteContext } from './context.js';
@@ -41,10 +42,27 @@ const STATIC_ROOT = fileURLToPath(new URL('../../../src/web/static/', import.met
  * lives in the visitor's own cookie.
  */
 export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
+  const sendError = async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const httpError = toHttpError(error);
+    logHttpError(request, error, httpError);
+    setRateLimitHeaders(reply, error);
+    if (isApiPath(request.url)) return sendJsonError(reply, httpError);
+    return reply
+      .status(httpError.status)
+      .type('text/html; charset=utf-8')
+      .send(errorPage(errorFrame(request, reply, request.viewer), httpError.status, httpError.message));
+  };
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: deps.trustProxy ?? false,
+    // The router refuses some URLs (bad escapes, over-long parameters) before any route or hook runs.
+    // No hook runs for them either, so the security headers are set here.
+    frameworkErrors: (error, request, reply) => {
+      cspNonce(request);
+      setSecurityHeaders(request, reply);
+      void sendError(routerError(error), request, reply);
+    },
   });
   const cookies = { secure: deps.secureCookies ?? false };
   const ctx: RouteContext = { auth: deps.auth, social: deps.social, cookies };
@@ -66,16 +84,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     if (!request.url.startsWith('/static/')) reply.header('cache-control', 'no-store');
   });
 
-  app.setErrorHandler(async (error, request, reply) => {
-    const httpError = toHttpError(error);
-    logHttpError(request, error, httpError);
-    setRateLimitHeaders(reply, error);
-    if (isApiPath(request.url)) return sendJsonError(reply, httpError);
-    return reply
-      .status(httpError.status)
-      .type('text/html; charset=utf-8')
-      .send(errorPage(errorFrame(request, reply, request.viewer), httpError.status, httpError.message));
-  });
+  app.setErrorHandler(sendError);
 
   app.setNotFoundHandler(async (request, reply) => {
     if (isApiPath(request.url)) {
@@ -103,5 +112,13 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
 
 function errorFrame(request: FastifyRequest, reply: FastifyReply, viewer: Viewer | null): Frame {
   const path = request.url.split('?')[0]!;
-  return { viewer: viewer?.account ?? null, csrf: reply.generateCsrf(), nonce: cspNonce(request), path, now: Date.now() };
+  // A URL the router refused never reached the CSRF plugin; its page has no form to protect.
+  const csrf = typeof reply.generateCsrf === 'function' ? reply.generateCsrf() : '';
+  return { viewer: viewer?.account ?? null, csrf, nonce: cspNonce(request), path, now: Date.now() };
+}
+
+/** The router's own errors echo the whole URL back; say what was wrong instead. */
+function routerError(error: FastifyError): DomainError {
+  const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A part of the address is too long.' : 'The address is malformed.';
+  return new DomainError('invalid', message);
 }
