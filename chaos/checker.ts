@@ -47,6 +47,7 @@ function checkPosts(ops: Op[], final: FinalState, violations: string[]): void {
     const tried = attempts.get(text);
     if (!tried) violations.push(`phantom post: "${text}" (${copies[0]!.id}) was stored but no client attempted it`);
     else if (tried[0]!.client !== copies[0]!.author) violations.push(`post "${text}" stored under ${copies[0]!.author}, attempted by ${tried[0]!.client}`);
+    else if (tried.every((o) => o.outcome === 'failed')) violations.push(`refused post stored: every attempt of "${text}" got a 4xx, yet it is stored`);
     if (copies.length > 1) violations.push(`duplicate post: "${text}" stored ${copies.length} times (${copies.map((c) => c.id).join(', ')})`);
   }
   for (const [text, tried] of attempts) {

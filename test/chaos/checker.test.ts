@@ -91,6 +91,15 @@ describe('chaos history checker', () => {
     assert.ok(violations.some((v) => v.startsWith('phantom post')), violations.join('\n'));
   });
 
+  it('finds a post stored although every attempt was refused', () => {
+    const violations = violationsOf(({ ops, final }) => {
+      ops.push(op({ client: 'alice', kind: 'post', key: 'alice-3', text: 'chaos post alice-3', outcome: 'failed', status: 401, start: 60, end: 61 }));
+      final.users.alice!.posts.unshift(ref('alice', 'alice-3', 'p0'));
+      final.users.bob!.feed.unshift(ref('alice', 'alice-3', 'p0'));
+    });
+    assert.ok(violations.some((v) => v.startsWith('refused post stored')), violations.join('\n'));
+  });
+
   it('finds a stale read: a read of posts that misses one acknowledged before it began', () => {
     const violations = violationsOf(({ ops }) => {
       ops.push(op({ client: 'carol', kind: 'posts', target: 'alice', posts: [ref('alice', 'alice-1', 'p2')], complete: true, start: 56, end: 57 }));
