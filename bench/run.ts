@@ -392,7 +392,8 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
   const dataDir = path.join(workDir, 'embedded');
   mkdirSync(dataDir, { recursive: true });
   progress(`loading the embedded store (${options.posts} posts)`);
-  const embedded = await EmbeddedKV.open({ path: path.join(dataDir, 'chorus.sqlite') });
+  // Throwaway data: loaded without fsync per transaction (the store is closed, so synced, before Chorus opens it).
+  const embedded = await EmbeddedKV.open({ path: path.join(dataDir, 'chorus.sqlite'), unsafeNoFsync: true });
   resources.kv = embedded;
   report.load.push(step('accounts and follow edges (embedded)', await loadAccountsAndFollows(embedded, graph, passwordHash, 1)));
   const embeddedSessions = await loadSessions(embedded, accounts, SESSION_TTL_SECONDS, 1);

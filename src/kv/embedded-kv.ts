@@ -37,6 +37,12 @@ export interface EmbeddedKVOptions {
   historyRetention?: number;
   /** How often leases are checked for expiry and history compacted. Default 250 ms. */
   sweepIntervalMs?: number;
+  /**
+   * Commit without fsync, as etcd's --unsafe-no-fsync: a machine crash may
+   * lose acknowledged writes. Only for loading data that can be made again
+   * (the benchmark fills a store this way, then Chorus opens it normally).
+   */
+  unsafeNoFsync?: boolean;
 }
 
 interface KvRow {
@@ -107,7 +113,7 @@ export class EmbeddedKV implements KV {
         // acknowledged write survives SIGKILL and power loss alike (NORMAL
         // would survive a process kill but not an OS crash).
         db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = FULL');
+        db.pragma(options.unsafeNoFsync ? 'synchronous = OFF' : 'synchronous = FULL');
         db.pragma('locking_mode = EXCLUSIVE');
       }
       db.pragma('foreign_keys = OFF');

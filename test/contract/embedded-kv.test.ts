@@ -57,6 +57,18 @@ describe('EmbeddedKV on a file', () => {
     await kv.close();
   });
 
+  it('hands a store loaded without fsync over whole to a normal opener', async () => {
+    const path = join(dir, 'bulk.db');
+    const loader = await EmbeddedKV.open({ path, unsafeNoFsync: true });
+    const ops = Array.from({ length: 100 }, (_, i) => ({ type: 'put' as const, key: `/bulk/${i}`, value: String(i) }));
+    const { revision } = await loader.txn({ compare: [], success: ops });
+    await loader.close();
+    const kv = await EmbeddedKV.open({ path });
+    assert.equal(await kv.revision(), revision);
+    assert.equal(await kv.count('/bulk/'), 100);
+    await kv.close();
+  });
+
   it('refuses a second opener of the same file', async () => {
     const path = join(dir, 'locked.db');
     const kv = await EmbeddedKV.open({ path });
