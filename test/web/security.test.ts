@@ -137,6 +137,11 @@ describe('web security: CSP, same-origin form posts, static files, sessions page
     assert.equal((await api(h.app, 'GET', '/api/v1/feed', { token: other.body.token })).status, 401);
     const after = await browser.get(reply.location!);
     assert.match(after.body, /That session has ended/);
+    for (const odd of ['constructor', '__proto__', 'toString', '']) {
+      const page = await browser.get(`/settings?done=${odd}`);
+      assert.equal(page.status, 200);
+      assert.doesNotMatch(page.body, /class="notice"/, odd);
+    }
     assert.doesNotMatch(after.body, /curl/);
     // Again, or a made-up id: the session is gone either way, so no error page.
     assert.equal((await browser.post(revoke[0]![1]!)).status, 303);

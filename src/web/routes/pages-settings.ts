@@ -20,7 +20,7 @@ export const pageSettingsRoutes: FastifyPluginAsync<RouteContext> = async (app, 
     const viewer = viewerOrLogin(request, reply);
     if (!viewer) return reply;
     const done = (request.query as Record<string, unknown>).done;
-    const message = typeof done === 'string' ? doneMessages[done] : undefined;
+    const message = typeof done === 'string' && Object.hasOwn(doneMessages, done) ? doneMessages[done] : undefined;
     const sessions = await auth.listSessions(viewer.token);
     return sendPage(reply, settingsPage(frameOf(request, reply), sessions, {}, message));
   });
