@@ -224,3 +224,42 @@ describe('JSON API: follows, posts and the feed', () => {
     assert.equal((await api(h.app, 'GET', '/api/v1/accounts/ben')).body.posts, 1);
   });
 });
+
+describe('API: the list of sessions', () => {
+  let h: Harness;
+  before(async () => {
+    h = await openHarness();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it('GET /api/v1/sessions lists the account\'s sessions; DELETE /api/v1/sessions/:id ends one', async () => {
+    const first = await signUp(h.app, 'sessions_api');
+    const login = await api(h.app, 'POST', '/api/v1/sessions', {
+      json: { username: 'sessions_api', password: 'correct horse' },
+      headers: { 'user-agent': 'curl/8.5.0' },
+    });
+    const second = login.body.token;
+    const list = await api(h.app, 'GET', '/api/v1/sessions', { token: first });
+    assert.equal(list.status, 200);
+    assert.equal(list.body.sessions.length, 2);
+    const [newest, oldest] = list.body.sessions;
+    assert.deepEqual(Object.keys(newest).sort(), ['createdAt', 'current', 'id', 'lastSeenAt', 'userAgent']);
+    assert.equal(newest.userAgent, 'curl/8.5.0');
+    assert.equal(newest.current, false);
+    assert.equal(oldest.current, true);
+    assert.match(newest.createdAt, /^\d{4}-\d\d-\d\dT.*Z$/);
+    assert.ok(!JSON.stringify(list.body).includes(second), 'no tokens in the list');
+
+    assert.equal((await api(h.app, 'DELETE', `/api/v1/sessions/${newest.id}`, { token: first })).status, 204);
+    assert.equal((await api(h.app, 'GET', '/api/v1/feed', { token: second })).status, 401);
+    const again = await api(h.app, 'DELETE', `/api/v1/sessions/${newest.id}`, { token: first });
+    assert.equal(again.status, 404);
+    assert.equal(again.body.error.code, 'not_found');
+    assert.equal((await api(h.app, 'DELETE', '/api/v1/sessions/%3Cscript%3E', { token: first })).status, 404);
+    assert.equal((await api(h.app, 'GET', '/api/v1/sessions')).status, 401);
+    assert.equal((await api(h.app, 'DELETE', `/api/v1/sessions/${oldest.id}`)).status, 401);
+    assert.equal((await api(h.app, 'GET', '/api/v1/feed', { token: first })).status, 200);
+  });
+});

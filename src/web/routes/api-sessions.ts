@@ -5,7 +5,7 @@ import { readJsonObject, requireString } from '../input.js';
 import { sessionJson } from '../json.js';
 import { requireApiViewer } from '../session.js';
 
-/** Log in, log out (here or everywhere), change password. */
+/** Log in, list and end sessions (this one, one by id, or all), change password. */
 export const apiSessionRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth }) => {
   app.post('/api/v1/sessions', async (request, reply) => {
     const body = readJsonObject(request.body, ['username', 'password']);
@@ -19,6 +19,27 @@ export const apiSessionRoutes: FastifyPluginAsync<RouteContext> = async (app, { 
   app.delete('/api/v1/sessions/current', async (request, reply) => {
     const viewer = await requireApiViewer(request, auth);
     await auth.logOut(viewer.token);
+    return reply.status(204).send();
+  });
+
+  app.get('/api/v1/sessions', async (request) => {
+    const viewer = await requireApiViewer(request, auth);
+    const sessions = await auth.listSessions(viewer.token);
+    return {
+      sessions: sessions.map((s) => ({
+        id: s.id,
+        createdAt: new Date(s.createdAtMs).toISOString(),
+        lastSeenAt: new Date(s.lastSeenMs).toISOString(),
+        userAgent: s.userAgent,
+        current: s.current,
+      })),
+    };
+  });
+
+  // Static routes win over parameters in Fastify, so /current above is never taken for an id.
+  app.delete<{ Params: { id: string } }>('/api/v1/sessions/:id', async (request, reply) => {
+    const viewer = await requireApiViewer(request, auth);
+    await auth.revokeSession(viewer.token, request.params.id);
     return reply.status(204).send();
   });
 
