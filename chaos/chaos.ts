@@ -80,7 +80,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const onCluster = options.scenarios.filter((s) => s !== 'embedded');
     if (onCluster.length > 0) {
       log(`deploying in ${workDir}`);
-      deployment = await ChaosDeployment.start(workDir, logDir);
+      deployment = await ChaosDeployment.start(workDir, logDir, log);
       const common = { deployment, random, workers: options.workers, log };
       if (options.scenarios.includes('faults')) {
         log('scenario faults');

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { findFreePorts, startEtcdCluster, type EtcdCluster } from '../src/cluster/etcd-cluster.js';
 import { waitServing } from '../bench/health.js';
 import { spawnChild, stopChild, waitForPort, type Child } from '../bench/processes.js';
+import { EtcdIsolation } from './partition.js';
 
 const mainScript = fileURLToPath(new URL('../src/cmd/main.js', import.meta.url));
 const SERVICE_NAMES = { auth: 'chorus.auth.v1.AuthService', social: 'chorus.social.v1.SocialService' } as const;
@@ -97,14 +98,31 @@ export class ChaosDeployment {
     readonly auth: ChorusInstance[],
     readonly social: ChorusInstance[],
     readonly web: ChorusInstance[],
+    /** Present when etcd-1 could be put in a network namespace of its own, so it can be partitioned. */
+    readonly isolation: EtcdIsolation | undefined,
   ) {}
 
   get instances(): ChorusInstance[] {
     return [...this.web, ...this.auth, ...this.social];
   }
 
-  static async start(workDir: string, logDir: string): Promise<ChaosDeployment> {
-    const etcd = await startEtcdCluster({ dataDir: path.join(workDir, 'etcd') });
+  static async start(workDir: string, logDir: string, log: (line: string) => void): Promise<ChaosDeployment> {
+    let isolation: EtcdIsolation | undefined;
+    try {
+      isolation = await EtcdIsolation.open(path.join(workDir, 'netns'));
+    } catch (error) {
+      log(`no network partition on this machine: ${(error as Error).message.split('\n')[0]}`);
+    }
+    let etcd: EtcdCluster;
+    try {
+      etcd = await startEtcdCluster({
+        dataDir: path.join(workDir, 'etcd'),
+        ...(isolation && { clientPorts: isolation.clientPorts, peerPorts: isolation.peerPorts, etcdBinary: isolation.etcdBinary }),
+      });
+    } catch (error) {
+      isolation?.close();
+      throw error;
+    }
     const [a1, a2, s1, s2, w1, w2] = await findFreePorts(6);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -123,6 +141,7 @@ export class ChaosDeployment {
       [make('auth1', 'auth', a1!), make('auth2', 'auth', a2!)],
       [make('social1', 'social', s1!), make('social2', 'social', s2!)],
       [make('web1', 'web', w1!), make('web2', 'web', w2!)],
+      isolation,
     );
     try {
       await Promise.all([...deployment.auth, ...deployment.social].map((i) => i.start()));
@@ -139,5 +158,6 @@ export class ChaosDeployment {
     await Promise.all(this.web.map((i) => i.stop(5000)));
     await Promise.all([...this.auth, ...this.social].map((i) => i.stop(5000)));
     await this.etcd.stop({ signal: 'SIGKILL' });
+    this.isolation?.close();
   }
 }

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EtcdMember } from '../src/cluster/etcd-cluster.js';
 import type { ChaosDeployment, ChorusInstance } from './deployment.js';
 import type { FaultEvent } from './figures.js';
+import { ISOLATED_MEMBER } from './partition.js';
 
 export const FAULTS = [
   'kill-etcd-leader',
@@ -16,6 +17,7 @@ export const FAULTS = [
   'kill-auth',
   'kill-web',
   'restart-all-etcd',
+  'partition-etcd-member',
 ] as const;
 export type FaultName = (typeof FAULTS)[number];
 
@@ -32,6 +34,7 @@ export interface NemesisOptions {
 
 const DOWN_MS = 1500;
 const PAUSE_MS = 3000;
+const PARTITION_MS = 5000;
 
 /** Shuffles every fault kind into a round, round after round, so each kind recurs. */
 export function schedule(random: () => number, faults: readonly FaultName[], rounds: number): FaultName[] {
@@ -49,7 +52,8 @@ export function schedule(random: () => number, faults: readonly FaultName[], rou
 
 export async function runNemesis(o: NemesisOptions): Promise<FaultEvent[]> {
   const events: FaultEvent[] = [];
-  const plan = schedule(o.random, o.faults ?? FAULTS, 20);
+  const possible = (o.faults ?? FAULTS).filter((f) => f !== 'partition-etcd-member' || o.deployment.isolation);
+  const plan = schedule(o.random, possible, 20);
   await sleep(2000 + o.random() * 1000);
   for (const fault of plan) {
     if (o.now() >= o.until) break;
@@ -108,6 +112,14 @@ async function inject(fault: FaultName, o: NemesisOptions): Promise<string> {
       const instance = choose(o.random, o.deployment[role]);
       await restartInstance(instance);
       return instance.name;
+    }
+    case 'partition-etcd-member': {
+      const isolation = o.deployment.isolation!;
+      isolation.partition();
+      await sleep(PARTITION_MS);
+      isolation.heal();
+      await etcd.waitHealthy(30_000);
+      return ISOLATED_MEMBER;
     }
     case 'restart-all-etcd': {
       await Promise.all(etcd.members.map((m) => m.kill('SIGKILL')));
