@@ -15,8 +15,9 @@ import { audit as auditPage, type Chorus, DESKTOP, launchChromium, openContext, 
  * widths. The other two corners of the grid run the core of it (sign up,
  * log out and in, post, follow from a profile, read the feed, unfollow,
  * delete) and leave out the password and session steps, whose pages do not
- * change with the width, to keep the suite's time down. Runs go two at a
- * time: much of a step is waiting on the server or the browser.
+ * change with the width, to keep the suite's time down. The four runs go
+ * at once (each with its own accounts): much of a step is waiting on the
+ * server or the browser.
  */
 
 interface Run extends Setup {
@@ -95,7 +96,7 @@ async function seedPosts(url: string, username: string, count: number): Promise<
   }
 }
 
-describe('in Chromium: sign up, post, follow, read, unfollow, delete, change password, log out everywhere', { timeout: 300_000, concurrency: 2 }, () => {
+describe('in Chromium: sign up, post, follow, read, unfollow, delete, change password, log out everywhere', { timeout: 300_000, concurrency: 4 }, () => {
   let chorus: Chorus;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
