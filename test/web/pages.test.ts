@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { api, Browser, type Harness, openHarness } from './web-harness.js';
+import { api, Browser, type Harness, openHarness, signedUpBrowser } from './web-harness.js';
 
 const mainOf = (body: string) => /<main[^>]*>([\s\S]*)<\/main>/.exec(body)?.[1] ?? '';
 
-/** A browser signed up through the form. */
-async function signedUp(h: Harness, username: string, password = 'correct horse'): Promise<Browser> {
-  const browser = new Browser(h.app);
-  const reply = await browser.submit('/signup', '/signup', { username, password });
-  assert.equal(reply.status, 303, reply.body);
-  return browser;
-}
+const signedUp = (h: Harness, username: string) => signedUpBrowser(h.app, username);
 
 describe('pages: accounts and sessions through forms', () => {
   let h: Harness;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { api, Browser, type Harness, openHarness, signUp } from './web-harness.js';
+import { api, Browser, type Harness, openHarness, signedUpBrowser, signUp } from './web-harness.js';
 
 const CHROME_ON_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
 
@@ -13,13 +13,7 @@ function directives(policy: unknown): Map<string, string> {
   return map;
 }
 
-async function signedUp(h: Harness, username: string): Promise<Browser> {
-  const browser = new Browser(h.app);
-  browser.headers['user-agent'] = CHROME_ON_LINUX;
-  const reply = await browser.submit('/signup', '/signup', { username, password: 'correct horse' });
-  assert.equal(reply.status, 303, reply.body);
-  return browser;
-}
+const signedUp = (h: Harness, username: string) => signedUpBrowser(h.app, username, { 'user-agent': CHROME_ON_LINUX });
 
 describe('web security: CSP, same-origin form posts, static files, sessions page', () => {
   let h: Harness;

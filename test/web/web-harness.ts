@@ -140,3 +140,12 @@ export class Browser {
     };
   }
 }
+
+/** A browser signed up through the form, sending `headers` (a User-Agent, say) with every request. */
+export async function signedUpBrowser(app: FastifyInstance, username: string, headers: Record<string, string> = {}): Promise<Browser> {
+  const browser = new Browser(app);
+  Object.assign(browser.headers, headers);
+  const reply = await browser.submit('/signup', '/signup', { username, password: 'correct horse' });
+  if (reply.status !== 303) throw new Error(`sign-up of ${username} failed: ${reply.status} ${reply.body}`);
+  return browser;
+}
