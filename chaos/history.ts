@@ -86,10 +86,12 @@ export class HistoryRecorder {
     let result: T | undefined;
     try {
       result = await run();
-      fields = classify(result);
     } catch {
-      fields = { outcome: 'unknown', status: 0 };
+      // No answer came (refused everywhere, reset, timed out): it may have happened.
+      result = undefined;
     }
+    // A surprising answer is a bug to see, not an unknown outcome: classify may throw.
+    fields = result === undefined ? { outcome: 'unknown', status: 0 } : classify(result);
     const op: Op = { ...base, ...fields, id: this.#next++, start, end: this.now() };
     this.ops.push(op);
     return { op, result };

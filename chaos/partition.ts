@@ -24,6 +24,7 @@ export const ISOLATED_MEMBER = 'etcd-1';
 
 export class EtcdIsolation {
   #partitioned = false;
+  #closed = false;
   readonly #peerSockets = new Set<Socket>();
 
   private constructor(
@@ -81,6 +82,9 @@ export class EtcdIsolation {
         child.once('exit', (code) => reject(new Error(`the namespace bridge exited (code ${code})`)));
       });
       isolation = new EtcdIsolation(namespace, child, servers, clientPorts, peerPorts, wrapper);
+      // A namespace outlives its processes: remove it even if the harness dies without closing.
+      const opened = isolation;
+      process.once('exit', () => opened.close());
       return isolation;
     } catch (error) {
       inside?.kill('SIGKILL');
@@ -111,6 +115,8 @@ export class EtcdIsolation {
 
   /** Call after the cluster has stopped. */
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     this.inside.kill('SIGKILL');
     for (const server of this.servers) server.close();
     try {

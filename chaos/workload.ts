@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HistoryRecorder, outcomeOf, type Op, type OpKind, type PostRef } from './history.js';
-import { NoAnswerError, WebPool, type Answer } from './web-pool.js';
+import type { Answer, WebPool } from './web-pool.js';
 
 export interface WorkloadOptions {
   pool: WebPool;
@@ -46,14 +46,8 @@ class Client {
     const { json, headers, ...fields } = extra;
     return this.o.recorder.record<Answer>(
       { client: this.username, kind, ...fields },
-      async () => {
-        try {
-          return await this.o.pool.request(method, path, { token: fields.token, json, headers, timeoutMs: this.o.requestTimeoutMs });
-        } catch (error) {
-          if (error instanceof NoAnswerError) throw error;
-          throw new NoAnswerError(String(error));
-        }
-      },
+      // No answer (NoAnswerError) is recorded as unknown by the recorder.
+      () => this.o.pool.request(method, path, { token: fields.token, json, headers, timeoutMs: this.o.requestTimeoutMs }),
       (answer) => {
         const outcome = outcomeOf(answer.status);
         return { outcome, status: answer.status, ...(outcome === 'ok' && read ? read(answer) : {}) };
