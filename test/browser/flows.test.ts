@@ -96,7 +96,7 @@ async function seedPosts(url: string, username: string, count: number): Promise<
   }
 }
 
-describe('in Chromium: sign up, post, follow, read, unfollow, delete, change password, log out everywhere', { timeout: 300_000, concurrency: 4 }, () => {
+describe('in Chromium: sign up, post, follow, read, unfollow, delete, change password, log out everywhere', { timeout: 480_000, concurrency: 4 }, () => {
   let chorus: Chorus;
   let browser: Browser;
   const contexts: BrowserContext[] = [];

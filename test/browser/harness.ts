@@ -104,6 +104,8 @@ export async function openContext(browser: Browser, setup: Setup, problems: stri
     hasTouch: setup.viewport === PHONE,
     reducedMotion: 'reduce',
   });
+  // Generous: the suite shares two cores with etcd clusters and the other tests, and a slow step is not a failure.
+  context.setDefaultTimeout(60_000);
   context.on('page', (page) => watch(page, problems));
   if (!setup.javaScript) withoutScripts.add(context);
   return context;
