@@ -1,6 +1,6 @@
 import type { Page } from '../../domain/page.js';
 import { POST_MAX, type Post } from '../../domain/post.js';
-import { avatar, csrfInput, type FormErrors, formError, moreLink, notice, postList } from './components.js';
+import { csrfInput, type FormErrors, formError, moreLink, notice, postList } from './components.js';
 import { html } from './html.js';
 import { type Frame, layout } from './layout.js';
 
@@ -63,7 +63,7 @@ export function welcomePage(frame: Frame): string {
     frame,
     'Welcome',
     html`<section class="welcome">
-${avatar('chorus', 'large')}
+<span class="brand-mark large" aria-hidden="true">C</span>
 <h1>Welcome to Chorus</h1>
 <p class="lead">Short posts from the people you follow, newest first. No ads, no algorithm.</p>
 <p class="actions"><a href="/signup" class="button primary">Sign up</a> <a href="/login" class="button">Log in</a></p>
