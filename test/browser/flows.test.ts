@@ -228,7 +228,7 @@ describe('in Chromium: sign up, post, follow, read, unfollow, delete, change pas
       await first.waitFor();
       assert.equal(await first.locator('.text').innerText(), text, 'the newest post first, markup shown as text');
       const time = first.locator('time');
-      assert.equal(await time.innerText(), 'just now');
+      assert.match(await time.innerText(), /^(just now|\d+ min ago)$/, 'a relative time (a loaded machine may take minutes to get here)');
       assert.match((await time.getAttribute('title')) ?? '', /^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
       assert.match((await time.getAttribute('datetime')) ?? '', /^\d{4}-\d\d-\d\dT/);
       assert.equal(await reader.locator('li.post').count(), Math.min(20, seeded + 1));
