@@ -13,9 +13,9 @@ describe('chaos, short', () => {
     const started = performance.now();
     const report = await runChaos({
       seed: 20261128,
-      workers: 4,
-      faultsMs: 12_000,
-      embeddedMs: 4000,
+      workers: 3,
+      faultsMs: 10_000,
+      embeddedMs: 3000,
       scenarios: ['faults', 'rolling', 'embedded'],
       faults: ['kill-etcd-leader', 'partition-etcd-member', 'pause-etcd-member', 'kill-web'],
       rollingOnly: ['web1', 'social1'],
