@@ -45,8 +45,8 @@ export const USAGE = `usage: npm run bench -- [flags]
   --zipf S                popularity exponent (default 1)
   --connections N         HTTP connections and etcd requests in flight (default 64)
   --special-connections N connections for the follows-5000 feed (default 4)
-  --duration S            seconds measured per scenario (default 10; quick 3)
-  --warmup S              unmeasured seconds before each (default 4; quick 1)
+  --duration S            seconds measured per scenario (default 8; quick 3)
+  --warmup S              unmeasured seconds before each (default 3; quick 1)
   --web-instances N       web instances the scenarios use (default 1)
   --no-compare-web        skip the feed with the other web instance count
   --no-embedded           skip the embedded-store scenario
@@ -118,8 +118,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     zipfExponent: num('zipf', 1, 0, 3),
     connections: int('connections', 64, 1, 10_000),
     specialConnections: int('special-connections', 4, 1, 10_000),
-    durationS: int('duration', quick ? 3 : 10, 1, 600),
-    warmupS: int('warmup', quick ? 1 : 4, 0, 600),
+    durationS: int('duration', quick ? 3 : 8, 1, 600),
+    warmupS: int('warmup', quick ? 1 : 3, 0, 600),
     webInstances: int('web-instances', 1, 1, 16),
     compareWeb: !values['no-compare-web'],
     loadConcurrency: int('load-concurrency', 48, 1, 1024),

@@ -16,8 +16,14 @@ import { findFreePort } from '../../src/cluster/etcd-cluster.js';
 import { waitForPort } from '../../src/cluster/ports.js';
 
 const mainScript = fileURLToPath(new URL('../../src/cmd/main.js', import.meta.url));
-/** Named in the README; every run rewrites these files. */
-export const SCREENSHOT_DIR = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+/**
+ * Named in the README. Every run rewrites these files, so by default they
+ * go to screenshots/ (not committed); CHORUS_SCREENSHOT_DIR=docs/screenshots
+ * refreshes the copies the README shows.
+ */
+export const SCREENSHOT_DIR = path.resolve(
+  process.env.CHORUS_SCREENSHOT_DIR ?? fileURLToPath(new URL('../../../screenshots/', import.meta.url)),
+);
 export const CHROMIUM = '/usr/bin/chromium';
 
 export interface Chorus {
