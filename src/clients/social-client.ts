@@ -2,20 +2,19 @@ import { credentials } from '@grpc/grpc-js';
 import type { Account, Profile } from '../domain/account.js';
 import type { Page } from '../domain/page.js';
 import type { Post } from '../domain/post.js';
-import type { SessionFeed, SessionFeedJson, Social } from '../domain/social.js';
+import type { SessionFeed, Social } from '../domain/social.js';
 import {
   SocialServiceClient,
   type Account as WireAccount,
   type Post as WirePost,
-  type ItemError,
   type PostAsSessionRequest,
   type PostAsSessionResult,
   type SessionFeedRequest,
-  type SessionFeedResponse,
   type SessionFeedResult,
 } from '../gen/chorus/social/v1/social.js';
-import { DomainError, errorCodes, type ErrorCode } from '../domain/errors.js';
+import { DomainError } from '../domain/errors.js';
 import { Batcher } from './batcher.js';
+import { fromItemError } from '../grpc/status.js';
 import { callUnary } from '../grpc/unary.js';
 import { channelOptions, channelTarget } from './channel.js';
 
@@ -45,7 +44,7 @@ export class SocialClient implements Social {
       // Reads, and follows whose repetition leaves the same edge. Posts are
       // retried only with an idempotency key, by createPost below.
       channelOptions('chorus.social.v1.SocialService', [
-        'GetProfile', 'SearchAccounts', 'ListFollowers', 'ListFollowing', 'Follow', 'Unfollow', 'IsFollowing', 'GetPost', 'ListPosts', 'HomeFeed', 'SessionFeed', 'SessionFeeds',
+        'GetProfile', 'SearchAccounts', 'ListFollowers', 'ListFollowing', 'Follow', 'Unfollow', 'IsFollowing', 'GetPost', 'ListPosts', 'SessionFeeds',
       ]),
     );
     this.#deadlineMs = options.deadlineMs;
@@ -117,27 +116,12 @@ export class SocialClient implements Social {
     return page(r.posts, r.next, post);
   }
 
-  async homeFeed(username: string, limit = 0, cursor = ''): Promise<Page<Post>> {
-    const r = await this.#call(this.#client.homeFeed, { username, limit, cursor });
-    return page(r.posts, r.next, post);
-  }
-
   /** Batched: the feed requests of one event-loop turn travel in one SessionFeeds call. */
   async sessionFeed(token: string, limit = 0, cursor = ''): Promise<SessionFeed> {
-    const r = await this.#sessionFeed({ token, limit, cursor, asJson: false });
-    return { account: account(r.account), page: page(r.posts, r.next, post) };
-  }
-
-  async sessionFeedJson(token: string, limit = 0, cursor = ''): Promise<SessionFeedJson> {
-    const r = await this.#sessionFeed({ token, limit, cursor, asJson: true });
-    return { account: account(r.account), postsJson: r.postsJson, next: r.next === '' ? null : r.next };
-  }
-
-  async #sessionFeed(request: SessionFeedRequest): Promise<SessionFeedResponse> {
-    const result = await this.#feeds.call(request);
+    const result = await this.#feeds.call({ token, limit, cursor });
     if (result.error) throw fromItemError(result.error);
     if (!result.feed) throw new DomainError('internal', 'Something went wrong on our side.');
-    return result.feed;
+    return { account: account(result.feed.account), page: page(result.feed.posts, result.feed.next, post) };
   }
 
   close(): void {
@@ -157,10 +141,4 @@ async function retryWithKey<T>(idempotencyKey: string, send: () => Promise<T>): 
       await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     }
   }
-}
-
-/** A failed item of a batched call, as the DomainError the service threw. */
-function fromItemError({ code, message, field }: ItemError): DomainError {
-  const known = (errorCodes as readonly string[]).includes(code) ? (code as ErrorCode) : 'internal';
-  return new DomainError(known, message, { field: field || undefined });
 }

@@ -40,30 +40,16 @@ export interface Social {
   deletePost(id: string, actor: string): Promise<void>;
   /** The author's posts, newest first; `not_found` for an unknown user. */
   listPosts(author: string, limit?: number, cursor?: string): Promise<Page<Post>>;
-  /** Posts by the accounts `username` follows, newest first, stable under new posts. */
-  homeFeed(username: string, limit?: number, cursor?: string): Promise<Page<Post>>;
   /**
-   * The home feed of the account a session token belongs to, with that
-   * account: one call where authenticate + homeFeed would take two.
-   * `unauthenticated` for an unknown, expired or revoked token.
+   * The home feed of the account a session token belongs to (posts by the
+   * accounts it follows, newest first, stable under new posts), with that
+   * account: one call where authenticating and reading the feed would take
+   * two. `unauthenticated` for an unknown, expired or revoked token.
    */
   sessionFeed(token: string, limit?: number, cursor?: string): Promise<SessionFeed>;
-  /**
-   * sessionFeed with the posts already rendered as JSON text: the hot path
-   * of GET /api/v1/feed, where decoding posts only to encode them again
-   * was most of the web tier's work.
-   */
-  sessionFeedJson(token: string, limit?: number, cursor?: string): Promise<SessionFeedJson>;
 }
 
 export interface SessionFeed {
   account: Account;
   page: Page<Post>;
-}
-
-/** A session feed whose posts come as the JSON API's array text (PostJson[]), ready to send. */
-export interface SessionFeedJson {
-  account: Account;
-  postsJson: string;
-  next: string | null;
 }

@@ -29,30 +29,71 @@ const FIELD_KEY = 'chorus-field';
 /** Trailer carrying DomainError.rateLimit as "limit/windowSeconds/retryAfterSeconds". */
 const RATE_LIMIT_KEY = 'chorus-rate-limit';
 
+/**
+ * A failure as gRPC states it: the status code and message, plus the
+ * DomainError's details. A unary call carries the details in trailers; a
+ * batched call's failed item carries all of it in its ItemError.
+ */
+export interface StatusParts {
+  code: status;
+  message: string;
+  field?: string;
+  rateLimit?: RateLimit;
+}
+
+/** How a service states any error its logic threw. */
+export function toStatusParts(error: unknown): StatusParts {
+  const domain = toDomainError(error);
+  return { code: toGrpc[domain.code], message: domain.message, field: domain.field, rateLimit: domain.rateLimit };
+}
+
+/** The service's DomainError again, as close as the wire allows. */
+export function fromStatusParts(parts: StatusParts, cause?: unknown): DomainError {
+  const code = fromGrpc.get(parts.code) ?? 'internal';
+  // Messages of transport failures come from grpc-js, not from our services, so they are not shown.
+  const fromService = toGrpc[code] === parts.code && code !== 'unavailable' && code !== 'internal';
+  const message = fromService && parts.message ? parts.message : defaultMessage[code];
+  return new DomainError(code, message, { cause, field: parts.field || undefined, rateLimit: parts.rateLimit });
+}
+
 /** What a service adapter sends back for any error its logic threw. */
 export function toServiceError(error: unknown): Partial<ServiceError> {
-  const domain = toDomainError(error);
+  const { code, message, field, rateLimit } = toStatusParts(error);
   const metadata = new Metadata();
-  if (domain.field) metadata.set(FIELD_KEY, domain.field);
-  const rate = domain.rateLimit;
-  if (rate) metadata.set(RATE_LIMIT_KEY, `${rate.limit}/${rate.windowSeconds}/${rate.retryAfterSeconds}`);
-  return { code: toGrpc[domain.code], details: domain.message, metadata };
+  if (field) metadata.set(FIELD_KEY, field);
+  if (rateLimit) metadata.set(RATE_LIMIT_KEY, `${rateLimit.limit}/${rateLimit.windowSeconds}/${rateLimit.retryAfterSeconds}`);
+  return { code, details: message, metadata };
 }
 
 /** What a client throws for a failed call: the service's DomainError, as close as the wire allows. */
 export function fromServiceError(error: unknown): DomainError {
   const e = error as Partial<ServiceError>;
   if (typeof e?.code !== 'number') return toDomainError(error);
-  const code = fromGrpc.get(e.code) ?? 'internal';
   const field = e.metadata?.get(FIELD_KEY)[0];
-  // Messages of transport failures come from grpc-js, not from our services, so they are not shown.
-  const fromService = toGrpc[code] === e.code && code !== 'unavailable' && code !== 'internal';
-  const message = fromService && e.details ? e.details : defaultMessage[code];
-  return new DomainError(code, message, {
-    cause: error,
+  const parts: StatusParts = {
+    code: e.code,
+    message: e.details ?? '',
     field: typeof field === 'string' ? field : undefined,
     rateLimit: parseRateLimit(e.metadata?.get(RATE_LIMIT_KEY)[0]),
-  });
+  };
+  return fromStatusParts(parts, error);
+}
+
+/** A failed item of a batched call, in the shape of the protos' ItemError. */
+export interface ItemErrorParts {
+  code: number;
+  message: string;
+  field: string;
+  rateLimit: RateLimit | undefined;
+}
+
+export function toItemError(error: unknown): ItemErrorParts {
+  const { code, message, field, rateLimit } = toStatusParts(error);
+  return { code, message, field: field ?? '', rateLimit };
+}
+
+export function fromItemError(item: ItemErrorParts): DomainError {
+  return fromStatusParts(item);
 }
 
 function parseRateLimit(value: unknown): RateLimit | undefined {

@@ -1,4 +1,4 @@
-import { Metadata, type CallOptions, type Client, type handleUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status, type CallOptions, type Client, type handleUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import type { DomainError } from '../domain/errors.js';
 import { fromServiceError, toServiceError } from './status.js';
 
@@ -12,7 +12,7 @@ export function unary<Req, Res>(
       (response) => callback(null, response),
       (error: unknown) => {
         const answer = toServiceError(error);
-        if (answer.code === 13 /* INTERNAL */) onInternalError(error);
+        if (answer.code === status.INTERNAL) onInternalError(error);
         callback(answer);
       },
     );

@@ -83,6 +83,22 @@ export async function pageViewer(
   auth: Auth,
   settings: CookieSettings,
 ): Promise<Viewer | null> {
+  const session = await pageSession(request, reply, settings, (token) => auth.authenticate(token));
+  return session && { account: session.result, token: session.token };
+}
+
+/**
+ * Runs `check` with the page request's session token: the one call that
+ * authenticates it (Authenticate, or a call that checks the session as it
+ * reads, such as the home feed's). Null when signed out, with a dead
+ * cookie cleared as pageViewer does.
+ */
+export async function pageSession<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  settings: CookieSettings,
+  check: (token: string) => Promise<T>,
+): Promise<{ token: string; result: T } | null> {
   const token = request.cookies[cookieName(SESSION_COOKIE, settings)];
   if (token === undefined || token === '') return null;
   if (!plausibleToken(token)) {
@@ -90,7 +106,7 @@ export async function pageViewer(
     return null;
   }
   try {
-    return { account: await auth.authenticate(token), token };
+    return { token, result: await check(token) };
   } catch (error) {
     if (isDomainError(error) && error.code === 'unauthenticated') {
       clearSessionCookie(reply, settings);
@@ -104,5 +120,9 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in visitor of a page request, resolved once per request; null when signed out. */
     viewer: Viewer | null;
+  }
+  interface FastifyContextConfig {
+    /** The route resolves the page viewer itself, in the same call as its own read (see pageSession). */
+    ownSession?: boolean;
   }
 }

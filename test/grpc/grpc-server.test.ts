@@ -61,7 +61,7 @@ describe('gRPC services', () => {
     await social.follow('grpc_user', 'other_user');
     const post = await social.createPost('other_user', 'hello over gRPC', 'key-1');
     assert.deepEqual(await social.createPost('other_user', 'hello over gRPC', 'key-1'), post);
-    assert.deepEqual(await social.homeFeed('grpc_user'), { items: [post], next: null });
+    assert.deepEqual((await social.sessionFeed(session.token)).page, { items: [post], next: null });
     const profile = await social.getProfile('other_user');
     assert.equal(profile.followers, 1);
     assert.equal(profile.posts, 1);

@@ -30,13 +30,6 @@ export async function follow(kv: KV, now: () => number, followerInput: string, f
   if (!result.succeeded && !result.results[0]) throw noSuchUser();
 }
 
-export async function isFollowing(kv: KV, followerInput: string, followeeInput: string): Promise<boolean> {
-  const follower = followerInput.toLowerCase();
-  const followee = followeeInput.toLowerCase();
-  if (!isUsername(follower) || !isUsername(followee)) return false;
-  return (await kv.get(keys.following(follower, followee))) !== undefined;
-}
-
 /** Deletes both directions in one txn if the edge exists; the followee must exist either way. */
 export async function unfollow(kv: KV, followerInput: string, followeeInput: string): Promise<void> {
   const follower = lookupUsername(followerInput);

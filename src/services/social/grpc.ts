@@ -1,15 +1,11 @@
+import { status } from '@grpc/grpc-js';
 import type { Account } from '../../domain/account.js';
 import type { Page } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
-import { toDomainError } from '../../domain/errors.js';
 import type { Social } from '../../domain/social.js';
-import {
-  SocialServiceService,
-  type SessionFeedRequest,
-  type SessionFeedResponse,
-  type SocialServiceServer,
-} from '../../gen/chorus/social/v1/social.js';
+import { type ItemError, SocialServiceService, type SocialServiceServer } from '../../gen/chorus/social/v1/social.js';
 import type { GrpcService } from '../../grpc/server.js';
+import { toItemError } from '../../grpc/status.js';
 import { unary } from '../../grpc/unary.js';
 
 /**
@@ -23,19 +19,14 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
   const posts = (page: Page<Post>) => ({ posts: page.items.map(post), next: page.next ?? '' });
   const limit = (n: number) => (n === 0 ? undefined : n);
   const cursor = (c: string) => (c === '' ? undefined : c);
-  const sessionFeed = async (r: SessionFeedRequest): Promise<SessionFeedResponse> => {
-    if (r.asJson) {
-      const feed = await social.sessionFeedJson(r.token, limit(r.limit), cursor(r.cursor));
-      return { account: account(feed.account), posts: [], next: feed.next ?? '', postsJson: feed.postsJson };
-    }
-    const feed = await social.sessionFeed(r.token, limit(r.limit), cursor(r.cursor));
-    return { account: account(feed.account), ...posts(feed.page), postsJson: '' };
+  const itemError = (error: unknown): ItemError => {
+    const item = toItemError(error);
+    if (item.code === status.INTERNAL) onInternalError(error);
+    return item;
   };
-  const itemError = (error: unknown) => {
-    const domain = toDomainError(error);
-    if (domain.code === 'internal') onInternalError(error);
-    return { code: domain.code, message: domain.message, field: domain.field ?? '' };
-  };
+  /** Each item of a batch answered on its own: one item's failure is its own answer, not the call's. */
+  const each = <Req, Res>(requests: Req[], handle: (request: Req) => Promise<Res>) =>
+    Promise.all(requests.map((request) => handle(request).then((ok) => ({ ok }), (error: unknown) => ({ error: itemError(error) }))));
   const u = <Req, Res>(handler: (request: Req) => Promise<Res>) => unary(handler, onInternalError);
 
   const implementation: SocialServiceServer = {
@@ -56,35 +47,24 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
     }),
     isFollowing: u(async (r) => ({ following: await social.isFollowing(r.follower, r.followee) })),
     createPost: u(async (r) => ({ post: post(await social.createPost(r.author, r.text, cursor(r.idempotencyKey))) })),
-    postAsSession: u(async (r) => ({ post: post(await social.postAsSession(r.token, r.text, cursor(r.idempotencyKey))) })),
-    postsAsSession: u(async (r) => ({
-      results: await Promise.all(
-        r.requests.map((q) =>
-          social.postAsSession(q.token, q.text, cursor(q.idempotencyKey)).then(
-            (written) => ({ post: post(written) }),
-            (error: unknown) => ({ error: itemError(error) }),
-          ),
-        ),
-      ),
-    })),
+    postsAsSession: u(async (r) => {
+      const results = await each(r.requests, (q) => social.postAsSession(q.token, q.text, cursor(q.idempotencyKey)));
+      return { results: results.map((result) => ('ok' in result ? { post: post(result.ok) } : result)) };
+    }),
     getPost: u(async (r) => ({ post: post(await social.getPost(r.id)) })),
     deletePost: u(async (r) => {
       await social.deletePost(r.id, r.actor);
       return {};
     }),
     listPosts: u(async (r) => posts(await social.listPosts(r.author, limit(r.limit), cursor(r.cursor)))),
-    homeFeed: u(async (r) => posts(await social.homeFeed(r.username, limit(r.limit), cursor(r.cursor)))),
-    sessionFeed: u((r) => sessionFeed(r)),
-    sessionFeeds: u(async (r) => ({
-      results: await Promise.all(
-        r.requests.map((q) =>
-          sessionFeed(q).then(
-            (feed) => ({ feed }),
-            (error: unknown) => ({ error: itemError(error) }),
-          ),
+    sessionFeeds: u(async (r) => {
+      const results = await each(r.requests, (q) => social.sessionFeed(q.token, limit(q.limit), cursor(q.cursor)));
+      return {
+        results: results.map((result) =>
+          'ok' in result ? { feed: { account: account(result.ok.account), ...posts(result.ok.page) } } : result,
         ),
-      ),
-    })),
+      };
+    }),
   };
   return {
     name: 'chorus.social.v1.SocialService',

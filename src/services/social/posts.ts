@@ -1,13 +1,11 @@
 import { lookupUsername } from '../../domain/account.js';
 import { DomainError, notFound } from '../../domain/errors.js';
-import type { Page } from '../../domain/page.js';
-import { encodeCursor, parsePageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import { isPostId, newPostId, parseIdempotencyKey, parsePostText } from '../../domain/post.js';
 import { keys } from '../../kv/keys.js';
 import type { Compare, KV, Op } from '../../kv/kv.js';
 import { parsePost } from '../../kv/records.js';
-import { getAccount, noSuchUser } from './accounts.js';
+import { noSuchUser } from './accounts.js';
 
 export const noSuchPost = () => notFound('No such post.');
 
@@ -69,15 +67,6 @@ export async function createPost(
   throw new DomainError('internal', 'Could not pick a post id.');
 }
 
-export async function getPost(kv: KV, id: string): Promise<Post> {
-  if (!isPostId(id)) throw noSuchPost();
-  const index = await kv.get(keys.post(id));
-  if (!index) throw noSuchPost();
-  const entry = await kv.get(keys.authorPost(index.value, id));
-  if (!entry) throw noSuchPost();
-  return parsePost(entry.value);
-}
-
 /** Deletes the post and its id index together, only if the index is as we read it. */
 export async function deletePost(kv: KV, id: string, actor: string): Promise<void> {
   if (!isPostId(id)) throw noSuchPost();
@@ -96,23 +85,4 @@ export async function deletePost(kv: KV, id: string, actor: string): Promise<voi
   });
   // Post keys are never rewritten, so a failed compare means someone deleted it first.
   if (!result.succeeded) throw noSuchPost();
-}
-
-/**
- * Newest first, because post ids sort that way. The cursor is the last
- * id shown; posts written later have smaller ids, so they never shift the
- * pages that follow (no duplicates or gaps).
- */
-export async function listPosts(kv: KV, authorInput: string, limit: unknown, cursor: unknown): Promise<Page<Post>> {
-  const author = lookupUsername(authorInput);
-  const page = parsePageRequest(limit, cursor, isPostId);
-  const prefix = keys.authorPostsPrefix(author);
-  const [account, range] = await Promise.all([
-    getAccount(kv, author),
-    kv.range({ prefix, after: page.after === undefined ? undefined : prefix + page.after, limit: page.limit }),
-  ]);
-  if (!account) throw noSuchUser();
-  const items = range.items.map((item) => parsePost(item.value));
-  const last = items[items.length - 1];
-  return { items, next: range.more && last ? encodeCursor(last.id) : null };
 }

@@ -4,21 +4,20 @@ import { DomainError, toDomainError } from '../../domain/errors.js';
 import type { Page } from '../../domain/page.js';
 import { parseLimit, parsePageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
-import { isPostId, postJson } from '../../domain/post.js';
-import type { SessionFeed, SessionFeedJson, Social } from '../../domain/social.js';
-import { parseSession } from '../../kv/records.js';
-import { isIdleExpired, needsTouch, touchSession } from '../sessions.js';
-import { hashToken, isTokenShape } from '../tokens.js';
-import type { ReadModel } from './read-model.js';
-import { RevisionReader } from './revision-reader.js';
-import type { SessionOwner, View } from './view.js';
+import { isPostId } from '../../domain/post.js';
+import type { SessionFeed, Social } from '../../domain/social.js';
 import { keys } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
-import { getAccount, noSuchUser, parseAccount, requireAccount } from './accounts.js';
-import type { FeedReader } from './feed.js';
-import { KvFeedReader } from './feed.js';
-import { follow, isFollowing, listEdges, unfollow } from './follows.js';
-import { createPost, deletePost, getPost, listPosts, noSuchPost } from './posts.js';
+import { isIdleExpired, needsTouch, touchSession } from '../sessions.js';
+import { hashToken, isTokenShape } from '../tokens.js';
+import { isUsername, noSuchUser, parseAccount } from './accounts.js';
+import { follow, listEdges, unfollow } from './follows.js';
+import { createPost, deletePost, noSuchPost } from './posts.js';
+import type { ReadModel } from './read-model.js';
+import type { SessionOwner, SocialReads } from './reads.js';
+import { RevisionReader } from './revision-reader.js';
+import { StoreReads } from './store-reads.js';
+import { ViewReads } from './view-reads.js';
 
 export interface SocialServiceOptions {
   kv: KV;
@@ -26,20 +25,19 @@ export interface SocialServiceOptions {
   now?: () => number;
   /** Uniform in [0, 1), for post id suffixes; injectable for tests. */
   random?: () => number;
-  /** Where home feeds are read from when there is no read model; the store itself unless given. */
-  feed?: FeedReader;
   /**
    * The watch-fed view that serves profiles, posts, feeds and session
    * checks from memory. Without one (or while it lags by more than its
-   * staleness bound) every read goes to the store.
+   * staleness bound) reads go to the store.
    */
   readModel?: ReadModel;
 }
 
 /**
- * Profiles, follows, posts and feeds over the KV store. Stateless: every
- * read goes to the (linearizable) store, so a write that returned is seen
- * by every instance. Every method throws only DomainError.
+ * Profiles, follows, posts and feeds over the KV store. Writes go to the
+ * store; reads come from the view once it has applied every write that
+ * completed before the read began, else from the store, so a write that
+ * returned is seen by every instance. Every method throws only DomainError.
  */
 export class SocialService implements Social {
   private readonly kv: KV;
@@ -47,7 +45,7 @@ export class SocialService implements Social {
   /** Sessions whose last-seen is being rewritten, so a burst of requests writes it once. */
   private readonly touching = new Set<string>();
   private readonly random: () => number;
-  private readonly feed: FeedReader;
+  private readonly store: StoreReads;
   private readonly readModel: ReadModel | undefined;
   private readonly revisions: RevisionReader;
 
@@ -55,40 +53,27 @@ export class SocialService implements Social {
     this.kv = options.kv;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
-    this.feed = options.feed ?? new KvFeedReader(options.kv);
+    this.store = new StoreReads(options.kv);
     this.readModel = options.readModel;
     this.revisions = new RevisionReader(options.kv);
   }
 
   /**
-   * The view, once it reflects every write that completed before this
-   * call (one shared quorum read, then a wait for the watch); undefined
-   * when there is no view or it lags too far, and the store must answer.
-   * Use the view in the same turn of the event loop: it moves on events.
+   * Where this call reads: the view once it reflects every write that
+   * completed before the call (one shared quorum read, then a wait for the
+   * watch), the store when there is no view or it lags too far. Read in
+   * the same turn of the event loop: the view moves on events.
    */
-  private async freshView(): Promise<View | undefined> {
-    if (!this.readModel) return undefined;
+  private async reads(): Promise<SocialReads> {
+    if (!this.readModel) return this.store;
     const revision = await this.revisions.current();
-    return (await this.readModel.waitFor(revision)) ? this.readModel.view : undefined;
+    return (await this.readModel.waitFor(revision)) ? new ViewReads(this.readModel.view) : this.store;
   }
 
   getProfile(username: string): Promise<Profile> {
     return guard(async () => {
       const name = lookupUsername(username);
-      const view = await this.freshView();
-      if (view) {
-        const profile = view.profile(name);
-        if (!profile) throw noSuchUser();
-        return profile;
-      }
-      const [account, followers, following, posts] = await Promise.all([
-        getAccount(this.kv, name),
-        this.kv.count(keys.followersPrefix(name)),
-        this.kv.count(keys.followingPrefix(name)),
-        this.kv.count(keys.authorPostsPrefix(name)),
-      ]);
-      if (!account) throw noSuchUser();
-      return { account, followers, following, posts };
+      return found(await (await this.reads()).profile(name), noSuchUser);
     });
   }
 
@@ -118,9 +103,10 @@ export class SocialService implements Social {
 
   isFollowing(follower: string, followee: string): Promise<boolean> {
     return guard(async () => {
-      const view = await this.freshView();
-      if (!view) return isFollowing(this.kv, follower, followee);
-      return view.isFollowing(follower.toLowerCase(), followee.toLowerCase());
+      const from = follower.toLowerCase();
+      const to = followee.toLowerCase();
+      if (!isUsername(from) || !isUsername(to)) return false;
+      return (await this.reads()).isFollowing(from, to);
     });
   }
 
@@ -134,12 +120,8 @@ export class SocialService implements Social {
       const tokenHash = hashToken(token);
       // A token's owner never changes, so even a lagging view names it
       // rightly; whether the session still exists is checked by the txn.
-      let owner: SessionOwner | undefined = this.readModel?.view.session(tokenHash);
-      if (owner === undefined) {
-        const entry = await this.kv.get(keys.session(tokenHash));
-        if (!entry) throw loggedOut();
-        owner = parseSession(entry.value);
-      }
+      const owner = this.readModel?.view.session(tokenHash) ?? (await this.store.session(tokenHash));
+      if (!owner) throw loggedOut();
       const author = this.liveSessionOwner(tokenHash, owner).username;
       return createPost(this.kv, this.now, this.random, author, text, idempotencyKey, keys.session(tokenHash));
     });
@@ -147,11 +129,8 @@ export class SocialService implements Social {
 
   getPost(id: string): Promise<Post> {
     return guard(async () => {
-      const view = await this.freshView();
-      if (!view) return getPost(this.kv, id);
-      const post = isPostId(id) ? view.post(id) : undefined;
-      if (!post) throw noSuchPost();
-      return post;
+      if (!isPostId(id)) throw noSuchPost();
+      return found(await (await this.reads()).post(id), noSuchPost);
     });
   }
 
@@ -163,60 +142,24 @@ export class SocialService implements Social {
     return guard(async () => {
       const name = lookupUsername(author);
       const page = parsePageRequest(limit, cursor, isPostId);
-      const view = await this.freshView();
-      if (!view) return listPosts(this.kv, author, limit, cursor);
-      if (!view.account(name)) throw noSuchUser();
-      return view.posts(name, page);
-    });
-  }
-
-  homeFeed(username: string, limit?: number, cursor?: string): Promise<Page<Post>> {
-    return guard(async () => {
-      const name = lookupUsername(username);
-      const page = parsePageRequest(limit, cursor, isPostId);
-      const view = await this.freshView();
-      if (view) {
-        if (!view.account(name)) throw noSuchUser();
-        return view.feed(name, page);
-      }
-      await requireAccount(this.kv, name);
-      return this.feed.homeFeed(name, page);
+      return found(await (await this.reads()).posts(name, page), noSuchUser);
     });
   }
 
   sessionFeed(token: string, limit?: number, cursor?: string): Promise<SessionFeed> {
     return guard(async () => {
-      const { account, page } = await this.readSessionFeed(token, limit, cursor);
-      return { account, page };
-    });
-  }
-
-  sessionFeedJson(token: string, limit?: number, cursor?: string): Promise<SessionFeedJson> {
-    return guard(async () => {
-      const { account, page, view } = await this.readSessionFeed(token, limit, cursor);
-      const postsJson = view ? view.postsJson(page.items) : JSON.stringify(page.items.map(postJson));
-      return { account, postsJson, next: page.next };
-    });
-  }
-
-  /** The session's account and feed page, and the view they came from (none if from the store). */
-  private async readSessionFeed(token: string, limit: unknown, cursor: unknown) {
-    if (!isTokenShape(token)) throw loggedOut();
-    const page = parsePageRequest(limit, cursor, isPostId);
-    const tokenHash = hashToken(token);
-    const view = await this.freshView();
-    if (view) {
-      const owner = view.session(tokenHash);
+      if (!isTokenShape(token)) throw loggedOut();
+      const page = parsePageRequest(limit, cursor, isPostId);
+      const tokenHash = hashToken(token);
+      const reads = await this.reads();
+      const owner = await reads.session(tokenHash);
       if (!owner) throw loggedOut();
-      this.liveSessionOwner(tokenHash, owner);
-      const account = { username: owner.username, createdAtMs: owner.accountCreatedAtMs };
-      return { account, page: view.feed(owner.username, page), view };
-    }
-    const entry = await this.kv.get(keys.session(tokenHash));
-    if (!entry) throw loggedOut();
-    const session = this.liveSessionOwner(tokenHash, parseSession(entry.value));
-    const account = { username: session.username, createdAtMs: session.accountCreatedAtMs };
-    return { account, page: await this.feed.homeFeed(session.username, page), view: undefined };
+      const { username, accountCreatedAtMs } = this.liveSessionOwner(tokenHash, owner);
+      const feed = await reads.feed(username, page);
+      // Accounts are never deleted, so a live session's account is there.
+      if (!feed) throw loggedOut();
+      return { account: { username, createdAtMs: accountCreatedAtMs }, page: feed };
+    });
   }
 
   /**
@@ -240,6 +183,11 @@ export class SocialService implements Social {
 }
 
 const loggedOut = () => new DomainError('unauthenticated', 'Log in first.');
+
+function found<T>(value: T | undefined, missing: () => DomainError): T {
+  if (value === undefined) throw missing();
+  return value;
+}
 
 async function guard<T>(run: () => Promise<T>): Promise<T> {
   try {

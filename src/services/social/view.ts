@@ -1,19 +1,11 @@
 import type { Account, Profile } from '../../domain/account.js';
 import { encodeCursor, type Page, type PageRequest } from '../../domain/page.js';
-import { type Post, postJson } from '../../domain/post.js';
+import type { Post } from '../../domain/post.js';
 import { ROOT } from '../../kv/keys.js';
 import type { KeyValue, WatchEvent } from '../../kv/kv.js';
 import { parsePost, parseSession } from '../../kv/records.js';
-import { mergeNewestFirst } from './feed.js';
-
-/** Who a session belongs to, and its use for idle expiry, as the view keeps it. */
-export interface SessionOwner {
-  username: string;
-  accountCreatedAtMs: number;
-  createdAtMs: number;
-  lastSeenMs?: number;
-  idleTimeoutMs?: number;
-}
+import { mergeNewestFirst } from './merge.js';
+import type { SessionOwner } from './reads.js';
 
 /**
  * The social service's in-memory copy of what its hot reads need: accounts,
@@ -43,8 +35,6 @@ export class View {
   readonly #sessions = new Map<string, SessionOwner>();
   /** Authors whose posts were listed out of order (see applyListed). */
   readonly #unsorted = new Set<string>();
-  /** Each post's JSON text, made on first use; posts are immutable, so it never goes stale. */
-  readonly #json = new WeakMap<Post, string>();
 
   /**
    * Applies a key as listed (a put at its modRevision). A listing reads
@@ -200,18 +190,6 @@ export class View {
     const merged = mergeNewestFirst(lists, page.limit + 1, starts);
     const items = merged.slice(0, page.limit);
     return { items, next: merged.length > page.limit ? encodeCursor(items[items.length - 1]!.id) : null };
-  }
-
-  /** The posts as the JSON API's array text. */
-  postsJson(posts: readonly Post[]): string {
-    let out = '[';
-    for (let i = 0; i < posts.length; i++) {
-      const post = posts[i]!;
-      let json = this.#json.get(post);
-      if (json === undefined) this.#json.set(post, (json = JSON.stringify(postJson(post))));
-      out += i === 0 ? json : ',' + json;
-    }
-    return out + ']';
   }
 
   /** Sizes, for logs and benchmarks. */

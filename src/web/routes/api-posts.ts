@@ -50,11 +50,10 @@ export const apiPostRoutes: FastifyPluginAsync<RouteContext> = async (app, { aut
   });
 
   // The hottest read: one call checks the session and reads the feed.
-  app.get('/api/v1/feed', async (request, reply) => {
+  app.get('/api/v1/feed', async (request) => {
     const token = bearerToken(request);
     const limit = parseLimit(queryParam(request.query, 'limit'));
-    const feed = await social.sessionFeedJson(token, limit, queryParam(request.query, 'cursor'));
-    // The posts arrive as JSON text, so the page is assembled rather than serialized.
-    return reply.type('application/json; charset=utf-8').send(`{"posts":${feed.postsJson},"next":${JSON.stringify(feed.next)}}`);
+    const feed = await social.sessionFeed(token, limit, queryParam(request.query, 'cursor'));
+    return postPageJson(feed.page);
   });
 };

@@ -5,6 +5,7 @@ import { isPostId, parseIdempotencyKey, parsePostText } from '../../domain/post.
 import type { RouteContext } from '../context.js';
 import { httpStatusOf } from '../errors.js';
 import { formField, queryParam } from '../input.js';
+import { pageSession } from '../session.js';
 import { homePage, welcomePage } from '../views/home.js';
 import { postPage } from '../views/post.js';
 import { frameOf, localPath, seeOther, sendPage, viewerOrLogin } from './pages.js';
@@ -26,16 +27,19 @@ function formIdempotencyKey(input: string): string | undefined {
 }
 
 /** The home feed with its composer, writing and deleting posts, and a post's own page. */
-export const pageHomeRoutes: FastifyPluginAsync<RouteContext> = async (app, { social }) => {
-  app.get('/', async (request, reply) => {
-    const frame = frameOf(request, reply);
-    if (!request.viewer || !frame.viewer) return sendPage(reply, welcomePage(frame));
+export const pageHomeRoutes: FastifyPluginAsync<RouteContext> = async (app, { social, cookies }) => {
+  // The hottest page: one call checks the session and reads the feed.
+  app.get('/', { config: { ownSession: true } }, async (request, reply) => {
     const cursor = queryParam(request.query, 'cursor');
+    const home = await pageSession(request, reply, cookies, (token) => social.sessionFeed(token, FEED_PAGE, cursor));
+    request.viewer = home && { account: home.result.account, token: home.token };
+    const frame = frameOf(request, reply);
+    if (!home) return sendPage(reply, welcomePage(frame));
     const postedId = queryParam(request.query, 'posted');
-    const feed = await social.homeFeed(frame.viewer.username, FEED_PAGE, cursor);
     const composer = { text: '', errors: {}, idempotencyKey: randomUUID() };
     const posted = postedId !== undefined && isPostId(postedId) ? { id: postedId } : undefined;
-    return sendPage(reply, homePage({ ...frame, viewer: frame.viewer }, feed, composer, cursor === undefined, posted));
+    const viewer = home.result.account;
+    return sendPage(reply, homePage({ ...frame, viewer }, home.result.page, composer, cursor === undefined, posted));
   });
 
   app.post('/posts', async (request, reply) => {
@@ -50,7 +54,7 @@ export const pageHomeRoutes: FastifyPluginAsync<RouteContext> = async (app, { so
     } catch (error) {
       if (!isDomainError(error) || error.code !== 'invalid') throw error;
       const frame = frameOf(request, reply);
-      const feed = await social.homeFeed(viewer.account.username, FEED_PAGE);
+      const { page: feed } = await social.sessionFeed(viewer.token, FEED_PAGE);
       // The same key again: the post was not stored, and a resubmit must not store two.
       const composer = { text: raw, errors: { text: error.message }, idempotencyKey: idempotencyKey ?? randomUUID() };
       return sendPage(reply, homePage({ ...frame, viewer: viewer.account }, feed, composer, true), httpStatusOf.invalid);

@@ -25,7 +25,7 @@ export const pageRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => 
     app.csrfProtection(request, reply, done);
   });
   app.addHook('preHandler', async (request, reply) => {
-    request.viewer = await pageViewer(request, reply, ctx.auth, ctx.cookies);
+    request.viewer = request.routeOptions.config.ownSession ? null : await pageViewer(request, reply, ctx.auth, ctx.cookies);
   });
   await app.register(pageHomeRoutes, ctx);
   await app.register(pageAuthRoutes, ctx);

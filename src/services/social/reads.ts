@@ -1,0 +1,37 @@
+import type { Profile } from '../../domain/account.js';
+import type { Page, PageRequest } from '../../domain/page.js';
+import type { Post } from '../../domain/post.js';
+
+/** Who a session belongs to, and its use for idle expiry. */
+export interface SessionOwner {
+  username: string;
+  accountCreatedAtMs: number;
+  createdAtMs: number;
+  lastSeenMs?: number;
+  idleTimeoutMs?: number;
+}
+
+/**
+ * The social service's hot reads, answered from one source: the watch-fed
+ * view (ViewReads) or the store itself (StoreReads). The service picks one
+ * per call: the view when it has applied every write that completed before
+ * the call, the store otherwise. Both answer alike; the contract tests run
+ * the service on each.
+ *
+ * Usernames given here are canonical (lower case, validated); post ids and
+ * page cursors are validated by the caller.
+ */
+export interface SocialReads {
+  /** The profile with its counts; undefined for an unknown user. */
+  profile(username: string): Promise<Profile | undefined>;
+  /** Whether the edge exists (false for unknown users). */
+  isFollowing(follower: string, followee: string): Promise<boolean>;
+  /** The post, or undefined if absent or deleted. */
+  post(id: string): Promise<Post | undefined>;
+  /** The author's posts, newest first, after `page.after`; undefined for an unknown author. */
+  posts(author: string, page: PageRequest): Promise<Page<Post> | undefined>;
+  /** Posts by the accounts `username` follows, newest first, after `page.after`; undefined for an unknown user. */
+  feed(username: string, page: PageRequest): Promise<Page<Post> | undefined>;
+  /** The owner of a live session key by its token hash, or undefined; idle expiry is the caller's to judge. */
+  session(tokenHash: string): Promise<SessionOwner | undefined>;
+}

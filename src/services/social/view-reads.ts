@@ -1,0 +1,38 @@
+import type { Profile } from '../../domain/account.js';
+import type { Page, PageRequest } from '../../domain/page.js';
+import type { Post } from '../../domain/post.js';
+import type { SessionOwner, SocialReads } from './reads.js';
+import type { View } from './view.js';
+
+/**
+ * SocialReads from the watch-fed view in memory. Each answer is computed
+ * synchronously, in the turn the service learned the view was fresh, so
+ * the view cannot move on between the check and the read.
+ */
+export class ViewReads implements SocialReads {
+  constructor(private readonly view: View) {}
+
+  profile(username: string): Promise<Profile | undefined> {
+    return Promise.resolve(this.view.profile(username));
+  }
+
+  isFollowing(follower: string, followee: string): Promise<boolean> {
+    return Promise.resolve(this.view.isFollowing(follower, followee));
+  }
+
+  post(id: string): Promise<Post | undefined> {
+    return Promise.resolve(this.view.post(id));
+  }
+
+  posts(author: string, page: PageRequest): Promise<Page<Post> | undefined> {
+    return Promise.resolve(this.view.account(author) ? this.view.posts(author, page) : undefined);
+  }
+
+  feed(username: string, page: PageRequest): Promise<Page<Post> | undefined> {
+    return Promise.resolve(this.view.account(username) ? this.view.feed(username, page) : undefined);
+  }
+
+  session(tokenHash: string): Promise<SessionOwner | undefined> {
+    return Promise.resolve(this.view.session(tokenHash));
+  }
+}
