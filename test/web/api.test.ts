@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { api, type Harness, openHarness, signUp } from './web-harness.js';
+import { api, type Harness, openHarness, readPaths, signUp } from './web-harness.js';
 
 const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-describe('JSON API: every row of the table', () => {
+for (const reads of readPaths) describe(`JSON API: every row of the table (reads from the ${reads})`, () => {
   let h: Harness;
   before(async () => {
-    h = await openHarness();
+    h = await openHarness({ reads });
   });
   after(async () => {
     await h.close();
@@ -105,13 +105,13 @@ describe('JSON API: every row of the table', () => {
   });
 });
 
-describe('JSON API: follows, posts and the feed', () => {
+for (const reads of readPaths) describe(`JSON API: follows, posts and the feed (reads from the ${reads})`, () => {
   let h: Harness;
   let ann: string;
   let ben: string;
   let cat: string;
   before(async () => {
-    h = await openHarness();
+    h = await openHarness({ reads });
     [ann, ben, cat] = [await signUp(h.app, 'ann'), await signUp(h.app, 'ben'), await signUp(h.app, 'cat')];
   });
   after(async () => {
@@ -225,10 +225,10 @@ describe('JSON API: follows, posts and the feed', () => {
   });
 });
 
-describe('API: the list of sessions', () => {
+for (const reads of readPaths) describe(`API: the list of sessions (reads from the ${reads})`, () => {
   let h: Harness;
   before(async () => {
-    h = await openHarness();
+    h = await openHarness({ reads });
   });
   after(async () => {
     await h.close();

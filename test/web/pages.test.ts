@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { api, Browser, type Harness, openHarness, signedUpBrowser } from './web-harness.js';
+import { api, Browser, type Harness, openHarness, readPaths, signedUpBrowser } from './web-harness.js';
 
 const mainOf = (body: string) => /<main[^>]*>([\s\S]*)<\/main>/.exec(body)?.[1] ?? '';
 
 const signedUp = (h: Harness, username: string) => signedUpBrowser(h.app, username);
 
-describe('pages: accounts and sessions through forms', () => {
+for (const reads of readPaths) describe(`pages: accounts and sessions through forms (reads from the ${reads})`, () => {
   let h: Harness;
   before(async () => {
-    h = await openHarness();
+    h = await openHarness({ reads });
   });
   after(async () => {
     await h.close();
@@ -204,7 +204,7 @@ describe('pages: accounts and sessions through forms', () => {
   });
 
   it('Secure cookies when asked', async () => {
-    const secure = await openHarness({ secureCookies: true });
+    const secure = await openHarness({ secureCookies: true, reads });
     try {
       const browser = new Browser(secure.app);
       const form = await browser.get('/signup');
@@ -235,12 +235,12 @@ async function signUpElsewhere(h: Harness, username: string): Promise<string> {
   return reply.body.token;
 }
 
-describe('pages: posts, profiles, follows and people', () => {
+for (const reads of readPaths) describe(`pages: posts, profiles, follows and people (reads from the ${reads})`, () => {
   let h: Harness;
   let ann: Browser;
   let ben: Browser;
   before(async () => {
-    h = await openHarness();
+    h = await openHarness({ reads });
     ann = await signedUp(h, 'ann');
     ben = await signedUp(h, 'ben');
   });

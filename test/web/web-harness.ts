@@ -1,12 +1,14 @@
 /**
  * Builds the web app over REAL in-process services on a ':memory:' embedded
- * store, and gives tests two small clients over Fastify's `inject` (no
+ * store, reading through the watch-fed view as production does or straight
+ * from the store (the social service's two read paths), and gives tests two small clients over Fastify's `inject` (no
  * network): `api` for the JSON API and `Browser`, which keeps cookies and
  * fills forms like a browser without JavaScript would.
  */
 import type { FastifyInstance } from 'fastify';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
+import { ReadModel } from '../../src/services/social/read-model.js';
 import { SocialService } from '../../src/services/social/social-service.js';
 import { buildApp } from '../../src/web/app.js';
 
@@ -17,15 +19,23 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function openHarness(options: { draining?: () => boolean; secureCookies?: boolean } = {}): Promise<Harness> {
+/** Where the social service reads: its watch-fed view (production's path) or the store. */
+export type ReadPath = 'view' | 'store';
+export const readPaths: readonly ReadPath[] = ['view', 'store'];
+
+export async function openHarness(
+  options: { draining?: () => boolean; secureCookies?: boolean; reads?: ReadPath } = {},
+): Promise<Harness> {
+  const { reads = 'view', ...appOptions } = options;
   const kv = await EmbeddedKV.open({ path: ':memory:' });
   // Cheap Argon2 keeps the suite fast; production uses the service's defaults.
   // A clock that ticks a second per reading, so posts have distinct, ordered times.
   let clock = Date.UTC(2024, 0, 15, 9, 30);
   const now = () => (clock += 1000);
   const auth = new AuthService({ kv, now, passwordHashing: { memoryCost: 1024, timeCost: 1, parallelism: 1 } });
-  const social = new SocialService({ kv, now });
-  const app = await buildApp({ auth, social, ...options });
+  const readModel = reads === 'view' ? await ReadModel.start({ kv }) : undefined;
+  const social = new SocialService({ kv, now, readModel });
+  const app = await buildApp({ auth, social, ...appOptions });
   await app.ready();
   return {
     app,
@@ -33,6 +43,7 @@ export async function openHarness(options: { draining?: () => boolean; secureCoo
     social,
     async close() {
       await app.close();
+      await readModel?.close();
       await kv.close();
     },
   };
