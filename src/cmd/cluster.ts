@@ -8,7 +8,7 @@ import { findFreePort, startEtcdCluster, type EtcdCluster } from '../cluster/etc
 import { ensureCertificates } from '../cluster/certificates.js';
 import { restrictToPrefix } from '../cluster/etcd-access.js';
 import { waitForPort } from '../cluster/ports.js';
-import { ROOT } from '../kv/keys.js';
+import { DEFAULT_ROOT as ROOT } from '../kv/keys.js';
 import { createLogger } from '../log.js';
 
 /**

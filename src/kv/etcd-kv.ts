@@ -54,7 +54,7 @@ import {
   WatchCompactedError,
   type WatchOptions,
 } from './kv.js';
-import { ROOT } from './keys.js';
+import { DEFAULT_ROOT as ROOT } from './keys.js';
 import { checkKey, checkRangeOptions, checkTxnRequest, keyAfter, prefixEnd } from './limits.js';
 
 export interface EtcdKVOptions {

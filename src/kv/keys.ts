@@ -3,49 +3,144 @@
  * (`etcdctl get --prefix /chorus/v1/accounts/`) and versioned by prefix so a
  * future layout can live beside this one during a migration.
  *
- * Usernames are [a-z0-9_]{3,30} and post ids [0-9a-z]{17}, so no key part
- * can contain '/', and a prefix of one user's keys never matches another's.
+ * A keyspace is a value: the services, the read model and the tools are
+ * given one, so a test (or a second tenant of one etcd) can run under a
+ * root of its own. `parse` is the inverse of the layouts, so code that
+ * reads keys back (the read model's view) never spells a layout again.
+ *
+ * Usernames are [a-z0-9_]{3,30}, post ids [0-9a-z]{17} and token hashes
+ * base64url without '-', so no key part can contain '/', and a prefix of
+ * one user's keys never matches another's.
  */
-export const ROOT = '/chorus/v1/';
+export const DEFAULT_ROOT = '/chorus/v1/';
 
-export const keys = {
-  /** JSON StoredAccount; created once, by a txn that requires version 0 (the username claim). */
-  account: (username: string) => `${ROOT}accounts/${username}`,
-  accountsPrefix: (usernamePrefix = '') => `${ROOT}accounts/${usernamePrefix}`,
+/**
+ * Every character that can follow a family's prefix in these layouts:
+ * usernames, post ids and token hashes are drawn from it, parts joined by
+ * '/'. The read model splits big listings by it.
+ */
+export const KEY_CHARS = '/0123456789_abcdefghijklmnopqrstuvwxyz';
 
-  /** JSON StoredSession, on the session's lease; the id is the SHA-256 of the token. */
-  session: (tokenHash: string) => `${ROOT}sessions/${tokenHash}`,
-  /** The same lease id as the session, so a user's sessions can be listed and revoked. */
-  userSession: (username: string, tokenHash: string) => `${ROOT}user-sessions/${username}/${tokenHash}`,
-  userSessionsPrefix: (username: string) => `${ROOT}user-sessions/${username}/`,
+/** The top-level groups of keys under a root, one per kind of record. */
+export type Family =
+  | 'accounts'
+  | 'sessions'
+  | 'user-sessions'
+  | 'following'
+  | 'followers'
+  | 'posts-by'
+  | 'posts'
+  | 'throttle'
+  | 'idempotency'
+  | 'fence';
 
-  /** Both directions of a follow edge are written in one txn; value: follow time (ms). */
-  following: (follower: string, followee: string) => `${ROOT}following/${follower}/${followee}`,
-  followingPrefix: (follower: string) => `${ROOT}following/${follower}/`,
-  follower: (followee: string, follower: string) => `${ROOT}followers/${followee}/${follower}`,
-  followersPrefix: (followee: string) => `${ROOT}followers/${followee}/`,
+/** A key read back into its parts; which parts it has depends on its family. */
+export type ParsedKey =
+  | { family: 'accounts'; username: string }
+  | { family: 'sessions'; tokenHash: string }
+  | { family: 'user-sessions'; username: string; tokenHash: string }
+  | { family: 'following'; follower: string; followee: string }
+  | { family: 'followers'; followee: string; follower: string }
+  | { family: 'posts-by'; author: string; postId: string }
+  | { family: 'posts'; postId: string }
+  | { family: 'throttle'; rule: string; subject: string; windowStart: number }
+  | { family: 'idempotency'; author: string; idempotencyKey: string }
+  | { family: 'fence' };
 
-  /** JSON Post, under its author, in newest-first order of post ids. */
-  authorPost: (author: string, postId: string) => `${ROOT}posts-by/${author}/${postId}`,
-  authorPostsPrefix: (author: string) => `${ROOT}posts-by/${author}/`,
-  /** The post's author: the index from a bare id to authorPost. */
-  post: (postId: string) => `${ROOT}posts/${postId}`,
-  /** An attempt counter of one throttling window, on a lease that outlives the window. */
-  throttle: (rule: string, subject: string, windowStart: number) =>
-    `${ROOT}throttle/${rule}/${encodeURIComponent(subject)}/${windowStart}`,
+export type Keyspace = ReturnType<typeof keyspace>;
 
-  /**
-   * Written by a reader whose watch-fed view waits for a revision that
-   * touched nothing under ROOT: the write's own event moves the view past it.
-   */
-  fence: () => `${ROOT}fence`,
+/** The layouts under `root`, which must start and end with '/'. */
+export function keyspace(root: string = DEFAULT_ROOT) {
+  if (!/^\/(?:[\w.-]+\/)+$/.test(root)) throw new Error(`a key root is /-separated and ends with '/': ${JSON.stringify(root)}`);
+  const family = (name: Family) => `${root}${name}/`;
+  return Object.freeze({
+    root,
+    /** Every key of one family, for listings and watches. */
+    family,
 
-  /** JSON Post as first stored; written in the same txn as the post, kept after a delete. */
-  idempotency: (author: string, idempotencyKey: string) =>
-    `${ROOT}idempotency/${author}/${encodeURIComponent(idempotencyKey)}`,
-} as const;
+    /** JSON StoredAccount; created once, by a txn that requires version 0 (the username claim). */
+    account: (username: string) => `${root}accounts/${username}`,
+    accountsPrefix: (usernamePrefix = '') => `${root}accounts/${usernamePrefix}`,
 
-/** The last path segment of a key (a username or post id in the layouts above). */
-export function lastSegment(key: string): string {
-  return key.slice(key.lastIndexOf('/') + 1);
+    /** JSON StoredSession, on the session's lease; the id is the SHA-256 of the token. */
+    session: (tokenHash: string) => `${root}sessions/${tokenHash}`,
+    /** The same lease id as the session, so a user's sessions can be listed and revoked. */
+    userSession: (username: string, tokenHash: string) => `${root}user-sessions/${username}/${tokenHash}`,
+    userSessionsPrefix: (username: string) => `${root}user-sessions/${username}/`,
+
+    /** Both directions of a follow edge are written in one txn; value: follow time (ms). */
+    following: (follower: string, followee: string) => `${root}following/${follower}/${followee}`,
+    followingPrefix: (follower: string) => `${root}following/${follower}/`,
+    follower: (followee: string, follower: string) => `${root}followers/${followee}/${follower}`,
+    followersPrefix: (followee: string) => `${root}followers/${followee}/`,
+
+    /** JSON Post, under its author, in newest-first order of post ids. */
+    authorPost: (author: string, postId: string) => `${root}posts-by/${author}/${postId}`,
+    authorPostsPrefix: (author: string) => `${root}posts-by/${author}/`,
+    /** The post's author: the index from a bare id to authorPost. */
+    post: (postId: string) => `${root}posts/${postId}`,
+
+    /** An attempt counter of one throttling window, on a lease that outlives the window. */
+    throttle: (rule: string, subject: string, windowStart: number) =>
+      `${root}throttle/${rule}/${encodeURIComponent(subject)}/${windowStart}`,
+
+    /**
+     * Written by a reader whose watch-fed view waits for a revision that
+     * touched nothing under the root: the write's own event moves the view past it.
+     */
+    fence: () => `${root}fence`,
+
+    /** JSON Post as first stored; written in the same txn as the post, kept after a delete. */
+    idempotency: (author: string, idempotencyKey: string) =>
+      `${root}idempotency/${author}/${encodeURIComponent(idempotencyKey)}`,
+
+    /** The parts of a key of these layouts; undefined for anything else (another root, a stray key). */
+    parse: (key: string): ParsedKey | undefined => (key.startsWith(root) ? parseParts(key.slice(root.length).split('/')) : undefined),
+  });
 }
+
+function parseParts(parts: string[]): ParsedKey | undefined {
+  if (parts.includes('')) return undefined;
+  const [name, a = '', b = '', c = ''] = parts;
+  switch (`${name}/${parts.length}`) {
+    case 'accounts/2':
+      return { family: 'accounts', username: a };
+    case 'sessions/2':
+      return { family: 'sessions', tokenHash: a };
+    case 'posts/2':
+      return { family: 'posts', postId: a };
+    case 'user-sessions/3':
+      return { family: 'user-sessions', username: a, tokenHash: b };
+    case 'following/3':
+      return { family: 'following', follower: a, followee: b };
+    case 'followers/3':
+      return { family: 'followers', followee: a, follower: b };
+    case 'posts-by/3':
+      return { family: 'posts-by', author: a, postId: b };
+    case 'idempotency/3': {
+      const idempotencyKey = decoded(b);
+      return idempotencyKey === undefined ? undefined : { family: 'idempotency', author: a, idempotencyKey };
+    }
+    case 'throttle/4': {
+      const subject = decoded(b);
+      const windowStart = Number(c);
+      const ok = subject !== undefined && /^\d+$/.test(c) && Number.isSafeInteger(windowStart);
+      return ok ? { family: 'throttle', rule: a, subject, windowStart } : undefined;
+    }
+    case 'fence/1':
+      return { family: 'fence' };
+    default:
+      return undefined;
+  }
+}
+
+function decoded(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The default layout, for callers not yet given a keyspace of their own. */
+export const keys = keyspace();

@@ -1,6 +1,5 @@
-import { keys } from '../kv/keys.js';
-import type { KV } from '../kv/kv.js';
 import { parseSession, parseUserSession, type SessionActivity } from '../kv/records.js';
+import type { Store } from './store.js';
 
 /**
  * Idle expiry, shared by the two services that accept tokens (auth, and
@@ -35,7 +34,7 @@ export function needsTouch(activity: SessionActivity & { createdAtMs: number }, 
  * meanwhile stays revoked (its lease is gone, and the compare fails), and
  * of two concurrent touches one is enough.
  */
-export async function touchSession(kv: KV, tokenHash: string, now: number): Promise<void> {
+export async function touchSession({ kv, keys }: Store, tokenHash: string, now: number): Promise<void> {
   const entry = await kv.get(keys.session(tokenHash));
   if (!entry) return;
   const session = parseSession(entry.value);

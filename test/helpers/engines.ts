@@ -12,7 +12,7 @@
  */
 import { after, before, describe } from 'node:test';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
-import { ROOT } from '../../src/kv/keys.js';
+import { DEFAULT_ROOT as ROOT } from '../../src/kv/keys.js';
 import type { KV } from '../../src/kv/kv.js';
 import { startTestEtcd, type TestEtcd } from './etcd.js';
 

@@ -7,7 +7,7 @@ import { ensureCertificates, type ClusterCertificates } from '../../src/cluster/
 import { restrictToPrefix } from '../../src/cluster/etcd-access.js';
 import { startEtcdCluster, type EtcdCluster } from '../../src/cluster/etcd-cluster.js';
 import { requestJson } from '../../src/cluster/request-json.js';
-import { ROOT } from '../../src/kv/keys.js';
+import { DEFAULT_ROOT as ROOT } from '../../src/kv/keys.js';
 import { EtcdKV } from '../../src/kv/etcd-kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { ReadModel } from '../../src/services/social/read-model.js';

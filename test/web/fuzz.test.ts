@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { ROOT } from '../../src/kv/keys.js';
+import { DEFAULT_ROOT as ROOT } from '../../src/kv/keys.js';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { SocialService } from '../../src/services/social/social-service.js';

@@ -2,7 +2,7 @@ import type { Account } from '../../domain/account.js';
 import { PASSWORD_MAX, parsePassword, parseUsername } from '../../domain/account.js';
 import type { Auth, Session, SessionInfo } from '../../domain/auth.js';
 import { DomainError, toDomainError } from '../../domain/errors.js';
-import { keys, lastSegment } from '../../kv/keys.js';
+import { keys } from '../../kv/keys.js';
 import type { Compare, KeyValue, KV, LeaseId, Op } from '../../kv/kv.js';
 import type { PasswordHashingParams } from './password.js';
 import { PasswordHasher } from './password.js';
@@ -181,7 +181,7 @@ export class AuthService implements Auth {
   authenticate(token: string): Promise<Account> {
     return guard(async () => {
       const { session, tokenHash } = await this.requireSession(token);
-      if (needsTouch(session, this.now())) await touchSession(this.kv, tokenHash, this.now());
+      if (needsTouch(session, this.now())) await touchSession({ kv: this.kv, keys }, tokenHash, this.now());
       return { username: session.username, createdAtMs: session.accountCreatedAtMs };
     });
   }
@@ -275,7 +275,7 @@ export class AuthService implements Auth {
     let after: string | undefined;
     for (;;) {
       const page = await this.kv.range({ prefix, after, limit: SESSION_PAGE });
-      for (const item of page.items) visit(lastSegment(item.key), parseUserSession(item.value));
+      for (const item of page.items) visit(item.key.slice(prefix.length), parseUserSession(item.value));
       if (!page.more || page.items.length === 0) return;
       after = page.items[page.items.length - 1]!.key;
     }

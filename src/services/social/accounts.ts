@@ -1,8 +1,7 @@
 import type { Account } from '../../domain/account.js';
 import { parseUsername } from '../../domain/account.js';
 import { notFound } from '../../domain/errors.js';
-import { keys } from '../../kv/keys.js';
-import type { KV } from '../../kv/kv.js';
+import type { Store } from '../store.js';
 
 export const noSuchUser = () => notFound('No such user.');
 
@@ -19,15 +18,9 @@ export function parseAccount(json: string): Account {
   return { username: value.username, createdAtMs: value.createdAtMs };
 }
 
-export async function getAccount(kv: KV, username: string): Promise<Account | undefined> {
+export async function getAccount({ kv, keys }: Store, username: string): Promise<Account | undefined> {
   const entry = await kv.get(keys.account(username));
   return entry && parseAccount(entry.value);
-}
-
-export async function requireAccount(kv: KV, username: string): Promise<Account> {
-  const account = await getAccount(kv, username);
-  if (!account) throw noSuchUser();
-  return account;
 }
 
 /** Whether a decoded cursor names a possible (canonical) username. */

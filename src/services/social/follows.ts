@@ -3,15 +3,14 @@ import { lookupUsername } from '../../domain/account.js';
 import { checkFollow } from '../../domain/follow.js';
 import type { Page } from '../../domain/page.js';
 import { encodeCursor, parsePageRequest } from '../../domain/page.js';
-import { keys, lastSegment } from '../../kv/keys.js';
-import type { KV } from '../../kv/kv.js';
+import type { Store } from '../store.js';
 import { getAccount, isUsername, noSuchUser } from './accounts.js';
 
 /**
  * Writes both directions of the edge in one txn, only if the followee
  * exists and the edge does not: a repeated follow writes nothing.
  */
-export async function follow(kv: KV, now: () => number, followerInput: string, followeeInput: string): Promise<void> {
+export async function follow({ kv, keys }: Store, now: () => number, followerInput: string, followeeInput: string): Promise<void> {
   const follower = lookupUsername(followerInput);
   const followee = lookupUsername(followeeInput);
   checkFollow(follower, followee);
@@ -31,7 +30,7 @@ export async function follow(kv: KV, now: () => number, followerInput: string, f
 }
 
 /** Deletes both directions in one txn if the edge exists; the followee must exist either way. */
-export async function unfollow(kv: KV, followerInput: string, followeeInput: string): Promise<void> {
+export async function unfollow({ kv, keys }: Store, followerInput: string, followeeInput: string): Promise<void> {
   const follower = lookupUsername(followerInput);
   const followee = lookupUsername(followeeInput);
   const result = await kv.txn({
@@ -50,22 +49,22 @@ export async function unfollow(kv: KV, followerInput: string, followeeInput: str
 
 /** One page of a user's followers or followees, in username order, with their accounts. */
 export async function listEdges(
-  kv: KV,
-  prefixOf: (username: string) => string,
+  store: Store,
+  list: 'followers' | 'following',
   usernameInput: string,
   limit: unknown,
   cursor: unknown,
 ): Promise<Page<Account>> {
   const username = lookupUsername(usernameInput);
   const page = parsePageRequest(limit, cursor, isUsername);
-  const prefix = prefixOf(username);
+  const prefix = list === 'followers' ? store.keys.followersPrefix(username) : store.keys.followingPrefix(username);
   const [owner, range] = await Promise.all([
-    getAccount(kv, username),
-    kv.range({ prefix, after: page.after === undefined ? undefined : prefix + page.after, limit: page.limit }),
+    getAccount(store, username),
+    store.kv.range({ prefix, after: page.after === undefined ? undefined : prefix + page.after, limit: page.limit }),
   ]);
   if (!owner) throw noSuchUser();
-  const names = range.items.map((item) => lastSegment(item.key));
-  const accounts = await Promise.all(names.map((name) => getAccount(kv, name)));
+  const names = range.items.map((item) => item.key.slice(prefix.length));
+  const accounts = await Promise.all(names.map((name) => getAccount(store, name)));
   const last = names[names.length - 1];
   return {
     // Accounts are never deleted today; skipping a dangling edge keeps a page readable if that changes.
@@ -77,13 +76,13 @@ export async function listEdges(
 const FOLLOWING_PAGE = 1000;
 
 /** Everyone the user follows, read in pages so no single response grows without bound. */
-export async function listAllFollowing(kv: KV, username: string): Promise<string[]> {
+export async function listAllFollowing({ kv, keys }: Store, username: string): Promise<string[]> {
   const prefix = keys.followingPrefix(username);
   const names: string[] = [];
   let after: string | undefined;
   for (;;) {
     const range = await kv.range({ prefix, after, limit: FOLLOWING_PAGE });
-    for (const item of range.items) names.push(lastSegment(item.key));
+    for (const item of range.items) names.push(item.key.slice(prefix.length));
     if (!range.more || range.items.length === 0) return names;
     after = range.items[range.items.length - 1]!.key;
   }

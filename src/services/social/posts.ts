@@ -2,9 +2,9 @@ import { lookupUsername } from '../../domain/account.js';
 import { DomainError, notFound } from '../../domain/errors.js';
 import type { Post } from '../../domain/post.js';
 import { isPostId, newPostId, parseIdempotencyKey, parsePostText } from '../../domain/post.js';
-import { keys } from '../../kv/keys.js';
-import type { Compare, KV, Op } from '../../kv/kv.js';
+import type { Compare, Op } from '../../kv/kv.js';
 import { parsePost } from '../../kv/records.js';
+import type { Store } from '../store.js';
 import { noSuchUser } from './accounts.js';
 
 export const noSuchPost = () => notFound('No such post.');
@@ -19,19 +19,20 @@ const MAX_ID_ATTEMPTS = 5;
  * txn, so a retry returns the first post without writing anything.
  */
 export async function createPost(
-  kv: KV,
+  { kv, keys }: Store,
   now: () => number,
   random: () => number,
   authorInput: string,
   textInput: string,
   idempotencyKeyInput?: string,
-  /** A session key that must still exist when the post is written (see postAsSession). */
-  sessionKey?: string,
+  /** A session, by its token hash, that must still exist when the post is written (see postAsSession). */
+  sessionTokenHash?: string,
 ): Promise<Post> {
   const author = lookupUsername(authorInput);
   const text = parsePostText(textInput);
   const idempotencyKey = parseIdempotencyKey(idempotencyKeyInput);
   const accountKey = keys.account(author);
+  const sessionKey = sessionTokenHash === undefined ? undefined : keys.session(sessionTokenHash);
   const idempotencyRecord = idempotencyKey === undefined ? undefined : keys.idempotency(author, idempotencyKey);
   for (let attempt = 1; attempt <= MAX_ID_ATTEMPTS; attempt++) {
     const createdAtMs = now();
@@ -68,7 +69,7 @@ export async function createPost(
 }
 
 /** Deletes the post and its id index together, only if the index is as we read it. */
-export async function deletePost(kv: KV, id: string, actor: string): Promise<void> {
+export async function deletePost({ kv, keys }: Store, id: string, actor: string): Promise<void> {
   if (!isPostId(id)) throw noSuchPost();
   const index = await kv.get(keys.post(id));
   if (!index) throw noSuchPost();

@@ -1,10 +1,12 @@
 import { WatchCompactedError, type KV, type RangeResult, type Watch, type WatchBatch } from '../../kv/kv.js';
 import { limiter } from './concurrency.js';
-import { keys, ROOT } from '../../kv/keys.js';
+import { type Family, KEY_CHARS, type Keyspace, keyspace } from '../../kv/keys.js';
 import { View } from './view.js';
 
 export interface ReadModelOptions {
   kv: KV;
+  /** The layout of keys in the store; the default root unless given. */
+  keys?: Keyspace;
   /** Keys per listing page. */
   pageSize?: number;
   /** Most keys left in a prefix that are read by paging; more are split (see #list). */
@@ -16,13 +18,8 @@ export interface ReadModelOptions {
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
-/** Listed in this order so posts can share their author's username string. */
-const LISTED_PREFIXES = ['accounts/', 'following/', 'posts-by/', 'sessions/'].map((p) => ROOT + p);
-/**
- * Every character that follows these prefixes in keys.ts's layouts:
- * usernames, post ids and token hashes are [0-9_a-z], joined by '/'.
- */
-const KEY_CHARS = '/0123456789_abcdefghijklmnopqrstuvwxyz';
+/** The families the view holds, listed in this order so posts can share their author's username string. */
+const LISTED: readonly Family[] = ['accounts', 'following', 'posts-by', 'sessions'];
 
 /** Store reads a listing has in flight at once, however its slices nest. */
 const LISTING_PARALLELISM = 8;
@@ -38,10 +35,10 @@ interface Waiter {
 /**
  * Keeps a View equal to the store, the way the Kubernetes API server's
  * watch cache sits over etcd: list the prefixes, then watch everything
- * under ROOT from a revision read before the listing began. Every Chorus
- * write lands under ROOT, so every revision the store reaches shows up as
+ * under the keyspace's root from a revision read before the listing began. Every Chorus
+ * write lands under the root, so every revision the store reaches shows up as
  * a watch event, and "the view has applied revision R" is a plain number
- * comparison. A revision written outside ROOT (another tenant of the same
+ * comparison. A revision written outside the root (another tenant of the same
  * etcd) never arrives; a reader stuck on one writes keys.fence, whose
  * event carries the view past it.
  *
@@ -51,12 +48,13 @@ interface Waiter {
  */
 export class ReadModel {
   readonly #kv: KV;
+  readonly #keys: Keyspace;
   readonly #pageSize: number;
   readonly #sliceKeys: number;
   readonly #fenceAfterMs: number;
   readonly #staleAfterMs: number;
   readonly #log: NonNullable<ReadModelOptions['log']>;
-  #view = new View();
+  #view: View;
   #applied = 0;
   /** The view equals the store only from this revision on (one read after the listing ended). */
   #consistentFrom = Number.POSITIVE_INFINITY;
@@ -70,6 +68,8 @@ export class ReadModel {
 
   private constructor(options: ReadModelOptions) {
     this.#kv = options.kv;
+    this.#keys = options.keys ?? keyspace();
+    this.#view = new View(this.#keys);
     this.#pageSize = options.pageSize ?? 2000;
     // Read in one or two pages; larger slices are split by their next character.
     this.#sliceKeys = options.sliceKeys ?? 4000;
@@ -152,15 +152,15 @@ export class ReadModel {
   /** Lists into a new View and watches from the listing on; the new view replaces the old at once. */
   async #build(): Promise<void> {
     const generation = ++this.#generation;
-    const view = new View();
+    const view = new View(this.#keys);
     // Reads in slices happen at many revisions: the watch starts before the
     // first, and the view is whole once it has applied one after the last.
     const from = await this.#kv.revision();
     const listingMs: Record<string, number> = {};
-    for (const prefix of LISTED_PREFIXES) {
+    for (const family of LISTED) {
       const started = performance.now();
-      await this.#list(view, prefix);
-      listingMs[prefix.slice(ROOT.length, -1)] = Math.round(performance.now() - started);
+      await this.#list(view, this.#keys.family(family));
+      listingMs[family] = Math.round(performance.now() - started);
     }
     view.endListing();
     this.#log('listed the store', { listingMs });
@@ -171,7 +171,7 @@ export class ReadModel {
     this.#applied = from;
     this.#consistentFrom = listedAt;
     this.#watch = await this.#kv.watch({
-      prefix: ROOT,
+      prefix: this.#keys.root,
       fromRevision: from + 1,
       onBatch: (batch) => this.#onBatch(generation, batch),
       onError: (error) => this.#onError(generation, error),
@@ -259,7 +259,7 @@ export class ReadModel {
     if (this.#fencing || this.#closed) return;
     this.#fencing = true;
     try {
-      await this.#kv.put(keys.fence(), String(Date.now()));
+      await this.#kv.put(this.#keys.fence(), String(Date.now()));
     } catch (error) {
       this.#log('fence write failed', { error: (error as Error).message });
     } finally {

@@ -6,9 +6,10 @@ import { parseLimit, parsePageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import { isPostId } from '../../domain/post.js';
 import type { SessionFeed, Social } from '../../domain/social.js';
-import { keys } from '../../kv/keys.js';
+import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
 import { isIdleExpired, needsTouch, touchSession } from '../sessions.js';
+import type { Store } from '../store.js';
 import { hashToken, isTokenShape } from '../tokens.js';
 import { isUsername, noSuchUser, parseAccount } from './accounts.js';
 import { follow, listEdges, unfollow } from './follows.js';
@@ -21,6 +22,8 @@ import { ViewReads } from './view-reads.js';
 
 export interface SocialServiceOptions {
   kv: KV;
+  /** The layout of keys in the store; the default root unless given. */
+  keys?: Keyspace;
   /** Milliseconds since the epoch (post ids, follow times); injectable for tests. */
   now?: () => number;
   /** Uniform in [0, 1), for post id suffixes; injectable for tests. */
@@ -41,6 +44,8 @@ export interface SocialServiceOptions {
  */
 export class SocialService implements Social {
   private readonly kv: KV;
+  private readonly keys: Keyspace;
+  private readonly stored: Store;
   private readonly now: () => number;
   /** Sessions whose last-seen is being rewritten, so a burst of requests writes it once. */
   private readonly touching = new Set<string>();
@@ -51,9 +56,11 @@ export class SocialService implements Social {
 
   constructor(options: SocialServiceOptions) {
     this.kv = options.kv;
+    this.keys = options.keys ?? keyspace();
+    this.stored = { kv: this.kv, keys: this.keys };
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
-    this.store = new StoreReads(options.kv);
+    this.store = new StoreReads(this.stored);
     this.readModel = options.readModel;
     this.revisions = new RevisionReader(options.kv);
   }
@@ -80,25 +87,25 @@ export class SocialService implements Social {
   searchAccounts(prefix: string, limit?: number): Promise<Account[]> {
     return guard(async () => {
       const start = parseUsernamePrefix(prefix);
-      const range = await this.kv.range({ prefix: keys.accountsPrefix(start), limit: parseLimit(limit) });
+      const range = await this.kv.range({ prefix: this.keys.accountsPrefix(start), limit: parseLimit(limit) });
       return range.items.map((item) => parseAccount(item.value));
     });
   }
 
   listFollowers(username: string, limit?: number, cursor?: string): Promise<Page<Account>> {
-    return guard(() => listEdges(this.kv, keys.followersPrefix, username, limit, cursor));
+    return guard(() => listEdges(this.stored, 'followers', username, limit, cursor));
   }
 
   listFollowing(username: string, limit?: number, cursor?: string): Promise<Page<Account>> {
-    return guard(() => listEdges(this.kv, keys.followingPrefix, username, limit, cursor));
+    return guard(() => listEdges(this.stored, 'following', username, limit, cursor));
   }
 
   follow(follower: string, followee: string): Promise<void> {
-    return guard(() => follow(this.kv, this.now, follower, followee));
+    return guard(() => follow(this.stored, this.now, follower, followee));
   }
 
   unfollow(follower: string, followee: string): Promise<void> {
-    return guard(() => unfollow(this.kv, follower, followee));
+    return guard(() => unfollow(this.stored, follower, followee));
   }
 
   isFollowing(follower: string, followee: string): Promise<boolean> {
@@ -111,7 +118,7 @@ export class SocialService implements Social {
   }
 
   createPost(author: string, text: string, idempotencyKey?: string): Promise<Post> {
-    return guard(() => createPost(this.kv, this.now, this.random, author, text, idempotencyKey));
+    return guard(() => createPost(this.stored, this.now, this.random, author, text, idempotencyKey));
   }
 
   postAsSession(token: string, text: string, idempotencyKey?: string): Promise<Post> {
@@ -123,7 +130,7 @@ export class SocialService implements Social {
       const owner = this.readModel?.view.session(tokenHash) ?? (await this.store.session(tokenHash));
       if (!owner) throw loggedOut();
       const author = this.liveSessionOwner(tokenHash, owner).username;
-      return createPost(this.kv, this.now, this.random, author, text, idempotencyKey, keys.session(tokenHash));
+      return createPost(this.stored, this.now, this.random, author, text, idempotencyKey, tokenHash);
     });
   }
 
@@ -135,7 +142,7 @@ export class SocialService implements Social {
   }
 
   deletePost(id: string, actor: string): Promise<void> {
-    return guard(() => deletePost(this.kv, id, actor));
+    return guard(() => deletePost(this.stored, id, actor));
   }
 
   listPosts(author: string, limit?: number, cursor?: string): Promise<Page<Post>> {
@@ -174,7 +181,7 @@ export class SocialService implements Social {
     if (isIdleExpired(owner, now)) throw loggedOut();
     if (needsTouch(owner, now) && !this.touching.has(tokenHash)) {
       this.touching.add(tokenHash);
-      touchSession(this.kv, tokenHash, now)
+      touchSession(this.stored, tokenHash, now)
         .catch(() => {})
         .finally(() => this.touching.delete(tokenHash));
     }

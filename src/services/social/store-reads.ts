@@ -1,7 +1,7 @@
 import type { Profile } from '../../domain/account.js';
 import { encodeCursor, type Page, type PageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
-import { keys } from '../../kv/keys.js';
+import type { Keyspace } from '../../kv/keys.js';
 import type { KV, RangeResult } from '../../kv/kv.js';
 import { parsePost, parseSession } from '../../kv/records.js';
 import { getAccount } from './accounts.js';
@@ -9,6 +9,7 @@ import { mapLimit } from './concurrency.js';
 import { listAllFollowing } from './follows.js';
 import { mergeNewestFirst } from './merge.js';
 import type { SessionOwner, SocialReads } from './reads.js';
+import type { Store } from '../store.js';
 
 /** Store round trips in flight at once while reading followees' posts. */
 const FEED_PARALLELISM = 16;
@@ -19,31 +20,39 @@ const FEED_PARALLELISM = 16;
  * The service uses it when it runs without a view or the view lags.
  */
 export class StoreReads implements SocialReads {
-  constructor(private readonly kv: KV) {}
+  readonly #store: Store;
+  readonly #kv: KV;
+  readonly #keys: Keyspace;
+
+  constructor(store: Store) {
+    this.#store = store;
+    this.#kv = store.kv;
+    this.#keys = store.keys;
+  }
 
   async profile(username: string): Promise<Profile | undefined> {
     const [account, followers, following, posts] = await Promise.all([
-      getAccount(this.kv, username),
-      this.kv.count(keys.followersPrefix(username)),
-      this.kv.count(keys.followingPrefix(username)),
-      this.kv.count(keys.authorPostsPrefix(username)),
+      getAccount(this.#store, username),
+      this.#kv.count(this.#keys.followersPrefix(username)),
+      this.#kv.count(this.#keys.followingPrefix(username)),
+      this.#kv.count(this.#keys.authorPostsPrefix(username)),
     ]);
     return account && { account, followers, following, posts };
   }
 
   async isFollowing(follower: string, followee: string): Promise<boolean> {
-    return (await this.kv.get(keys.following(follower, followee))) !== undefined;
+    return (await this.#kv.get(this.#keys.following(follower, followee))) !== undefined;
   }
 
   async post(id: string): Promise<Post | undefined> {
-    const index = await this.kv.get(keys.post(id));
-    const entry = index && (await this.kv.get(keys.authorPost(index.value, id)));
+    const index = await this.#kv.get(this.#keys.post(id));
+    const entry = index && (await this.#kv.get(this.#keys.authorPost(index.value, id)));
     return entry && parsePost(entry.value);
   }
 
   /** Newest first, because post ids sort that way; later posts have smaller ids, so pages never shift. */
   async posts(author: string, page: PageRequest): Promise<Page<Post> | undefined> {
-    const [account, range] = await Promise.all([getAccount(this.kv, author), this.#authorPosts(author, page)]);
+    const [account, range] = await Promise.all([getAccount(this.#store, author), this.#authorPosts(author, page)]);
     if (!account) return undefined;
     const items = range.items.map((item) => parsePost(item.value));
     const last = items.at(-1);
@@ -56,8 +65,8 @@ export class StoreReads implements SocialReads {
    * with the total number of posts.
    */
   async feed(username: string, page: PageRequest): Promise<Page<Post> | undefined> {
-    if (!(await getAccount(this.kv, username))) return undefined;
-    const followees = await listAllFollowing(this.kv, username);
+    if (!(await getAccount(this.#store, username))) return undefined;
+    const followees = await listAllFollowing(this.#store, username);
     const ranges = await mapLimit(followees, FEED_PARALLELISM, (followee) => this.#authorPosts(followee, page));
     const merged = mergeNewestFirst(
       ranges.map((range) => range.items.map((item) => parsePost(item.value))),
@@ -70,12 +79,12 @@ export class StoreReads implements SocialReads {
   }
 
   async session(tokenHash: string): Promise<SessionOwner | undefined> {
-    const entry = await this.kv.get(keys.session(tokenHash));
+    const entry = await this.#kv.get(this.#keys.session(tokenHash));
     return entry && parseSession(entry.value);
   }
 
   #authorPosts(author: string, page: PageRequest): Promise<RangeResult> {
-    const prefix = keys.authorPostsPrefix(author);
-    return this.kv.range({ prefix, after: page.after === undefined ? undefined : prefix + page.after, limit: page.limit });
+    const prefix = this.#keys.authorPostsPrefix(author);
+    return this.#kv.range({ prefix, after: page.after === undefined ? undefined : prefix + page.after, limit: page.limit });
   }
 }

@@ -1,7 +1,7 @@
 import type { Account, Profile } from '../../domain/account.js';
 import { encodeCursor, type Page, type PageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
-import { ROOT } from '../../kv/keys.js';
+import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KeyValue, WatchEvent } from '../../kv/kv.js';
 import { parsePost, parseSession } from '../../kv/records.js';
 import { mergeNewestFirst } from './merge.js';
@@ -24,6 +24,7 @@ import type { SessionOwner } from './reads.js';
  * at that revision (see ReadModel).
  */
 export class View {
+  readonly #keys: Keyspace;
   readonly #accounts = new Map<string, Account>();
   /** follower → followee → modRevision of the edge. */
   readonly #following = new Map<string, Map<string, number>>();
@@ -35,6 +36,11 @@ export class View {
   readonly #sessions = new Map<string, SessionOwner>();
   /** Authors whose posts were listed out of order (see applyListed). */
   readonly #unsorted = new Set<string>();
+
+  /** A view of the keys laid out by `keys`; keys of any other layout are ignored. */
+  constructor(keys: Keyspace = keyspace()) {
+    this.#keys = keys;
+  }
 
   /**
    * Applies a key as listed (a put at its modRevision). A listing reads
@@ -58,33 +64,34 @@ export class View {
   }
 
   #put(kv: KeyValue, listing = false): void {
-    const [kind, a, b] = split(kv.key);
-    switch (kind) {
+    const key = this.#keys.parse(kv.key);
+    switch (key?.family) {
       case 'accounts': {
         const { username, createdAtMs } = JSON.parse(kv.value) as Account;
-        if (typeof username === 'string' && typeof createdAtMs === 'number') this.#accounts.set(a, { username, createdAtMs });
+        if (typeof username === 'string' && typeof createdAtMs === 'number') this.#accounts.set(key.username, { username, createdAtMs });
         return;
       }
       case 'following': {
-        if (b === undefined) return;
-        let edges = this.#following.get(a);
-        const seen = edges?.get(b);
+        const { follower, followee } = key;
+        let edges = this.#following.get(follower);
+        const seen = edges?.get(followee);
         if (seen !== undefined && seen >= kv.modRevision) return;
-        if (!edges) this.#following.set(a, (edges = new Map()));
-        if (seen === undefined) this.#followerCounts.set(b, (this.#followerCounts.get(b) ?? 0) + 1);
-        edges.set(b, kv.modRevision);
+        if (!edges) this.#following.set(follower, (edges = new Map()));
+        if (seen === undefined) this.#followerCounts.set(followee, (this.#followerCounts.get(followee) ?? 0) + 1);
+        edges.set(followee, kv.modRevision);
         return;
       }
       case 'posts-by': {
-        if (b === undefined || this.#postsById.has(b)) return;
+        const { author, postId } = key;
+        if (this.#postsById.has(postId)) return;
         const post = parsePost(kv.value);
         // Share one string per author instead of one per post.
-        post.author = this.#accounts.get(a)?.username ?? a;
-        let list = this.#posts.get(a);
-        if (!list) this.#posts.set(a, (list = []));
+        post.author = this.#accounts.get(author)?.username ?? author;
+        let list = this.#posts.get(author);
+        if (!list) this.#posts.set(author, (list = []));
         if (listing) {
           list.push(post);
-          this.#unsorted.add(a);
+          this.#unsorted.add(author);
         } else {
           list.splice(firstAfter(list, post.id, true), 0, post);
         }
@@ -92,43 +99,43 @@ export class View {
         return;
       }
       case 'sessions': {
-        const session = parseSession(kv.value);
-        const { username, accountCreatedAtMs, createdAtMs, lastSeenMs, idleTimeoutMs } = session;
-        this.#sessions.set(a, { username, accountCreatedAtMs, createdAtMs, lastSeenMs, idleTimeoutMs });
+        const { username, accountCreatedAtMs, createdAtMs, lastSeenMs, idleTimeoutMs } = parseSession(kv.value);
+        this.#sessions.set(key.tokenHash, { username, accountCreatedAtMs, createdAtMs, lastSeenMs, idleTimeoutMs });
         return;
       }
     }
   }
 
-  #delete(key: string, revision: number): void {
-    const [kind, a, b] = split(key);
-    switch (kind) {
+  #delete(storeKey: string, revision: number): void {
+    const key = this.#keys.parse(storeKey);
+    switch (key?.family) {
       case 'accounts':
-        this.#accounts.delete(a);
+        this.#accounts.delete(key.username);
         return;
       case 'following': {
-        if (b === undefined) return;
-        const edges = this.#following.get(a);
-        const seen = edges?.get(b);
+        const { follower, followee } = key;
+        const edges = this.#following.get(follower);
+        const seen = edges?.get(followee);
         if (edges === undefined || seen === undefined || seen > revision) return;
-        edges.delete(b);
-        if (edges.size === 0) this.#following.delete(a);
-        const count = (this.#followerCounts.get(b) ?? 1) - 1;
-        if (count > 0) this.#followerCounts.set(b, count);
-        else this.#followerCounts.delete(b);
+        edges.delete(followee);
+        if (edges.size === 0) this.#following.delete(follower);
+        const count = (this.#followerCounts.get(followee) ?? 1) - 1;
+        if (count > 0) this.#followerCounts.set(followee, count);
+        else this.#followerCounts.delete(followee);
         return;
       }
       case 'posts-by': {
-        if (b === undefined || !this.#postsById.delete(b)) return;
-        const list = this.#posts.get(a);
+        const { author, postId } = key;
+        if (!this.#postsById.delete(postId)) return;
+        const list = this.#posts.get(author);
         if (!list) return;
-        const index = firstAfter(list, b, true);
-        if (list[index]?.id === b) list.splice(index, 1);
-        if (list.length === 0) this.#posts.delete(a);
+        const index = firstAfter(list, postId, true);
+        if (list[index]?.id === postId) list.splice(index, 1);
+        if (list.length === 0) this.#posts.delete(author);
         return;
       }
       case 'sessions':
-        this.#sessions.delete(a);
+        this.#sessions.delete(key.tokenHash);
         return;
     }
   }
@@ -202,12 +209,6 @@ export class View {
 
 function byId(a: Post, b: Post): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-/** "/chorus/v1/posts-by/alice/xyz" → ["posts-by", "alice", "xyz"]. */
-function split(key: string): [string, string, string | undefined] {
-  const parts = key.slice(ROOT.length).split('/');
-  return [parts[0]!, parts[1] ?? '', parts[2]];
 }
 
 /**
