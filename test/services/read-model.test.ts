@@ -1,83 +1,15 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError } from '../../src/domain/errors.js';
 import { keys } from '../../src/kv/keys.js';
-import type { KeyValue, WatchOptions } from '../../src/kv/kv.js';
+import type { WatchOptions } from '../../src/kv/kv.js';
 import type { Post } from '../../src/domain/post.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { ReadModel } from '../../src/services/social/read-model.js';
 import { SocialService } from '../../src/services/social/social-service.js';
-import { View } from '../../src/services/social/view.js';
 import { forEachEngine } from '../helpers/engines.js';
 import { FAST_HASHING } from '../helpers/fixtures.js';
-
-const kv = (key: string, value: string, modRevision: number): KeyValue => ({
-  key,
-  value,
-  modRevision,
-  createRevision: modRevision,
-  version: 1,
-  lease: '0',
-});
-
-describe('View', () => {
-  it('ends equal to the store when a paged listing overlaps the watch that follows it', () => {
-    // Store history: 10 follow a→b, 11 unfollow, 12 follow again; 13 follow a→c, 14 unfollow.
-    // The listing's pages were read at revision 12 (a→b present, last written at 12)
-    // and 14 (a→c absent); the watch replays everything from revision 10.
-    const view = new View();
-    view.applyListed(kv(keys.account('a'), JSON.stringify({ username: 'a', createdAtMs: 1 }), 1));
-    view.applyListed(kv(keys.following('a', 'b'), '1', 12));
-    const replay: [('put' | 'delete'), string, number][] = [
-      ['put', keys.following('a', 'b'), 10],
-      ['delete', keys.following('a', 'b'), 11],
-      ['put', keys.following('a', 'b'), 12],
-      ['put', keys.following('a', 'c'), 13],
-      ['delete', keys.following('a', 'c'), 14],
-    ];
-    for (const [type, key, revision] of replay) view.applyEvent({ type, kv: kv(key, '1', revision) });
-    assert.equal(view.isFollowing('a', 'b'), true);
-    assert.equal(view.isFollowing('a', 'c'), false);
-    assert.equal(view.profile('a')?.following, 1);
-  });
-
-  it('keeps posts newest first through inserts and deletes, and pages the feed from a cursor', () => {
-    const view = new View();
-    for (const name of ['a', 'b', 'reader']) {
-      view.applyListed(kv(keys.account(name), JSON.stringify({ username: name, createdAtMs: 1 }), 1));
-    }
-    view.applyListed(kv(keys.following('reader', 'a'), '1', 2));
-    view.applyListed(kv(keys.following('reader', 'b'), '1', 2));
-    const ids = ['p05', 'p10', 'p15', 'p20', 'p25', 'p30'];
-    const put = (id: string, author: string, revision: number) =>
-      view.applyEvent({
-        type: 'put',
-        kv: kv(keys.authorPost(author, id), JSON.stringify({ id, author, text: id, createdAtMs: 0 }), revision),
-      });
-    // Out of order on purpose, and one repeat.
-    put('p20', 'a', 3);
-    put('p05', 'b', 4);
-    put('p30', 'a', 5);
-    put('p10', 'a', 6);
-    put('p25', 'b', 7);
-    put('p15', 'b', 8);
-    put('p15', 'b', 8);
-    const feed = (after?: string, limit = 2) => view.feed('reader', { limit, after });
-    assert.deepEqual(feed(undefined, 10).items.map((p) => p.id), ids);
-    const first = feed();
-    assert.deepEqual(first.items.map((p) => p.id), ['p05', 'p10']);
-    assert.deepEqual(feed('p10').items.map((p) => p.id), ['p15', 'p20']);
-    assert.notEqual(feed('p15').next, null);
-    assert.equal(feed('p20').next, null, 'p25 and p30 are the last two');
-    view.applyEvent({ type: 'delete', kv: kv(keys.authorPost('a', 'p10'), '', 9) });
-    assert.deepEqual(feed(undefined, 10).items.map((p) => p.id), ['p05', 'p15', 'p20', 'p25', 'p30']);
-    assert.deepEqual(view.posts('a', { limit: 10, after: undefined }).items.map((p) => p.id), ['p20', 'p30']);
-    assert.equal(view.profile('a')?.posts, 2);
-    assert.equal(view.post('p10'), undefined);
-    assert.deepEqual(view.feed('a', { limit: 10, after: undefined }).items, [], 'a follows nobody');
-  });
-});
 
 forEachEngine((engine) => {
   async function setup() {
