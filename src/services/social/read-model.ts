@@ -105,10 +105,6 @@ export class ReadModel {
     return this.#view;
   }
 
-  get appliedRevision(): number {
-    return this.#applied;
-  }
-
   /**
    * Resolves true once the view reflects the store at `revision` or later,
    * false if that takes longer than staleAfterMs (or the model closes).

@@ -99,8 +99,6 @@ export function actionButton(action: string, label: string, csrf: string, option
   }>${label}</button></form>`;
 }
 
-export const userLink = (username: string) => html`<a href="/u/${username}">@${username}</a>`;
-
 export interface PostListOptions {
   viewer: Account | null;
   csrf: string;
