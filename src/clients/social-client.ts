@@ -16,7 +16,7 @@ import {
 } from '../gen/chorus/social/v1/social.js';
 import { DomainError, errorCodes, type ErrorCode } from '../domain/errors.js';
 import { Batcher } from './batcher.js';
-import { callUnary } from '../grpc/unary.js';
+import { callUnary } from '../rpc/unary.js';
 import { channelOptions, channelTarget } from './channel.js';
 
 const account = (a: WireAccount | undefined): Account => ({ username: a?.username ?? '', createdAtMs: a?.createdAtMs ?? 0 });

@@ -9,8 +9,8 @@ import {
   type SessionFeedResponse,
   type SocialServiceServer,
 } from '../../gen/chorus/social/v1/social.js';
-import type { GrpcService } from '../../grpc/server.js';
-import { unary } from '../../grpc/unary.js';
+import type { GrpcService } from '../../rpc/server.js';
+import { unary } from '../../rpc/unary.js';
 
 /**
  * The gRPC adapter of the social service. proto3 cannot tell an absent
