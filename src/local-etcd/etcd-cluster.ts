@@ -175,7 +175,11 @@ class LocalCluster implements EtcdCluster {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const running = this.members.filter((m) => m.running);
-      if (running.length === 0) throw new Error('no etcd member is running');
+      if (running.length === 0) {
+        // A failed spawn settles its exit a tick later; wait for it so the message says why.
+        await Promise.all(this.members.map((m) => m.exited));
+        throw new Error(`no etcd member is running:\n${this.members.map((m) => m.describe()).join('\n')}`);
+      }
       const healthy = await Promise.all(running.map((m) => m.healthy()));
       if (healthy.every(Boolean)) return;
       if (Date.now() >= deadline) {
@@ -238,10 +242,16 @@ class LocalMember implements EtcdMember {
     });
   }
 
+  /** Resolves once its process has exited (at once if it never started). */
+  get exited(): Promise<unknown> {
+    return this.process?.exited ?? Promise.resolve();
+  }
+
   /** Its name, and its exit and last lines of output if it has exited, for error messages. */
   describe(): string {
     const exit = this.process?.exit;
-    return `${this.name}${exit ? ` (${exit.signal ?? `code ${exit.code}`})` : ''}:\n${this.process?.tail() ?? '(never started)'}`;
+    const how = exit && (exit.error?.message ?? exit.signal ?? `code ${exit.code}`);
+    return `${this.name}${how ? ` (${how})` : ''}:\n${this.process?.tail() ?? '(never started)'}`;
   }
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
