@@ -5,11 +5,12 @@
  * (EtcdKV): one-put transactions and linearizable reads.
  */
 import { fileURLToPath } from 'node:url';
-import { findFreePort } from '../src/cluster/etcd-cluster.js';
+import { findFreePort } from '../src/supervisor/ports.js';
+import { tcpReady } from '../src/supervisor/supervised-process.js';
 import type { KV } from '../src/kv/kv.js';
 import type { LoadGenerator } from './load-generator.js';
 import type { LoadResult } from './load-spec.js';
-import { rssMiB, spawnChild, stopChild, waitForPort } from './processes.js';
+import { rssMiB, spawnLogged } from './processes.js';
 
 const helloScript = fileURLToPath(new URL('./hello-server.js', import.meta.url));
 
@@ -18,13 +19,13 @@ export async function measureHello(
   options: { connections: number; durationS: number; logDir: string },
 ): Promise<{ result: LoadResult; rssMiB: number | undefined }> {
   const port = await findFreePort();
-  const child = spawnChild('hello-server', process.execPath, [helloScript, String(port)], { logDir: options.logDir });
+  const child = spawnLogged('hello-server', process.execPath, [helloScript, String(port)], { logDir: options.logDir });
   try {
-    await waitForPort(port, 10_000, child);
+    await child.waitReady(tcpReady(port), { timeoutMs: 10_000, what: `port ${port}` });
     const result = await generator.measure({ workload: 'hello', ports: [port], connections: options.connections, durationS: options.durationS });
-    return { result, rssMiB: rssMiB(child.process.pid) };
+    return { result, rssMiB: rssMiB(child.pid) };
   } finally {
-    await stopChild(child);
+    await child.stop();
   }
 }
 

@@ -8,9 +8,11 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePort, startEtcdCluster, type EtcdCluster } from '../src/cluster/etcd-cluster.js';
+import { startEtcdCluster, type EtcdCluster } from '../src/local-etcd/etcd-cluster.js';
+import { findFreePort } from '../src/supervisor/ports.js';
+import { tcpReady, type SupervisedProcess } from '../src/supervisor/supervised-process.js';
 import { waitServing } from './health.js';
-import { assertNoCrash, rssMiB, spawnChild, stopChild, waitForPort, type Child } from './processes.js';
+import { rssMiB, spawnLogged } from './processes.js';
 
 const mainScript = fileURLToPath(new URL('../src/cmd/main.js', import.meta.url));
 const SOCIAL_SERVICE = 'chorus.social.v1.SocialService';
@@ -47,14 +49,14 @@ function chorusEnv(options: DeployOptions, extra: Record<string, string>): NodeJ
   return env;
 }
 
-function spawnRole(name: string, role: string, env: NodeJS.ProcessEnv, options: DeployOptions): Child {
+function spawnRole(name: string, role: string, env: NodeJS.ProcessEnv, options: DeployOptions): SupervisedProcess {
   // Node refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line.
   const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
-  const child = spawnChild(name, process.execPath, [...profile, mainScript, role], { env, logDir: options.logDir });
+  const child = spawnLogged(name, process.execPath, [...profile, mainScript, role], { env, logDir: options.logDir });
   if (options.profileDir) {
     // Profiles are named by pid only; this says which process each one was.
     mkdirSync(options.profileDir, { recursive: true });
-    appendFileSync(path.join(options.profileDir, 'processes.txt'), `${child.process.pid} ${name}\n`);
+    appendFileSync(path.join(options.profileDir, 'processes.txt'), `${child.pid} ${name}\n`);
   }
   return child;
 }
@@ -71,9 +73,9 @@ export class ClusterDeployment {
     private readonly options: DeployOptions,
     private readonly env: NodeJS.ProcessEnv,
     readonly socialPort: number,
-    readonly auth: Child,
-    public social: Child,
-    readonly webs: Child[],
+    readonly auth: SupervisedProcess,
+    public social: SupervisedProcess,
+    readonly webs: SupervisedProcess[],
     readonly webPorts: number[],
   ) {}
 
@@ -89,35 +91,38 @@ export class ClusterDeployment {
     });
     const auth = spawnRole('auth', 'auth', env, options);
     const social = spawnRole('social', 'social', env, options);
-    await Promise.all([waitForPort(authPort, START_TIMEOUT_MS, auth), waitForPort(socialPort, START_TIMEOUT_MS, social)]);
+    await Promise.all([
+      auth.waitReady(tcpReady(authPort), { timeoutMs: START_TIMEOUT_MS, what: `port ${authPort}` }),
+      social.waitReady(tcpReady(socialPort), { timeoutMs: START_TIMEOUT_MS, what: `port ${socialPort}` }),
+    ]);
     await waitServing(`127.0.0.1:${socialPort}`, [SOCIAL_SERVICE], START_TIMEOUT_MS, () => social.crashed);
-    const webs: Child[] = [];
+    const webs: SupervisedProcess[] = [];
     const webPorts: number[] = [];
     for (let i = 0; i < options.webInstances; i++) {
       const port = await findFreePort();
       webPorts.push(port);
       webs.push(spawnRole(`web${i + 1}`, 'web', { ...env, PORT: String(port) }, options));
     }
-    await Promise.all(webPorts.map((port, i) => waitForPort(port, START_TIMEOUT_MS, webs[i])));
+    await Promise.all(webs.map((web, i) => web.waitReady(tcpReady(webPorts[i]!), { timeoutMs: START_TIMEOUT_MS, what: `port ${webPorts[i]}` })));
     return new ClusterDeployment(etcd, options, env, socialPort, auth, social, webs, webPorts);
   }
 
   processes(): Measured[] {
     return [
       ...this.etcd.members.map((m) => ({ name: m.name, pid: m.pid })),
-      { name: 'auth', pid: this.auth.process.pid },
-      { name: 'social', pid: this.social.process.pid },
-      ...this.webs.map((w) => ({ name: w.name, pid: w.process.pid })),
+      { name: 'auth', pid: this.auth.pid },
+      { name: 'social', pid: this.social.pid },
+      ...this.webs.map((w) => ({ name: w.name, pid: w.pid })),
     ];
   }
 
   assertRunning(): void {
-    assertNoCrash([this.auth, this.social, ...this.webs]);
+    for (const child of [this.auth, this.social, ...this.webs]) child.assertRunning();
   }
 
   /** Stops the social service, e.g. so a bulk load does not also stream through its watch. */
   async stopSocial(): Promise<void> {
-    await stopChild(this.social);
+    await this.social.stop();
   }
 
   /**
@@ -135,13 +140,13 @@ export class ClusterDeployment {
 
   /** Web first (no new requests), then the services; etcd is the caller's. */
   async stop(): Promise<void> {
-    await Promise.all(this.webs.map((w) => stopChild(w)));
-    await Promise.all([stopChild(this.auth), stopChild(this.social)]);
+    await Promise.all(this.webs.map((w) => w.stop()));
+    await Promise.all([this.auth.stop(), this.social.stop()]);
   }
 }
 
 export class EmbeddedDeployment {
-  private constructor(readonly all: Child, readonly webPort: number) {}
+  private constructor(readonly all: SupervisedProcess, readonly webPort: number) {}
 
   /** The `all` role on the SQLite file under `dataDir` (loaded beforehand: the file is locked by one process). */
   static async start(dataDir: string, options: DeployOptions): Promise<EmbeddedDeployment> {
@@ -154,19 +159,19 @@ export class EmbeddedDeployment {
       CHORUS_SOCIAL_PORT: String(socialPort),
     });
     const all = spawnRole('all', 'all', env, options);
-    await waitForPort(webPort, START_TIMEOUT_MS, all);
+    await all.waitReady(tcpReady(webPort), { timeoutMs: START_TIMEOUT_MS, what: `port ${webPort}` });
     return new EmbeddedDeployment(all, webPort);
   }
 
   processes(): Measured[] {
-    return [{ name: 'all', pid: this.all.process.pid }];
+    return [{ name: 'all', pid: this.all.pid }];
   }
 
   assertRunning(): void {
-    assertNoCrash([this.all]);
+    this.all.assertRunning();
   }
 
-  stop(): Promise<void> {
-    return stopChild(this.all);
+  async stop(): Promise<void> {
+    await this.all.stop();
   }
 }

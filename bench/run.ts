@@ -12,7 +12,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { EtcdCluster } from '../src/cluster/etcd-cluster.js';
+import type { EtcdCluster } from '../src/local-etcd/etcd-cluster.js';
 import { EmbeddedKV } from '../src/kv/embedded-kv.js';
 import { EtcdKV } from '../src/kv/etcd-kv.js';
 import type { KV } from '../src/kv/kv.js';
@@ -30,7 +30,7 @@ import { ClusterDeployment, EmbeddedDeployment, sampleRss, startEtcd, type Measu
 import { chooseGenerator, LoadGenerator } from './load-generator.js';
 import type { Workload } from './load-spec.js';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
-import { stopAllChildren } from './processes.js';
+import { stopAllSupervised } from '../src/supervisor/supervised-process.js';
 import { evaluateTargets, formatReport, machineInfo, type BenchReport, type LoadStep, type ScenarioResult } from './report.js';
 import { generateGraph, PostGenerator, type Graph } from './synthetic.js';
 import { checkFeed, checkLogin, checkProfile, eventually, probe } from './verify.js';
@@ -46,7 +46,7 @@ const progress = (message: string) => console.log(`[${elapsed()}] ${message}`);
 const resources: { etcd?: EtcdCluster; kv?: KV; workDir?: string; keepTemp: boolean } = { keepTemp: false };
 
 async function cleanup(): Promise<void> {
-  await stopAllChildren();
+  await stopAllSupervised();
   await resources.kv?.close().catch(() => undefined);
   await resources.etcd?.stop({ signal: 'SIGKILL' });
   if (resources.workDir) {

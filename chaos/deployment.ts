@@ -6,9 +6,11 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePorts, startEtcdCluster, type EtcdCluster } from '../src/cluster/etcd-cluster.js';
 import { waitServing } from '../bench/health.js';
-import { spawnChild, stopChild, waitForPort, type Child } from '../bench/processes.js';
+import { spawnLogged } from '../bench/processes.js';
+import { startEtcdCluster, type EtcdCluster } from '../src/local-etcd/etcd-cluster.js';
+import { findFreePorts } from '../src/supervisor/ports.js';
+import { httpReady, type SupervisedProcess } from '../src/supervisor/supervised-process.js';
 import { EtcdIsolation } from './partition.js';
 
 const mainScript = fileURLToPath(new URL('../src/cmd/main.js', import.meta.url));
@@ -20,7 +22,7 @@ export type Role = 'auth' | 'social' | 'web' | 'all';
 
 /** One Chorus process that can be killed, stopped and started again on its port. */
 export class ChorusInstance {
-  #child: Child | undefined;
+  #child: SupervisedProcess | undefined;
   #starts = 0;
 
   constructor(
@@ -32,7 +34,7 @@ export class ChorusInstance {
   ) {}
 
   get pid(): number | undefined {
-    return this.#child?.process.pid;
+    return this.#child?.pid;
   }
 
   get url(): string {
@@ -42,53 +44,32 @@ export class ChorusInstance {
   /** Spawns the process and resolves once it serves: health SERVING for a service, /readyz 200 for web. */
   async start(): Promise<void> {
     const portVar = { auth: 'CHORUS_AUTH_PORT', social: 'CHORUS_SOCIAL_PORT', web: 'PORT', all: 'PORT' }[this.role];
-    const child = spawnChild(`${this.name}-${++this.#starts}`, process.execPath, [mainScript, this.role], {
+    const child = spawnLogged(`${this.name}-${++this.#starts}`, process.execPath, [mainScript, this.role], {
       env: { ...this.env, [portVar]: String(this.port) },
       logDir: this.logDir,
     });
     this.#child = child;
-    await waitForPort(this.port, READY_TIMEOUT_MS, child);
-    if (this.role === 'web' || this.role === 'all') await waitWebReady(this.url, READY_TIMEOUT_MS, () => child.crashed);
+    if (this.role === 'web' || this.role === 'all') await child.waitReady(httpReady(`${this.url}/readyz`), { timeoutMs: READY_TIMEOUT_MS, what: '/readyz' });
     else await waitServing(`127.0.0.1:${this.port}`, [SERVICE_NAMES[this.role]], READY_TIMEOUT_MS, () => child.crashed);
   }
 
   /** SIGKILL (or another signal that ends it) and wait for the exit. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const proc = this.#child?.process;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill(signal);
-    await exited;
+    await this.#child?.kill(signal);
   }
 
   /** SIGTERM: the process drains and exits by itself (SIGKILL only if it hangs past the grace). */
   async stop(graceMs = 20_000): Promise<void> {
-    if (this.#child) await stopChild(this.#child, graceMs);
+    await this.#child?.stop({ graceMs });
   }
 
   signal(signal: NodeJS.Signals): void {
-    this.#child?.process.kill(signal);
+    this.#child?.signal(signal);
   }
 
   /** Why it died on its own, if it did. */
   get crashed(): string | undefined {
     return this.#child?.crashed;
-  }
-}
-
-async function waitWebReady(url: string, timeoutMs: number, abort: () => string | undefined): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const reason = abort();
-    if (reason) throw new Error(reason);
-    try {
-      const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

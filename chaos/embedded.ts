@@ -8,7 +8,7 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findFreePorts } from '../src/cluster/etcd-cluster.js';
+import { findFreePorts } from '../src/supervisor/ports.js';
 import { checkHistory, type CheckResult } from './checker.js';
 import { ChorusInstance } from './deployment.js';
 import { type FaultEvent } from './figures.js';

@@ -4,7 +4,7 @@
  * and logs when each fault began and when the deployment was whole again.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EtcdMember } from '../src/cluster/etcd-cluster.js';
+import type { EtcdMember } from '../src/local-etcd/etcd-cluster.js';
 import type { ChaosDeployment, ChorusInstance } from './deployment.js';
 import type { FaultEvent } from './figures.js';
 import { ISOLATED_MEMBER } from './partition.js';

@@ -15,7 +15,7 @@ import type { Server, Socket } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { findFreePorts } from '../src/cluster/ports.js';
+import { findFreePorts } from '../src/supervisor/ports.js';
 import { forward } from './bridge.js';
 
 const bridgeScript = fileURLToPath(new URL('./bridge.js', import.meta.url));

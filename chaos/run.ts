@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatReport, runChaos, SCENARIOS, type ScenarioName } from './chaos.js';
-import { stopAllChildren } from '../bench/processes.js';
+import { stopAllSupervised } from '../src/supervisor/supervised-process.js';
 
 const USAGE = `usage: npm run chaos -- [--seed N] [--workers N] [--duration SECONDS] [--embedded SECONDS]
                        [--scenarios ${SCENARIOS.join(',')}] [--json FILE] [--keep]`;
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     return;
   }
   options.log(`seed ${options.seed}`);
-  const stopOnSignal = () => void stopAllChildren().then(() => process.exit(130));
+  const stopOnSignal = () => void stopAllSupervised().then(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   const report = await runChaos(options);

@@ -53,7 +53,7 @@ describe('dependency rules', () => {
     const engine = (t: string) => t === 'kv/etcd-kv.ts' || t === 'kv/embedded-kv.ts';
     assert.deepEqual(
       violations(under('services/'), (t) =>
-        !engine(t) && ['domain/', 'kv/', 'services/', 'grpc/', 'gen/'].some((folder) => t.startsWith(folder))),
+        !engine(t) && ['domain/', 'kv/', 'services/', 'rpc/', 'gen/'].some((folder) => t.startsWith(folder))),
       [],
     );
   });
@@ -68,9 +68,9 @@ describe('dependency rules', () => {
   });
 
   it('only cmd/ constructs concrete engines and servers', () => {
-    const concrete = ['kv/etcd-kv.ts', 'kv/embedded-kv.ts', 'cluster/etcd-cluster.ts'];
+    const concrete = ['kv/etcd-kv.ts', 'kv/embedded-kv.ts', 'local-etcd/etcd-cluster.ts'];
     assert.deepEqual(
-      violations((f) => !f.startsWith('cmd/') && !f.startsWith('kv/') && !f.startsWith('cluster/'), (t) => !concrete.includes(t)),
+      violations((f) => !f.startsWith('cmd/') && !f.startsWith('kv/') && !f.startsWith('local-etcd/'), (t) => !concrete.includes(t)),
       [],
     );
   });

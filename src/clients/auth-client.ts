@@ -2,7 +2,7 @@ import { credentials } from '@grpc/grpc-js';
 import type { Account } from '../domain/account.js';
 import type { Auth, Session, SessionInfo } from '../domain/auth.js';
 import { AuthServiceClient, type Account as WireAccount } from '../gen/chorus/auth/v1/auth.js';
-import { callUnary } from '../grpc/unary.js';
+import { callUnary } from '../rpc/unary.js';
 import { channelOptions, channelTarget } from './channel.js';
 
 const account = (a: WireAccount | undefined): Account => ({ username: a?.username ?? '', createdAtMs: a?.createdAtMs ?? 0 });

@@ -14,8 +14,8 @@ import {
 } from '../gen/chorus/social/v1/social.js';
 import { DomainError } from '../domain/errors.js';
 import { Batcher } from './batcher.js';
-import { fromItemError } from '../grpc/status.js';
-import { callUnary } from '../grpc/unary.js';
+import { fromItemError } from '../rpc/status.js';
+import { callUnary } from '../rpc/unary.js';
 import { channelOptions, channelTarget } from './channel.js';
 
 const account = (a: WireAccount | undefined): Account => ({ username: a?.username ?? '', createdAtMs: a?.createdAtMs ?? 0 });

@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
-import { findFreePort, startEtcdCluster, type EtcdCluster } from '../cluster/etcd-cluster.js';
-import { ensureCertificates } from '../cluster/certificates.js';
-import { restrictToPrefix } from '../cluster/etcd-access.js';
-import { waitForPort } from '../cluster/ports.js';
+import { ensureCertificates } from '../local-etcd/certificates.js';
+import { restrictToPrefix } from '../local-etcd/etcd-access.js';
+import { startEtcdCluster, type EtcdCluster } from '../local-etcd/etcd-cluster.js';
+import { findFreePort } from '../supervisor/ports.js';
+import { httpReady, spawnSupervised, tcpReady, type SupervisedProcess } from '../supervisor/supervised-process.js';
 import { DEFAULT_ROOT as ROOT } from '../kv/keys.js';
 import { createLogger } from '../log.js';
 
@@ -17,7 +16,8 @@ import { createLogger } from '../log.js';
  * own process, wired through flags and environment exactly as they would be
  * on separate machines. Children run in their own process groups so that
  * Ctrl-C reaches only this supervisor, which then stops them in order: web
- * first (no new requests), then the services, then etcd.
+ * first (no new requests), then the services, then etcd. Each child gets
+ * its own drain time plus a margin before SIGKILL.
  */
 export async function runCluster(config: Config): Promise<void> {
   const log = createLogger(config, 'chorus-cluster');
@@ -29,7 +29,8 @@ export async function runCluster(config: Config): Promise<void> {
   const webPorts: number[] = [];
   for (let i = 0; i < config.webInstances; i++) webPorts.push(config.port === 0 ? await findFreePort(config.host) : config.port + i);
 
-  const children: { name: string; process: ChildProcess }[] = [];
+  const children: SupervisedProcess[] = [];
+  const stopGraceMs = config.shutdownGraceMs + 5_000;
   let etcd: EtcdCluster | undefined;
   let stopping = false;
   const stop = async () => {
@@ -38,7 +39,7 @@ export async function runCluster(config: Config): Promise<void> {
     log.info('stopping the cluster');
     for (const group of [['web'], ['auth', 'social']]) {
       await Promise.all(
-        children.filter((c) => group.some((g) => c.name.startsWith(g))).map((c) => stopChild(c.process)),
+        children.filter((c) => group.some((g) => c.name.startsWith(g))).map((c) => c.stop({ graceMs: stopGraceMs })),
       );
     }
     await etcd?.stop();
@@ -74,13 +75,14 @@ export async function runCluster(config: Config): Promise<void> {
       HOST: config.host,
       DATA_DIR: config.dataDir,
     };
-    children.push({ name: 'auth', process: startChild('auth', base) });
-    children.push({ name: 'social', process: startChild('social', base) });
-    await Promise.all([waitForPort(authPort, { host: config.host }), waitForPort(socialPort, { host: config.host })]);
-    for (const [i, port] of webPorts.entries()) {
-      children.push({ name: `web${i + 1}`, process: startChild('web', { ...base, PORT: String(port) }, `web${i + 1}`) });
-    }
-    await Promise.all(webPorts.map((port) => waitForPort(port, { host: config.host })));
+    const auth = startChild('auth', base);
+    const social = startChild('social', base);
+    await Promise.all([
+      auth.waitReady(tcpReady(authPort, config.host), { what: `port ${authPort}` }),
+      social.waitReady(tcpReady(socialPort, config.host), { what: `port ${socialPort}` }),
+    ]);
+    const webs = webPorts.map((port, i) => startChild('web', { ...base, PORT: String(port) }, `web${i + 1}`));
+    await Promise.all(webs.map((web, i) => web.waitReady(httpReady(`http://${config.host}:${webPorts[i]}/readyz`), { what: '/readyz' })));
     if (stopping) return;
     const urls = webPorts.map((port) => `http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${port}`);
     console.log(
@@ -101,27 +103,19 @@ export async function runCluster(config: Config): Promise<void> {
     await stop();
   }
 
-  function startChild(role: string, env: Record<string, string>, name = role): ChildProcess {
-    const main = fileURLToPath(new URL('./main.js', import.meta.url));
-    const child = spawn(process.execPath, [main, role], {
+  function startChild(role: string, env: Record<string, string>, name = role): SupervisedProcess {
+    const child = spawnSupervised({
+      name,
+      command: process.execPath,
+      args: [fileURLToPath(new URL('./main.js', import.meta.url)), role],
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      log: (line) => console.log(line),
       detached: true,
+      onExit: (exit) => {
+        if (!stopping && !exit.requested) log.error({ child: name, code: exit.code, signal: exit.signal, output: child.tail() }, 'a cluster process exited unexpectedly');
+      },
     });
-    for (const stream of [child.stdout!, child.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => console.log(`[${name}] ${line}`));
-    }
-    child.on('exit', (code, signal) => {
-      if (!stopping) log.error({ child: name, code, signal }, 'a cluster process exited unexpectedly');
-    });
+    children.push(child);
     return child;
   }
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Auth } from '../domain/auth.js';
 import type { Social } from '../domain/social.js';
-import { startGrpcServer, type GrpcService } from '../grpc/server.js';
+import { startGrpcServer, type GrpcService } from '../rpc/server.js';
 import type { KV } from '../kv/kv.js';
 import { AuthService } from '../services/auth/auth-service.js';
 import { authGrpcService } from '../services/auth/grpc.js';

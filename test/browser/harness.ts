@@ -5,15 +5,15 @@
  * screenshots the README shows.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { findFreePort } from '../../src/cluster/etcd-cluster.js';
-import { waitForPort } from '../../src/cluster/ports.js';
+import { findFreePort } from '../../src/supervisor/ports.js';
+import { httpReady, spawnSupervised } from '../../src/supervisor/supervised-process.js';
 
 const mainScript = fileURLToPath(new URL('../../src/cmd/main.js', import.meta.url));
 /**
@@ -28,16 +28,17 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 export interface Chorus {
   url: string;
-  logs: () => string;
   stop(): Promise<void>;
 }
 
-/** `chorus all` with a fresh data directory and free loopback ports; resolves once it listens. */
+/** `chorus all` with a fresh data directory and free loopback ports; resolves once /readyz says ready. */
 export async function startChorus(): Promise<Chorus> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chorus-browser-'));
   const [port, authPort, socialPort] = [await findFreePort(), await findFreePort(), await findFreePort()];
-  let output = '';
-  const child: ChildProcess = spawn(process.execPath, [mainScript, 'all'], {
+  const child = spawnSupervised({
+    name: 'chorus all',
+    command: process.execPath,
+    args: [mainScript, 'all'],
     env: {
       ...process.env,
       HOST: '127.0.0.1',
@@ -51,32 +52,25 @@ export async function startChorus(): Promise<Chorus> {
       CHORUS_RATE_SIGNUP_PER_IP: '10000/1800',
       CHORUS_RATE_LOGIN_PER_IP: '10000/300',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
-    }
+    await child.stop({ graceMs: 10_000 });
     rmSync(dataDir, { recursive: true, force: true });
   };
+  const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForPort(port);
+    await child.waitReady(httpReady(`${url}/readyz`), { what: '/readyz' });
   } catch (error) {
     await stop();
-    throw new Error(`chorus did not start:\n${output}`, { cause: error });
+    throw error;
   }
-  return { url: `http://127.0.0.1:${port}`, logs: () => output, stop };
+  return { url, stop };
 }
 
 /** Chromium as the brief installs it; waits a while if apt is still putting it in place. */
 export async function launchChromium(): Promise<Browser> {
   for (let waited = 0; !existsSync(CHROMIUM) && waited < 120_000; waited += 2_000) {
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await sleep(2_000);
   }
   return chromium.launch({
     executablePath: CHROMIUM,

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SocialClient } from '../../src/clients/social-client.js';
-import { findFreePort } from '../../src/cluster/ports.js';
-import { startGrpcServer, type GrpcServer } from '../../src/grpc/server.js';
+import { findFreePort } from '../../src/supervisor/ports.js';
+import { startGrpcServer, type GrpcServer } from '../../src/rpc/server.js';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { socialGrpcService } from '../../src/services/social/grpc.js';
@@ -49,7 +50,7 @@ describe('gRPC channel failover for calls that never left', () => {
       await client.createPost('failover_writer', 'before the restart');
       await server.close(500);
       const posted = client.createPost('failover_writer', 'during the restart').catch((error: unknown) => error);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       server = await startGrpcServer('127.0.0.1', port, [social()]);
       assert.equal(((await posted) as { text?: string }).text, 'during the restart', `the post failed: ${String(await posted)}`);
     } finally {

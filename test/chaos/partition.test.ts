@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EtcdIsolation } from '../../chaos/partition.js';
-import { startEtcdCluster, type EtcdCluster } from '../../src/cluster/etcd-cluster.js';
+import { startEtcdCluster, type EtcdCluster } from '../../src/local-etcd/etcd-cluster.js';
 
 /**
  * The chaos harness's network partition: etcd-1 in a namespace of its own,
@@ -26,7 +27,7 @@ async function putEventually(url: string, key: string, value: string): Promise<v
     const answer = await gateway(url, 'put', { key: b64(key), value: b64(value) }, 5000).catch(() => undefined);
     if (answer?.header) return;
     if (Date.now() > deadline) throw new Error(`could not write ${key} through ${url}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
 }
 
@@ -75,7 +76,7 @@ describe('partition of one etcd member', () => {
     isolation!.partition();
     await putEventually(other.clientUrl, 'k', 'after');
     const deadline = Date.now() + 15_000;
-    while ((await healthy(isolated.clientUrl)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    while ((await healthy(isolated.clientUrl)) && Date.now() < deadline) await sleep(200);
     assert.equal(await healthy(isolated.clientUrl), false, 'the isolated member notices it has no leader');
     const stale = await gateway(isolated.clientUrl, 'range', { key: b64('k') }).catch((error: Error) => ({ failed: error.message }));
     assert.notEqual(stale?.kvs?.[0]?.value, b64('before'), 'the isolated member must not serve the overwritten value');

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3 } from 'etcd3';
-import { findFreePort } from '../../src/cluster/ports.js';
+import { findFreePort } from '../../src/supervisor/ports.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { EtcdKV } from '../../src/kv/etcd-kv.js';
 import type { WatchBatch } from '../../src/kv/kv.js';

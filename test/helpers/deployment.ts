@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePort } from '../../src/cluster/etcd-cluster.js';
-import { waitForPort } from '../../src/cluster/ports.js';
+import { findFreePort } from '../../src/supervisor/ports.js';
+import { httpReady, spawnSupervised, tcpReady, type SupervisedProcess } from '../../src/supervisor/supervised-process.js';
 import { startTestEtcd, type TestEtcd } from './etcd.js';
 
 const mainScript = fileURLToPath(new URL('../../src/cmd/main.js', import.meta.url));
@@ -12,14 +11,14 @@ const mainScript = fileURLToPath(new URL('../../src/cmd/main.js', import.meta.ur
 export interface ChorusProcess {
   role: string;
   port: number;
-  child: ChildProcess;
+  child: SupervisedProcess;
 }
 
 /**
  * The replicated deployment in separate processes, as `chorus cluster`
  * builds it: a real 3-member etcd cluster, one auth and one social service,
  * and several web instances, all on loopback with free ports. Logs go to a
- * file per process in a temporary directory.
+ * file per process in a temporary directory, kept when start-up fails.
  */
 export interface Deployment {
   etcd: TestEtcd;
@@ -34,6 +33,7 @@ export async function startDeployment(options: { webInstances?: number } = {}): 
   const etcd = await startTestEtcd();
   const processes: ChorusProcess[] = [];
   const env = {
+    ...process.env,
     CHORUS_STORE: 'etcd',
     CHORUS_ETCD_ENDPOINTS: etcd.endpoints.join(','),
     CHORUS_LOG_LEVEL: 'warn',
@@ -44,53 +44,48 @@ export async function startDeployment(options: { webInstances?: number } = {}): 
     CHORUS_RATE_LOGIN_PER_IP: '100000/300',
     CHORUS_RATE_LOGIN_PER_ACCOUNT: '5/300',
   };
-  const start = (role: string, port: number, extra: Record<string, string>) => {
-    const log = createWriteStream(path.join(logDir, `${role}-${port}.log`));
-    const child = spawn(process.execPath, [mainScript, role], {
-      env: { ...process.env, ...env, ...extra },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const start = (role: string, port: number, extra: Record<string, string>): SupervisedProcess => {
+    const name = `${role}-${port}`;
+    const child = spawnSupervised({
+      name,
+      command: process.execPath,
+      args: [mainScript, role],
+      env: { ...env, ...extra },
+      logFile: path.join(logDir, `${name}.log`),
     });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
     processes.push({ role, port, child });
+    return child;
   };
+  const stopAll = () => Promise.all(processes.map(({ child }) => child.stop({ graceMs: 5000 })));
   try {
     const authPort = await findFreePort();
     const socialPort = await findFreePort();
     const services = { CHORUS_AUTH_PORT: String(authPort), CHORUS_SOCIAL_PORT: String(socialPort) };
-    start('auth', authPort, services);
-    start('social', socialPort, services);
-    await Promise.all([waitForPort(authPort), waitForPort(socialPort)]);
+    const auth = start('auth', authPort, services);
+    const social = start('social', socialPort, services);
+    await Promise.all([auth.waitReady(tcpReady(authPort)), social.waitReady(tcpReady(socialPort))]);
     const webPorts: number[] = [];
+    const webs: SupervisedProcess[] = [];
     for (let i = 0; i < (options.webInstances ?? 2); i++) {
       const port = await findFreePort();
       webPorts.push(port);
-      start('web', port, { ...services, PORT: String(port) });
+      webs.push(start('web', port, { ...services, PORT: String(port) }));
     }
-    await Promise.all(webPorts.map((port) => waitForPort(port)));
+    await Promise.all(webs.map((web, i) => web.waitReady(httpReady(`http://127.0.0.1:${webPorts[i]}/readyz`), { what: '/readyz' })));
     return {
       etcd,
       webUrls: webPorts.map((port) => `http://127.0.0.1:${port}`),
       processes,
       logDir,
       stop: async () => {
-        await Promise.all(processes.map(({ child }) => stopProcess(child)));
+        await stopAll();
         await etcd.cleanup();
         rmSync(logDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
-    await Promise.all(processes.map(({ child }) => stopProcess(child)));
+    await stopAll();
     await etcd.cleanup();
     throw new Error(`deployment failed to start; logs in ${logDir}`, { cause: error });
   }
 }
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EtcdCluster, startEtcdCluster } from '../../src/cluster/etcd-cluster.js';
+import { type EtcdCluster, startEtcdCluster } from '../../src/local-etcd/etcd-cluster.js';
 
 export interface TestEtcd extends EtcdCluster {
   /** The temp dir holding every member's data. */

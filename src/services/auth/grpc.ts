@@ -1,8 +1,8 @@
 import type { Account } from '../../domain/account.js';
 import type { Auth } from '../../domain/auth.js';
 import { AuthServiceService, type AuthServiceServer } from '../../gen/chorus/auth/v1/auth.js';
-import type { GrpcService } from '../../grpc/server.js';
-import { unary } from '../../grpc/unary.js';
+import type { GrpcService } from '../../rpc/server.js';
+import { unary } from '../../rpc/unary.js';
 
 /** The gRPC adapter of the auth service: wire types in, domain calls, wire types out. Nothing else. */
 export function authGrpcService(auth: Auth, onInternalError: (error: unknown) => void): GrpcService {

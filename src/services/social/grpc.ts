@@ -4,9 +4,9 @@ import type { Page } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import type { Social } from '../../domain/social.js';
 import { type ItemError, SocialServiceService, type SocialServiceServer } from '../../gen/chorus/social/v1/social.js';
-import type { GrpcService } from '../../grpc/server.js';
-import { toItemError } from '../../grpc/status.js';
-import { unary } from '../../grpc/unary.js';
+import type { GrpcService } from '../../rpc/server.js';
+import { toItemError } from '../../rpc/status.js';
+import { unary } from '../../rpc/unary.js';
 
 /**
  * The gRPC adapter of the social service. proto3 cannot tell an absent

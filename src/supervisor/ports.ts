@@ -26,30 +26,13 @@ export async function findFreePorts(count: number, host = '127.0.0.1'): Promise<
   return [...ports];
 }
 
-export interface WaitForPortOptions {
-  host?: string;
-  timeoutMs?: number;
-  /** Checked between attempts: a message means give up now (say, the child that should listen has died). */
-  failIf?: () => string | undefined;
-}
-
-/** Resolves once something accepts TCP connections on the port; rejects after the timeout. */
-export async function waitForPort(port: number, options: WaitForPortOptions = {}): Promise<void> {
-  const host = options.host ?? '127.0.0.1';
-  const timeoutMs = options.timeoutMs ?? 20_000;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const failure = options.failIf?.();
-    if (failure) throw new Error(failure);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host, port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
+/** Whether something accepts TCP connections on host:port right now; never rejects. */
+export function isListening(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port }, () => {
+      socket.destroy();
+      resolve(true);
     });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listened on ${host}:${port} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+    socket.on('error', () => resolve(false));
+  });
 }

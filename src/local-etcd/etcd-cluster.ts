@@ -3,17 +3,14 @@
  * tests and `chorus cluster` run on one machine. Every member listens on
  * loopback (or `host`) on its own ports, with its own data directory.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { findFreePorts } from '../supervisor/ports.js';
+import { spawnSupervised, type SupervisedProcess } from '../supervisor/supervised-process.js';
 import { type ClusterCertificates } from './certificates.js';
-import { findFreePorts } from './ports.js';
 import { requestJson, type ClientTls } from './request-json.js';
-
-export { findFreePort, findFreePorts } from './ports.js';
 
 export interface EtcdClusterOptions {
   /** Parent directory; each member keeps its data in `<dataDir>/<member name>`. */
@@ -54,7 +51,7 @@ export interface EtcdMember {
   readonly running: boolean;
   /** Sends `signal` (SIGKILL by default) and resolves once the process has exited. */
   kill(signal?: NodeJS.Signals): Promise<void>;
-  /** Restarts a stopped member on the same data directory and ports; it rejoins the cluster. */
+  /** Restarts a stopped member on the same data directory and ports; it rejoins the cluster in the background (`waitHealthy` waits for that). */
   start(): Promise<void>;
 }
 
@@ -76,18 +73,6 @@ export interface EtcdCluster {
 
 const NOT_FOUND_MESSAGE =
   'etcd not found on PATH: install it with "apt-get install etcd-server" (Debian) or put the etcd binary on PATH';
-
-/** Children still running, killed if this process exits without stopping them, so no etcd outlives its supervisor. */
-const liveChildren = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of liveChildren) child.kill('SIGKILL');
-  });
-}
 
 /**
  * Starts a new cluster (or restarts one whose data directories exist) and
@@ -145,15 +130,17 @@ export async function startEtcdCluster(options: EtcdClusterOptions): Promise<Etc
     ...(options.tls ? tlsFlags(options.tls) : []),
   ];
   const tls = options.tls && { ca: readFileSync(options.tls.ca), cert: readFileSync(options.tls.root.cert), key: readFileSync(options.tls.root.key) };
-  installExitHook();
   const members = specs.map(
     (spec) =>
       new LocalMember(spec.name, spec.clientUrl, spec.peerUrl, spec.dataDir, binary, common, log, tls),
   );
   const cluster = new LocalCluster(members);
   try {
-    await Promise.all(members.map((m) => m.launch('new')));
+    for (const member of members) member.launch('new');
     await cluster.waitHealthy(15_000);
+    // waitHealthy looks only at running members: two healthy ones out of three would pass it.
+    const dead = members.filter((m) => !m.running);
+    if (dead.length > 0) throw new Error(`etcd members exited during start-up:\n${dead.map((m) => m.describe()).join('\n')}`);
   } catch (error) {
     await cluster.stop({ signal: 'SIGKILL' });
     throw error;
@@ -188,12 +175,16 @@ class LocalCluster implements EtcdCluster {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const running = this.members.filter((m) => m.running);
-      if (running.length === 0) throw new Error('no etcd member is running');
+      if (running.length === 0) {
+        // A failed spawn settles its exit a tick later; wait for it so the message says why.
+        await Promise.all(this.members.map((m) => m.exited));
+        throw new Error(`no etcd member is running:\n${this.members.map((m) => m.describe()).join('\n')}`);
+      }
       const healthy = await Promise.all(running.map((m) => m.healthy()));
       if (healthy.every(Boolean)) return;
       if (Date.now() >= deadline) {
-        const sick = running.filter((_, i) => !healthy[i]).map((m) => m.name);
-        throw new Error(`etcd members not healthy after ${timeoutMs} ms: ${sick.join(', ')}`);
+        const sick = running.filter((_, i) => !healthy[i]);
+        throw new Error(`etcd members not healthy after ${timeoutMs} ms: ${sick.map((m) => m.name).join(', ')}\n${sick.map((m) => m.describe()).join('\n')}`);
       }
       await sleep(50);
     }
@@ -205,8 +196,7 @@ class LocalCluster implements EtcdCluster {
 }
 
 class LocalMember implements EtcdMember {
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
+  private process: SupervisedProcess | undefined;
 
   constructor(
     readonly name: string,
@@ -220,81 +210,57 @@ class LocalMember implements EtcdMember {
   ) {}
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.running ? this.process?.pid : undefined;
   }
 
   get running(): boolean {
-    return this.child !== undefined;
+    return this.process?.running ?? false;
   }
 
   async start(): Promise<void> {
     // With an existing data dir etcd ignores the initial-cluster flags and rejoins from its WAL.
-    await this.launch('existing');
+    this.launch('existing');
   }
 
-  async launch(state: 'new' | 'existing'): Promise<void> {
-    if (this.child) return;
+  launch(state: 'new' | 'existing'): void {
+    if (this.running) return;
     mkdirSync(this.dataDir, { recursive: true });
-    const args = [
-      '--name',
-      this.name,
-      '--data-dir',
-      this.dataDir,
-      '--listen-client-urls',
-      this.clientUrl,
-      '--advertise-client-urls',
-      this.clientUrl,
-      '--listen-peer-urls',
-      this.peerUrl,
-      '--initial-advertise-peer-urls',
-      this.peerUrl,
-      '--initial-cluster-state',
-      state,
-      ...this.common,
-    ];
-    const child = spawn(this.binary, args, { detached: true, stdio: ['ignore', this.log ? 'pipe' : 'ignore', this.log ? 'pipe' : 'ignore'] });
-    const log = this.log;
-    if (log) {
-      for (const stream of [child.stdout, child.stderr]) {
-        if (stream) createInterface({ input: stream }).on('line', (line) => log(`${this.name}: ${line}`));
-      }
-    }
-    this.child = child;
-    liveChildren.add(child);
-    this.exited = new Promise<void>((resolve) => {
-      const done = (code: number | null, signal: NodeJS.Signals | null) => {
-        liveChildren.delete(child);
-        if (this.child === child) this.child = undefined;
-        log?.(`${this.name}: exited (${signal ?? `code ${code}`})`);
-        resolve();
-      };
-      child.once('exit', done);
-      child.once('error', (error) => {
-        log?.(`${this.name}: ${error.message}`);
-        done(null, null);
-      });
+    this.process = spawnSupervised({
+      name: this.name,
+      command: this.binary,
+      args: [
+        ...['--name', this.name, '--data-dir', this.dataDir],
+        ...['--listen-client-urls', this.clientUrl, '--advertise-client-urls', this.clientUrl],
+        ...['--listen-peer-urls', this.peerUrl, '--initial-advertise-peer-urls', this.peerUrl],
+        ...['--initial-cluster-state', state],
+        ...this.common,
+      ],
+      log: this.log,
+      prefix: `${this.name}: `,
+      // Ctrl-C in a terminal running `chorus cluster` must reach only the supervisor, which stops etcd last.
+      detached: true,
     });
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', reject);
-    });
+  }
+
+  /** Resolves once its process has exited (at once if it never started). */
+  get exited(): Promise<unknown> {
+    return this.process?.exited ?? Promise.resolve();
+  }
+
+  /** Its name, and its exit and last lines of output if it has exited, for error messages. */
+  describe(): string {
+    const exit = this.process?.exit;
+    const how = exit && (exit.error?.message ?? exit.signal ?? `code ${exit.code}`);
+    return `${this.name}${how ? ` (${how})` : ''}:\n${this.process?.tail() ?? '(never started)'}`;
   }
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    child.kill(signal);
-    await this.exited;
+    await this.process?.kill(signal);
   }
 
   /** Stops with `signal`, escalating to SIGKILL if a graceful stop hangs. */
   async stop(signal: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    await this.exited;
-    clearTimeout(timer);
+    await this.process?.stop({ signal, graceMs: 20_000 });
   }
 
   async healthy(): Promise<boolean> {

@@ -7,7 +7,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { AuthClient } from '../../src/clients/auth-client.js';
 import { SocialClient } from '../../src/clients/social-client.js';
 import { DomainError } from '../../src/domain/errors.js';
-import { startGrpcServer, type GrpcServer } from '../../src/grpc/server.js';
+import { startGrpcServer, type GrpcServer } from '../../src/rpc/server.js';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
 import type { KV } from '../../src/kv/kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
