@@ -22,11 +22,29 @@
  * this client gives up after `timeoutMs` and the next call goes to a live
  * member, which answers as soon as a new leader is elected (~1 s here).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { status } from '@grpc/grpc-js';
 import { noop } from 'cockatiel';
 import {
   type CompareResult,
   Etcd3,
   EtcdLeaseInvalidError,
+  EtcdPermissionDeniedError,
+  GRPCAbortedError,
+  GRPCAlreadyExistsError,
+  GRPCCancelledError,
+  GRPCDataLossError,
+  GRPCDeadlineExceededError,
+  GRPCFailedPreconditionError,
+  GRPCInternalError,
+  GRPCInvalidArgumentError,
+  GRPCNotFoundError,
+  GRPCNotImplementedError,
+  GRPCOutOfRangeError,
+  GRPCResourceExhastedError,
+  GRPCUnauthenticatedError,
+  GRPCUnavailableError,
+  GRPCUnknownError,
   type ICompare,
   type IDuplexStream,
   type IKeyValue,
@@ -54,7 +72,6 @@ import {
   WatchCompactedError,
   type WatchOptions,
 } from './kv.js';
-import { ROOT } from './keys.js';
 import { checkKey, checkRangeOptions, checkTxnRequest, keyAfter, prefixEnd } from './limits.js';
 
 export interface EtcdKVOptions {
@@ -69,6 +86,12 @@ export interface EtcdKVOptions {
   preferFirstEndpoint?: boolean;
   auth?: { username: string; password: string };
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  /**
+   * A key read (count only) to learn the store's revision. Any key serves,
+   * but with etcd authentication on it must lie inside what the client's
+   * role may read, so the application names one under its own root.
+   */
+  revisionProbeKey: string;
 }
 
 /**
@@ -79,8 +102,6 @@ export interface EtcdKVOptions {
 type Retry = 'read' | 'write';
 
 const ZERO_KEY = Buffer.from([0]);
-/** Any key serves to learn the revision; this one lies inside the prefix an etcd role grants Chorus. */
-const REVISION_KEY = Buffer.from(ROOT);
 const WATCH_BACKOFF_MIN_MS = 100;
 const WATCH_BACKOFF_MAX_MS = 2000;
 
@@ -93,6 +114,7 @@ export class EtcdKV implements KV {
     private readonly clients: Etcd3[],
     private readonly timeoutMs: number,
     preferFirst: boolean,
+    private readonly revisionProbeKey: Buffer,
   ) {
     // A random start spreads the instances of a service over the members.
     this.current = preferFirst ? 0 : Math.floor(Math.random() * clients.length);
@@ -105,6 +127,7 @@ export class EtcdKV implements KV {
    */
   static async connect(options: EtcdKVOptions): Promise<EtcdKV> {
     if (options.endpoints.length === 0) throw new DomainError('invalid', 'No etcd endpoints were given.');
+    checkKey(options.revisionProbeKey);
     const base: Omit<IOptions, 'hosts'> = {
       faultHandling: { host: () => noop, global: noop },
       grpcOptions: {
@@ -126,7 +149,12 @@ export class EtcdKV implements KV {
       };
     }
     const clients = options.endpoints.map((endpoint) => new Etcd3({ ...base, hosts: [endpoint] }));
-    const kv = new EtcdKV(clients, options.timeoutMs ?? 2000, options.preferFirstEndpoint ?? false);
+    const kv = new EtcdKV(
+      clients,
+      options.timeoutMs ?? 2000,
+      options.preferFirstEndpoint ?? false,
+      Buffer.from(options.revisionProbeKey),
+    );
     try {
       await kv.revision();
     } catch (error) {
@@ -273,7 +301,7 @@ export class EtcdKV implements KV {
 
   async revision(): Promise<number> {
     const response = await this.call('read', (etcd, deadline) =>
-      etcd.kv.range({ key: REVISION_KEY, count_only: true }, { deadline }),
+      etcd.kv.range({ key: this.revisionProbeKey, count_only: true }, { deadline }),
     );
     return Number(response.header.revision);
   }
@@ -309,7 +337,7 @@ export class EtcdKV implements KV {
         if (this.current === index) this.current = (index + 1) % this.clients.length;
         if (failure.kind === 'unknown-outcome' && retry === 'write') break;
         // Once every member has refused the connection, pause before going round again.
-        if (tries >= this.clients.length - 1 && failure.kind === 'not-sent') await delay(50);
+        if (tries >= this.clients.length - 1 && failure.kind === 'not-sent') await sleep(50);
       }
     }
     this.ensureOpen();
@@ -373,7 +401,7 @@ class EtcdWatch implements Watch {
         return;
       } catch (error) {
         lastError = error;
-        await delay(50);
+        await sleep(50);
       }
     }
     throw new DomainError('unavailable', 'The store is unavailable; please try again.', { cause: lastError });
@@ -506,6 +534,14 @@ class EtcdWatch implements Watch {
   }
 }
 
+/** A stream that etcd closed before answering: whatever it carried may or may not have taken effect. */
+class StreamEndedError extends Error {
+  override readonly name = 'StreamEndedError';
+  constructor(what: string) {
+    super(`${what} stream ended before an answer`);
+  }
+}
+
 /** Sends one keep-alive on a fresh stream and resolves with the TTL etcd granted (0: the lease is gone). */
 function keepAliveOnce(
   stream: IDuplexStream<ILeaseKeepAliveRequest, ILeaseKeepAliveResponse>,
@@ -527,7 +563,7 @@ function keepAliveOnce(
     stream.on('end', () => {
       if (settled) return;
       settled = true;
-      reject(new Error('lease keep-alive stream ended'));
+      reject(new StreamEndedError('lease keep-alive'));
     });
     stream.write({ ID: id });
   });
@@ -538,23 +574,99 @@ type Failure =
   | { kind: 'not-sent' }
   | { kind: 'unknown-outcome' };
 
+/**
+ * The gRPC status codes behind etcd3's error classes. etcd3 replaces the
+ * gRPC error it gets with an instance of one of these, keeping the message
+ * but not `code` or `details`, so the class is how the code is recovered.
+ * Stream errors (watch, lease keep-alive) arrive uncast, with `code`.
+ */
+const STATUS_OF_CLASS: ReadonlyArray<readonly [abstract new (...args: never[]) => Error, status]> = [
+  [GRPCCancelledError, status.CANCELLED],
+  [GRPCUnknownError, status.UNKNOWN],
+  [GRPCInvalidArgumentError, status.INVALID_ARGUMENT],
+  [GRPCDeadlineExceededError, status.DEADLINE_EXCEEDED],
+  [GRPCNotFoundError, status.NOT_FOUND],
+  [GRPCAlreadyExistsError, status.ALREADY_EXISTS],
+  [EtcdPermissionDeniedError, status.PERMISSION_DENIED],
+  [GRPCResourceExhastedError, status.RESOURCE_EXHAUSTED],
+  [GRPCFailedPreconditionError, status.FAILED_PRECONDITION],
+  [GRPCAbortedError, status.ABORTED],
+  [GRPCOutOfRangeError, status.OUT_OF_RANGE],
+  [GRPCNotImplementedError, status.UNIMPLEMENTED],
+  [GRPCInternalError, status.INTERNAL],
+  [GRPCUnavailableError, status.UNAVAILABLE],
+  [GRPCDataLossError, status.DATA_LOSS],
+  [GRPCUnauthenticatedError, status.UNAUTHENTICATED],
+];
+
+/**
+ * Where one gRPC status code covers failures that need different
+ * handling, etcd's error text (its rpctypes, which etcd's own Go client
+ * also matches on) and grpc-js's tell them apart.
+ */
+const DETAILS = {
+  /** grpc-js: no connection to the member, so the call was never sent. */
+  noConnection: 'No connection established',
+  /** grpc-js: the channel was closed before the call started. */
+  channelClosed: 'Channel closed before call started',
+  /** Refused by the member before proposing: no quorum leader to send it to. */
+  noLeader: 'etcdserver: no leader',
+  /** Refused by the member before proposing: the cluster version lacks the feature. */
+  notCapable: 'etcdserver: not capable',
+  /** Refused by the member before proposing: its apply queue is too long (RESOURCE_EXHAUSTED). */
+  tooManyRequests: 'etcdserver: too many requests',
+  /** The backend quota alarm is raised: no write applies until an operator frees space (RESOURCE_EXHAUSTED). */
+  noSpace: 'etcdserver: mvcc: database space exceeded',
+} as const;
+
+/** The gRPC status of an error from etcd3 or grpc-js, if it carries one. */
+function grpcStatus(error: unknown): { code: status; details: string } | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const raw = error as Error & { code?: unknown; details?: unknown };
+  if (typeof raw.code === 'number' && typeof raw.details === 'string') return { code: raw.code, details: raw.details };
+  const code = STATUS_OF_CLASS.find(([type]) => error instanceof type)?.[1];
+  if (code === undefined) return undefined;
+  // grpc-js writes "<code> <NAME>: <details>"; etcd3 keeps that message.
+  const prefix = `${code} ${status[code]}: `;
+  return { code, details: error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message };
+}
+
 /** Sorts an error from etcd3/gRPC into: a final answer, a request that never left, or an unknown outcome. */
 function classify(error: unknown): Failure {
   if (error instanceof DomainError) return { kind: 'final', error };
   if (error instanceof EtcdLeaseInvalidError) {
     return { kind: 'final', error: new DomainError('not_found', 'The lease has expired.', { cause: error }) };
   }
-  const message = error instanceof Error ? error.message : String(error);
-  if (/too many operations|request is too large|duplicate key|larger than max|RESOURCE_EXHAUSTED/i.test(message)) {
-    return { kind: 'final', error: new DomainError('invalid', 'The request is too large.', { cause: error }) };
+  if (error instanceof StreamEndedError) return { kind: 'unknown-outcome' };
+  const grpc = grpcStatus(error);
+  switch (grpc?.code) {
+    case status.INVALID_ARGUMENT:
+      // limits.ts refuses these first; etcd's own check (too many operations, too large, a key twice) is the backstop.
+      return { kind: 'final', error: new DomainError('invalid', 'The store refused the request as too large.', { cause: error }) };
+    case status.RESOURCE_EXHAUSTED:
+      if (grpc.details === DETAILS.tooManyRequests) return { kind: 'not-sent' };
+      if (grpc.details === DETAILS.noSpace) {
+        return { kind: 'final', error: new DomainError('unavailable', 'The store is full; please try again later.', { cause: error }) };
+      }
+      // grpc-js refusing a message over its size limit, in either direction.
+      return { kind: 'final', error: new DomainError('invalid', 'The request is too large.', { cause: error }) };
+    case status.UNAVAILABLE:
+      if (
+        grpc.details.startsWith(DETAILS.noConnection) ||
+        grpc.details === DETAILS.channelClosed ||
+        grpc.details === DETAILS.noLeader ||
+        grpc.details === DETAILS.notCapable
+      ) {
+        return { kind: 'not-sent' };
+      }
+      // A dropped connection, etcd's own "request timed out", "leader changed", "server stopped".
+      return { kind: 'unknown-outcome' };
+    case status.DEADLINE_EXCEEDED:
+    case status.CANCELLED:
+      return { kind: 'unknown-outcome' };
+    default:
+      return { kind: 'final', error: new DomainError('internal', 'Something went wrong on our side.', { cause: error }) };
   }
-  if (/No connection established|ECONNREFUSED|failed to connect|etcdserver: no leader|etcdserver: not capable|etcdserver: too many requests/i.test(message)) {
-    return { kind: 'not-sent' };
-  }
-  if (/UNAVAILABLE|DEADLINE_EXCEEDED|Deadline exceeded|CANCELLED|etcdserver: request timed out|leader changed|server stopped|Connection dropped|watch creation timed out|stream ended/i.test(message)) {
-    return { kind: 'unknown-outcome' };
-  }
-  return { kind: 'final', error: new DomainError('internal', 'Something went wrong on our side.', { cause: error }) };
 }
 
 function isLeaseId(id: LeaseId): boolean {
@@ -564,10 +676,6 @@ function isLeaseId(id: LeaseId): boolean {
 /** A put on a lease id etcd could never have issued fails like one on an expired lease. */
 function checkLease(id: LeaseId): void {
   if (!isLeaseId(id)) throw new DomainError('not_found', 'The lease has expired.');
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** etcd refuses an empty key, so the whole keyspace is [\0, \0) in its range convention. */

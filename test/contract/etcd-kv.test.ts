@@ -10,6 +10,9 @@ import type { WatchBatch } from '../../src/kv/kv.js';
 import { startTestEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { eventually, kvContract } from './kv-contract.js';
 
+/** The engine takes any key; the contract suite has no application root. */
+const PROBE_KEY = '/contract/';
+
 let cluster: TestEtcd;
 let admin: Etcd3;
 
@@ -24,7 +27,7 @@ after(async () => {
 });
 
 kvContract('EtcdKV', async () => {
-  const kv = await EtcdKV.connect({ endpoints: cluster.endpoints });
+  const kv = await EtcdKV.connect({ endpoints: cluster.endpoints, revisionProbeKey: PROBE_KEY });
   const prefix = `/contract/${randomUUID()}/`;
   return {
     kv,
@@ -46,20 +49,21 @@ describe('EtcdKV faults', () => {
     const port = await findFreePort();
     const started = Date.now();
     await assert.rejects(
-      EtcdKV.connect({ endpoints: [`http://127.0.0.1:${port}`], timeoutMs: 500 }),
+      EtcdKV.connect({ endpoints: [`http://127.0.0.1:${port}`], timeoutMs: 500, revisionProbeKey: PROBE_KEY }),
       (e: unknown) => e instanceof DomainError && e.code === 'unavailable',
     );
     assert.ok(Date.now() - started < 3000);
   });
 
   it('recovers within seconds when the leader is killed, and keeps every acknowledged put', async (t) => {
-    const kv = await EtcdKV.connect({ endpoints: cluster.endpoints });
+    const kv = await EtcdKV.connect({ endpoints: cluster.endpoints, revisionProbeKey: PROBE_KEY });
     const prefix = `/failover/${randomUUID()}/`;
     // The watch starts on the leader, so the kill breaks its stream and it must resume without a gap.
     const leader = await cluster.leader();
     const watchKV = await EtcdKV.connect({
       endpoints: [leader.clientUrl, ...cluster.endpoints.filter((e) => e !== leader.clientUrl)],
       preferFirstEndpoint: true,
+      revisionProbeKey: PROBE_KEY,
     });
     const watched: WatchBatch[] = [];
     const watch = await watchKV.watch({

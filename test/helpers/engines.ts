@@ -72,7 +72,7 @@ export function forEachEngine(register: (engine: Engine) => void): void {
           if (!cluster) throw new Error('etcd cluster not started');
           // Loaded lazily so an embedded-only run does not load the etcd client.
           const { EtcdKV } = await import('../../src/kv/etcd-kv.js');
-          const kv = await EtcdKV.connect({ endpoints: cluster.endpoints });
+          const kv = await EtcdKV.connect({ endpoints: cluster.endpoints, revisionProbeKey: ROOT });
           await kv.deletePrefix(ROOT);
           const endpoints = cluster.endpoints;
           const compact = async (revision: number) => {

@@ -39,7 +39,7 @@ describe('etcd with TLS and a role limited to the Chorus prefix', () => {
 
   it('runs the services as the chorus user: sessions on leases, transactions, the watch-fed read model', async () => {
     assert.ok(etcd.endpoints.every((e) => e.startsWith('https://')));
-    const kv = await EtcdKV.connect({ endpoints: etcd.endpoints, tls: await identity(certificates.chorus) });
+    const kv = await EtcdKV.connect({ endpoints: etcd.endpoints, tls: await identity(certificates.chorus), revisionProbeKey: ROOT });
     const model = await ReadModel.start({ kv });
     try {
       const auth = new AuthService({ kv, passwordHashing: FAST_HASHING });
@@ -60,7 +60,7 @@ describe('etcd with TLS and a role limited to the Chorus prefix', () => {
 
   it('refuses the chorus user everything outside its prefix, and restricting again changes nothing', async () => {
     await restrictToPrefix(etcd.endpoints, certificates, ROOT);
-    const kv = await EtcdKV.connect({ endpoints: etcd.endpoints, tls: await identity(certificates.chorus) });
+    const kv = await EtcdKV.connect({ endpoints: etcd.endpoints, tls: await identity(certificates.chorus), revisionProbeKey: ROOT });
     try {
       await assert.rejects(kv.put('/elsewhere/key', 'x'), rejectsWith('internal'));
       await assert.rejects(kv.range({ prefix: '/chorus/v2/' }), rejectsWith('internal'));
@@ -74,7 +74,7 @@ describe('etcd with TLS and a role limited to the Chorus prefix', () => {
   it('refuses clients without a certificate from the cluster CA, and plain http', async () => {
     const stranger = await ensureCertificates(join(dir, 'stranger'));
     await assert.rejects(
-      EtcdKV.connect({ endpoints: etcd.endpoints, timeoutMs: 1000, tls: { ...(await identity(stranger.chorus)), ca: await readFile(certificates.ca) } }),
+      EtcdKV.connect({ endpoints: etcd.endpoints, timeoutMs: 1000, tls: { ...(await identity(stranger.chorus)), ca: await readFile(certificates.ca) }, revisionProbeKey: ROOT }),
       rejectsWith('unavailable'),
     );
     await assert.rejects(requestJson(etcd.endpoints[0]!.replace('https:', 'http:') + '/health', { timeoutMs: 1000 }));
