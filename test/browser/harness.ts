@@ -4,6 +4,7 @@
  * driven by playwright-core, an accessibility audit with axe-core, and the
  * screenshots the README shows.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -76,7 +77,7 @@ export async function startChorus(): Promise<Chorus> {
 /** Chromium as the brief installs it; waits a while if apt is still putting it in place. */
 export async function launchChromium(): Promise<Browser> {
   for (let waited = 0; !existsSync(CHROMIUM) && waited < 120_000; waited += 2_000) {
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await sleep(2_000);
   }
   return chromium.launch({
     executablePath: CHROMIUM,

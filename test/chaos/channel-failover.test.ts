@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SocialClient } from '../../src/clients/social-client.js';
@@ -49,7 +50,7 @@ describe('gRPC channel failover for calls that never left', () => {
       await client.createPost('failover_writer', 'before the restart');
       await server.close(500);
       const posted = client.createPost('failover_writer', 'during the restart').catch((error: unknown) => error);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       server = await startGrpcServer('127.0.0.1', port, [social()]);
       assert.equal(((await posted) as { text?: string }).text, 'during the restart', `the post failed: ${String(await posted)}`);
     } finally {

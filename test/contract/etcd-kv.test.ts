@@ -8,7 +8,8 @@ import { DomainError } from '../../src/domain/errors.js';
 import { EtcdKV } from '../../src/kv/etcd-kv.js';
 import type { WatchBatch } from '../../src/kv/kv.js';
 import { startTestEtcd, type TestEtcd } from '../helpers/etcd.js';
-import { eventually, kvContract } from './kv-contract.js';
+import { eventually } from '../helpers/eventually.js';
+import { kvContract } from './kv-contract.js';
 
 /** The engine takes any key; the contract suite has no application root. */
 const PROBE_KEY = '/contract/';
@@ -116,7 +117,7 @@ describe('EtcdKV faults', () => {
       }
       const lost = acknowledged.filter((k) => !stored.has(k));
       assert.deepEqual(lost, [], 'every acknowledged put is stored');
-      await eventually(() => watched.length === stored.size, 5000);
+      await eventually(() => watched.length === stored.size, { timeoutMs: 5000 });
       const revisions = watched.map((b) => b.revision);
       assert.deepEqual(revisions, [...revisions].sort((a, b) => a - b), 'batches arrive in revision order');
       assert.deepEqual(

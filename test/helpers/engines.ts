@@ -97,13 +97,3 @@ export async function dumpStore(kv: KV): Promise<{ key: string; value: string }[
   const range = await kv.range({ prefix: ROOT });
   return range.items.map(({ key, value }) => ({ key, value }));
 }
-
-/** Waits until `check` returns true, polling; fails after `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}

@@ -6,7 +6,8 @@ import type { KV } from '../../src/kv/kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { OWASP_ARGON2ID, PasswordHasher } from '../../src/services/auth/password.js';
 import { hashToken, isTokenShape, newToken } from '../../src/services/tokens.js';
-import { dumpStore, eventually, forEachEngine } from '../helpers/engines.js';
+import { dumpStore, forEachEngine } from '../helpers/engines.js';
+import { eventually } from '../helpers/eventually.js';
 import { FAST_HASHING, rejectsWith } from '../helpers/fixtures.js';
 
 /** Cheap Argon2id so the suite stays fast; one test below uses the real parameters. */
@@ -247,8 +248,7 @@ forEachEngine((engine) => {
         assert.equal((await auth.authenticate(token)).username, 'ivan');
         await eventually(
           () => auth.authenticate(token).then(() => false, (error) => error instanceof DomainError && error.code === 'unauthenticated'),
-          30_000,
-          'the session lease to expire',
+          { timeoutMs: 30_000, intervalMs: 200, what: 'the session lease to expire' },
         );
       } finally {
         await close();
@@ -317,7 +317,7 @@ forEachEngine((engine) => {
       }
       // 660 s since sign-up, never used: past the 400 s idle limit.
       await assert.rejects(auth.authenticate(idle.token), rejectsWith('unauthenticated'));
-      await eventually(async () => (await kv.get(keys.session(hashToken(idle.token)))) === undefined, 10_000, 'the idle session to be revoked');
+      await eventually(async () => (await kv.get(keys.session(hashToken(idle.token)))) === undefined, { timeoutMs: 10_000, intervalMs: 200, what: 'the idle session to be revoked' });
       assert.equal((await auth.authenticate(busy.token)).username, 'tess');
       assert.equal((await auth.listSessions(busy.token)).length, 1);
       clock += 400_000;

@@ -10,7 +10,8 @@ import { mergeNewestFirst } from '../../src/services/social/feed.js';
 import { ReadModel } from '../../src/services/social/read-model.js';
 import { SocialService } from '../../src/services/social/social-service.js';
 import { hashToken } from '../../src/services/tokens.js';
-import { dumpStore, eventually, forEachEngine } from '../helpers/engines.js';
+import { dumpStore, forEachEngine } from '../helpers/engines.js';
+import { eventually } from '../helpers/eventually.js';
 import { FAST_HASHING, rejectsWith } from '../helpers/fixtures.js';
 
 /** A deterministic uniform [0, 1) source (mulberry32). */
@@ -359,8 +360,7 @@ forEachEngine((engine) => {
             assert.equal((await social.sessionFeed(busy.token)).account.username, 'uma');
             await eventually(
               async () => JSON.parse((await kv.get(keys.session(hashToken(busy.token))))!.value).lastSeenMs === clock,
-              10_000,
-              'the social service to record the use',
+              { timeoutMs: 10_000, intervalMs: 200, what: 'the social service to record the use' },
             );
           }
           await assert.rejects(social.sessionFeed(idle.token), rejectsWith('unauthenticated'));
