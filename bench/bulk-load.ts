@@ -7,11 +7,14 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Post } from '../src/domain/post.js';
-import { keys } from '../src/kv/keys.js';
+import { keyspace } from '../src/kv/keys.js';
 import type { KV, LeaseId, Op } from '../src/kv/kv.js';
 import type { StoredAccount, StoredSession, StoredUserSession } from '../src/kv/records.js';
 import { PasswordHasher } from '../src/services/auth/password.js';
 import type { Graph, PostGenerator } from './synthetic.js';
+
+/** The deployment's layout: the default root, which `chorus` runs under. */
+const keys = keyspace();
 
 export const MAX_TXN_OPS = 128;
 

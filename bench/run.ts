@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import type { EtcdCluster } from '../src/local-etcd/etcd-cluster.js';
 import { EmbeddedKV } from '../src/kv/embedded-kv.js';
 import { EtcdKV } from '../src/kv/etcd-kv.js';
+import { DEFAULT_ROOT } from '../src/kv/keys.js';
 import type { KV } from '../src/kv/kv.js';
 import {
   loadAccountsAndFollows,
@@ -210,7 +211,7 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
   progress('starting a 3-member etcd cluster');
   const etcd = await startEtcd(workDir);
   resources.etcd = etcd;
-  const kv = await EtcdKV.connect({ endpoints: etcd.endpoints, timeoutMs: 30_000 });
+  const kv = await EtcdKV.connect({ endpoints: etcd.endpoints, timeoutMs: 30_000, revisionProbeKey: DEFAULT_ROOT });
   resources.kv = kv;
   report.load.push(step('accounts and follow edges (etcd)', await loadAccountsAndFollows(kv, graph, passwordHash, options.loadConcurrency)));
   const sessions = await loadSessions(kv, accounts, SESSION_TTL_SECONDS, options.loadConcurrency);

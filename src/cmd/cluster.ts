@@ -7,7 +7,7 @@ import { restrictToPrefix } from '../local-etcd/etcd-access.js';
 import { startEtcdCluster, type EtcdCluster } from '../local-etcd/etcd-cluster.js';
 import { findFreePort } from '../supervisor/ports.js';
 import { httpReady, spawnSupervised, tcpReady, type SupervisedProcess } from '../supervisor/supervised-process.js';
-import { DEFAULT_ROOT as ROOT } from '../kv/keys.js';
+import { keys } from './store.js';
 import { createLogger } from '../log.js';
 
 /**
@@ -63,7 +63,7 @@ export async function runCluster(config: Config): Promise<void> {
       log: (line) => log.info({ etcd: line }),
       tls,
     });
-    await restrictToPrefix(etcd.endpoints, tls, ROOT);
+    await restrictToPrefix(etcd.endpoints, tls, keys.root);
     const base = {
       CHORUS_STORE: 'etcd',
       CHORUS_ETCD_ENDPOINTS: etcd.endpoints.join(','),

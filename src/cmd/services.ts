@@ -10,10 +10,12 @@ import { socialGrpcService } from '../services/social/grpc.js';
 import { ReadModel } from '../services/social/read-model.js';
 import { SocialService } from '../services/social/social-service.js';
 import type { Lifecycle } from './lifecycle.js';
+import { keys } from './store.js';
 
 export function createAuth(config: Config, kv: KV): Auth {
   return new AuthService({
     kv,
+    keys,
     sessionTtlSeconds: config.sessionTtlSeconds,
     sessionIdleSeconds: config.sessionIdleSeconds,
     limits: config.rateLimits,
@@ -26,9 +28,9 @@ export function createAuth(config: Config, kv: KV): Auth {
  * only with a warm view.
  */
 export async function createSocial(lifecycle: Lifecycle, log: Logger, kv: KV): Promise<Social> {
-  const readModel = await ReadModel.start({ kv, log: (message, fields) => log.info(fields ?? {}, message) });
+  const readModel = await ReadModel.start({ kv, keys, log: (message, fields) => log.info(fields ?? {}, message) });
   lifecycle.add('read model', readModel, (model) => model.close());
-  return new SocialService({ kv, readModel });
+  return new SocialService({ kv, keys, readModel });
 }
 
 /** Serves gRPC services on a port and registers the server for draining. */

@@ -1,10 +1,15 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { EmbeddedKV } from '../kv/embedded-kv.js';
 import { EtcdKV } from '../kv/etcd-kv.js';
+import { keyspace } from '../kv/keys.js';
 import type { KV } from '../kv/kv.js';
+
+/** The layout of Chorus's keys in the store: the default root, which every process of a deployment shares. */
+export const keys = keyspace();
 
 /** How long a service waits for etcd at start-up before giving up. */
 const CONNECT_PATIENCE_MS = 60_000;
@@ -24,11 +29,17 @@ export async function openStore(config: Config, log: Logger): Promise<KV> {
   const deadline = Date.now() + CONNECT_PATIENCE_MS;
   for (let delayMs = 200; ; delayMs = Math.min(delayMs * 2, 5000)) {
     try {
-      return await EtcdKV.connect({ endpoints: config.etcdEndpoints, timeoutMs: config.etcdTimeoutMs, tls });
+      return await EtcdKV.connect({
+        endpoints: config.etcdEndpoints,
+        timeoutMs: config.etcdTimeoutMs,
+        tls,
+        // Inside the prefix an etcd role grants Chorus, so the probe works with authentication on.
+        revisionProbeKey: keys.root,
+      });
     } catch (error) {
       if (Date.now() + delayMs > deadline) throw error;
       log.warn({ err: error, endpoints: config.etcdEndpoints }, 'etcd not answering yet: retrying');
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await sleep(delayMs);
     }
   }
 }

@@ -60,3 +60,17 @@ export function toDomainError(error: unknown): DomainError {
   if (isDomainError(error)) return error;
   return new DomainError('internal', 'Something went wrong on our side.', { cause: error });
 }
+
+/**
+ * Runs a service call so that it rejects only with DomainError: anything
+ * else it throws (a bug, a corrupt record) becomes `internal`, with the
+ * original kept as the cause for the log. Every public method of a
+ * service wraps its body in this, so the gRPC edge needs no other mapping.
+ */
+export async function guard<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw toDomainError(error);
+  }
+}

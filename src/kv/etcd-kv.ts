@@ -22,11 +22,11 @@
  * this client gives up after `timeoutMs` and the next call goes to a live
  * member, which answers as soon as a new leader is elected (~1 s here).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { noop } from 'cockatiel';
 import {
   type CompareResult,
   Etcd3,
-  EtcdLeaseInvalidError,
   type ICompare,
   type IDuplexStream,
   type IKeyValue,
@@ -54,7 +54,7 @@ import {
   WatchCompactedError,
   type WatchOptions,
 } from './kv.js';
-import { DEFAULT_ROOT as ROOT } from './keys.js';
+import { classifyEtcdFailure, StreamEndedError } from './etcd-failures.js';
 import { checkKey, checkRangeOptions, checkTxnRequest, keyAfter, prefixEnd } from './limits.js';
 
 export interface EtcdKVOptions {
@@ -69,6 +69,12 @@ export interface EtcdKVOptions {
   preferFirstEndpoint?: boolean;
   auth?: { username: string; password: string };
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  /**
+   * A key read (count only) to learn the store's revision. Any key serves,
+   * but with etcd authentication on it must lie inside what the client's
+   * role may read, so the application names one under its own root.
+   */
+  revisionProbeKey: string;
 }
 
 /**
@@ -79,8 +85,6 @@ export interface EtcdKVOptions {
 type Retry = 'read' | 'write';
 
 const ZERO_KEY = Buffer.from([0]);
-/** Any key serves to learn the revision; this one lies inside the prefix an etcd role grants Chorus. */
-const REVISION_KEY = Buffer.from(ROOT);
 const WATCH_BACKOFF_MIN_MS = 100;
 const WATCH_BACKOFF_MAX_MS = 2000;
 
@@ -93,6 +97,7 @@ export class EtcdKV implements KV {
     private readonly clients: Etcd3[],
     private readonly timeoutMs: number,
     preferFirst: boolean,
+    private readonly revisionProbeKey: Buffer,
   ) {
     // A random start spreads the instances of a service over the members.
     this.current = preferFirst ? 0 : Math.floor(Math.random() * clients.length);
@@ -105,6 +110,7 @@ export class EtcdKV implements KV {
    */
   static async connect(options: EtcdKVOptions): Promise<EtcdKV> {
     if (options.endpoints.length === 0) throw new DomainError('invalid', 'No etcd endpoints were given.');
+    checkKey(options.revisionProbeKey);
     const base: Omit<IOptions, 'hosts'> = {
       faultHandling: { host: () => noop, global: noop },
       grpcOptions: {
@@ -126,7 +132,12 @@ export class EtcdKV implements KV {
       };
     }
     const clients = options.endpoints.map((endpoint) => new Etcd3({ ...base, hosts: [endpoint] }));
-    const kv = new EtcdKV(clients, options.timeoutMs ?? 2000, options.preferFirstEndpoint ?? false);
+    const kv = new EtcdKV(
+      clients,
+      options.timeoutMs ?? 2000,
+      options.preferFirstEndpoint ?? false,
+      Buffer.from(options.revisionProbeKey),
+    );
     try {
       await kv.revision();
     } catch (error) {
@@ -273,7 +284,7 @@ export class EtcdKV implements KV {
 
   async revision(): Promise<number> {
     const response = await this.call('read', (etcd, deadline) =>
-      etcd.kv.range({ key: REVISION_KEY, count_only: true }, { deadline }),
+      etcd.kv.range({ key: this.revisionProbeKey, count_only: true }, { deadline }),
     );
     return Number(response.header.revision);
   }
@@ -303,13 +314,13 @@ export class EtcdKV implements KV {
       try {
         return await attempt(this.clients[index]!, new Date(deadline));
       } catch (error) {
-        const failure = classify(error);
+        const failure = classifyEtcdFailure(error);
         if (failure.kind === 'final') throw failure.error;
         lastError = error;
         if (this.current === index) this.current = (index + 1) % this.clients.length;
         if (failure.kind === 'unknown-outcome' && retry === 'write') break;
         // Once every member has refused the connection, pause before going round again.
-        if (tries >= this.clients.length - 1 && failure.kind === 'not-sent') await delay(50);
+        if (tries >= this.clients.length - 1 && failure.kind === 'not-sent') await sleep(50);
       }
     }
     this.ensureOpen();
@@ -373,7 +384,7 @@ class EtcdWatch implements Watch {
         return;
       } catch (error) {
         lastError = error;
-        await delay(50);
+        await sleep(50);
       }
     }
     throw new DomainError('unavailable', 'The store is unavailable; please try again.', { cause: lastError });
@@ -527,34 +538,10 @@ function keepAliveOnce(
     stream.on('end', () => {
       if (settled) return;
       settled = true;
-      reject(new Error('lease keep-alive stream ended'));
+      reject(new StreamEndedError('lease keep-alive'));
     });
     stream.write({ ID: id });
   });
-}
-
-type Failure =
-  | { kind: 'final'; error: DomainError }
-  | { kind: 'not-sent' }
-  | { kind: 'unknown-outcome' };
-
-/** Sorts an error from etcd3/gRPC into: a final answer, a request that never left, or an unknown outcome. */
-function classify(error: unknown): Failure {
-  if (error instanceof DomainError) return { kind: 'final', error };
-  if (error instanceof EtcdLeaseInvalidError) {
-    return { kind: 'final', error: new DomainError('not_found', 'The lease has expired.', { cause: error }) };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  if (/too many operations|request is too large|duplicate key|larger than max|RESOURCE_EXHAUSTED/i.test(message)) {
-    return { kind: 'final', error: new DomainError('invalid', 'The request is too large.', { cause: error }) };
-  }
-  if (/No connection established|ECONNREFUSED|failed to connect|etcdserver: no leader|etcdserver: not capable|etcdserver: too many requests/i.test(message)) {
-    return { kind: 'not-sent' };
-  }
-  if (/UNAVAILABLE|DEADLINE_EXCEEDED|Deadline exceeded|CANCELLED|etcdserver: request timed out|leader changed|server stopped|Connection dropped|watch creation timed out|stream ended/i.test(message)) {
-    return { kind: 'unknown-outcome' };
-  }
-  return { kind: 'final', error: new DomainError('internal', 'Something went wrong on our side.', { cause: error }) };
 }
 
 function isLeaseId(id: LeaseId): boolean {
@@ -564,10 +551,6 @@ function isLeaseId(id: LeaseId): boolean {
 /** A put on a lease id etcd could never have issued fails like one on an expired lease. */
 function checkLease(id: LeaseId): void {
   if (!isLeaseId(id)) throw new DomainError('not_found', 'The lease has expired.');
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** etcd refuses an empty key, so the whole keyspace is [\0, \0) in its range convention. */

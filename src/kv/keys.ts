@@ -141,6 +141,3 @@ function decoded(part: string): string | undefined {
     return undefined;
   }
 }
-
-/** The default layout, for callers not yet given a keyspace of their own. */
-export const keys = keyspace();

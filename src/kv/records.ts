@@ -2,8 +2,10 @@
  * The formats of the values stored under keys.ts's layouts, shared by the
  * services that write and read them (and by tools that load data in bulk).
  */
+import type { Account } from '../domain/account.js';
 import type { Post } from '../domain/post.js';
 import type { LeaseId } from './kv.js';
+import { recordParser } from './record-parser.js';
 
 /** The value at keys.account(username). The social service reads it too, ignoring passwordHash. */
 export interface StoredAccount {
@@ -46,54 +48,30 @@ export interface StoredUserSession extends SessionActivity {
 }
 
 /** Parsing fails loudly: a record we cannot read is corruption, an `internal` error. */
-export function parseAccount(json: string): StoredAccount {
-  const value = JSON.parse(json) as Partial<StoredAccount>;
-  if (typeof value.username !== 'string' || typeof value.createdAtMs !== 'number' || typeof value.passwordHash !== 'string') {
-    throw new Error('malformed account record');
-  }
-  return { username: value.username, createdAtMs: value.createdAtMs, passwordHash: value.passwordHash };
-}
+export const parseAccount = recordParser<StoredAccount>('account', {
+  username: 'string',
+  createdAtMs: 'number',
+  passwordHash: 'string',
+});
 
-export function parseSession(json: string): StoredSession {
-  const value = JSON.parse(json) as Partial<StoredSession>;
-  if (
-    typeof value.username !== 'string' ||
-    typeof value.accountCreatedAtMs !== 'number' ||
-    typeof value.createdAtMs !== 'number' ||
-    typeof value.leaseId !== 'string'
-  ) {
-    throw new Error('malformed session record');
-  }
-  checkActivity(value);
-  return value as StoredSession;
-}
+/** The account record without its password hash, for services that only show accounts. */
+export const parsePublicAccount = recordParser<Account>('account', { username: 'string', createdAtMs: 'number' });
 
-export function parseUserSession(json: string): StoredUserSession {
-  const value = JSON.parse(json) as Partial<StoredUserSession>;
-  if (typeof value.leaseId !== 'string' || typeof value.createdAtMs !== 'number') {
-    throw new Error('malformed user session record');
-  }
-  checkActivity(value);
-  return value as StoredUserSession;
-}
+const activity = { lastSeenMs: 'number?', idleTimeoutMs: 'number?', userAgent: 'string?' } as const;
 
-function checkActivity(value: SessionActivity): void {
-  const optional = (v: unknown, type: string) => v === undefined || typeof v === type;
-  if (!optional(value.lastSeenMs, 'number') || !optional(value.idleTimeoutMs, 'number') || !optional(value.userAgent, 'string')) {
-    throw new Error('malformed session activity');
-  }
-}
+export const parseSession = recordParser<StoredSession>('session', {
+  username: 'string',
+  accountCreatedAtMs: 'number',
+  createdAtMs: 'number',
+  leaseId: 'string',
+  ...activity,
+});
+
+export const parseUserSession = recordParser<StoredUserSession>('user session', {
+  leaseId: 'string',
+  createdAtMs: 'number',
+  ...activity,
+});
 
 /** The value at keys.authorPost(author, id) and keys.idempotency(author, key). */
-export function parsePost(json: string): Post {
-  const value = JSON.parse(json) as Partial<Post>;
-  if (
-    typeof value.id !== 'string' ||
-    typeof value.author !== 'string' ||
-    typeof value.text !== 'string' ||
-    typeof value.createdAtMs !== 'number'
-  ) {
-    throw new Error('malformed post record');
-  }
-  return { id: value.id, author: value.author, text: value.text, createdAtMs: value.createdAtMs };
-}
+export const parsePost = recordParser<Post>('post', { id: 'string', author: 'string', text: 'string', createdAtMs: 'number' });

@@ -1,6 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SocialClient } from '../../src/clients/social-client.js';
 import { findFreePort } from '../../src/supervisor/ports.js';
 import { startGrpcServer, type GrpcServer } from '../../src/rpc/server.js';

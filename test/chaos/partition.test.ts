@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { EtcdIsolation } from '../../chaos/partition.js';
 import { startEtcdCluster, type EtcdCluster } from '../../src/local-etcd/etcd-cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 /**
  * The chaos harness's network partition: etcd-1 in a namespace of its own,
@@ -22,13 +22,10 @@ async function gateway(url: string, call: string, body: object, timeoutMs = 3000
 
 /** Retries a write while the majority elects a leader (the isolated member may have been it). */
 async function putEventually(url: string, key: string, value: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const answer = await gateway(url, 'put', { key: b64(key), value: b64(value) }, 5000).catch(() => undefined);
-    if (answer?.header) return;
-    if (Date.now() > deadline) throw new Error(`could not write ${key} through ${url}`);
-    await sleep(200);
-  }
+  await eventually(
+    async () => Boolean((await gateway(url, 'put', { key: b64(key), value: b64(value) }, 5000).catch(() => undefined))?.header),
+    { timeoutMs: 20_000, intervalMs: 200, what: `a write of ${key} through ${url}` },
+  );
 }
 
 async function healthy(url: string): Promise<boolean> {
@@ -75,9 +72,11 @@ describe('partition of one etcd member', () => {
 
     isolation!.partition();
     await putEventually(other.clientUrl, 'k', 'after');
-    const deadline = Date.now() + 15_000;
-    while ((await healthy(isolated.clientUrl)) && Date.now() < deadline) await sleep(200);
-    assert.equal(await healthy(isolated.clientUrl), false, 'the isolated member notices it has no leader');
+    await eventually(async () => !(await healthy(isolated.clientUrl)), {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      what: 'the isolated member to notice it has no leader',
+    });
     const stale = await gateway(isolated.clientUrl, 'range', { key: b64('k') }).catch((error: Error) => ({ failed: error.message }));
     assert.notEqual(stale?.kvs?.[0]?.value, b64('before'), 'the isolated member must not serve the overwritten value');
     assert.ok(await healthy(other.clientUrl), 'the majority keeps serving');

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { DomainError } from '../../src/domain/errors.js';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
 import { type WatchBatch, WatchCompactedError } from '../../src/kv/kv.js';
-import { eventually, kvContract } from './kv-contract.js';
+import { eventually } from '../helpers/eventually.js';
+import { kvContract } from './kv-contract.js';
 
 kvContract('EmbeddedKV', async () => {
   let clock = 1_000_000;
@@ -97,7 +99,7 @@ describe('EmbeddedKV on a file', () => {
       buffer = lines.pop()!;
       for (const line of lines) acknowledged = Number(line);
     });
-    await eventually(() => acknowledged >= 200, 10_000);
+    await eventually(() => acknowledged >= 200, { timeoutMs: 10_000 });
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     const kv = await EmbeddedKV.open({ path });
@@ -115,7 +117,7 @@ describe('EmbeddedKV on a file', () => {
     const errors: Error[] = [];
     await eventually(async () => {
       const watch = await kv.watch({ prefix: '/', fromRevision: first, onBatch: () => {}, onError: (e) => errors.push(e) });
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
       await watch.close();
       return errors.length > 0;
     });

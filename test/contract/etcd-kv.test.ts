@@ -8,7 +8,11 @@ import { DomainError } from '../../src/domain/errors.js';
 import { EtcdKV } from '../../src/kv/etcd-kv.js';
 import type { WatchBatch } from '../../src/kv/kv.js';
 import { startTestEtcd, type TestEtcd } from '../helpers/etcd.js';
-import { eventually, kvContract } from './kv-contract.js';
+import { eventually } from '../helpers/eventually.js';
+import { kvContract } from './kv-contract.js';
+
+/** The engine takes any key; the contract suite has no application root. */
+const PROBE_KEY = '/contract/';
 
 let cluster: TestEtcd;
 let admin: Etcd3;
@@ -24,7 +28,7 @@ after(async () => {
 });
 
 kvContract('EtcdKV', async () => {
-  const kv = await EtcdKV.connect({ endpoints: cluster.endpoints });
+  const kv = await EtcdKV.connect({ endpoints: cluster.endpoints, revisionProbeKey: PROBE_KEY });
   const prefix = `/contract/${randomUUID()}/`;
   return {
     kv,
@@ -46,20 +50,21 @@ describe('EtcdKV faults', () => {
     const port = await findFreePort();
     const started = Date.now();
     await assert.rejects(
-      EtcdKV.connect({ endpoints: [`http://127.0.0.1:${port}`], timeoutMs: 500 }),
+      EtcdKV.connect({ endpoints: [`http://127.0.0.1:${port}`], timeoutMs: 500, revisionProbeKey: PROBE_KEY }),
       (e: unknown) => e instanceof DomainError && e.code === 'unavailable',
     );
     assert.ok(Date.now() - started < 3000);
   });
 
   it('recovers within seconds when the leader is killed, and keeps every acknowledged put', async (t) => {
-    const kv = await EtcdKV.connect({ endpoints: cluster.endpoints });
+    const kv = await EtcdKV.connect({ endpoints: cluster.endpoints, revisionProbeKey: PROBE_KEY });
     const prefix = `/failover/${randomUUID()}/`;
     // The watch starts on the leader, so the kill breaks its stream and it must resume without a gap.
     const leader = await cluster.leader();
     const watchKV = await EtcdKV.connect({
       endpoints: [leader.clientUrl, ...cluster.endpoints.filter((e) => e !== leader.clientUrl)],
       preferFirstEndpoint: true,
+      revisionProbeKey: PROBE_KEY,
     });
     const watched: WatchBatch[] = [];
     const watch = await watchKV.watch({
@@ -112,7 +117,7 @@ describe('EtcdKV faults', () => {
       }
       const lost = acknowledged.filter((k) => !stored.has(k));
       assert.deepEqual(lost, [], 'every acknowledged put is stored');
-      await eventually(() => watched.length === stored.size, 5000);
+      await eventually(() => watched.length === stored.size, { timeoutMs: 5000 });
       const revisions = watched.map((b) => b.revision);
       assert.deepEqual(revisions, [...revisions].sort((a, b) => a - b), 'batches arrive in revision order');
       assert.deepEqual(

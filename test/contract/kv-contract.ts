@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError } from '../../src/domain/errors.js';
 import { type KV, type WatchBatch, WatchCompactedError } from '../../src/kv/kv.js';
+import { eventually } from '../helpers/eventually.js';
 
 export interface KVFixture {
   kv: KV;
@@ -399,7 +400,7 @@ export function kvContract(name: string, open: () => Promise<KVFixture>): void {
       const batches: WatchBatch[] = [];
       const watch = await kv.watch({ prefix, fromRevision: r0 + 1, onBatch: (b) => batches.push(b), onError: assert.fail });
       await elapse(2100);
-      await eventually(async () => (await kv.count(prefix)) === 1, 8000);
+      await eventually(async () => (await kv.count(prefix)) === 1, { timeoutMs: 8000 });
       assert.equal((await kv.get(`${prefix}c`))?.value, 'no lease');
       await eventually(() => batches.length === 1);
       assert.equal(batches[0]!.revision, r0 + 1);
@@ -456,10 +457,3 @@ export function kvContract(name: string, open: () => Promise<KVFixture>): void {
 }
 
 /** Polls `condition` until it holds; fails after `timeoutMs`. */
-export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`condition not met within ${timeoutMs} ms`);
-    await sleep(10);
-  }
-}

@@ -1,18 +1,15 @@
 /**
  * Runs a service test suite on both KV engines: the embedded engine (a
  * fresh ':memory:' store per test) and a real 3-member etcd cluster
- * (started once per test file, wiped under ROOT before each test).
- *
- * Why wipe rather than namespace: keys.ts has a fixed ROOT, so tests cannot
- * be given their own prefix without changing the key layout. Tests inside
- * one file run one after another and every file starts its own cluster, so
- * clearing ROOT at open() is enough to keep tests independent.
+ * (started once per test file). Every opened store comes with a keyspace
+ * under a root of its own, so no test sees another's keys, whichever
+ * store they share.
  *
  * CHORUS_TEST_ENGINES=embedded (or etcd) limits the run to one engine.
  */
 import { after, before, describe } from 'node:test';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
-import { DEFAULT_ROOT as ROOT } from '../../src/kv/keys.js';
+import { type Keyspace, keyspace } from '../../src/kv/keys.js';
 import type { KV } from '../../src/kv/kv.js';
 import { startTestEtcd, type TestEtcd } from './etcd.js';
 
@@ -20,6 +17,8 @@ export type EngineName = 'embedded' | 'etcd';
 
 export interface OpenedStore {
   kv: KV;
+  /** The layout to give every service and read model of the test: under a root no other test uses. */
+  keys: Keyspace;
   close(): Promise<void>;
   /** Drops the store's history before `revision`, as etcd's compaction does. */
   compact(revision: number): Promise<void>;
@@ -34,9 +33,13 @@ export interface Engine {
   name: EngineName;
   /** Whether `open({ now })` makes leases expire by that clock (embedded) or only by real time (etcd). */
   controlsTime: boolean;
-  /** A store holding no Chorus keys. Call once per test; close it in the test. */
+  /** A store holding no keys under its keyspace's root. Call once per test; close it in the test. */
   open(options?: OpenOptions): Promise<OpenedStore>;
 }
+
+let opened = 0;
+/** A root of its own for each opened store, unique across the test files running at once. */
+const freshKeyspace = () => keyspace(`/test-${process.pid}-${++opened}/chorus/v1/`);
 
 const wanted = (name: EngineName) => {
   const list = process.env.CHORUS_TEST_ENGINES;
@@ -51,7 +54,7 @@ export function forEachEngine(register: (engine: Engine) => void): void {
         controlsTime: true,
         async open(options = {}) {
           const kv = await EmbeddedKV.open({ path: ':memory:', now: options.now });
-          return { kv, close: () => kv.close(), compact: (revision) => kv.compact(revision) };
+          return { kv, keys: freshKeyspace(), close: () => kv.close(), compact: (revision) => kv.compact(revision) };
         },
       });
     });
@@ -72,8 +75,8 @@ export function forEachEngine(register: (engine: Engine) => void): void {
           if (!cluster) throw new Error('etcd cluster not started');
           // Loaded lazily so an embedded-only run does not load the etcd client.
           const { EtcdKV } = await import('../../src/kv/etcd-kv.js');
-          const kv = await EtcdKV.connect({ endpoints: cluster.endpoints });
-          await kv.deletePrefix(ROOT);
+          const keys = freshKeyspace();
+          const kv = await EtcdKV.connect({ endpoints: cluster.endpoints, revisionProbeKey: keys.root });
           const endpoints = cluster.endpoints;
           const compact = async (revision: number) => {
             // The engine has no compaction call (etcd compacts itself); tests ask etcd directly.
@@ -85,25 +88,15 @@ export function forEachEngine(register: (engine: Engine) => void): void {
               admin.close();
             }
           };
-          return { kv, close: () => kv.close(), compact };
+          return { kv, keys, close: () => kv.close(), compact };
         },
       });
     });
   }
 }
 
-/** Every Chorus key in the store, for "nothing was written" and "no secret stored" checks. */
-export async function dumpStore(kv: KV): Promise<{ key: string; value: string }[]> {
-  const range = await kv.range({ prefix: ROOT });
+/** Every key under the store's root, for "nothing was written" and "no secret stored" checks. */
+export async function dumpStore({ kv, keys }: { kv: KV; keys: Keyspace }): Promise<{ key: string; value: string }[]> {
+  const range = await kv.range({ prefix: keys.root });
   return range.items.map(({ key, value }) => ({ key, value }));
-}
-
-/** Waits until `check` returns true, polling; fails after `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }

@@ -7,7 +7,7 @@ import { ensureCertificates, type ClusterCertificates } from '../../src/local-et
 import { restrictToPrefix } from '../../src/local-etcd/etcd-access.js';
 import { startEtcdCluster, type EtcdCluster } from '../../src/local-etcd/etcd-cluster.js';
 import { requestJson } from '../../src/local-etcd/request-json.js';
-import { DEFAULT_ROOT as ROOT } from '../../src/kv/keys.js';
+import { DEFAULT_ROOT } from '../../src/kv/keys.js';
 import { EtcdKV } from '../../src/kv/etcd-kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { ReadModel } from '../../src/services/social/read-model.js';
@@ -29,7 +29,7 @@ describe('etcd with TLS and a role limited to the Chorus prefix', () => {
     dir = await mkdtemp(join(tmpdir(), 'chorus-etcd-tls-'));
     certificates = await ensureCertificates(join(dir, 'tls'));
     etcd = await startEtcdCluster({ dataDir: join(dir, 'etcd'), tls: certificates });
-    await restrictToPrefix(etcd.endpoints, certificates, ROOT);
+    await restrictToPrefix(etcd.endpoints, certificates, DEFAULT_ROOT);
   });
 
   after(async () => {
@@ -39,7 +39,7 @@ describe('etcd with TLS and a role limited to the Chorus prefix', () => {
 
   it('runs the services as the chorus user: sessions on leases, transactions, the watch-fed read model', async () => {
     assert.ok(etcd.endpoints.every((e) => e.startsWith('https://')));
-    const kv = await EtcdKV.connect({ endpoints: etcd.endpoints, tls: await identity(certificates.chorus) });
+    const kv = await EtcdKV.connect({ endpoints: etcd.endpoints, tls: await identity(certificates.chorus), revisionProbeKey: DEFAULT_ROOT });
     const model = await ReadModel.start({ kv });
     try {
       const auth = new AuthService({ kv, passwordHashing: FAST_HASHING });
@@ -59,13 +59,13 @@ describe('etcd with TLS and a role limited to the Chorus prefix', () => {
   });
 
   it('refuses the chorus user everything outside its prefix, and restricting again changes nothing', async () => {
-    await restrictToPrefix(etcd.endpoints, certificates, ROOT);
-    const kv = await EtcdKV.connect({ endpoints: etcd.endpoints, tls: await identity(certificates.chorus) });
+    await restrictToPrefix(etcd.endpoints, certificates, DEFAULT_ROOT);
+    const kv = await EtcdKV.connect({ endpoints: etcd.endpoints, tls: await identity(certificates.chorus), revisionProbeKey: DEFAULT_ROOT });
     try {
       await assert.rejects(kv.put('/elsewhere/key', 'x'), rejectsWith('internal'));
       await assert.rejects(kv.range({ prefix: '/chorus/v2/' }), rejectsWith('internal'));
-      await kv.put(`${ROOT}tls-test`, 'inside');
-      assert.equal((await kv.get(`${ROOT}tls-test`))?.value, 'inside');
+      await kv.put(`${DEFAULT_ROOT}tls-test`, 'inside');
+      assert.equal((await kv.get(`${DEFAULT_ROOT}tls-test`))?.value, 'inside');
     } finally {
       await kv.close();
     }
@@ -74,7 +74,7 @@ describe('etcd with TLS and a role limited to the Chorus prefix', () => {
   it('refuses clients without a certificate from the cluster CA, and plain http', async () => {
     const stranger = await ensureCertificates(join(dir, 'stranger'));
     await assert.rejects(
-      EtcdKV.connect({ endpoints: etcd.endpoints, timeoutMs: 1000, tls: { ...(await identity(stranger.chorus)), ca: await readFile(certificates.ca) } }),
+      EtcdKV.connect({ endpoints: etcd.endpoints, timeoutMs: 1000, tls: { ...(await identity(stranger.chorus)), ca: await readFile(certificates.ca) }, revisionProbeKey: DEFAULT_ROOT }),
       rejectsWith('unavailable'),
     );
     await assert.rejects(requestJson(etcd.endpoints[0]!.replace('https:', 'http:') + '/health', { timeoutMs: 1000 }));

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDeployment, type Deployment } from '../helpers/deployment.js';
@@ -40,7 +41,7 @@ describe('etcd leader failover under posting', () => {
             successTimes.push(Date.now());
           } else {
             failures++;
-            await new Promise((resolve) => setTimeout(resolve, 50));
+            await sleep(50);
           }
         } catch {
           failures++;
@@ -48,7 +49,7 @@ describe('etcd leader failover under posting', () => {
       }
     };
     const killer = (async () => {
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await sleep(3_000);
       const leader = await deployment.etcd.leader();
       killedAt = Date.now();
       await leader.kill('SIGKILL');

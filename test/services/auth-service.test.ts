@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DomainError } from '../../src/domain/errors.js';
-import { keys } from '../../src/kv/keys.js';
 import type { KV } from '../../src/kv/kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { OWASP_ARGON2ID, PasswordHasher } from '../../src/services/auth/password.js';
 import { hashToken, isTokenShape, newToken } from '../../src/services/tokens.js';
-import { dumpStore, eventually, forEachEngine } from '../helpers/engines.js';
+import { dumpStore, forEachEngine } from '../helpers/engines.js';
+import { eventually } from '../helpers/eventually.js';
 import { FAST_HASHING, rejectsWith } from '../helpers/fixtures.js';
 
 /** Cheap Argon2id so the suite stays fast; one test below uses the real parameters. */
@@ -63,19 +63,19 @@ describe('PasswordHasher', () => {
 forEachEngine((engine) => {
   async function setup(options: { sessionTtlSeconds?: number; sessionIdleSeconds?: number; now?: () => number } = {}) {
     const store = await engine.open({ now: options.now });
-    const auth = new AuthService({ kv: store.kv, passwordHashing: FAST_HASHING, ...options });
+    const auth = new AuthService({ kv: store.kv, keys: store.keys, passwordHashing: FAST_HASHING, ...options });
     return { ...store, auth };
   }
 
   it('signs up: canonical username, a working token, only hashes stored', async () => {
-    const { kv, auth, close } = await setup({ now: () => 1_000 });
+    const { kv, keys, auth, close } = await setup({ now: () => 1_000 });
     try {
       const session = await auth.signUp('Alice_1', PASSWORD);
       assert.deepEqual(session.account, { username: 'alice_1', createdAtMs: 1_000 });
       assert.ok(isTokenShape(session.token));
       assert.deepEqual(await auth.authenticate(session.token), session.account);
 
-      const stored = await dumpStore(kv);
+      const stored = await dumpStore({ kv, keys });
       assert.deepEqual(stored.map((e) => e.key).sort(), [
         keys.account('alice_1'),
         keys.session(hashToken(session.token)),
@@ -96,19 +96,19 @@ forEachEngine((engine) => {
   });
 
   it('refuses a taken username regardless of case', async () => {
-    const { kv, auth, close } = await setup();
+    const { kv, keys, auth, close } = await setup();
     try {
       await auth.signUp('bob', PASSWORD);
-      const before = await dumpStore(kv);
+      const before = await dumpStore({ kv, keys });
       await assert.rejects(auth.signUp('BOB', 'another password'), rejectsWith('conflict', 'That username is taken.'));
-      assert.deepEqual(await dumpStore(kv), before);
+      assert.deepEqual(await dumpStore({ kv, keys }), before);
     } finally {
       await close();
     }
   });
 
   it('rejects invalid input and writes nothing', async () => {
-    const { kv, auth, close } = await setup();
+    const { kv, keys, auth, close } = await setup();
     try {
       await assert.rejects(auth.signUp('ab', PASSWORD), rejectsWith('invalid', undefined, 'username'));
       await assert.rejects(auth.signUp('a b c', PASSWORD), rejectsWith('invalid', undefined, 'username'));
@@ -116,7 +116,7 @@ forEachEngine((engine) => {
       await assert.rejects(auth.signUp('carol', 'short'), rejectsWith('invalid', undefined, 'password'));
       await assert.rejects(auth.signUp('carol', 'x'.repeat(257)), rejectsWith('invalid', undefined, 'password'));
       await assert.rejects(auth.signUp(42 as unknown as string, PASSWORD), rejectsWith('invalid'));
-      assert.deepEqual(await dumpStore(kv), []);
+      assert.deepEqual(await dumpStore({ kv, keys }), []);
     } finally {
       await close();
     }
@@ -144,7 +144,7 @@ forEachEngine((engine) => {
   });
 
   it('logs out one session; an unknown or malformed token is a no-op', async () => {
-    const { kv, auth, close } = await setup();
+    const { kv, keys, auth, close } = await setup();
     try {
       const a = await auth.signUp('erin', PASSWORD);
       const b = await auth.logIn('erin', PASSWORD);
@@ -165,7 +165,7 @@ forEachEngine((engine) => {
   });
 
   it('logs out everywhere', async () => {
-    const { kv, auth, close } = await setup();
+    const { kv, keys, auth, close } = await setup();
     try {
       const tokens = [(await auth.signUp('frank', PASSWORD)).token];
       for (let i = 0; i < 3; i++) tokens.push((await auth.logIn('frank', PASSWORD)).token);
@@ -208,10 +208,10 @@ forEachEngine((engine) => {
   });
 
   it('refuses malformed tokens without touching the store', async () => {
-    const { kv, close } = await setup();
+    const { kv, keys, close } = await setup();
     try {
       const counting = countingKV(kv);
-      const auth = new AuthService({ kv: counting.kv, passwordHashing: FAST_HASHING });
+      const auth = new AuthService({ kv: counting.kv, keys, passwordHashing: FAST_HASHING });
       for (const token of ['', 'x', 'A'.repeat(42), `${'A'.repeat(42)}!`, 'A'.repeat(44), 42, null, undefined]) {
         await assert.rejects(auth.authenticate(token as string), rejectsWith('unauthenticated'));
         await assert.rejects(auth.logOutEverywhere(token as string), rejectsWith('unauthenticated'));
@@ -247,8 +247,7 @@ forEachEngine((engine) => {
         assert.equal((await auth.authenticate(token)).username, 'ivan');
         await eventually(
           () => auth.authenticate(token).then(() => false, (error) => error instanceof DomainError && error.code === 'unauthenticated'),
-          30_000,
-          'the session lease to expire',
+          { timeoutMs: 30_000, intervalMs: 200, what: 'the session lease to expire' },
         );
       } finally {
         await close();
@@ -258,7 +257,7 @@ forEachEngine((engine) => {
 
   it('lists the account\'s sessions with their user agents and revokes one by id', async () => {
     let clock = 1_000_000;
-    const { kv, auth, close } = await setup({ now: () => clock });
+    const { kv, keys, auth, close } = await setup({ now: () => clock });
     try {
       const phone = await auth.signUp('sam', PASSWORD, undefined, 'Phone\u0000 Browser');
       clock += 1_000;
@@ -295,7 +294,7 @@ forEachEngine((engine) => {
 
   it('ends a session left idle past the idle limit, keeping one in use alive with few writes', async () => {
     let clock = 1_000_000;
-    const { kv, auth, close } = await setup({ now: () => clock, sessionIdleSeconds: 400 });
+    const { kv, keys, auth, close } = await setup({ now: () => clock, sessionIdleSeconds: 400 });
     try {
       const idle = await auth.signUp('tess', PASSWORD);
       const busy = await auth.logIn('tess', PASSWORD);
@@ -317,7 +316,7 @@ forEachEngine((engine) => {
       }
       // 660 s since sign-up, never used: past the 400 s idle limit.
       await assert.rejects(auth.authenticate(idle.token), rejectsWith('unauthenticated'));
-      await eventually(async () => (await kv.get(keys.session(hashToken(idle.token)))) === undefined, 10_000, 'the idle session to be revoked');
+      await eventually(async () => (await kv.get(keys.session(hashToken(idle.token)))) === undefined, { timeoutMs: 10_000, intervalMs: 200, what: 'the idle session to be revoked' });
       assert.equal((await auth.authenticate(busy.token)).username, 'tess');
       assert.equal((await auth.listSessions(busy.token)).length, 1);
       clock += 400_000;
@@ -328,7 +327,7 @@ forEachEngine((engine) => {
   });
 
   it('lets exactly one of many concurrent sign-ups claim a username', async () => {
-    const { kv, auth, close } = await setup();
+    const { kv, keys, auth, close } = await setup();
     try {
       const attempts = await Promise.allSettled(
         ['judy', 'Judy', 'JUDY', 'judY', 'jUdy', 'juDy'].map((name, i) => auth.signUp(name, `${PASSWORD} ${i}`)),
@@ -348,13 +347,13 @@ forEachEngine((engine) => {
   });
 
   it('rehashes a weaker password hash at login (OWASP parameters)', { timeout: 60_000 }, async () => {
-    const { kv, auth: weak, close } = await setup();
+    const { kv, keys, auth: weak, close } = await setup();
     try {
       await weak.signUp('mallory', PASSWORD);
       const before = JSON.parse((await kv.get(keys.account('mallory')))!.value);
       assert.match(before.passwordHash, /m=256,t=1,p=1/);
 
-      const strong = new AuthService({ kv });
+      const strong = new AuthService({ kv, keys });
       const session = await strong.logIn('mallory', PASSWORD);
       const after = JSON.parse((await kv.get(keys.account('mallory')))!.value);
       assert.match(after.passwordHash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError } from '../../src/domain/errors.js';
-import { keys } from '../../src/kv/keys.js';
 import type { WatchOptions } from '../../src/kv/kv.js';
 import type { Post } from '../../src/domain/post.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
@@ -14,21 +13,21 @@ import { FAST_HASHING } from '../helpers/fixtures.js';
 forEachEngine((engine) => {
   async function setup() {
     const store = await engine.open();
-    const auth = new AuthService({ kv: store.kv, passwordHashing: FAST_HASHING });
+    const auth = new AuthService({ kv: store.kv, keys: store.keys, passwordHashing: FAST_HASHING });
     return { ...store, auth };
   }
 
   it('starts on existing data and keeps up with writes from another instance', async () => {
-    const { kv, close, auth } = await setup();
-    const writer = new SocialService({ kv });
+    const { kv, keys, close, auth } = await setup();
+    const writer = new SocialService({ kv, keys });
     let reader = writer;
     try {
       const [ann] = await Promise.all(['ann', 'ben', 'cat'].map((name) => auth.signUp(name, 'password123')));
       const annFeed = async () => (await reader.sessionFeed(ann!.token)).page;
       await writer.follow('ann', 'ben');
       const old = await writer.createPost('ben', 'before the view');
-      const model = await ReadModel.start({ kv });
-      reader = new SocialService({ kv, readModel: model });
+      const model = await ReadModel.start({ kv, keys });
+      reader = new SocialService({ kv, keys, readModel: model });
       try {
         assert.deepEqual((await annFeed()).items, [old]);
         // Every write through another instance is visible on the next read here.
@@ -50,8 +49,8 @@ forEachEngine((engine) => {
   });
 
   it('builds a correct view when it starts while writes are in flight', async () => {
-    const { kv, close, auth } = await setup();
-    const writer = new SocialService({ kv });
+    const { kv, keys, close, auth } = await setup();
+    const writer = new SocialService({ kv, keys });
     try {
       await auth.signUp('author', 'password123');
       await auth.signUp('reader', 'password123');
@@ -67,12 +66,12 @@ forEachEngine((engine) => {
         }
       })();
       await sleep(50);
-      const model = await ReadModel.start({ kv, pageSize: 3 });
+      const model = await ReadModel.start({ kv, keys, pageSize: 3 });
       await sleep(50);
       writing = false;
       await writes;
       try {
-        const reader = new SocialService({ kv, readModel: model });
+        const reader = new SocialService({ kv, keys, readModel: model });
         const all = async (service: SocialService) => {
           const ids: string[] = [];
           let cursor: string | undefined;
@@ -97,8 +96,8 @@ forEachEngine((engine) => {
   });
 
   it('lists large prefixes in slices by next character, missing no key', async () => {
-    const { kv, close, auth } = await setup();
-    const writer = new SocialService({ kv });
+    const { kv, keys, close, auth } = await setup();
+    const writer = new SocialService({ kv, keys });
     try {
       // Names that are prefixes of others put keys exactly on slice boundaries.
       const names = ['abc', 'abcd', 'abcde', 'abd', 'ab_', 'a12', 'xyz'];
@@ -108,9 +107,9 @@ forEachEngine((engine) => {
         for (const other of names) if (other !== name && other < name) await writer.follow(name, other);
         for (let i = 0; i < 3; i++) await writer.createPost(name, `${name} ${i}`);
       }
-      const model = await ReadModel.start({ kv, sliceKeys: 2, pageSize: 2 });
+      const model = await ReadModel.start({ kv, keys, sliceKeys: 2, pageSize: 2 });
       try {
-        const reader = new SocialService({ kv, readModel: model });
+        const reader = new SocialService({ kv, keys, readModel: model });
         for (const name of names) {
           assert.deepEqual(await reader.getProfile(name), await writer.getProfile(name), name);
           const token = tokens.get(name)!;
@@ -126,8 +125,8 @@ forEachEngine((engine) => {
   });
 
   it('lists again when its watch history is compacted away, and stays correct', async () => {
-    const { kv, close, auth, compact } = await setup();
-    const writer = new SocialService({ kv });
+    const { kv, keys, close, auth, compact } = await setup();
+    const writer = new SocialService({ kv, keys });
     try {
       await auth.signUp('author', 'password123');
       const session = await auth.signUp('reader', 'password123');
@@ -152,11 +151,11 @@ forEachEngine((engine) => {
           };
         },
       });
-      const model = await ReadModel.start({ kv: unlucky, log: (message) => logs.push(message) });
+      const model = await ReadModel.start({ kv: unlucky, keys, log: (message) => logs.push(message) });
       try {
         for (let i = 0; i < 100 && !logs.includes('watch history compacted: listing again'); i++) await sleep(20);
         assert.ok(logs.includes('watch history compacted: listing again'), logs.join('; '));
-        const reader = new SocialService({ kv, readModel: model });
+        const reader = new SocialService({ kv, keys, readModel: model });
         const second = await writer.createPost('author', 'two');
         const ids = (await reader.sessionFeed(session.token)).page.items.map((p) => p.id);
         assert.deepEqual(ids, [second.id, extra!.id, first!.id].sort(), 'newest first: ids sort that way');
@@ -169,12 +168,12 @@ forEachEngine((engine) => {
   });
 
   it('moves past revisions written outside its prefix by writing a fence', async () => {
-    const { kv, close, auth } = await setup();
+    const { kv, keys, close, auth } = await setup();
     try {
       await auth.signUp('author', 'password123');
-      const model = await ReadModel.start({ kv, fenceAfterMs: 10 });
+      const model = await ReadModel.start({ kv, keys, fenceAfterMs: 10 });
       try {
-        const reader = new SocialService({ kv, readModel: model });
+        const reader = new SocialService({ kv, keys, readModel: model });
         await kv.put('/not-chorus/other-tenant', 'x');
         const started = Date.now();
         assert.equal((await reader.getProfile('author')).posts, 0);
@@ -190,10 +189,10 @@ forEachEngine((engine) => {
   });
 
   it('checks sessions in one call for feeds and posts, and forgets ended sessions', async () => {
-    const { kv, close, auth } = await setup();
-    const model = await ReadModel.start({ kv });
-    const social = new SocialService({ kv, readModel: model });
-    const fromStore = new SocialService({ kv });
+    const { kv, keys, close, auth } = await setup();
+    const model = await ReadModel.start({ kv, keys });
+    const social = new SocialService({ kv, keys, readModel: model });
+    const fromStore = new SocialService({ kv, keys });
     try {
       const session = await auth.signUp('reader', 'password123');
       await auth.signUp('author', 'password123');

@@ -3,13 +3,13 @@ import { describe, it } from 'node:test';
 import { DomainError } from '../../src/domain/errors.js';
 import { encodeCursor } from '../../src/domain/page.js';
 import type { Post } from '../../src/domain/post.js';
-import { keys } from '../../src/kv/keys.js';
 import type { KV } from '../../src/kv/kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { ReadModel } from '../../src/services/social/read-model.js';
 import { SocialService } from '../../src/services/social/social-service.js';
 import { hashToken } from '../../src/services/tokens.js';
-import { dumpStore, eventually, forEachEngine } from '../helpers/engines.js';
+import { dumpStore, forEachEngine } from '../helpers/engines.js';
+import { eventually } from '../helpers/eventually.js';
 import { FAST_HASHING, rejectsWith } from '../helpers/fixtures.js';
 
 /** A deterministic uniform [0, 1) source (mulberry32). */
@@ -43,9 +43,9 @@ forEachEngine((engine) => {
         const store = await engine.open();
         let clock = 1_700_000_000_000;
         const tick = (ms = 1) => (clock += ms);
-        const readModel = withView ? await ReadModel.start({ kv: store.kv }) : undefined;
-        const social = new SocialService({ kv: store.kv, now: () => clock, random: seeded(42), readModel });
-        const auth = new AuthService({ kv: store.kv, now: () => clock, passwordHashing: FAST_HASHING });
+        const readModel = withView ? await ReadModel.start({ kv: store.kv, keys: store.keys }) : undefined;
+        const social = new SocialService({ kv: store.kv, keys: store.keys, now: () => clock, random: seeded(42), readModel });
+        const auth = new AuthService({ kv: store.kv, keys: store.keys, now: () => clock, passwordHashing: FAST_HASHING });
         const tokens = new Map<string, string>();
         const signUp = async (...names: string[]) => {
           for (const name of names) {
@@ -107,7 +107,7 @@ forEachEngine((engine) => {
       });
 
       it('follows and unfollows idempotently, writing nothing on a repeat', async () => {
-        const { kv, social, signUp, close } = await setup();
+        const { kv, keys, social, signUp, close } = await setup();
         try {
           await signUp('alice', 'bob');
           assert.equal(await social.isFollowing('alice', 'bob'), false);
@@ -138,15 +138,15 @@ forEachEngine((engine) => {
       });
 
       it('refuses self-follows and unknown users', async () => {
-        const { kv, social, signUp, close } = await setup();
+        const { kv, keys, social, signUp, close } = await setup();
         try {
           await signUp('alice');
-          const before = await dumpStore(kv);
+          const before = await dumpStore({ kv, keys });
           await assert.rejects(social.follow('alice', 'ALICE'), rejectsWith('invalid', 'You cannot follow yourself.'));
           await assert.rejects(social.follow('alice', 'ghost'), rejectsWith('not_found', 'No such user.'));
           await assert.rejects(social.follow('alice', '../x'), rejectsWith('not_found'));
           await assert.rejects(social.unfollow('alice', 'ghost'), rejectsWith('not_found', 'No such user.'));
-          assert.deepEqual(await dumpStore(kv), before);
+          assert.deepEqual(await dumpStore({ kv, keys }), before);
         } finally {
           await close();
         }
@@ -187,7 +187,7 @@ forEachEngine((engine) => {
       });
 
       it('creates posts; a retry with the same idempotency key returns the first post and stores one', async () => {
-        const { kv, social, signUp, tick, close } = await setup();
+        const { kv, keys, social, signUp, tick, close } = await setup();
         try {
           await signUp('alice', 'bob');
           const post = await social.createPost('Alice', '  hello world \r\n', 'key-1');
@@ -218,14 +218,14 @@ forEachEngine((engine) => {
       });
 
       it('enforces post text limits in code points', async () => {
-        const { kv, social, signUp, close } = await setup();
+        const { kv, keys, social, signUp, close } = await setup();
         try {
           await signUp('alice');
-          const before = await dumpStore(kv);
+          const before = await dumpStore({ kv, keys });
           for (const text of ['', '   \n\t  ', 'x'.repeat(281), '😀'.repeat(281), 'bell\u0007']) {
             await assert.rejects(social.createPost('alice', text), rejectsWith('invalid', undefined, 'text'));
           }
-          assert.deepEqual(await dumpStore(kv), before);
+          assert.deepEqual(await dumpStore({ kv, keys }), before);
           assert.equal((await social.createPost('alice', 'x'.repeat(280))).text.length, 280);
           assert.equal((await social.createPost('alice', '😀'.repeat(280))).text, '😀'.repeat(280));
           assert.equal((await social.createPost('alice', `  ${'y'.repeat(280)}  `)).text, 'y'.repeat(280));
@@ -236,7 +236,7 @@ forEachEngine((engine) => {
       });
 
       it('gets and deletes posts, only by their author', async () => {
-        const { kv, social, signUp, close } = await setup();
+        const { kv, keys, social, signUp, close } = await setup();
         try {
           await signUp('alice', 'bob');
           const post = await social.createPost('alice', 'to be deleted');
@@ -336,10 +336,10 @@ forEachEngine((engine) => {
       });
 
       it('refuses the feed and posts of a session idle past its limit, like the auth service', async () => {
-        const { kv, social, tick, close } = await setup();
+        const { kv, keys, social, tick, close } = await setup();
         try {
           let clock = 1_700_000_000_000;
-          const auth = new AuthService({ kv, now: () => clock, passwordHashing: FAST_HASHING, sessionIdleSeconds: 400 });
+          const auth = new AuthService({ kv, keys, now: () => clock, passwordHashing: FAST_HASHING, sessionIdleSeconds: 400 });
           const idle = await auth.signUp('uma', 'password123');
           const busy = await auth.logIn('uma', 'password123');
           const clockFor = (ms: number) => {
@@ -352,8 +352,7 @@ forEachEngine((engine) => {
             assert.equal((await social.sessionFeed(busy.token)).account.username, 'uma');
             await eventually(
               async () => JSON.parse((await kv.get(keys.session(hashToken(busy.token))))!.value).lastSeenMs === clock,
-              10_000,
-              'the social service to record the use',
+              { timeoutMs: 10_000, intervalMs: 200, what: 'the social service to record the use' },
             );
           }
           await assert.rejects(social.sessionFeed(idle.token), rejectsWith('unauthenticated'));

@@ -18,9 +18,9 @@ function rateLimited(retryAfterMax: number) {
 
 forEachEngine((engine) => {
   it('allows max attempts per window, then refuses until the next window', async () => {
-    const { kv, close } = await engine.open();
+    const { kv, keys, close } = await engine.open();
     let clock = 1_800_000_000_000; // a window boundary for 60 s windows
-    const throttle = new Throttle(kv, () => clock);
+    const throttle = new Throttle({ kv, keys }, () => clock);
     const limit = { max: 3, windowSeconds: 60 };
     try {
       for (let i = 0; i < 3; i++) await throttle.hit('rule', '127.0.0.1', limit, 'slow down');
@@ -41,8 +41,8 @@ forEachEngine((engine) => {
   });
 
   it('counts concurrent attempts exactly, across instances sharing the store', async () => {
-    const { kv, close } = await engine.open();
-    const throttles = [new Throttle(kv, Date.now), new Throttle(kv, Date.now)];
+    const { kv, keys, close } = await engine.open();
+    const throttles = [new Throttle({ kv, keys }, Date.now), new Throttle({ kv, keys }, Date.now)];
     const limit = { max: 5, windowSeconds: 3600 };
     try {
       const results = await Promise.allSettled(
@@ -56,9 +56,10 @@ forEachEngine((engine) => {
   });
 
   it('throttles logins per address and per account, and sign-ups per address, before any password work', async () => {
-    const { kv, close } = await engine.open();
+    const { kv, keys, close } = await engine.open();
     const auth = new AuthService({
       kv,
+      keys,
       passwordHashing: FAST_HASHING,
       limits: {
         signUpPerIp: { max: 2, windowSeconds: 600 },
@@ -69,9 +70,9 @@ forEachEngine((engine) => {
     try {
       await auth.signUp('alice', 'password123', '10.1.1.1');
       // Bad input is refused before it is counted, so it changes nothing.
-      const before = await dumpStore(kv);
+      const before = await dumpStore({ kv, keys });
       await assert.rejects(auth.signUp('x', 'password123', '10.1.1.1'), { code: 'invalid' });
-      assert.deepEqual(await dumpStore(kv), before);
+      assert.deepEqual(await dumpStore({ kv, keys }), before);
       await auth.signUp('bob', 'password123', '10.1.1.1');
       await assert.rejects(auth.signUp('carol', 'password123', '10.1.1.1'), rateLimited(600));
       await auth.signUp('carol', 'password123', '10.2.2.2');

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_ROOT as ROOT } from '../../src/kv/keys.js';
+import { DEFAULT_ROOT } from '../../src/kv/keys.js';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { SocialService } from '../../src/services/social/social-service.js';
@@ -45,7 +45,7 @@ function routesOf(app: FastifyInstance): Route[] {
 
 /** Keys Chorus keeps for users, not counting attempt counters (a rejected login legitimately counts). */
 async function userKeys(kv: EmbeddedKV): Promise<number> {
-  return (await kv.count(ROOT)) - (await kv.count(THROTTLE));
+  return (await kv.count(DEFAULT_ROOT)) - (await kv.count(THROTTLE));
 }
 
 /**
@@ -55,14 +55,14 @@ async function userKeys(kv: EmbeddedKV): Promise<number> {
  */
 async function writesSince(kv: EmbeddedKV, revision: number): Promise<string[]> {
   if ((await kv.revision()) === revision) return [];
-  const { items } = await kv.range({ prefix: ROOT });
+  const { items } = await kv.range({ prefix: DEFAULT_ROOT });
   return items
     .filter((item) => item.modRevision > revision && !item.key.startsWith(THROTTLE))
     .filter((item) => !(item.key.includes('sessions/') && item.createRevision <= revision))
     .map((item) => item.key);
 }
 
-const THROTTLE = `${ROOT}throttle/`;
+const THROTTLE = `${DEFAULT_ROOT}throttle/`;
 
 const hostileText = fc.oneof(
   fc.string({ maxLength: 40 }),

@@ -1,9 +1,11 @@
 import type { Account } from '../../domain/account.js';
 import { PASSWORD_MAX, parsePassword, parseUsername } from '../../domain/account.js';
 import type { Auth, Session, SessionInfo } from '../../domain/auth.js';
-import { DomainError, toDomainError } from '../../domain/errors.js';
-import { keys } from '../../kv/keys.js';
-import type { Compare, KeyValue, KV, LeaseId, Op } from '../../kv/kv.js';
+import { DomainError, guard } from '../../domain/errors.js';
+import { type Keyspace, keyspace } from '../../kv/keys.js';
+import { compareAndSwap } from '../../kv/cas.js';
+import type { KV, LeaseId, Op } from '../../kv/kv.js';
+import { scan } from '../../kv/scan.js';
 import type { PasswordHashingParams } from './password.js';
 import { PasswordHasher } from './password.js';
 import type { StoredAccount, StoredSession, StoredUserSession } from '../../kv/records.js';
@@ -19,6 +21,8 @@ const SESSION_ID_LENGTH = 16;
 
 export interface AuthServiceOptions {
   kv: KV;
+  /** The layout of keys in the store; the default root unless given. */
+  keys?: Keyspace;
   /** Milliseconds since the epoch, for createdAtMs fields; injectable for tests. */
   now?: () => number;
   /** A session's lifetime; it is not renewed by use. */
@@ -47,6 +51,7 @@ const REVOKE_PARALLELISM = 16;
 
 const unauthenticated = (message = 'Log in first.', field?: string) =>
   new DomainError('unauthenticated', message, { field });
+const accountBusy = () => new DomainError('unavailable', 'The account is busy; try again.');
 const usernameTaken = () => new DomainError('conflict', 'That username is taken.', { field: 'username' });
 
 /**
@@ -58,6 +63,7 @@ const usernameTaken = () => new DomainError('conflict', 'That username is taken.
  */
 export class AuthService implements Auth {
   private readonly kv: KV;
+  private readonly keys: Keyspace;
   private readonly now: () => number;
   private readonly ttlSeconds: number;
   private readonly idleTimeoutMs: number;
@@ -67,6 +73,7 @@ export class AuthService implements Auth {
 
   constructor(options: AuthServiceOptions) {
     this.kv = options.kv;
+    this.keys = options.keys ?? keyspace();
     this.now = options.now ?? Date.now;
     this.ttlSeconds = options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS;
     if (!Number.isInteger(this.ttlSeconds) || this.ttlSeconds < 1) {
@@ -76,7 +83,7 @@ export class AuthService implements Auth {
     if (!Number.isInteger(idleSeconds) || idleSeconds < 1) throw new RangeError('sessionIdleSeconds must be a positive integer');
     this.idleTimeoutMs = idleSeconds * 1000;
     this.limits = options.limits ?? {};
-    this.throttle = new Throttle(this.kv, this.now);
+    this.throttle = new Throttle({ kv: this.kv, keys: this.keys }, this.now);
     this.hasher = new PasswordHasher(options.passwordHashing);
     this.hasher.prepare();
   }
@@ -89,17 +96,24 @@ export class AuthService implements Auth {
       if (clientIp && this.limits.signUpPerIp) {
         await this.throttle.hit('signup-ip', clientIp, this.limits.signUpPerIp, TOO_MANY_SIGNUPS);
       }
-      // Saves an Argon2 run on an obvious duplicate; the txn below is what decides.
-      if (await this.kv.get(keys.account(name))) throw usernameTaken();
-      const account: StoredAccount = { username: name, createdAtMs: this.now(), passwordHash: await this.hasher.hash(plain) };
-      const session = await this.openSession(
-        account,
-        [{ key: keys.account(name), target: 'version', op: '==', value: 0 }],
-        [{ type: 'put', key: keys.account(name), value: JSON.stringify(account) }],
-        userAgent,
-      );
-      if (!session) throw usernameTaken();
-      return session;
+      // One attempt: losing the race for a name means it is taken, not that we should try again.
+      const outcome = await compareAndSwap(this.kv, {
+        key: this.keys.account(name),
+        maxAttempts: 1,
+        plan: async (existing) => {
+          // Saves an Argon2 run on an obvious duplicate; the txn's guard is what decides.
+          if (existing) throw usernameTaken();
+          const account: StoredAccount = { username: name, createdAtMs: this.now(), passwordHash: await this.hasher.hash(plain) };
+          const opening = await this.prepareSession(account, userAgent);
+          return {
+            success: [{ type: 'put', key: this.keys.account(name), value: JSON.stringify(account) }, ...opening.ops],
+            value: opening.session,
+            release: opening.release,
+          };
+        },
+      });
+      if (outcome.status !== 'written') throw usernameTaken();
+      return outcome.value;
     });
   }
 
@@ -115,31 +129,37 @@ export class AuthService implements Auth {
       }
       // Longer than any valid password even in surrogate pairs: no need to hash it.
       if (typeof password !== 'string' || password.length > 2 * PASSWORD_MAX) throw unauthenticated(WRONG_CREDENTIALS);
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-        const entry = name === undefined ? undefined : await this.kv.get(keys.account(name));
-        if (!entry) {
-          await this.hasher.verifyDummy(password);
-          throw unauthenticated(WRONG_CREDENTIALS);
-        }
-        const account = parseAccount(entry.value);
-        if (!(await this.hasher.verify(account.passwordHash, password))) throw unauthenticated(WRONG_CREDENTIALS);
-        const upgrade: Op[] = [];
-        if (this.hasher.needsRehash(account.passwordHash)) {
-          const passwordHash = await this.hasher.hash(password);
-          upgrade.push({ type: 'put', key: entry.key, value: JSON.stringify({ ...account, passwordHash }) });
-        }
-        // Unchanged since we verified: a password changed meanwhile must not let the old one in.
-        const session = await this.openSession(account, [unchanged(entry)], upgrade, userAgent);
-        if (session) return session;
-      }
-      throw new DomainError('unavailable', 'The account is busy; try again.');
+      const noSuchAccount = async () => {
+        await this.hasher.verifyDummy(password);
+        return unauthenticated(WRONG_CREDENTIALS);
+      };
+      if (name === undefined) throw await noSuchAccount();
+      // The txn requires the account unchanged since we verified: a password changed meanwhile must not let the old one in.
+      const outcome = await compareAndSwap(this.kv, {
+        key: this.keys.account(name),
+        maxAttempts: MAX_ATTEMPTS,
+        plan: async (entry) => {
+          if (!entry) throw await noSuchAccount();
+          const account = parseAccount(entry.value);
+          if (!(await this.hasher.verify(account.passwordHash, password))) throw unauthenticated(WRONG_CREDENTIALS);
+          const upgrade: Op[] = [];
+          if (this.hasher.needsRehash(account.passwordHash)) {
+            const passwordHash = await this.hasher.hash(password);
+            upgrade.push({ type: 'put', key: entry.key, value: JSON.stringify({ ...account, passwordHash }) });
+          }
+          const opening = await this.prepareSession(account, userAgent);
+          return { success: [...upgrade, ...opening.ops], value: opening.session, release: opening.release };
+        },
+      });
+      if (outcome.status !== 'written') throw accountBusy();
+      return outcome.value;
     });
   }
 
   logOut(token: string): Promise<void> {
     return guard(async () => {
       if (!isTokenShape(token)) return;
-      const entry = await this.kv.get(keys.session(hashToken(token)));
+      const entry = await this.kv.get(this.keys.session(hashToken(token)));
       if (entry) await this.kv.revokeLease(parseSession(entry.value).leaseId);
     });
   }
@@ -153,35 +173,37 @@ export class AuthService implements Auth {
 
   changePassword(token: string, currentPassword: string, newPassword: string): Promise<void> {
     return guard(async () => {
-      const { tokenHash } = await this.requireSession(token);
+      const { tokenHash, session } = await this.requireSession(token);
       const next = parsePassword(newPassword, 'newPassword');
       const wrongCurrent = () => unauthenticated('Current password is wrong.', 'currentPassword');
       if (typeof currentPassword !== 'string' || currentPassword.length > 2 * PASSWORD_MAX) throw wrongCurrent();
       let newHash: string | undefined;
-      for (let attempt = 1; ; attempt++) {
-        const { session } = await this.requireSession(token);
-        const entry = await this.kv.get(keys.account(session.username));
-        if (!entry) throw unauthenticated();
-        const account = parseAccount(entry.value);
-        if (!(await this.hasher.verify(account.passwordHash, currentPassword))) throw wrongCurrent();
-        newHash ??= await this.hasher.hash(next);
-        const result = await this.kv.txn({
-          compare: [unchanged(entry), { key: keys.session(tokenHash), target: 'version', op: '>', value: 0 }],
-          success: [{ type: 'put', key: entry.key, value: JSON.stringify({ ...account, passwordHash: newHash }) }],
-        });
-        if (result.succeeded) {
-          await this.revokeSessions(account.username, tokenHash);
-          return;
-        }
-        if (attempt >= MAX_ATTEMPTS) throw new DomainError('unavailable', 'The account is busy; try again.');
-      }
+      const outcome = await compareAndSwap(this.kv, {
+        key: this.keys.account(session.username),
+        maxAttempts: MAX_ATTEMPTS,
+        plan: async (entry, attempt) => {
+          // A conflict may have been this session ending: find out before trying again.
+          if (attempt > 1) await this.requireSession(token);
+          if (!entry) throw unauthenticated();
+          const account = parseAccount(entry.value);
+          if (!(await this.hasher.verify(account.passwordHash, currentPassword))) throw wrongCurrent();
+          newHash ??= await this.hasher.hash(next);
+          return {
+            compare: [{ key: this.keys.session(tokenHash), target: 'version', op: '>', value: 0 }],
+            success: [{ type: 'put', key: entry.key, value: JSON.stringify({ ...account, passwordHash: newHash }) }],
+            value: account.username,
+          };
+        },
+      });
+      if (outcome.status !== 'written') throw accountBusy();
+      await this.revokeSessions(outcome.value, tokenHash);
     });
   }
 
   authenticate(token: string): Promise<Account> {
     return guard(async () => {
       const { session, tokenHash } = await this.requireSession(token);
-      if (needsTouch(session, this.now())) await touchSession({ kv: this.kv, keys }, tokenHash, this.now());
+      if (needsTouch(session, this.now())) await touchSession({ kv: this.kv, keys: this.keys }, tokenHash, this.now());
       return { username: session.username, createdAtMs: session.accountCreatedAtMs };
     });
   }
@@ -220,45 +242,35 @@ export class AuthService implements Auth {
   }
 
   /**
-   * Grants a lease and, in one txn guarded by `compare`, writes `ops` and
-   * both session keys on it. Returns undefined (and drops the lease) if a
-   * compare failed.
+   * Grants a lease and returns the writes of a new session on it, for the
+   * caller's txn, with `release` to drop the lease if that txn does not
+   * apply: after a failed or uncertain txn the token never reaches the
+   * client, so the session must not live on.
    */
-  private async openSession(
+  private async prepareSession(
     account: StoredAccount,
-    compare: Compare[],
-    ops: Op[],
     userAgent: string | undefined,
-  ): Promise<Session | undefined> {
+  ): Promise<{ ops: Op[]; session: Session; release: () => Promise<void> }> {
     const { token, hash } = newToken();
     const createdAtMs = this.now();
     const leaseId = await this.kv.grantLease(this.ttlSeconds);
     const activity = { lastSeenMs: createdAtMs, idleTimeoutMs: this.idleTimeoutMs, userAgent: shortUserAgent(userAgent) };
-    const session: StoredSession = { username: account.username, accountCreatedAtMs: account.createdAtMs, createdAtMs, leaseId, ...activity };
+    const stored: StoredSession = { username: account.username, accountCreatedAtMs: account.createdAtMs, createdAtMs, leaseId, ...activity };
     const userSession: StoredUserSession = { leaseId, createdAtMs, ...activity };
-    let succeeded = false;
-    try {
-      const result = await this.kv.txn({
-        compare,
-        success: [
-          ...ops,
-          { type: 'put', key: keys.session(hash), value: JSON.stringify(session), lease: leaseId },
-          { type: 'put', key: keys.userSession(account.username, hash), value: JSON.stringify(userSession), lease: leaseId },
-        ],
-      });
-      succeeded = result.succeeded;
-    } finally {
-      // After a failed or uncertain txn the token never reaches the client, so the session must not live on.
-      if (!succeeded) await revokeQuietly(this.kv, leaseId);
-    }
-    if (!succeeded) return undefined;
-    return { account: { username: account.username, createdAtMs: account.createdAtMs }, token };
+    return {
+      ops: [
+        { type: 'put', key: this.keys.session(hash), value: JSON.stringify(stored), lease: leaseId },
+        { type: 'put', key: this.keys.userSession(account.username, hash), value: JSON.stringify(userSession), lease: leaseId },
+      ],
+      session: { account: { username: account.username, createdAtMs: account.createdAtMs }, token },
+      release: () => revokeQuietly(this.kv, leaseId),
+    };
   }
 
   private async requireSession(token: string): Promise<{ tokenHash: string; session: StoredSession }> {
     if (!isTokenShape(token)) throw unauthenticated();
     const tokenHash = hashToken(token);
-    const entry = await this.kv.get(keys.session(tokenHash));
+    const entry = await this.kv.get(this.keys.session(tokenHash));
     if (!entry) throw unauthenticated();
     const session = parseSession(entry.value);
     if (isIdleExpired(session, this.now())) {
@@ -271,13 +283,9 @@ export class AuthService implements Auth {
 
   /** Calls `visit` with each of the user's sessions (token hash and record), page by page. */
   private async forEachUserSession(username: string, visit: (tokenHash: string, session: StoredUserSession) => void): Promise<void> {
-    const prefix = keys.userSessionsPrefix(username);
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.kv.range({ prefix, after, limit: SESSION_PAGE });
-      for (const item of page.items) visit(item.key.slice(prefix.length), parseUserSession(item.value));
-      if (!page.more || page.items.length === 0) return;
-      after = page.items[page.items.length - 1]!.key;
+    const prefix = this.keys.userSessionsPrefix(username);
+    for await (const item of scan(this.kv, { prefix, pageSize: SESSION_PAGE })) {
+      visit(item.key.slice(prefix.length), parseUserSession(item.value));
     }
   }
 
@@ -291,10 +299,6 @@ export class AuthService implements Auth {
       await Promise.all(leases.slice(i, i + REVOKE_PARALLELISM).map((id) => this.kv.revokeLease(id)));
     }
   }
-}
-
-function unchanged(entry: KeyValue): Compare {
-  return { key: entry.key, target: 'modRevision', op: '==', value: entry.modRevision };
 }
 
 /** A username that cannot exist is treated like an unknown one, not as a form error. */
@@ -311,13 +315,5 @@ async function revokeQuietly(kv: KV, id: LeaseId): Promise<void> {
     await kv.revokeLease(id);
   } catch {
     // The lease expires on its own after the TTL.
-  }
-}
-
-async function guard<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw toDomainError(error);
   }
 }

@@ -1,6 +1,8 @@
 import { DomainError } from '../../domain/errors.js';
-import { keys } from '../../kv/keys.js';
+import type { Keyspace } from '../../kv/keys.js';
+import { compareAndSwap } from '../../kv/cas.js';
 import type { KV } from '../../kv/kv.js';
+import type { Store } from '../store.js';
 
 /** At most `max` attempts per `windowSeconds`. */
 export interface Limit {
@@ -20,10 +22,12 @@ const MAX_ATTEMPTS = 8;
  */
 export class Throttle {
   readonly #kv: KV;
+  readonly #keys: Keyspace;
   readonly #now: () => number;
 
-  constructor(kv: KV, now: () => number) {
+  constructor({ kv, keys }: Store, now: () => number) {
     this.#kv = kv;
+    this.#keys = keys;
     this.#now = now;
   }
 
@@ -36,31 +40,33 @@ export class Throttle {
   async hit(rule: string, subject: string, limit: Limit, message: string): Promise<void> {
     const nowSeconds = Math.floor(this.#now() / 1000);
     const windowStart = nowSeconds - (nowSeconds % limit.windowSeconds);
-    const key = keys.throttle(rule, subject, windowStart);
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const entry = await this.#kv.get(key);
-      const count = entry ? Number(entry.value) : 0;
-      if (count >= limit.max) {
-        throw new DomainError('rate_limited', message, {
-          rateLimit: {
-            limit: limit.max,
-            windowSeconds: limit.windowSeconds,
-            retryAfterSeconds: Math.max(1, windowStart + limit.windowSeconds - nowSeconds),
+    const key = this.#keys.throttle(rule, subject, windowStart);
+    const outcome = await compareAndSwap(this.#kv, {
+      key,
+      maxAttempts: MAX_ATTEMPTS,
+      plan: async (entry) => {
+        const count = entry ? Number(entry.value) : 0;
+        if (count >= limit.max) {
+          throw new DomainError('rate_limited', message, {
+            rateLimit: {
+              limit: limit.max,
+              windowSeconds: limit.windowSeconds,
+              retryAfterSeconds: Math.max(1, windowStart + limit.windowSeconds - nowSeconds),
+            },
+          });
+        }
+        const lease = entry ? entry.lease : await this.#kv.grantLease(limit.windowSeconds + 60);
+        return {
+          success: [{ type: 'put', key, value: String(count + 1), lease }],
+          value: undefined,
+          // A counter that may have been written keeps its lease; it expires on its own.
+          release: async (outcome) => {
+            if (!entry && outcome === 'conflict') await this.#kv.revokeLease(lease);
           },
-        });
-      }
-      const lease = entry ? entry.lease : await this.#kv.grantLease(limit.windowSeconds + 60);
-      const result = await this.#kv.txn({
-        compare: [
-          entry
-            ? { key, target: 'modRevision', op: '==', value: entry.modRevision }
-            : { key, target: 'version', op: '==', value: 0 },
-        ],
-        success: [{ type: 'put', key, value: String(count + 1), lease }],
-      });
-      if (result.succeeded) return;
-      if (!entry) await this.#kv.revokeLease(lease);
-    }
+        };
+      },
+    });
+    if (outcome.status === 'written') return;
     throw new DomainError('unavailable', 'Too many attempts at once; try again.');
   }
 }
