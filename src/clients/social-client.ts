@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { credentials } from '@grpc/grpc-js';
 import type { Account, Profile } from '../domain/account.js';
 import type { Page } from '../domain/page.js';
@@ -138,7 +139,7 @@ async function retryWithKey<T>(idempotencyKey: string, send: () => Promise<T>): 
     } catch (error) {
       const retry = attempt < attempts && (error as { code?: string }).code === 'unavailable';
       if (!retry) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      await sleep(100 * attempt);
     }
   }
 }

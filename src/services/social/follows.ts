@@ -3,6 +3,7 @@ import { lookupUsername } from '../../domain/account.js';
 import { checkFollow } from '../../domain/follow.js';
 import type { Page } from '../../domain/page.js';
 import { encodeCursor, parsePageRequest } from '../../domain/page.js';
+import { rangeAfterCursor, scan } from '../../kv/scan.js';
 import type { Store } from '../store.js';
 import { getAccount, isUsername, noSuchUser } from './accounts.js';
 
@@ -60,16 +61,14 @@ export async function listEdges(
   const prefix = list === 'followers' ? store.keys.followersPrefix(username) : store.keys.followingPrefix(username);
   const [owner, range] = await Promise.all([
     getAccount(store, username),
-    store.kv.range({ prefix, after: page.after === undefined ? undefined : prefix + page.after, limit: page.limit }),
+    rangeAfterCursor(store.kv, { prefix, cursor: page.after, limit: page.limit }),
   ]);
   if (!owner) throw noSuchUser();
-  const names = range.items.map((item) => item.key.slice(prefix.length));
-  const accounts = await Promise.all(names.map((name) => getAccount(store, name)));
-  const last = names[names.length - 1];
+  const accounts = await Promise.all(range.items.map((item) => getAccount(store, item.key.slice(prefix.length))));
   return {
     // Accounts are never deleted today; skipping a dangling edge keeps a page readable if that changes.
     items: accounts.filter((account): account is Account => account !== undefined),
-    next: range.more && last !== undefined ? encodeCursor(last) : null,
+    next: range.next === undefined ? null : encodeCursor(range.next),
   };
 }
 
@@ -79,11 +78,6 @@ const FOLLOWING_PAGE = 1000;
 export async function listAllFollowing({ kv, keys }: Store, username: string): Promise<string[]> {
   const prefix = keys.followingPrefix(username);
   const names: string[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const range = await kv.range({ prefix, after, limit: FOLLOWING_PAGE });
-    for (const item of range.items) names.push(item.key.slice(prefix.length));
-    if (!range.more || range.items.length === 0) return names;
-    after = range.items[range.items.length - 1]!.key;
-  }
+  for await (const item of scan(kv, { prefix, pageSize: FOLLOWING_PAGE })) names.push(item.key.slice(prefix.length));
+  return names;
 }

@@ -2,6 +2,7 @@ import { lookupUsername } from '../../domain/account.js';
 import { DomainError, notFound } from '../../domain/errors.js';
 import type { Post } from '../../domain/post.js';
 import { isPostId, newPostId, parseIdempotencyKey, parsePostText } from '../../domain/post.js';
+import { CONFLICT, retryOnConflict } from '../../kv/cas.js';
 import type { Compare, Op } from '../../kv/kv.js';
 import { parsePost } from '../../kv/records.js';
 import type { Store } from '../store.js';
@@ -34,7 +35,7 @@ export async function createPost(
   const accountKey = keys.account(author);
   const sessionKey = sessionTokenHash === undefined ? undefined : keys.session(sessionTokenHash);
   const idempotencyRecord = idempotencyKey === undefined ? undefined : keys.idempotency(author, idempotencyKey);
-  for (let attempt = 1; attempt <= MAX_ID_ATTEMPTS; attempt++) {
+  const stored = await retryOnConflict(MAX_ID_ATTEMPTS, async () => {
     const createdAtMs = now();
     const post: Post = { id: newPostId(createdAtMs, random), author, text, createdAtMs };
     const json = JSON.stringify(post);
@@ -62,13 +63,13 @@ export async function createPost(
     if (!account) throw noSuchUser();
     if (sessionKey !== undefined && !rest.shift()) throw new DomainError('unauthenticated', 'Log in first.');
     const first = rest[0];
-    if (first) return parsePost(first.value);
-    // Only the post id can have failed: pick another.
-  }
-  throw new DomainError('internal', 'Could not pick a post id.');
+    // Only the post id can have failed when no record answers: pick another.
+    return first ? parsePost(first.value) : CONFLICT;
+  });
+  if (stored.status === 'exhausted') throw new DomainError('internal', 'Could not pick a post id.');
+  return stored.value;
 }
 
-/** Deletes the post and its id index together, only if the index is as we read it. */
 export async function deletePost({ kv, keys }: Store, id: string, actor: string): Promise<void> {
   if (!isPostId(id)) throw noSuchPost();
   const index = await kv.get(keys.post(id));

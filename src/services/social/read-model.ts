@@ -1,4 +1,6 @@
-import { WatchCompactedError, type KV, type RangeResult, type Watch, type WatchBatch } from '../../kv/kv.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WatchCompactedError, type KV, type RangeOptions, type RangeResult, type Watch, type WatchBatch } from '../../kv/kv.js';
+import { scanPages } from '../../kv/scan.js';
 import { limiter } from './concurrency.js';
 import { type Family, KEY_CHARS, type Keyspace, keyspace } from '../../kv/keys.js';
 import { View } from './view.js';
@@ -196,15 +198,9 @@ export class ReadModel {
 
   /** Pages through the keys under `prefix` after `after` into the view. */
   async #listPages(view: View, prefix: string, after: string): Promise<void> {
-    let next = this.#read(prefix, after);
-    for (;;) {
-      const page = await next;
-      const last = page.items.at(-1)?.key;
-      // Ask for the next page before applying this one, so the store and this process work at once.
-      if (page.more && last !== undefined) next = this.#read(prefix, last);
-      for (const item of page.items) view.applyListed(item);
-      if (!page.more || last === undefined) return;
-    }
+    const retrying = { range: (options: RangeOptions) => this.#retry(() => this.#kv.range(options)) };
+    const pages = scanPages(retrying, { prefix, after, pageSize: this.#pageSize, timeoutMs: LISTING_TIMEOUT_MS, prefetch: true });
+    for await (const page of pages) for (const item of page.items) view.applyListed(item);
   }
 
   #read(prefix: string, after: string | undefined): Promise<RangeResult> {
@@ -222,7 +218,7 @@ export class ReadModel {
         return await this.#listingSlot(read);
       } catch (error) {
         if (attempt >= 5 || this.#closed) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        await sleep(100 * 2 ** attempt);
       }
     }
   }

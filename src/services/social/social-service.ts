@@ -1,6 +1,6 @@
 import type { Account, Profile } from '../../domain/account.js';
 import { lookupUsername, parseUsernamePrefix } from '../../domain/account.js';
-import { DomainError, toDomainError } from '../../domain/errors.js';
+import { DomainError, guard } from '../../domain/errors.js';
 import type { Page } from '../../domain/page.js';
 import { parseLimit, parsePageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
@@ -11,7 +11,8 @@ import type { KV } from '../../kv/kv.js';
 import { isIdleExpired, needsTouch, touchSession } from '../sessions.js';
 import type { Store } from '../store.js';
 import { hashToken, isTokenShape } from '../tokens.js';
-import { isUsername, noSuchUser, parseAccount } from './accounts.js';
+import { parsePublicAccount } from '../../kv/records.js';
+import { isUsername, noSuchUser } from './accounts.js';
 import { follow, listEdges, unfollow } from './follows.js';
 import { createPost, deletePost, noSuchPost } from './posts.js';
 import type { ReadModel } from './read-model.js';
@@ -88,7 +89,7 @@ export class SocialService implements Social {
     return guard(async () => {
       const start = parseUsernamePrefix(prefix);
       const range = await this.kv.range({ prefix: this.keys.accountsPrefix(start), limit: parseLimit(limit) });
-      return range.items.map((item) => parseAccount(item.value));
+      return range.items.map((item) => parsePublicAccount(item.value));
     });
   }
 
@@ -194,12 +195,4 @@ const loggedOut = () => new DomainError('unauthenticated', 'Log in first.');
 function found<T>(value: T | undefined, missing: () => DomainError): T {
   if (value === undefined) throw missing();
   return value;
-}
-
-async function guard<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw toDomainError(error);
-  }
 }

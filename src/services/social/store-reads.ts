@@ -2,7 +2,8 @@ import type { Profile } from '../../domain/account.js';
 import { encodeCursor, type Page, type PageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import type { Keyspace } from '../../kv/keys.js';
-import type { KV, RangeResult } from '../../kv/kv.js';
+import type { KV } from '../../kv/kv.js';
+import { type CursorPage, rangeAfterCursor } from '../../kv/scan.js';
 import { parsePost, parseSession } from '../../kv/records.js';
 import { getAccount } from './accounts.js';
 import { mapLimit } from './concurrency.js';
@@ -54,9 +55,7 @@ export class StoreReads implements SocialReads {
   async posts(author: string, page: PageRequest): Promise<Page<Post> | undefined> {
     const [account, range] = await Promise.all([getAccount(this.#store, author), this.#authorPosts(author, page)]);
     if (!account) return undefined;
-    const items = range.items.map((item) => parsePost(item.value));
-    const last = items.at(-1);
-    return { items, next: range.more && last ? encodeCursor(last.id) : null };
+    return { items: range.items.map((item) => parsePost(item.value)), next: range.next === undefined ? null : encodeCursor(range.next) };
   }
 
   /**
@@ -74,7 +73,7 @@ export class StoreReads implements SocialReads {
     );
     const items = merged.slice(0, page.limit);
     const last = items.at(-1);
-    const more = merged.length > page.limit || ranges.some((range) => range.more);
+    const more = merged.length > page.limit || ranges.some((range) => range.next !== undefined);
     return { items, next: more && last ? encodeCursor(last.id) : null };
   }
 
@@ -83,8 +82,7 @@ export class StoreReads implements SocialReads {
     return entry && parseSession(entry.value);
   }
 
-  #authorPosts(author: string, page: PageRequest): Promise<RangeResult> {
-    const prefix = this.#keys.authorPostsPrefix(author);
-    return this.#kv.range({ prefix, after: page.after === undefined ? undefined : prefix + page.after, limit: page.limit });
+  #authorPosts(author: string, page: PageRequest): Promise<CursorPage> {
+    return rangeAfterCursor(this.#kv, { prefix: this.#keys.authorPostsPrefix(author), cursor: page.after, limit: page.limit });
   }
 }
