@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { EmbeddedKV } from '../kv/embedded-kv.js';
@@ -12,9 +13,9 @@ const CONNECT_PATIENCE_MS = 60_000;
 /**
  * The store a service role runs on, as configured. A cluster that is
  * starting, electing or busy (say, just after a bulk load) is waited for,
- * so services and etcd can start in any order.
+ * so services and etcd can start in any order, unless `signal` (shutdown) aborts the wait.
  */
-export async function openStore(config: Config, log: Logger): Promise<KV> {
+export async function openStore(config: Config, log: Logger, signal?: AbortSignal): Promise<KV> {
   if (config.store === 'embedded') {
     mkdirSync(config.dataDir, { recursive: true });
     return EmbeddedKV.open({ path: path.join(config.dataDir, 'chorus.sqlite') });
@@ -26,9 +27,9 @@ export async function openStore(config: Config, log: Logger): Promise<KV> {
     try {
       return await EtcdKV.connect({ endpoints: config.etcdEndpoints, timeoutMs: config.etcdTimeoutMs, tls });
     } catch (error) {
-      if (Date.now() + delayMs > deadline) throw error;
+      if (Date.now() + delayMs > deadline || signal?.aborted) throw error;
       log.warn({ err: error, endpoints: config.etcdEndpoints }, 'etcd not answering yet: retrying');
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await sleep(delayMs, undefined, { signal });
     }
   }
 }
