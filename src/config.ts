@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 
@@ -63,7 +64,7 @@ export interface Config {
 
 /** Each option: its flag, its environment variable, and a description for --help. */
 const options = {
-  host: { env: 'HOST', help: 'interface to listen on (default 127.0.0.1)' },
+  host: { env: 'HOST', help: 'address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)' },
   port: { env: 'PORT', help: 'web port (default 8080); other ports derive from it' },
   'data-dir': { env: 'DATA_DIR', help: 'where data lives (default ./data)' },
   store: { env: 'CHORUS_STORE', help: 'embedded | etcd (default: embedded for all, etcd otherwise)' },
@@ -172,6 +173,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const derived = (offset: number) => (port === 0 ? 0 : port + offset);
   if (port !== 0 && port + 32 > 65535) throw new ConfigError(`${label('port')} leaves no room for derived ports (max 65503)`);
   const host = raw('host') ?? '127.0.0.1';
+  if (isIP(host) === 0 && !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host)) {
+    throw new ConfigError(`${label('host')} must be an IP address (like 0.0.0.0 or ::) or a host name, got "${host}"`);
+  }
   const authPort = int('auth-port', derived(10), 0, 65535);
   const socialPort = int('social-port', derived(11), 0, 65535);
   const clientPorts = [20, 21, 22].map(derived);
@@ -216,7 +220,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       throw new ConfigError(`${label('trusted-proxies')} must be IP addresses or CIDRs, got "${proxy}"`);
     }
   }
-  const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  // Where this machine's own services are reached when listening on every interface.
+  const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : isIP(host) === 6 ? `[${host}]` : host;
 
   return Object.freeze({
     role,

@@ -1,7 +1,20 @@
 import { pino, type Logger } from 'pino';
+import PinoPretty from 'pino-pretty';
 import type { Config } from './config.js';
 
-/** One JSON logger per process; every line says which role wrote it. */
-export function createLogger(config: Pick<Config, 'logLevel'>, name: string): Logger {
-  return pino({ name, level: config.logLevel });
+export type { Logger };
+
+/** Where a process logs: its standard output, or any stream in tests. */
+export type LogOutput = NodeJS.WritableStream & { isTTY?: boolean };
+
+/**
+ * One logger per process; every line says which role wrote it. A person
+ * at a terminal reads pretty lines; anything else (a file, a pipe, the
+ * child processes that tests and `chorus cluster` start, a log collector)
+ * gets one JSON object per line.
+ */
+export function createLogger(config: Pick<Config, 'logLevel'>, name: string, output: LogOutput = process.stdout): Logger {
+  const options = { name, level: config.logLevel };
+  if (output.isTTY === true) return pino(options, PinoPretty({ destination: output }));
+  return output === process.stdout ? pino(options) : pino(options, output);
 }

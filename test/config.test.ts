@@ -70,4 +70,16 @@ describe('config', () => {
     }
     assert.throws(() => loadConfig(['all', '--no-such-flag', 'x'], {}));
   });
+
+  it('listens on 127.0.0.1 unless HOST says otherwise, and checks HOST', () => {
+    assert.equal(loadConfig(['all'], {}).host, '127.0.0.1');
+    const container = loadConfig(['all'], { HOST: '0.0.0.0', PORT: '9080' });
+    assert.equal(container.host, '0.0.0.0');
+    assert.deepEqual(container.authAddresses, ['127.0.0.1:9090']);
+    assert.equal(loadConfig(['web'], { HOST: 'chorus-web.internal' }).host, 'chorus-web.internal');
+    assert.deepEqual(loadConfig(['all'], { HOST: '::1', PORT: '9080' }).socialAddresses, ['[::1]:9091']);
+    for (const bad of ['http://0.0.0.0', '0.0.0.0:8080', 'two words', '-leading-dash']) {
+      assert.throws(() => loadConfig(['all'], { HOST: bad }), (error: Error) => error instanceof ConfigError && /HOST/.test(error.message), bad);
+    }
+  });
 });

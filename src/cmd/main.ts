@@ -2,14 +2,17 @@
 import { AuthClient } from '../clients/auth-client.js';
 import { SocialClient } from '../clients/social-client.js';
 import { ConfigError, loadConfig, usage, type Config } from '../config.js';
-import { createLogger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
 import { runCluster } from './cluster.js';
-import { Lifecycle } from './lifecycle.js';
+import { Lifecycle, shutdownSignal } from './lifecycle.js';
 import { authGrpcService, createAuth, createSocial, serveGrpc, socialGrpcService } from './services.js';
 import { openStore } from './store.js';
 import { serveWeb } from './web.js';
 
-/** `chorus <role>`: wiring only. Each role starts its parts and closes them in reverse on SIGTERM. */
+/**
+ * `chorus <role>`: wiring only. SIGINT or SIGTERM aborts one signal; each
+ * role's start-up stops from it and its parts close in reverse order.
+ */
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(usage());
@@ -29,27 +32,31 @@ async function main(argv: string[]): Promise<void> {
   if (config.role === 'cluster') return runCluster(config);
 
   const log = createLogger(config, `chorus-${config.role}`);
-  const lifecycle = new Lifecycle(log);
-  lifecycle.closeOnSignals();
+  const signal = shutdownSignal(log);
+  const lifecycle = new Lifecycle(log, signal);
   try {
-    await startRole(config, lifecycle, log);
+    await startRole(config, lifecycle, log, signal);
   } catch (error) {
-    log.fatal({ err: error }, 'start-up failed');
-    process.exitCode = 1;
+    if (signal.aborted) {
+      log.info({ reason: (error as Error).message }, 'stopped during start-up');
+    } else {
+      log.fatal({ err: error }, 'start-up failed');
+      process.exitCode = 1;
+    }
     await lifecycle.close();
   }
 }
 
-async function startRole(config: Config, lifecycle: Lifecycle, log: ReturnType<typeof createLogger>): Promise<void> {
+async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, signal: AbortSignal): Promise<void> {
   switch (config.role) {
     case 'auth':
     case 'social': {
-      const kv = lifecycle.add('store', await openStore(config, log), (kv) => kv.close());
+      const kv = lifecycle.add('store', await openStore(config, log, signal), (kv) => kv.close());
       let port: number;
       if (config.role === 'auth') {
         port = await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(createAuth(config, kv), e)]);
       } else {
-        const social = await createSocial(lifecycle, log, kv);
+        const social = await createSocial(lifecycle, log, kv, signal);
         port = await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(social, e)]);
       }
       log.info({ port, store: config.store }, `${config.role} service listening`);
@@ -58,19 +65,19 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: ReturnType<t
     case 'web': {
       const auth = lifecycle.add('auth client', new AuthClient({ addresses: config.authAddresses, deadlineMs: config.grpcDeadlineMs }), (c) => c.close());
       const social = lifecycle.add('social client', new SocialClient({ addresses: config.socialAddresses, deadlineMs: config.grpcDeadlineMs }), (c) => c.close());
-      const url = await serveWeb(config, lifecycle, { auth, social });
+      const url = await serveWeb(config, lifecycle, log, { auth, social });
       log.info({ url, auth: config.authAddresses, social: config.socialAddresses }, 'web listening');
       return;
     }
     case 'all': {
       // One process: the web tier calls the services in process, and the
       // same services are also served over gRPC for other web instances and grpcurl.
-      const kv = lifecycle.add('store', await openStore(config, log), (kv) => kv.close());
+      const kv = lifecycle.add('store', await openStore(config, log, signal), (kv) => kv.close());
       const auth = createAuth(config, kv);
-      const social = await createSocial(lifecycle, log, kv);
+      const social = await createSocial(lifecycle, log, kv, signal);
       const authPort = await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(auth, e)]);
       const socialPort = await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(social, e)]);
-      const url = await serveWeb(config, lifecycle, { auth, social });
+      const url = await serveWeb(config, lifecycle, log, { auth, social });
       log.info({ url, authPort, socialPort, store: config.store, dataDir: config.dataDir }, 'chorus is running');
       console.log(`Chorus is running at ${url.replace('127.0.0.1', 'localhost')}  (data in ${config.dataDir}; Ctrl-C to stop)`);
       return;

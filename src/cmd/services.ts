@@ -25,10 +25,10 @@ export function createAuth(config: Config, kv: KV): Auth {
 /**
  * The social service over its watch-fed read model; resolves once the
  * model has loaded, so the service starts serving (and reports SERVING)
- * only with a warm view.
+ * only with a warm view. A shutdown signal ends a start still retrying.
  */
-export async function createSocial(lifecycle: Lifecycle, log: Logger, kv: KV): Promise<Social> {
-  const readModel = await ReadModel.start({ kv, keys, log: (message, fields) => log.info(fields ?? {}, message) });
+export async function createSocial(lifecycle: Lifecycle, log: Logger, kv: KV, signal: AbortSignal): Promise<Social> {
+  const readModel = await ReadModel.start({ kv, keys, signal, log: (message, fields) => log.info(fields ?? {}, message) });
   lifecycle.add('read model', readModel, (model) => model.close());
   return new SocialService({ kv, keys, readModel });
 }

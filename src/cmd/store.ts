@@ -17,9 +17,9 @@ const CONNECT_PATIENCE_MS = 60_000;
 /**
  * The store a service role runs on, as configured. A cluster that is
  * starting, electing or busy (say, just after a bulk load) is waited for,
- * so services and etcd can start in any order.
+ * so services and etcd can start in any order, unless `signal` (shutdown) aborts the wait.
  */
-export async function openStore(config: Config, log: Logger): Promise<KV> {
+export async function openStore(config: Config, log: Logger, signal?: AbortSignal): Promise<KV> {
   if (config.store === 'embedded') {
     mkdirSync(config.dataDir, { recursive: true });
     return EmbeddedKV.open({ path: path.join(config.dataDir, 'chorus.sqlite') });
@@ -37,9 +37,9 @@ export async function openStore(config: Config, log: Logger): Promise<KV> {
         revisionProbeKey: keys.root,
       });
     } catch (error) {
-      if (Date.now() + delayMs > deadline) throw error;
+      if (Date.now() + delayMs > deadline || signal?.aborted) throw error;
       log.warn({ err: error, endpoints: config.etcdEndpoints }, 'etcd not answering yet: retrying');
-      await sleep(delayMs);
+      await sleep(delayMs, undefined, { signal });
     }
   }
 }

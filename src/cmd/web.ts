@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
 import type { Auth } from '../domain/auth.js';
 import type { Social } from '../domain/social.js';
+import type { Logger } from '../log.js';
 import { buildApp } from '../web/app.js';
 import type { Lifecycle } from './lifecycle.js';
 
@@ -20,13 +22,14 @@ const MAX_DRAIN_NOTICE_MS = 1000;
 export async function serveWeb(
   config: Config,
   lifecycle: Lifecycle,
+  log: Logger,
   deps: { auth: Auth; social: Social },
   port = config.port,
 ): Promise<string> {
   let draining = false;
   const app = await buildApp({
     ...deps,
-    logger: { level: config.logLevel, name: 'chorus-web' },
+    logger: log,
     draining: () => draining,
     secureCookies: config.secureCookies,
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies.join(',') : false,
@@ -39,7 +42,7 @@ export async function serveWeb(
   });
   lifecycle.add('web server', app, async (a) => {
     draining = true;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_DRAIN_NOTICE_MS, config.shutdownGraceMs / 2)));
+    await sleep(Math.min(MAX_DRAIN_NOTICE_MS, config.shutdownGraceMs / 2));
     const timer = setTimeout(() => a.server.closeAllConnections(), config.shutdownGraceMs);
     await a.close();
     clearTimeout(timer);

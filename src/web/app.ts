@@ -1,13 +1,15 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrfProtection from '@fastify/csrf-protection';
 import fastifyStatic from '@fastify/static';
+import type { IncomingMessage } from 'node:http';
+import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
 import type { Auth } from '../domain/auth.js';
 import type { Social } from '../domain/social.js';
 import type { RouteContext } from './context.js';
-import { BODY_LIMIT_BYTES, isApiPath, logHttpError, sendJsonError, setRateLimitHeaders, toHttpError } from './errors.js';
+import { BODY_LIMIT_BYTES, HttpStatus, isApiPath, logHttpError, sendJsonError, setRateLimitHeaders, toHttpError } from './errors.js';
 import { apiAccountRoutes } from './routes/api-accounts.js';
 import { apiFollowingRoutes } from './routes/api-following.js';
 import { apiPostRoutes } from './routes/api-posts.js';
@@ -21,8 +23,8 @@ import type { Frame } from './views/layout.js';
 export interface WebDeps {
   auth: Auth;
   social: Social;
-  /** Fastify's logger option: false (default), true, or pino options. */
-  logger?: FastifyServerOptions['logger'];
+  /** Where requests are logged (cmd/ passes the process's pino logger); silent when absent. */
+  logger?: FastifyBaseLogger;
   /** Once true, /readyz answers 503 so a load balancer stops sending new requests. */
   draining?: () => boolean;
   /** Mark cookies Secure (set behind HTTPS). */
@@ -34,6 +36,9 @@ export interface WebDeps {
 export const CSRF_COOKIE = 'chorus_csrf';
 /** The stylesheet and the page script, as written: served from the source tree beside the build. */
 const STATIC_ROOT = fileURLToPath(new URL('../../../src/web/static/', import.meta.url));
+/** Most of a refused body read and discarded before answering (see drainBody). */
+const DRAIN_MAX_BYTES = 8 * 1024 * 1024;
+const DRAIN_MAX_MS = 5000;
 
 /**
  * Builds the web tier without listening (tests call `inject`; cmd/ calls
@@ -53,7 +58,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
       .send(errorPage(errorFrame(request, reply, request.viewer), httpError.status, httpError.message));
   };
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: deps.trustProxy ?? false,
     // The router refuses some URLs (bad escapes, over-long parameters) before any route or hook runs.
@@ -78,8 +83,10 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     },
   });
   app.decorateRequest('viewer', null);
+  allowEmptyJsonBodies(app);
 
   app.addHook('onSend', async (request, reply) => {
+    await drainBody(request.raw);
     setSecurityHeaders(request, reply);
     if (!request.url.startsWith('/static/')) reply.header('cache-control', 'no-store');
   });
@@ -88,16 +95,19 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
 
   app.setNotFoundHandler(async (request, reply) => {
     if (isApiPath(request.url)) {
-      return sendJsonError(reply, { status: 404, code: 'not_found', message: 'No such endpoint.', field: undefined });
+      return sendJsonError(reply, { status: HttpStatus.notFound, code: 'not_found', message: 'No such endpoint.', field: undefined });
     }
     // Best effort: a lost visitor still sees the right navigation.
     const viewer = await pageViewer(request, reply, deps.auth, cookies).catch(() => null);
-    return reply.status(404).type('text/html; charset=utf-8').send(errorPage(errorFrame(request, reply, viewer), 404, 'There is no page here.'));
+    return reply
+      .status(HttpStatus.notFound)
+      .type('text/html; charset=utf-8')
+      .send(errorPage(errorFrame(request, reply, viewer), HttpStatus.notFound, 'There is no page here.'));
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    if (deps.draining?.()) return reply.status(503).send({ status: 'draining' });
+    if (deps.draining?.()) return reply.status(HttpStatus.serviceUnavailable).send({ status: 'draining' });
     return { status: 'ready' };
   });
   await app.register(fastifyStatic, { root: STATIC_ROOT, prefix: '/static/', maxAge: '1h', index: false, list: false });
@@ -108,6 +118,49 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   await app.register(apiPostRoutes, ctx);
   await app.register(pageRoutes, ctx);
   return app;
+}
+
+/**
+ * curl and many client libraries send `Content-Type: application/json` on
+ * a PUT, POST or DELETE that has no body; Fastify's own parser refuses an
+ * empty JSON body, so this one reads it as no body at all. Anything else
+ * goes to Fastify's parser, with its prototype-poisoning checks.
+ */
+function allowEmptyJsonBodies(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    parseJson(request, body.toString(), done);
+  });
+}
+
+/**
+ * An answer that refuses a body (too large, unsupported) can be ready while
+ * the body is still arriving. Node then closes the connection with unread
+ * bytes in the socket, the kernel answers them with a reset, and the reset
+ * can destroy our answer before the client has read it. So the rest of the
+ * body is read and thrown away first: up to DRAIN_MAX_BYTES or
+ * DRAIN_MAX_MS, past which the client is left to the reset.
+ */
+async function drainBody(request: IncomingMessage): Promise<void> {
+  if (request.complete || request.readableEnded || request.destroyed) return;
+  if (Number(request.headers['content-length']) > DRAIN_MAX_BYTES) return;
+  const enough = new AbortController();
+  let read = 0;
+  const count = (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > DRAIN_MAX_BYTES) enough.abort();
+  };
+  request.on('data', count);
+  request.resume();
+  try {
+    await finished(request, { signal: AbortSignal.any([enough.signal, AbortSignal.timeout(DRAIN_MAX_MS)]) });
+  } catch {
+    // Too much, too slow, or the client went away: answer anyway.
+  } finally {
+    request.off('data', count);
+  }
 }
 
 function errorFrame(request: FastifyRequest, reply: FastifyReply, viewer: Viewer | null): Frame {

@@ -1,19 +1,38 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, isDomainError, type RateLimit } from '../domain/errors.js';
 
+/** The HTTP statuses Chorus answers with, by name: the one place their numbers are spelled. */
+export const HttpStatus = Object.freeze({
+  ok: 200,
+  created: 201,
+  noContent: 204,
+  movedPermanently: 301,
+  seeOther: 303,
+  badRequest: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  notFound: 404,
+  conflict: 409,
+  contentTooLarge: 413,
+  unsupportedMediaType: 415,
+  tooManyRequests: 429,
+  internalServerError: 500,
+  serviceUnavailable: 503,
+});
+
 /**
  * The one table from DomainError codes to HTTP statuses. The gRPC table
  * lives in services/ and clients/; nothing else maps codes.
  */
 export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
-  invalid: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  rate_limited: 429,
-  unavailable: 503,
-  internal: 500,
+  invalid: HttpStatus.badRequest,
+  unauthenticated: HttpStatus.unauthorized,
+  forbidden: HttpStatus.forbidden,
+  not_found: HttpStatus.notFound,
+  conflict: HttpStatus.conflict,
+  rate_limited: HttpStatus.tooManyRequests,
+  unavailable: HttpStatus.serviceUnavailable,
+  internal: HttpStatus.internalServerError,
 });
 
 /**
@@ -37,11 +56,11 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 const genericInternal = 'Something went wrong on our side.';
 
 const codeOfClientStatus: Record<number, ErrorCode> = {
-  401: 'unauthenticated',
-  403: 'forbidden',
-  404: 'not_found',
-  409: 'conflict',
-  429: 'rate_limited',
+  [HttpStatus.unauthorized]: 'unauthenticated',
+  [HttpStatus.forbidden]: 'forbidden',
+  [HttpStatus.notFound]: 'not_found',
+  [HttpStatus.conflict]: 'conflict',
+  [HttpStatus.tooManyRequests]: 'rate_limited',
 };
 
 /**
@@ -57,9 +76,9 @@ export function toHttpError(error: unknown): HttpError {
   const fastifyError = error as Partial<FastifyError> | null;
   const status = fastifyError?.statusCode;
   const code = typeof fastifyError?.code === 'string' ? fastifyError.code : '';
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) {
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === HttpStatus.contentTooLarge) {
     return {
-      status: 413,
+      status: HttpStatus.contentTooLarge,
       code: 'too_large',
       message: `The request body is too large (at most ${BODY_LIMIT_BYTES / 1024} KiB).`,
       field: undefined,
@@ -67,37 +86,37 @@ export function toHttpError(error: unknown): HttpError {
   }
   if (code.startsWith('FST_CSRF_')) {
     return {
-      status: 403,
+      status: HttpStatus.forbidden,
       code: 'forbidden',
       message: 'This form has expired or did not come from this site. Reload the page and try again.',
       field: undefined,
     };
   }
-  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) {
-    return { status: 400, code: 'invalid', message: 'Unsupported Content-Type: send application/json.', field: undefined };
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === HttpStatus.unsupportedMediaType) {
+    return { status: HttpStatus.badRequest, code: 'invalid', message: 'Unsupported Content-Type: send application/json.', field: undefined };
   }
   if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
-    return { status: 400, code: 'invalid', message: 'The body is not valid JSON.', field: undefined };
+    return { status: HttpStatus.badRequest, code: 'invalid', message: 'The body is not valid JSON.', field: undefined };
   }
-  if (typeof status === 'number' && status >= 400 && status < 500) {
+  if (typeof status === 'number' && status >= HttpStatus.badRequest && status < HttpStatus.internalServerError) {
     const mapped = codeOfClientStatus[status] ?? 'invalid';
     // Fastify's own messages describe the request, never our internals.
     const message = code.startsWith('FST_') && fastifyError?.message ? fastifyError.message : 'Malformed request.';
-    return { status: mapped === 'invalid' ? 400 : status, code: mapped, message, field: undefined };
+    return { status: mapped === 'invalid' ? HttpStatus.badRequest : status, code: mapped, message, field: undefined };
   }
-  return { status: 500, code: 'internal', message: genericInternal, field: undefined };
+  return { status: HttpStatus.internalServerError, code: 'internal', message: genericInternal, field: undefined };
 }
 
 /** Logs what deserves a look: our failures with their cause; client mistakes stay quiet. */
 export function logHttpError(request: FastifyRequest, error: unknown, httpError: HttpError): void {
-  if (httpError.status >= 500) {
+  if (httpError.status >= HttpStatus.internalServerError) {
     const cause = isDomainError(error) && error.cause !== undefined ? error.cause : error;
     request.log.error({ err: error, cause }, `request failed: ${httpError.code}`);
   }
 }
 
 export function sendJsonError(reply: FastifyReply, httpError: HttpError): FastifyReply {
-  if (httpError.status === 401) reply.header('www-authenticate', 'Bearer');
+  if (httpError.status === HttpStatus.unauthorized) reply.header('www-authenticate', 'Bearer');
   const body: { error: { code: string; message: string; field?: string } } = {
     error: { code: httpError.code, message: httpError.message },
   };

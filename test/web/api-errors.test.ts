@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { api, type ApiReply, type Harness, openHarness, signUp } from './web-harness.js';
 
 function assertError(reply: ApiReply, status: number, code: string): void {
@@ -93,6 +96,29 @@ describe('JSON API: bad input is a clear 4xx and writes nothing', () => {
     assertError(signup, 413, 'too_large');
     assert.equal(await postCount('amy'), 0);
     assert.deepEqual(await usernames(), ['amy', 'bob']);
+  });
+
+  it('a JSON content type with an empty body is no body: follow, unfollow and log-out work', async () => {
+    const emptyJson = (method: 'PUT' | 'DELETE', url: string, token: string) =>
+      api(h.app, method, url, { token, payload: '', headers: { 'content-type': 'application/json' } });
+    assert.equal((await emptyJson('PUT', '/api/v1/following/bob', amy)).status, 204);
+    assert.equal(await h.social.isFollowing('amy', 'bob'), true);
+    assert.equal((await emptyJson('DELETE', '/api/v1/following/bob', amy)).status, 204);
+    assert.equal(await h.social.isFollowing('amy', 'bob'), false);
+    const token = (await h.auth.logIn('bob', 'correct horse')).token;
+    assert.equal((await emptyJson('DELETE', '/api/v1/sessions/current', token)).status, 204);
+    assertError(await api(h.app, 'GET', '/api/v1/feed', { token }), 401, 'unauthenticated');
+    // A body that is there must still be JSON.
+    const blank = await api(h.app, 'PUT', '/api/v1/following/bob', { token: amy, payload: ' ', headers: { 'content-type': 'application/json' } });
+    assertError(blank, 400, 'invalid');
+  });
+
+  it('a page form posted with a JSON content type and no body is refused as a form without its token', async () => {
+    const bodiless = await api(h.app, 'POST', '/logout');
+    const emptyJson = await api(h.app, 'POST', '/logout', { payload: '', headers: { 'content-type': 'application/json' } });
+    assert.equal(bodiless.status, 403);
+    assert.equal(emptyJson.status, 403, emptyJson.text);
+    assert.match(emptyJson.text, /form has expired/);
   });
 
   it('posts: empty, whitespace, over 280 characters, wrong type, control characters, bad idempotency key', async () => {
@@ -251,5 +277,110 @@ describe('JSON API: bad input is a clear 4xx and writes nothing', () => {
     }
     const weird = await api(h.app, 'POST', '/api/v1/sessions', { json: { username: 'b\u0000b', password: 'correct horse' } });
     assert.ok(weird.status === 400 || weird.status === 401, weird.text);
+  });
+});
+
+/**
+ * Sends a request over a real socket the way a simple client does: it
+ * writes the whole body (in pieces, as over a network) and only then reads
+ * the answer. Resolves with the status, headers and body; a connection
+ * reset while writing or reading rejects, which is the failure this guards
+ * against (a reset makes the kernel drop an answer not yet read).
+ */
+function rawRequest(port: number, head: string, body: Buffer, chunked = false): Promise<{ status: number; headers: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.setTimeout(15_000, () => socket.destroy(new Error('no answer within 15 s')));
+    let received = Buffer.alloc(0);
+    socket.pause();
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const headers = received.subarray(0, end).toString();
+      const length = Number(/content-length: (\d+)/i.exec(headers)?.[1] ?? NaN);
+      if (received.length - end - 4 < length) return;
+      socket.destroy();
+      resolve({ status: Number(headers.split(' ')[1]), headers, body: received.subarray(end + 4).toString() });
+    });
+    socket.on('close', () => reject(new Error(`closed before a whole answer: ${JSON.stringify(received.toString().slice(0, 80))}`)));
+    void (async () => {
+      const piece = 64 * 1024;
+      const write = (data: string | Buffer) => new Promise<void>((done, fail) => socket.write(data, (error) => (error ? fail(error) : done())));
+      try {
+        await write(head);
+        for (let offset = 0; offset < body.length; offset += piece) {
+          const slice = body.subarray(offset, offset + piece);
+          await write(chunked ? Buffer.concat([Buffer.from(`${slice.length.toString(16)}\r\n`), slice, Buffer.from('\r\n')]) : slice);
+          // A slow uplink: the server has long decided by the time the rest arrives.
+          if (offset % (8 * piece) === 0) await sleep(10);
+        }
+        if (chunked) await write('0\r\n\r\n');
+        socket.resume();
+      } catch (error) {
+        reject(error);
+      }
+    })();
+  });
+}
+
+describe('a body over the limit, over a real socket', () => {
+  let h: Harness;
+  let port: number;
+  let token: string;
+  const body = Buffer.alloc(2 * 1024 * 1024, 'a');
+  before(async () => {
+    h = await openHarness();
+    token = await signUp(h.app, 'amy');
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    port = (h.app.server.address() as AddressInfo).port;
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it('a client that writes all 2 MB always reads the 413 (20 tries, declared length)', async () => {
+    const head = [
+      'POST /api/v1/posts HTTP/1.1',
+      'Host: 127.0.0.1',
+      `Authorization: Bearer ${token}`,
+      'Content-Type: application/json',
+      `Content-Length: ${body.length}`,
+      '',
+      '',
+    ].join('\r\n');
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const reply = await rawRequest(port, head, body);
+      assert.equal(reply.status, 413, `attempt ${attempt}: ${reply.headers}`);
+      assert.equal(JSON.parse(reply.body).error.code, 'too_large');
+    }
+    assert.equal((await h.social.getProfile('amy')).posts, 0);
+  });
+
+  it('the same for a chunked body, found too large only while it arrives, and for a page form', async () => {
+    const chunkedHead = [
+      'POST /api/v1/posts HTTP/1.1',
+      'Host: 127.0.0.1',
+      `Authorization: Bearer ${token}`,
+      'Content-Type: application/json',
+      'Transfer-Encoding: chunked',
+      '',
+      '',
+    ].join('\r\n');
+    const formHead = [
+      'POST /posts HTTP/1.1',
+      'Host: 127.0.0.1',
+      'Content-Type: application/x-www-form-urlencoded',
+      `Content-Length: ${body.length}`,
+      '',
+      '',
+    ].join('\r\n');
+    for (let attempt = 0; attempt < 5; attempt++) {
+      assert.equal((await rawRequest(port, chunkedHead, body, true)).status, 413, `chunked attempt ${attempt}`);
+      const page = await rawRequest(port, formHead, body);
+      assert.equal(page.status, 413, `form attempt ${attempt}`);
+      assert.match(page.body, /too large/);
+    }
   });
 });

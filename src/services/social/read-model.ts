@@ -18,6 +18,8 @@ export interface ReadModelOptions {
   /** How long a reader waits before giving up on the view (it then reads the store). */
   staleAfterMs?: number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** Aborts a start still retrying its listing (a shutdown): start then rejects and the model is closed. */
+  signal?: AbortSignal;
 }
 
 /** The families the view holds, listed in this order so posts can share their author's username string. */
@@ -82,8 +84,11 @@ export class ReadModel {
 
   /** Lists the store and watches it; resolves once the view equals the store. */
   static async start(options: ReadModelOptions): Promise<ReadModel> {
+    options.signal?.throwIfAborted();
     const model = new ReadModel(options);
     const started = Date.now();
+    const abort = () => void model.close();
+    options.signal?.addEventListener('abort', abort, { once: true });
     // A store that is slow or briefly unreachable delays the start; it does not fail it.
     for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 5000)) {
       try {
@@ -92,10 +97,12 @@ export class ReadModel {
       } catch (error) {
         if (model.#closed) throw error;
         model.#log('listing failed: retrying', { error: (error as Error).message });
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await sleep(delayMs, undefined, { signal: options.signal });
       }
     }
-    if (!(await model.waitFor(model.#consistentFrom, Number.POSITIVE_INFINITY))) {
+    const consistent = await model.waitFor(model.#consistentFrom, Number.POSITIVE_INFINITY);
+    options.signal?.removeEventListener('abort', abort);
+    if (!consistent) {
       throw new Error('the read model was closed while starting');
     }
     model.#log('read model ready', { coldStartMs: Date.now() - started, revision: model.#applied, ...model.#view.stats() });

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { lookupUsername, parsePassword, parseUsername, parseUsernamePrefix } from '../../domain/account.js';
 import { parseLimit } from '../../domain/page.js';
 import type { RouteContext } from '../context.js';
+import { HttpStatus } from '../errors.js';
 import { queryParam, readJsonObject } from '../input.js';
 import { accountJson, accountPageJson, profileJson, sessionJson } from '../json.js';
 
@@ -16,7 +17,7 @@ export const apiAccountRoutes: FastifyPluginAsync<RouteContext> = async (app, { 
     const username = parseUsername(body.username);
     const password = parsePassword(body.password);
     const session = await auth.signUp(username, password, request.ip, request.headers['user-agent']);
-    reply.status(201).header('location', `/api/v1/accounts/${session.account.username}`);
+    reply.status(HttpStatus.created).header('location', `/api/v1/accounts/${session.account.username}`);
     return sessionJson(session);
   });
 

@@ -4,6 +4,7 @@ import { notFound } from '../../domain/errors.js';
 import { parseLimit } from '../../domain/page.js';
 import { isPostId, parseIdempotencyKey, parsePostText } from '../../domain/post.js';
 import type { RouteContext } from '../context.js';
+import { HttpStatus } from '../errors.js';
 import { queryParam, readJsonObject } from '../input.js';
 import { postJson, postPageJson } from '../json.js';
 import { bearerToken, requireApiViewer } from '../session.js';
@@ -29,7 +30,7 @@ export const apiPostRoutes: FastifyPluginAsync<RouteContext> = async (app, { aut
     const text = parsePostText(body.text);
     const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
     const post = await social.postAsSession(token, text, idempotencyKey);
-    reply.status(201).header('location', `/api/v1/posts/${post.id}`);
+    reply.status(HttpStatus.created).header('location', `/api/v1/posts/${post.id}`);
     return postJson(post);
   });
 
@@ -40,7 +41,7 @@ export const apiPostRoutes: FastifyPluginAsync<RouteContext> = async (app, { aut
   app.delete<{ Params: IdParams }>('/api/v1/posts/:id', async (request, reply) => {
     const viewer = await requireApiViewer(request, auth);
     await social.deletePost(postId(request.params.id), viewer.account.username);
-    return reply.status(204).send();
+    return reply.status(HttpStatus.noContent).send();
   });
 
   app.get<{ Params: UsernameParams }>('/api/v1/accounts/:username/posts', async (request) => {

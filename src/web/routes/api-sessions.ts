@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { parsePassword } from '../../domain/account.js';
 import type { RouteContext } from '../context.js';
+import { HttpStatus } from '../errors.js';
 import { readJsonObject, requireString } from '../input.js';
 import { sessionJson } from '../json.js';
 import { requireApiViewer } from '../session.js';
@@ -12,14 +13,14 @@ export const apiSessionRoutes: FastifyPluginAsync<RouteContext> = async (app, { 
     const username = requireString(body.username, 'username', 'Username');
     const password = requireString(body.password, 'password', 'Password');
     const session = await auth.logIn(username, password, request.ip, request.headers['user-agent']);
-    reply.status(201);
+    reply.status(HttpStatus.created);
     return sessionJson(session);
   });
 
   app.delete('/api/v1/sessions/current', async (request, reply) => {
     const viewer = await requireApiViewer(request, auth);
     await auth.logOut(viewer.token);
-    return reply.status(204).send();
+    return reply.status(HttpStatus.noContent).send();
   });
 
   app.get('/api/v1/sessions', async (request) => {
@@ -40,13 +41,13 @@ export const apiSessionRoutes: FastifyPluginAsync<RouteContext> = async (app, { 
   app.delete<{ Params: { id: string } }>('/api/v1/sessions/:id', async (request, reply) => {
     const viewer = await requireApiViewer(request, auth);
     await auth.revokeSession(viewer.token, request.params.id);
-    return reply.status(204).send();
+    return reply.status(HttpStatus.noContent).send();
   });
 
   app.delete('/api/v1/sessions', async (request, reply) => {
     const viewer = await requireApiViewer(request, auth);
     await auth.logOutEverywhere(viewer.token);
-    return reply.status(204).send();
+    return reply.status(HttpStatus.noContent).send();
   });
 
   app.put('/api/v1/account/password', async (request, reply) => {
@@ -55,6 +56,6 @@ export const apiSessionRoutes: FastifyPluginAsync<RouteContext> = async (app, { 
     const currentPassword = requireString(body.currentPassword, 'currentPassword', 'Current password');
     const newPassword = parsePassword(body.newPassword, 'newPassword');
     await auth.changePassword(viewer.token, currentPassword, newPassword);
-    return reply.status(204).send();
+    return reply.status(HttpStatus.noContent).send();
   });
 };

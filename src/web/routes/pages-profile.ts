@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { lookupUsername } from '../../domain/account.js';
 import { PAGE_DEFAULT } from '../../domain/page.js';
 import type { RouteContext } from '../context.js';
+import { HttpStatus } from '../errors.js';
 import { queryParam } from '../input.js';
 import { followListPage, profilePage } from '../views/profile.js';
 import { frameOf, seeOther, sendPage, viewerOrLogin } from './pages.js';
@@ -16,7 +17,7 @@ const LIST_PAGE = 50;
 export const pageProfileRoutes: FastifyPluginAsync<RouteContext> = async (app, { social }) => {
   app.get<{ Params: UsernameParams }>('/u/:username', async (request, reply) => {
     const username = lookupUsername(request.params.username);
-    if (username !== request.params.username) return reply.redirect(`/u/${username}`, 301);
+    if (username !== request.params.username) return reply.redirect(`/u/${username}`, HttpStatus.movedPermanently);
     const cursor = queryParam(request.query, 'cursor');
     const viewer = request.viewer?.account.username;
     const [profile, posts, following] = await Promise.all([

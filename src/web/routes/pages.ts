@@ -1,6 +1,7 @@
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteContext } from '../context.js';
+import { HttpStatus } from '../errors.js';
 import { cspNonce, requireSameOrigin } from '../security.js';
 import { pageViewer, type Viewer } from '../session.js';
 import type { Frame } from '../views/layout.js';
@@ -39,13 +40,13 @@ export function frameOf(request: FastifyRequest, reply: FastifyReply): Frame {
   return { viewer: request.viewer?.account ?? null, csrf: reply.generateCsrf(), nonce: cspNonce(request), path, now: Date.now() };
 }
 
-export function sendPage(reply: FastifyReply, body: string, status = 200): FastifyReply {
+export function sendPage(reply: FastifyReply, body: string, status: number = HttpStatus.ok): FastifyReply {
   return reply.status(status).type('text/html; charset=utf-8').send(body);
 }
 
 /** POST-redirect-GET: 303 makes the browser follow with a GET. */
 export function seeOther(reply: FastifyReply, location: string): FastifyReply {
-  return reply.redirect(location, 303);
+  return reply.redirect(location, HttpStatus.seeOther);
 }
 
 /** The signed-in viewer, or null after answering with a redirect to the log-in page. */

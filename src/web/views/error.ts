@@ -1,14 +1,15 @@
+import { HttpStatus } from '../errors.js';
 import { html } from './html.js';
 import { type Frame, layout } from './layout.js';
 
 const titles: Record<number, string> = {
-  400: 'That did not work',
-  401: 'Please log in',
-  403: 'Not allowed',
-  404: 'Not found',
-  413: 'Too large',
-  429: 'Slow down',
-  503: 'Temporarily unavailable',
+  [HttpStatus.badRequest]: 'That did not work',
+  [HttpStatus.unauthorized]: 'Please log in',
+  [HttpStatus.forbidden]: 'Not allowed',
+  [HttpStatus.notFound]: 'Not found',
+  [HttpStatus.contentTooLarge]: 'Too large',
+  [HttpStatus.tooManyRequests]: 'Slow down',
+  [HttpStatus.serviceUnavailable]: 'Temporarily unavailable',
 };
 
 export function errorPage(frame: Frame, status: number, message: string): string {
