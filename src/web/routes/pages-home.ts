@@ -7,7 +7,7 @@ import { httpStatusOf } from '../errors.js';
 import { formField, queryParam } from '../input.js';
 import { homePage, welcomePage } from '../views/home.js';
 import { postPage } from '../views/post.js';
-import { frameOf, localPath, seeOther, sendPage, viewerOrLogin } from './pages.js';
+import { frameOf, localPath, seeOther, sendPage, viewerOrLogin } from './page-helpers.js';
 
 const FEED_PAGE = 20;
 

@@ -4,7 +4,7 @@ import { PAGE_DEFAULT } from '../../domain/page.js';
 import type { RouteContext } from '../context.js';
 import { queryParam } from '../input.js';
 import { followListPage, profilePage } from '../views/profile.js';
-import { frameOf, seeOther, sendPage, viewerOrLogin } from './pages.js';
+import { frameOf, seeOther, sendPage, viewerOrLogin } from './page-helpers.js';
 
 interface UsernameParams {
   username: string;
