@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type ICruiseResult, cruise } from 'dependency-cruiser';
+import { cruise, type ICruiseResult } from 'dependency-cruiser';
 import extractDepcruiseOptions from 'dependency-cruiser/config-utl/extract-depcruise-options';
 import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
 
@@ -17,12 +17,9 @@ const fixture = fileURLToPath(new URL('../../test/fixtures/architecture/', impor
 
 async function cruiseTree(baseDir: string): Promise<ICruiseResult> {
   const options = await extractDepcruiseOptions(`${root}.dependency-cruiser.cjs`);
-  const result = await cruise(
-    ['src'],
-    { ...options, baseDir, tsConfig: undefined },
-    undefined,
-    { tsConfig: extractTSConfig(`${root}tsconfig.json`) },
-  );
+  const result = await cruise(['src'], { ...options, baseDir, tsConfig: undefined }, undefined, {
+    tsConfig: extractTSConfig(`${root}tsconfig.json`),
+  });
   assert.equal(typeof result.output, 'object');
   return result.output as ICruiseResult;
 }
@@ -43,11 +40,19 @@ describe('dependency rules', () => {
     for (const expected of ['src/kv/etcd-kv.ts', 'src/kv/embedded-kv.ts', 'src/kv/kv.ts', 'src/web/app.ts']) {
       assert.ok(modules.includes(expected), `cruised ${expected}`);
     }
-    assert.ok(modules.some((m) => m.startsWith('src/gen/')), 'cruised generated code');
-    const targets = (source: string) =>
-      result.modules.find((m) => m.source === source)?.dependencies.map((d) => d.resolved) ?? [];
-    assert.ok(targets('src/kv/etcd-kv.ts').some((t) => /node_modules\/etcd3\//.test(t)), 'packages resolve');
-    assert.ok(targets('src/web/app.ts').some((t) => t.startsWith('src/web/')), '.js imports resolve to .ts');
+    assert.ok(
+      modules.some((m) => m.startsWith('src/gen/')),
+      'cruised generated code',
+    );
+    const targets = (source: string) => result.modules.find((m) => m.source === source)?.dependencies.map((d) => d.resolved) ?? [];
+    assert.ok(
+      targets('src/kv/etcd-kv.ts').some((t) => /node_modules\/etcd3\//.test(t)),
+      'packages resolve',
+    );
+    assert.ok(
+      targets('src/web/app.ts').some((t) => t.startsWith('src/web/')),
+      '.js imports resolve to .ts',
+    );
     assert.ok(result.summary.totalCruised > 80, `cruised ${result.summary.totalCruised} modules`);
   });
 
@@ -70,6 +75,9 @@ describe('dependency rules', () => {
       'web-no-storage-or-rpc-packages: src/web/imports-grpc.ts → package @grpc/grpc-js',
     ]);
     const lazy = result.modules.find((m) => m.source === 'src/web/dynamic-import.ts');
-    assert.deepEqual(lazy?.dependencies.map((d) => d.dependencyTypes.includes('dynamic-import')), [true]);
+    assert.deepEqual(
+      lazy?.dependencies.map((d) => d.dependencyTypes.includes('dynamic-import')),
+      [true],
+    );
   });
 });

@@ -33,4 +33,3 @@ export function viewerOrLogin(request: FastifyRequest, reply: FastifyReply): Vie
 export function localPath(input: string, fallback: string): string {
   return /^\/(?![/\\])[\x21-\x7e]*$/.test(input) && input.length <= 512 ? input : fallback;
 }
-
