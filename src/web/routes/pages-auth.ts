@@ -7,7 +7,7 @@ import { formField } from '../input.js';
 import { clearSessionCookie, setSessionCookie } from '../session.js';
 import { signupPage, loginPage } from '../views/auth.js';
 import type { FormErrors } from '../views/components.js';
-import { frameOf, seeOther, sendPage } from './pages.js';
+import { frameOf, seeOther, sendPage } from './page-helpers.js';
 
 /** Runs a parse step, recording its message under its field instead of throwing. */
 function check<T>(errors: FormErrors, field: string, parse: () => T): T | undefined {

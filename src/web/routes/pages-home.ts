@@ -8,7 +8,7 @@ import { formField, queryParam } from '../input.js';
 import { pageSession } from '../session.js';
 import { homePage, welcomePage } from '../views/home.js';
 import { postPage } from '../views/post.js';
-import { frameOf, localPath, seeOther, sendPage, viewerOrLogin } from './pages.js';
+import { frameOf, localPath, seeOther, sendPage, viewerOrLogin } from './page-helpers.js';
 
 const FEED_PAGE = 20;
 

@@ -4,7 +4,7 @@ import { isDomainError } from '../../domain/errors.js';
 import type { RouteContext } from '../context.js';
 import { httpStatusOf } from '../errors.js';
 import { peoplePage } from '../views/people.js';
-import { frameOf, sendPage } from './pages.js';
+import { frameOf, sendPage } from './page-helpers.js';
 
 const DIRECTORY_PAGE = 50;
 

@@ -5,7 +5,7 @@ import type { RouteContext } from '../context.js';
 import { HttpStatus } from '../errors.js';
 import { queryParam } from '../input.js';
 import { followListPage, profilePage } from '../views/profile.js';
-import { frameOf, seeOther, sendPage, viewerOrLogin } from './pages.js';
+import { frameOf, seeOther, sendPage, viewerOrLogin } from './page-helpers.js';
 
 interface UsernameParams {
   username: string;

@@ -7,7 +7,7 @@ import { formField } from '../input.js';
 import { clearSessionCookie } from '../session.js';
 import type { FormErrors } from '../views/components.js';
 import { settingsPage } from '../views/settings.js';
-import { frameOf, seeOther, sendPage, viewerOrLogin } from './pages.js';
+import { frameOf, seeOther, sendPage, viewerOrLogin } from './page-helpers.js';
 
 const doneMessages: Partial<Record<string, string>> = {
   password: 'Password changed. Your other devices have been logged out.',
