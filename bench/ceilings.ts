@@ -5,9 +5,9 @@
  * (EtcdKV): one-put transactions and linearizable reads.
  */
 import { fileURLToPath } from 'node:url';
+import type { KV } from '../src/kv/kv.js';
 import { findFreePort } from '../src/supervisor/ports.js';
 import { tcpReady } from '../src/supervisor/supervised-process.js';
-import type { KV } from '../src/kv/kv.js';
 import type { LoadGenerator } from './load-generator.js';
 import type { LoadResult } from './load-spec.js';
 import { rssMiB, spawnLogged } from './processes.js';
@@ -22,7 +22,12 @@ export async function measureHello(
   const child = spawnLogged('hello-server', process.execPath, [helloScript, String(port)], { logDir: options.logDir });
   try {
     await child.waitReady(tcpReady(port), { timeoutMs: 10_000, what: `port ${port}` });
-    const result = await generator.measure({ workload: 'hello', ports: [port], connections: options.connections, durationS: options.durationS });
+    const result = await generator.measure({
+      workload: 'hello',
+      ports: [port],
+      connections: options.connections,
+      durationS: options.durationS,
+    });
     return { result, rssMiB: rssMiB(child.pid) };
   } finally {
     await child.stop();
@@ -84,8 +89,7 @@ const CEILING_PREFIX = '/chorus-bench/ceiling/';
 const VALUE = 'x'.repeat(200);
 
 export async function etcdPutCeiling(kv: KV, inFlight: number, durationS: number, warmupS: number): Promise<OpsResult> {
-  const put = (worker: number) =>
-    kv.txn({ compare: [], success: [{ type: 'put', key: `${CEILING_PREFIX}${worker}`, value: VALUE }] });
+  const put = (worker: number) => kv.txn({ compare: [], success: [{ type: 'put', key: `${CEILING_PREFIX}${worker}`, value: VALUE }] });
   if (warmupS > 0) await closedLoop(put, inFlight, warmupS);
   const result = await closedLoop(put, inFlight, durationS);
   await kv.deletePrefix(CEILING_PREFIX);

@@ -42,7 +42,12 @@ export function renderChart(report: BenchReport): string {
       parts.push(`<line x1="${x}" y1="${y + 1}" x2="${x}" y2="${y + barH - 1}" stroke="#dc2626" stroke-width="2"/>`);
     }
   });
-  text(left.x, left.y + bars.length * barH + 34, 'blue: vs bare node:http; green: vs etcd one-put txn; red tick: target', 'fill="#666" font-size="11"');
+  text(
+    left.x,
+    left.y + bars.length * barH + 34,
+    'blue: vs bare node:http; green: vs etcd one-put txn; red tick: target',
+    'fill="#666" font-size="11"',
+  );
 
   // Right panel: feed p50/p99 vs posts.
   const right = { x: 610, y: 60, w: 320, h: 300 };
@@ -60,8 +65,13 @@ export function renderChart(report: BenchReport): string {
       parts.push(`<line x1="${right.x}" y1="${sy(ms)}" x2="${right.x + right.w}" y2="${sy(ms)}" stroke="#eee"/>`);
     }
     text(right.x - 40, right.y - 10, 'ms', 'fill="#666"');
-    sizes.forEach((s, i) => text(sx(i), right.y + right.h + 18, `${s.posts.toLocaleString('en-US')} posts`, 'text-anchor="middle" fill="#666"'));
-    for (const [key, color] of [['p50', '#3b82f6'], ['p99', '#dc2626']] as const) {
+    sizes.forEach((s, i) =>
+      text(sx(i), right.y + right.h + 18, `${s.posts.toLocaleString('en-US')} posts`, 'text-anchor="middle" fill="#666"'),
+    );
+    for (const [key, color] of [
+      ['p50', '#3b82f6'],
+      ['p99', '#dc2626'],
+    ] as const) {
       const points = sizes.map((s, i) => `${sx(i).toFixed(1)},${sy(s[key]).toFixed(1)}`).join(' ');
       parts.push(`<polyline points="${points}" fill="none" stroke="${color}" stroke-width="2"/>`);
       sizes.forEach((s, i) => {

@@ -8,9 +8,9 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEtcdCluster, type EtcdCluster } from '../src/local-etcd/etcd-cluster.js';
+import { type EtcdCluster, startEtcdCluster } from '../src/local-etcd/etcd-cluster.js';
 import { findFreePort } from '../src/supervisor/ports.js';
-import { tcpReady, type SupervisedProcess } from '../src/supervisor/supervised-process.js';
+import { type SupervisedProcess, tcpReady } from '../src/supervisor/supervised-process.js';
 import { waitServing } from './health.js';
 import { rssMiB, spawnLogged } from './processes.js';
 
@@ -103,7 +103,9 @@ export class ClusterDeployment {
       webPorts.push(port);
       webs.push(spawnRole(`web${i + 1}`, 'web', { ...env, PORT: String(port) }, options));
     }
-    await Promise.all(webs.map((web, i) => web.waitReady(tcpReady(webPorts[i]!), { timeoutMs: START_TIMEOUT_MS, what: `port ${webPorts[i]}` })));
+    await Promise.all(
+      webs.map((web, i) => web.waitReady(tcpReady(webPorts[i]!), { timeoutMs: START_TIMEOUT_MS, what: `port ${webPorts[i]}` })),
+    );
     return new ClusterDeployment(etcd, options, env, socialPort, auth, social, webs, webPorts);
   }
 
@@ -146,7 +148,10 @@ export class ClusterDeployment {
 }
 
 export class EmbeddedDeployment {
-  private constructor(readonly all: SupervisedProcess, readonly webPort: number) {}
+  private constructor(
+    readonly all: SupervisedProcess,
+    readonly webPort: number,
+  ) {}
 
   /** The `all` role on the SQLite file under `dataDir` (loaded beforehand: the file is locked by one process). */
   static async start(dataDir: string, options: DeployOptions): Promise<EmbeddedDeployment> {

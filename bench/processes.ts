@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { spawnSupervised, type SupervisedProcess } from '../src/supervisor/supervised-process.js';
+import { type SupervisedProcess, spawnSupervised } from '../src/supervisor/supervised-process.js';
 
 /** Spawns `command` with its output appended to `<logDir>/<name>.log`, which outlives a crash. */
 export function spawnLogged(

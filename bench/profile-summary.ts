@@ -77,7 +77,9 @@ try {
 } catch {
   // profiles not written by the bench: names unknown
 }
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.cpuprofile'))
+  .sort()) {
   const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
   // CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile
   const pid = file.split('.')[3] ?? '';

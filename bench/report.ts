@@ -119,7 +119,12 @@ export function evaluateTargets(report: BenchReport): TargetResult[] {
   return [
     t('home feed, cluster, req/s vs node:http', '≥ 25 %', pct(feed?.ratio), feed?.ratio === undefined ? undefined : feed.ratio >= 0.25),
     t('home feed, cluster, p99', '≤ 25 ms', `${fmt(feed?.latencyMs.p99, 2)} ms`, feed ? feed.latencyMs.p99 <= 25 : undefined),
-    t('home feed, embedded, req/s vs node:http', '≥ 50 %', pct(embedded?.ratio), embedded?.ratio === undefined ? undefined : embedded.ratio >= 0.5),
+    t(
+      'home feed, embedded, req/s vs node:http',
+      '≥ 50 %',
+      pct(embedded?.ratio),
+      embedded?.ratio === undefined ? undefined : embedded.ratio >= 0.5,
+    ),
     t('post writes vs etcd one-put txn/s', '≥ 60 %', pct(posts?.ratio), posts?.ratio === undefined ? undefined : posts.ratio >= 0.6),
     t(
       `feed p50 at ${last?.posts ?? '?'} vs ${first?.posts ?? '?'} posts`,
@@ -159,7 +164,9 @@ export function formatReport(report: BenchReport): string {
   const m = report.machine;
   const out: string[] = [];
   out.push(`Chorus bench, ${report.startedAt}, ${report.durationS.toFixed(0)} s: ${report.command}`);
-  out.push(`machine: ${m.cpus} × ${m.cpuModel}, ${m.totalMemoryGiB} GiB, ${m.os}, node ${m.node}, etcd ${m.etcd}, generator ${m.generator}, load average at start ${m.loadAverageAtStart}`);
+  out.push(
+    `machine: ${m.cpus} × ${m.cpuModel}, ${m.totalMemoryGiB} GiB, ${m.os}, node ${m.node}, etcd ${m.etcd}, generator ${m.generator}, load average at start ${m.loadAverageAtStart}`,
+  );
   const g = report.graph;
   out.push(
     `graph: ${g.users} users, ${g.followEdges} follow edges (${g.avgFollowing.toFixed(1)} per user, most-followed has ${g.maxFollowers}), ` +
@@ -178,9 +185,30 @@ export function formatReport(report: BenchReport): string {
     table(
       ['ceiling', 'in flight', 'ops/s', 'p50 ms', 'p99 ms', 'p99.9 ms'],
       [
-        c.nodeHttp && ['bare node:http hello world', String(c.nodeHttp.connections), fmt(c.nodeHttp.rps, 0), fmt(c.nodeHttp.latencyMs.p50, 2), fmt(c.nodeHttp.latencyMs.p99, 2), fmt(c.nodeHttp.latencyMs.p999, 2)],
-        c.etcdPut && ['etcd one-put txn (EtcdKV)', String(c.etcdPut.inFlight), fmt(c.etcdPut.opsPerS, 0), fmt(c.etcdPut.latencyMs.p50, 2), fmt(c.etcdPut.latencyMs.p99, 2), fmt(c.etcdPut.latencyMs.p999, 2)],
-        c.etcdGet && ['etcd linearizable get (EtcdKV)', String(c.etcdGet.inFlight), fmt(c.etcdGet.opsPerS, 0), fmt(c.etcdGet.latencyMs.p50, 2), fmt(c.etcdGet.latencyMs.p99, 2), fmt(c.etcdGet.latencyMs.p999, 2)],
+        c.nodeHttp && [
+          'bare node:http hello world',
+          String(c.nodeHttp.connections),
+          fmt(c.nodeHttp.rps, 0),
+          fmt(c.nodeHttp.latencyMs.p50, 2),
+          fmt(c.nodeHttp.latencyMs.p99, 2),
+          fmt(c.nodeHttp.latencyMs.p999, 2),
+        ],
+        c.etcdPut && [
+          'etcd one-put txn (EtcdKV)',
+          String(c.etcdPut.inFlight),
+          fmt(c.etcdPut.opsPerS, 0),
+          fmt(c.etcdPut.latencyMs.p50, 2),
+          fmt(c.etcdPut.latencyMs.p99, 2),
+          fmt(c.etcdPut.latencyMs.p999, 2),
+        ],
+        c.etcdGet && [
+          'etcd linearizable get (EtcdKV)',
+          String(c.etcdGet.inFlight),
+          fmt(c.etcdGet.opsPerS, 0),
+          fmt(c.etcdGet.latencyMs.p50, 2),
+          fmt(c.etcdGet.latencyMs.p99, 2),
+          fmt(c.etcdGet.latencyMs.p999, 2),
+        ],
       ].filter((r): r is string[] => r !== undefined),
     ),
   );
@@ -222,7 +250,9 @@ export function formatReport(report: BenchReport): string {
   );
   if (report.coldStarts.length > 0) out.push('');
   for (const c of report.coldStarts) {
-    out.push(`social cold start on ${c.posts} posts: ${(c.ms / 1000).toFixed(2)} s from spawn to SERVING; RSS then ${fmt(c.socialRssMiB, 0)} MiB`);
+    out.push(
+      `social cold start on ${c.posts} posts: ${(c.ms / 1000).toFixed(2)} s from spawn to SERVING; RSS then ${fmt(c.socialRssMiB, 0)} MiB`,
+    );
   }
   out.push('', 'targets (issue 3):');
   out.push(

@@ -12,28 +12,21 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { EtcdCluster } from '../src/local-etcd/etcd-cluster.js';
 import { EmbeddedKV } from '../src/kv/embedded-kv.js';
 import { EtcdKV } from '../src/kv/etcd-kv.js';
 import { DEFAULT_ROOT } from '../src/kv/keys.js';
 import type { KV } from '../src/kv/kv.js';
-import {
-  loadAccountsAndFollows,
-  loadPosts,
-  loadSessions,
-  sharedPasswordHash,
-  type LoadStats,
-  type SessionToken,
-} from './bulk-load.js';
+import type { EtcdCluster } from '../src/local-etcd/etcd-cluster.js';
+import { stopAllSupervised } from '../src/supervisor/supervised-process.js';
+import { type LoadStats, loadAccountsAndFollows, loadPosts, loadSessions, type SessionToken, sharedPasswordHash } from './bulk-load.js';
 import { etcdGetCeiling, etcdPutCeiling, measureHello } from './ceilings.js';
 import { renderChart } from './chart.js';
-import { ClusterDeployment, EmbeddedDeployment, sampleRss, startEtcd, type Measured } from './deploy.js';
+import { ClusterDeployment, EmbeddedDeployment, type Measured, sampleRss, startEtcd } from './deploy.js';
 import { chooseGenerator, LoadGenerator } from './load-generator.js';
 import type { Workload } from './load-spec.js';
-import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
-import { stopAllSupervised } from '../src/supervisor/supervised-process.js';
-import { evaluateTargets, formatReport, machineInfo, type BenchReport, type LoadStep, type ScenarioResult } from './report.js';
-import { generateGraph, PostGenerator, type Graph } from './synthetic.js';
+import { type BenchOptions, parseBenchOptions, USAGE } from './options.js';
+import { type BenchReport, evaluateTargets, formatReport, type LoadStep, machineInfo, type ScenarioResult } from './report.js';
+import { type Graph, generateGraph, PostGenerator } from './synthetic.js';
 import { checkFeed, checkLogin, checkProfile, eventually, probe } from './verify.js';
 
 const PASSWORD = 'bench password';
@@ -62,7 +55,9 @@ function writeUsersFile(file: string, tokens: SessionToken[]): void {
 
 function step(what: string, stats: LoadStats): LoadStep {
   const seconds = stats.ms / 1000;
-  progress(`loaded ${what}: ${stats.keys} keys in ${stats.txns} txns, ${seconds.toFixed(1)} s (${Math.round(stats.keys / seconds)} keys/s)`);
+  progress(
+    `loaded ${what}: ${stats.keys} keys in ${stats.txns} txns, ${seconds.toFixed(1)} s (${Math.round(stats.keys / seconds)} keys/s)`,
+  );
   return { what, keys: stats.keys, txns: stats.txns, seconds, keysPerS: stats.keys / seconds };
 }
 
@@ -72,13 +67,7 @@ function checkedRanks(graph: Graph): number[] {
   return [...new Set([0, Math.floor(n / 2), n - 1])];
 }
 
-async function verifyAll(
-  baseUrl: string,
-  graph: Graph,
-  posts: PostGenerator,
-  tokens: Map<string, string>,
-  exact: boolean,
-): Promise<void> {
+async function verifyAll(baseUrl: string, graph: Graph, posts: PostGenerator, tokens: Map<string, string>, exact: boolean): Promise<void> {
   for (const rank of checkedRanks(graph)) {
     await checkProfile(baseUrl, {
       username: graph.users[rank]!,
@@ -138,9 +127,7 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
     specialUser: graph.special.username,
     specialFollows: graph.special.following.length,
   };
-  progress(
-    `graph: ${graph.users.length} users, ${graph.edges} follow edges, most-followed has ${report.graph.maxFollowers} followers`,
-  );
+  progress(`graph: ${graph.users.length} users, ${graph.edges} follow edges, most-followed has ${report.graph.maxFollowers} followers`);
   const accounts = [
     ...graph.users.map((username, i) => ({ username, createdAtMs: graph.createdAtMs[i]! })),
     { username: graph.special.username, createdAtMs: graph.special.createdAtMs },
@@ -213,7 +200,9 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
   resources.etcd = etcd;
   const kv = await EtcdKV.connect({ endpoints: etcd.endpoints, timeoutMs: 30_000, revisionProbeKey: DEFAULT_ROOT });
   resources.kv = kv;
-  report.load.push(step('accounts and follow edges (etcd)', await loadAccountsAndFollows(kv, graph, passwordHash, options.loadConcurrency)));
+  report.load.push(
+    step('accounts and follow edges (etcd)', await loadAccountsAndFollows(kv, graph, passwordHash, options.loadConcurrency)),
+  );
   const sessions = await loadSessions(kv, accounts, SESSION_TTL_SECONDS, options.loadConcurrency);
   report.load.push(step('sessions (etcd)', sessions.stats));
   const tokens = new Map(sessions.tokens.map((t) => [t.username, t.token]));
@@ -245,7 +234,12 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
 
   progress('measuring the bare node:http ceiling');
   const hello = await measureHello(generator, { connections: options.connections, durationS: options.durationS, logDir });
-  report.ceilings.nodeHttp = { rps: hello.result.rps, latencyMs: hello.result.latencyMs, connections: options.connections, rssMiB: hello.rssMiB };
+  report.ceilings.nodeHttp = {
+    rps: hello.result.rps,
+    latencyMs: hello.result.latencyMs,
+    connections: options.connections,
+    rssMiB: hello.rssMiB,
+  };
   if (hello.result.errorCount + (hello.result.warmupErrors ?? 0) > 0) {
     report.errors += hello.result.errorCount + (hello.result.warmupErrors ?? 0);
     report.failures.push(`node:http ceiling: ${JSON.stringify(hello.result.errors)}`);
@@ -477,7 +471,9 @@ async function main(argv: string[]): Promise<number> {
     await runBench(options, workDir, report);
   } catch (error) {
     report.errors++;
-    report.failures.push(`aborted: ${(error as Error).stack ?? String(error)}${(error as Error).cause ? `\ncause: ${String((error as Error).cause)}` : ''}`);
+    report.failures.push(
+      `aborted: ${(error as Error).stack ?? String(error)}${(error as Error).cause ? `\ncause: ${String((error as Error).cause)}` : ''}`,
+    );
     progress(`ABORTED: ${(error as Error).message}`);
   } finally {
     if (!interrupted) await cleanup();

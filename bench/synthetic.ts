@@ -25,11 +25,15 @@ export function seededRandom(seed: number): () => number {
 export class ZipfSampler {
   private readonly cdf: Float64Array;
 
-  constructor(n: number, exponent: number, private readonly random: () => number) {
+  constructor(
+    n: number,
+    exponent: number,
+    private readonly random: () => number,
+  ) {
     this.cdf = new Float64Array(n);
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      sum += 1 / Math.pow(i + 1, exponent);
+      sum += 1 / (i + 1) ** exponent;
       this.cdf[i] = sum;
     }
     for (let i = 0; i < n; i++) this.cdf[i]! /= sum;

@@ -58,7 +58,10 @@ export async function checkFeed(baseUrl: string, check: FeedCheck): Promise<void
   const first = feed.posts[0]?.id ?? '';
   const newestOk = check.mode === 'exact' ? first === check.newestId : check.mode === 'shape' || (first !== '' && first <= check.newestId);
   if (!newestOk || (check.mode !== 'shape' && feed.posts.length !== check.items)) {
-    fail(`feed of ${check.username}`, `expected ${check.items} posts starting at ${check.newestId}, got ${feed.posts.length} starting at ${first}`);
+    fail(
+      `feed of ${check.username}`,
+      `expected ${check.items} posts starting at ${check.newestId}, got ${feed.posts.length} starting at ${first}`,
+    );
   }
   for (let i = 1; i < feed.posts.length; i++) {
     if (feed.posts[i - 1]!.id >= feed.posts[i]!.id) fail(`feed of ${check.username}`, 'posts are not newest first');
@@ -108,6 +111,7 @@ export async function probe(baseUrl: string, workload: Workload, users: { userna
   }
   for (const [what, path, init] of requests) {
     const { status, body } = await call(`${baseUrl}${path}`, init);
-    if (status < 200 || status >= 300) throw new Error(`probe of ${workload} failed: ${what} ${path}: HTTP ${status} ${body.slice(0, 300)}`);
+    if (status < 200 || status >= 300)
+      throw new Error(`probe of ${workload} failed: ${what} ${path}: HTTP ${status} ${body.slice(0, 300)}`);
   }
 }

@@ -7,8 +7,9 @@
  * listens on 127.0.0.1:PORT and forwards to PATH; `unix:PATH=tcp:PORT`
  * listens on PATH and forwards to 127.0.0.1:PORT.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
+
 import { rmSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export type Endpoint = { tcp: number } | { unix: string };

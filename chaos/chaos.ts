@@ -9,7 +9,7 @@ import path from 'node:path';
 import { seededRandom } from '../bench/synthetic.js';
 import { ChaosDeployment } from './deployment.js';
 import { runEmbedded } from './embedded.js';
-import { countByKind, faultFigures, failedRequests, type FaultFigures, type KindFigures } from './figures.js';
+import { countByKind, type FaultFigures, failedRequests, faultFigures, type KindFigures } from './figures.js';
 import type { FaultName } from './nemesis.js';
 import { faultsScenario, rollingScenario, type ScenarioResult } from './scenarios.js';
 
@@ -96,7 +96,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     if (options.scenarios.includes('embedded')) {
       log('scenario embedded');
       const result = await runEmbedded({ workDir, logDir, random, workers: Math.min(options.workers, 4), loadMs: options.embeddedMs, log });
-      scenarios.push(report({ name: 'embedded', check: result.check, recorder: result.recorder, faults: [result.fault], durationMs: result.durationMs }));
+      scenarios.push(
+        report({ name: 'embedded', check: result.check, recorder: result.recorder, faults: [result.fault], durationMs: result.durationMs }),
+      );
     }
   } finally {
     await deployment?.stop();
@@ -110,8 +112,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 export function formatReport(r: ChaosReport): string {
   const lines = [`chaos seed ${r.seed}, ${r.workers} clients${r.ok ? '' : `; logs and data kept in ${r.workDir}`}`];
   for (const s of r.scenarios) {
-    lines.push('', `## ${s.name}: ${s.ops} requests in ${(s.durationMs / 1000).toFixed(1)} s, ${s.failedRequests} failed, ` +
-      `${s.postsAcknowledged} posts acknowledged, ${s.edgesChecked} follow edges checked for linearizability`);
+    lines.push(
+      '',
+      `## ${s.name}: ${s.ops} requests in ${(s.durationMs / 1000).toFixed(1)} s, ${s.failedRequests} failed, ` +
+        `${s.postsAcknowledged} posts acknowledged, ${s.edgesChecked} follow edges checked for linearizability`,
+    );
     lines.push('kind       ok  failed  unknown');
     for (const [kind, c] of Object.entries(s.byKind)) {
       lines.push(`${kind.padEnd(9)} ${String(c.ok).padStart(4)} ${String(c.failed).padStart(7)} ${String(c.unknown).padStart(8)}`);
@@ -119,11 +124,16 @@ export function formatReport(r: ChaosReport): string {
     if (s.faults.length > 0) {
       lines.push('fault               target           healed ms  failed reqs  longest write gap ms  first write ms');
       for (const f of s.faults) {
-        lines.push(`${f.name.padEnd(19)} ${f.target.padEnd(16)} ${String(Math.round(f.healed - f.start)).padStart(9)} ${String(f.failedRequests).padStart(12)} ` +
-          `${String(f.longestWriteGapMs).padStart(21)} ${String(f.firstWriteMs ?? '-').padStart(15)}`);
+        lines.push(
+          `${f.name.padEnd(19)} ${f.target.padEnd(16)} ${String(Math.round(f.healed - f.start)).padStart(9)} ${String(f.failedRequests).padStart(12)} ` +
+            `${String(f.longestWriteGapMs).padStart(21)} ${String(f.firstWriteMs ?? '-').padStart(15)}`,
+        );
       }
     }
-    lines.push(s.violations.length === 0 ? 'violations: none' : `VIOLATIONS (${s.violations.length}):`, ...s.violations.map((v) => `  ${v}`));
+    lines.push(
+      s.violations.length === 0 ? 'violations: none' : `VIOLATIONS (${s.violations.length}):`,
+      ...s.violations.map((v) => `  ${v}`),
+    );
   }
   lines.push('', r.ok ? 'chaos: every check passed' : 'chaos: FAILED');
   return lines.join('\n');

@@ -4,7 +4,7 @@
  * guarantee it backs; a violation is a sentence a person can act on.
  */
 import type { FinalState, Op, PostRef } from './history.js';
-import { type EdgeInput, followEdgeModel, isLinearizable, type HistoryOp } from './linearizability.js';
+import { type EdgeInput, followEdgeModel, type HistoryOp, isLinearizable } from './linearizability.js';
 
 export interface CheckResult {
   violations: string[];
@@ -46,18 +46,24 @@ function checkPosts(ops: Op[], final: FinalState, violations: string[]): void {
   for (const [text, copies] of stored) {
     const tried = attempts.get(text);
     if (!tried) violations.push(`phantom post: "${text}" (${copies[0]!.id}) was stored but no client attempted it`);
-    else if (tried[0]!.client !== copies[0]!.author) violations.push(`post "${text}" stored under ${copies[0]!.author}, attempted by ${tried[0]!.client}`);
-    else if (tried.every((o) => o.outcome === 'failed')) violations.push(`refused post stored: every attempt of "${text}" got a 4xx, yet it is stored`);
-    if (copies.length > 1) violations.push(`duplicate post: "${text}" stored ${copies.length} times (${copies.map((c) => c.id).join(', ')})`);
+    else if (tried[0]!.client !== copies[0]!.author)
+      violations.push(`post "${text}" stored under ${copies[0]!.author}, attempted by ${tried[0]!.client}`);
+    else if (tried.every((o) => o.outcome === 'failed'))
+      violations.push(`refused post stored: every attempt of "${text}" got a 4xx, yet it is stored`);
+    if (copies.length > 1)
+      violations.push(`duplicate post: "${text}" stored ${copies.length} times (${copies.map((c) => c.id).join(', ')})`);
   }
   for (const [text, tried] of attempts) {
     const acked = tried.filter((o) => o.outcome === 'ok');
     if (acked.length === 0) continue;
     const ids = new Set(acked.map((o) => o.postId));
-    if (ids.size > 1) violations.push(`duplicate post: retries of key ${tried[0]!.key} were acknowledged with different ids ${[...ids].join(', ')}`);
+    if (ids.size > 1)
+      violations.push(`duplicate post: retries of key ${tried[0]!.key} were acknowledged with different ids ${[...ids].join(', ')}`);
     const copies = stored.get(text) ?? [];
-    if (copies.length === 0) violations.push(`lost write: post ${tried[0]!.key} by ${tried[0]!.client} was acknowledged (${acked[0]!.postId}) but is not stored`);
-    else if (!ids.has(copies[0]!.id)) violations.push(`post ${tried[0]!.key} is stored as ${copies[0]!.id}, acknowledged as ${[...ids].join(', ')}`);
+    if (copies.length === 0)
+      violations.push(`lost write: post ${tried[0]!.key} by ${tried[0]!.client} was acknowledged (${acked[0]!.postId}) but is not stored`);
+    else if (!ids.has(copies[0]!.id))
+      violations.push(`post ${tried[0]!.key} is stored as ${copies[0]!.id}, acknowledged as ${[...ids].join(', ')}`);
   }
 }
 
@@ -69,7 +75,8 @@ function checkFeeds(final: FinalState, violations: string[]): void {
     for (const post of feed) {
       if (seen.has(post.id)) violations.push(`${user}'s feed shows ${post.id} twice`);
       seen.add(post.id);
-      if (!expected.has(post.id)) violations.push(`${user}'s feed shows ${post.id} by ${post.author}, whom ${user} does not follow or who has no such post`);
+      if (!expected.has(post.id))
+        violations.push(`${user}'s feed shows ${post.id} by ${post.author}, whom ${user} does not follow or who has no such post`);
     }
     for (const id of expected) if (!seen.has(id)) violations.push(`${user}'s feed misses ${id}, a post by someone ${user} follows`);
   }
@@ -87,7 +94,12 @@ function checkFollowEdges(ops: Op[], final: FinalState, violations: string[]): n
   const users = Object.keys(final.users);
   for (const op of ops) {
     if ((op.kind === 'follow' || op.kind === 'unfollow') && op.target && op.outcome !== 'failed') {
-      add(`${op.client}→${op.target}`, { input: { kind: op.kind }, output: undefined, start: op.start, end: op.outcome === 'ok' ? op.end : final.at });
+      add(`${op.client}→${op.target}`, {
+        input: { kind: op.kind },
+        output: undefined,
+        start: op.start,
+        end: op.outcome === 'ok' ? op.end : final.at,
+      });
     }
     if (op.kind === 'following' && op.outcome === 'ok' && op.following) {
       for (const other of users) {
@@ -113,7 +125,10 @@ function checkFollowEdges(ops: Op[], final: FinalState, violations: string[]): n
 function describeEdge(history: HistoryOp<EdgeInput, boolean | undefined>[]): string {
   return [...history]
     .sort((a, b) => a.start - b.start)
-    .map((h) => `${h.input.kind}${h.input.kind === 'read' ? `=${h.output}` : ''}[${Math.round(h.start)},${h.end === Infinity ? '?' : Math.round(h.end)}]`)
+    .map(
+      (h) =>
+        `${h.input.kind}${h.input.kind === 'read' ? `=${h.output}` : ''}[${Math.round(h.start)},${h.end === Infinity ? '?' : Math.round(h.end)}]`,
+    )
     .join(' ');
 }
 
@@ -146,20 +161,26 @@ function checkReadsSeeWrites(ops: Op[], violations: string[]): void {
     if (read.outcome !== 'ok') continue;
     if (read.kind === 'posts' && read.target) {
       for (const missed of misses(read, read.target)) {
-        violations.push(`stale read: ${read.client}'s read of ${read.target}'s posts [${Math.round(read.start)}] misses ${missed.postId}, acknowledged at ${Math.round(missed.end)}`);
+        violations.push(
+          `stale read: ${read.client}'s read of ${read.target}'s posts [${Math.round(read.start)}] misses ${missed.postId}, acknowledged at ${Math.round(missed.end)}`,
+        );
       }
     }
     if (read.kind === 'profile' && read.target && read.counts) {
       const before = (byAuthor.get(read.target) ?? []).filter((p) => p.end < read.start).length;
       if (read.counts.posts < before) {
-        violations.push(`stale read: ${read.client} read ${read.target}'s profile at ${Math.round(read.start)} with ${read.counts.posts} posts, after ${before} were acknowledged`);
+        violations.push(
+          `stale read: ${read.client} read ${read.target}'s profile at ${Math.round(read.start)} with ${read.counts.posts} posts, after ${before} were acknowledged`,
+        );
       }
     }
     if (read.kind === 'feed') {
       for (const author of byAuthor.keys()) {
         if (!certainlyFollowing(edgeWrites.get(`${read.client}→${author}`) ?? [], read.start, read.end)) continue;
         for (const missed of misses(read, author)) {
-          violations.push(`stale read: ${read.client}'s feed [${Math.round(read.start)}] misses ${missed.postId} by ${author}, acknowledged at ${Math.round(missed.end)}`);
+          violations.push(
+            `stale read: ${read.client}'s feed [${Math.round(read.start)}] misses ${missed.postId} by ${author}, acknowledged at ${Math.round(missed.end)}`,
+          );
         }
       }
     }
@@ -176,12 +197,15 @@ function certainlyFollowing(writes: Op[], start: number, end: number): boolean {
 function checkRevokedTokens(ops: Op[], violations: string[]): void {
   const revokedAt = new Map<string, number>();
   for (const op of ops) {
-    if (op.kind === 'logout' && op.outcome === 'ok' && op.token) revokedAt.set(op.token, Math.min(op.end, revokedAt.get(op.token) ?? Infinity));
+    if (op.kind === 'logout' && op.outcome === 'ok' && op.token)
+      revokedAt.set(op.token, Math.min(op.end, revokedAt.get(op.token) ?? Infinity));
   }
   for (const op of ops) {
     const at = op.token ? revokedAt.get(op.token) : undefined;
     if (at !== undefined && op.outcome === 'ok' && op.start > at) {
-      violations.push(`logged-out token worked: ${op.client}'s ${op.kind} at ${Math.round(op.start)} succeeded after the logout acknowledged at ${Math.round(at)}`);
+      violations.push(
+        `logged-out token worked: ${op.client}'s ${op.kind} at ${Math.round(op.start)} succeeded after the logout acknowledged at ${Math.round(at)}`,
+      );
     }
   }
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitServing } from '../bench/health.js';
 import { spawnLogged } from '../bench/processes.js';
-import { startEtcdCluster, type EtcdCluster } from '../src/local-etcd/etcd-cluster.js';
+import { type EtcdCluster, startEtcdCluster } from '../src/local-etcd/etcd-cluster.js';
 import { findFreePorts } from '../src/supervisor/ports.js';
 import { httpReady, type SupervisedProcess } from '../src/supervisor/supervised-process.js';
 import { EtcdIsolation } from './partition.js';
@@ -49,7 +49,8 @@ export class ChorusInstance {
       logDir: this.logDir,
     });
     this.#child = child;
-    if (this.role === 'web' || this.role === 'all') await child.waitReady(httpReady(`${this.url}/readyz`), { timeoutMs: READY_TIMEOUT_MS, what: '/readyz' });
+    if (this.role === 'web' || this.role === 'all')
+      await child.waitReady(httpReady(`${this.url}/readyz`), { timeoutMs: READY_TIMEOUT_MS, what: '/readyz' });
     else await waitServing(`127.0.0.1:${this.port}`, [SERVICE_NAMES[this.role]], READY_TIMEOUT_MS, () => child.crashed);
   }
 

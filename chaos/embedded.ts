@@ -5,13 +5,14 @@
  * across the restart; afterwards every acknowledged post must be there
  * exactly once and SQLite's integrity check must pass.
  */
-import Database from 'better-sqlite3';
+
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
 import { findFreePorts } from '../src/supervisor/ports.js';
-import { checkHistory, type CheckResult } from './checker.js';
+import { type CheckResult, checkHistory } from './checker.js';
 import { ChorusInstance } from './deployment.js';
-import { type FaultEvent } from './figures.js';
+import type { FaultEvent } from './figures.js';
 import { readFinalState } from './final-read.js';
 import { HistoryRecorder } from './history.js';
 import { WebPool } from './web-pool.js';

@@ -44,7 +44,10 @@ export function failedRequests(ops: Op[]): Op[] {
 
 export function faultFigures(ops: Op[], faults: FaultEvent[]): FaultFigures[] {
   const failed = failedRequests(ops);
-  const writeEnds = ops.filter((o) => WRITES.has(o.kind) && o.outcome === 'ok').map((o) => o.end).sort((a, b) => a - b);
+  const writeEnds = ops
+    .filter((o) => WRITES.has(o.kind) && o.outcome === 'ok')
+    .map((o) => o.end)
+    .sort((a, b) => a - b);
   return faults.map((fault) => {
     const overlapping = failed.filter((o) => o.start <= fault.healed && o.end >= fault.start).length;
     // Gaps between consecutive successful writes, counting those that touch the fault.

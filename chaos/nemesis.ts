@@ -93,7 +93,10 @@ async function inject(fault: FaultName, o: NemesisOptions): Promise<string> {
     }
     case 'kill-etcd-follower': {
       const leader = await etcd.leader();
-      const follower = choose(o.random, etcd.members.filter((m) => m !== leader));
+      const follower = choose(
+        o.random,
+        etcd.members.filter((m) => m !== leader),
+      );
       await restartMember(follower, o);
       return follower.name;
     }
@@ -145,7 +148,9 @@ export async function rollingRestart(
     const stopped = now();
     await instance.start();
     events.push({ name: 'rolling-restart', target: instance.name, start, healed: now() });
-    log(`rolling restart ${instance.name}: drained and exited in ${Math.round(stopped - start)} ms, serving again after ${Math.round(now() - stopped)} ms`);
+    log(
+      `rolling restart ${instance.name}: drained and exited in ${Math.round(stopped - start)} ms, serving again after ${Math.round(now() - stopped)} ms`,
+    );
     await sleep(1000);
   }
   return events;

@@ -8,7 +8,7 @@
  * must never serve them stale data. Needs root (ip netns); `open` throws
  * where the machine does not allow it.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
@@ -71,9 +71,17 @@ export class EtcdIsolation {
       );
       inside = spawn(
         'ip',
-        ['netns', 'exec', namespace, process.execPath, bridgeScript,
-          `tcp:${p2}=unix:${sock(`out-${p2}`)}`, `tcp:${p3}=unix:${sock(`out-${p3}`)}`,
-          `unix:${sock(`in-${p1}`)}=tcp:${p1}`, `unix:${sock(`in-${c1}`)}=tcp:${c1}`],
+        [
+          'netns',
+          'exec',
+          namespace,
+          process.execPath,
+          bridgeScript,
+          `tcp:${p2}=unix:${sock(`out-${p2}`)}`,
+          `tcp:${p3}=unix:${sock(`out-${p3}`)}`,
+          `unix:${sock(`in-${p1}`)}=tcp:${p1}`,
+          `unix:${sock(`in-${c1}`)}=tcp:${c1}`,
+        ],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       );
       const child = inside;

@@ -4,8 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { formatReport, runChaos, SCENARIOS, type ScenarioName } from './chaos.js';
 import { stopAllSupervised } from '../src/supervisor/supervised-process.js';
+import { formatReport, runChaos, SCENARIOS, type ScenarioName } from './chaos.js';
 
 const USAGE = `usage: npm run chaos -- [--seed N] [--workers N] [--duration SECONDS] [--embedded SECONDS]
                        [--scenarios ${SCENARIOS.join(',')}] [--json FILE] [--keep]`;

@@ -4,12 +4,12 @@
  * Each has its own accounts and history, checked the same way.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkHistory, type CheckResult } from './checker.js';
+import { type CheckResult, checkHistory } from './checker.js';
 import type { ChaosDeployment } from './deployment.js';
-import { failedRequests, type FaultEvent } from './figures.js';
+import { type FaultEvent, failedRequests } from './figures.js';
 import { readFinalState } from './final-read.js';
 import { HistoryRecorder } from './history.js';
-import { FAULTS, rollingRestart, runNemesis, type FaultName } from './nemesis.js';
+import { FAULTS, type FaultName, rollingRestart, runNemesis } from './nemesis.js';
 import { WebPool } from './web-pool.js';
 import { prepareWorkload } from './workload.js';
 
@@ -72,7 +72,14 @@ async function underLoad(
 /** Faults on a seeded schedule for `loadMs`, clients running throughout. */
 export function faultsScenario(o: ScenarioOptions & { loadMs: number; faults?: readonly FaultName[] }): Promise<ScenarioResult> {
   return underLoad('faults', o, (recorder) =>
-    runNemesis({ deployment: o.deployment, random: o.random, now: recorder.now, until: recorder.now() + o.loadMs, faults: o.faults ?? FAULTS, log: o.log }),
+    runNemesis({
+      deployment: o.deployment,
+      random: o.random,
+      now: recorder.now,
+      until: recorder.now() + o.loadMs,
+      faults: o.faults ?? FAULTS,
+      log: o.log,
+    }),
   );
 }
 
@@ -86,7 +93,9 @@ export async function rollingScenario(o: ScenarioOptions & { only?: readonly str
     return rollingRestart(o.deployment, recorder.now, o.log, o.only);
   });
   for (const op of failedRequests(result.recorder.ops)) {
-    result.check.violations.push(`rolling restart: ${op.client}'s ${op.kind} at ${Math.round(op.start)} ended ${op.outcome} (HTTP ${op.status})`);
+    result.check.violations.push(
+      `rolling restart: ${op.client}'s ${op.kind} at ${Math.round(op.start)} ended ${op.outcome} (HTTP ${op.status})`,
+    );
   }
   return result;
 }

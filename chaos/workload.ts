@@ -6,7 +6,7 @@
  * refused, or its retry budget runs out.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HistoryRecorder, outcomeOf, type Op, type OpKind, type PostRef } from './history.js';
+import { type HistoryRecorder, type Op, type OpKind, outcomeOf, type PostRef } from './history.js';
 import type { Answer, WebPool } from './web-pool.js';
 
 export interface WorkloadOptions {
@@ -30,7 +30,14 @@ const WRITE_ATTEMPTS = 10;
 
 export type Action = 'post' | 'follow' | 'unfollow' | 'following' | 'feed' | 'profile' | 'posts' | 'logout';
 export const REALISTIC_MIX: [Action, number][] = [
-  ['post', 30], ['feed', 18], ['follow', 10], ['unfollow', 6], ['following', 10], ['profile', 8], ['posts', 10], ['logout', 3],
+  ['post', 30],
+  ['feed', 18],
+  ['follow', 10],
+  ['unfollow', 6],
+  ['following', 10],
+  ['profile', 8],
+  ['posts', 10],
+  ['logout', 3],
 ];
 
 const postRefs = (body: any): PostRef[] =>
@@ -40,9 +47,18 @@ class Client {
   token: string | undefined;
   #posts = 0;
 
-  constructor(readonly username: string, private readonly o: WorkloadOptions) {}
+  constructor(
+    readonly username: string,
+    private readonly o: WorkloadOptions,
+  ) {}
 
-  async #send(kind: OpKind, method: string, path: string, extra: Partial<Op> & { json?: unknown; headers?: Record<string, string>; token?: string }, read?: (answer: Answer) => Partial<Op>) {
+  async #send(
+    kind: OpKind,
+    method: string,
+    path: string,
+    extra: Partial<Op> & { json?: unknown; headers?: Record<string, string>; token?: string },
+    read?: (answer: Answer) => Partial<Op>,
+  ) {
     const { json, headers, ...fields } = extra;
     return this.o.recorder.record<Answer>(
       { client: this.username, kind, ...fields },
@@ -67,7 +83,9 @@ class Client {
   async signUp(): Promise<void> {
     let unknownBefore = false;
     const op = await this.#write(async () => {
-      const r = await this.#send('signup', 'POST', '/api/v1/accounts', { json: { username: this.username, password: PASSWORD } }, (a) => ({ token: a.body.token }));
+      const r = await this.#send('signup', 'POST', '/api/v1/accounts', { json: { username: this.username, password: PASSWORD } }, (a) => ({
+        token: a.body.token,
+      }));
       if (r.op.outcome === 'ok') this.token = r.result!.body.token;
       // A 409 after an attempt with no answer: that attempt created the account.
       if (r.op.status === 409 && unknownBefore) return { op: { ...r.op, outcome: 'ok' as const } };
@@ -98,13 +116,17 @@ class Client {
         const key = `${this.username}-${++this.#posts}`;
         const text = `chaos post ${key}`;
         await this.#write(() =>
-          this.#send('post', 'POST', '/api/v1/posts', { token, key, text, json: { text }, headers: { 'idempotency-key': key } }, (a) => ({ postId: a.body.id })),
+          this.#send('post', 'POST', '/api/v1/posts', { token, key, text, json: { text }, headers: { 'idempotency-key': key } }, (a) => ({
+            postId: a.body.id,
+          })),
         );
         return;
       }
       case 'follow':
       case 'unfollow':
-        await this.#write(() => this.#send(action, action === 'follow' ? 'PUT' : 'DELETE', `/api/v1/following/${other}`, { token, target: other }));
+        await this.#write(() =>
+          this.#send(action, action === 'follow' ? 'PUT' : 'DELETE', `/api/v1/following/${other}`, { token, target: other }),
+        );
         return;
       case 'following':
         await this.#send('following', 'GET', `/api/v1/accounts/${this.username}/following?limit=100`, { token }, (a) =>
@@ -112,7 +134,10 @@ class Client {
         );
         return;
       case 'feed':
-        await this.#send('feed', 'GET', '/api/v1/feed?limit=50', { token }, (a) => ({ posts: postRefs(a.body), complete: a.body.next === null }));
+        await this.#send('feed', 'GET', '/api/v1/feed?limit=50', { token }, (a) => ({
+          posts: postRefs(a.body),
+          complete: a.body.next === null,
+        }));
         return;
       case 'profile': {
         const target = this.o.random() < 0.5 ? this.username : other;
@@ -123,7 +148,10 @@ class Client {
       }
       case 'posts': {
         const target = this.o.random() < 0.5 ? this.username : other;
-        await this.#send('posts', 'GET', `/api/v1/accounts/${target}/posts?limit=50`, { target }, (a) => ({ posts: postRefs(a.body), complete: a.body.next === null }));
+        await this.#send('posts', 'GET', `/api/v1/accounts/${target}/posts?limit=50`, { target }, (a) => ({
+          posts: postRefs(a.body),
+          complete: a.body.next === null,
+        }));
         return;
       }
       case 'logout': {

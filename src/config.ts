@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parseArgs } from 'node:util';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 
 /**
  * Configuration is read once, here, from flags and the environment (flags
@@ -70,7 +70,7 @@ const options = {
   store: { env: 'CHORUS_STORE', help: 'embedded | etcd (default: embedded for all, etcd otherwise)' },
   'etcd-endpoints': { env: 'CHORUS_ETCD_ENDPOINTS', help: 'comma-separated etcd client URLs' },
   'etcd-timeout-ms': { env: 'CHORUS_ETCD_TIMEOUT_MS', help: 'deadline of each etcd call (default 2000)' },
-  'etcd-ca': { env: 'CHORUS_ETCD_CA', help: 'CA certificate (PEM) that signed the etcd members\' certificates' },
+  'etcd-ca': { env: 'CHORUS_ETCD_CA', help: "CA certificate (PEM) that signed the etcd members' certificates" },
   'etcd-cert': { env: 'CHORUS_ETCD_CERT', help: 'client certificate (PEM) for etcd; its Common Name is the etcd user' },
   'etcd-key': { env: 'CHORUS_ETCD_KEY', help: 'private key (PEM) of --etcd-cert' },
   'auth-port': { env: 'CHORUS_AUTH_PORT', help: 'auth gRPC port (default PORT+10)' },
@@ -100,9 +100,7 @@ export class ConfigError extends Error {
 }
 
 export function usage(): string {
-  const lines = Object.entries(options).map(
-    ([flag, { env, help }]) => `  --${flag.padEnd(20)} ${env.padEnd(26)} ${help}`,
-  );
+  const lines = Object.entries(options).map(([flag, { env, help }]) => `  --${flag.padEnd(20)} ${env.padEnd(26)} ${help}`);
   return [
     'usage: chorus <role> [flags]',
     `roles: ${roles.join(', ')}`,
@@ -155,7 +153,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return value as T;
   };
   const addresses = (name: OptionName, fallback: string): string[] => {
-    const list = (raw(name) ?? fallback).split(',').map((a) => a.trim()).filter(Boolean);
+    const list = (raw(name) ?? fallback)
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
     for (const address of list) {
       if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(address)) {
         throw new ConfigError(`${label(name)} must be host:port[,host:port...], got "${address}"`);
@@ -173,7 +174,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const derived = (offset: number) => (port === 0 ? 0 : port + offset);
   if (port !== 0 && port + 32 > 65535) throw new ConfigError(`${label('port')} leaves no room for derived ports (max 65503)`);
   const host = raw('host') ?? '127.0.0.1';
-  if (isIP(host) === 0 && !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host)) {
+  if (
+    isIP(host) === 0 &&
+    !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host)
+  ) {
     throw new ConfigError(`${label('host')} must be an IP address (like 0.0.0.0 or ::) or a host name, got "${host}"`);
   }
   const authPort = int('auth-port', derived(10), 0, 65535);
@@ -214,7 +218,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return { max: Number(match[1]), windowSeconds: Number(match[2]) };
   };
   const limitsOn = oneOf('rate-limits', ['on', 'off'] as const, 'on') === 'on';
-  const trustedProxies = (raw('trusted-proxies') ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const trustedProxies = (raw('trusted-proxies') ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   for (const proxy of trustedProxies) {
     if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(proxy)) {
       throw new ConfigError(`${label('trusted-proxies')} must be IP addresses or CIDRs, got "${proxy}"`);

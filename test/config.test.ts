@@ -66,7 +66,11 @@ describe('config', () => {
       [[], {}, /role/],
     ];
     for (const [argv, env, message] of cases) {
-      assert.throws(() => loadConfig(argv, env), (e: unknown) => e instanceof ConfigError && message.test(e.message), `${argv} ${JSON.stringify(env)}`);
+      assert.throws(
+        () => loadConfig(argv, env),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message),
+        `${argv} ${JSON.stringify(env)}`,
+      );
     }
     assert.throws(() => loadConfig(['all', '--no-such-flag', 'x'], {}));
   });
@@ -79,7 +83,11 @@ describe('config', () => {
     assert.equal(loadConfig(['web'], { HOST: 'chorus-web.internal' }).host, 'chorus-web.internal');
     assert.deepEqual(loadConfig(['all'], { HOST: '::1', PORT: '9080' }).socialAddresses, ['[::1]:9091']);
     for (const bad of ['http://0.0.0.0', '0.0.0.0:8080', 'two words', '-leading-dash']) {
-      assert.throws(() => loadConfig(['all'], { HOST: bad }), (error: Error) => error instanceof ConfigError && /HOST/.test(error.message), bad);
+      assert.throws(
+        () => loadConfig(['all'], { HOST: bad }),
+        (error: Error) => error instanceof ConfigError && /HOST/.test(error.message),
+        bad,
+      );
     }
   });
 });

@@ -1,22 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { credentials } from '@grpc/grpc-js';
 import type { Account, Profile } from '../domain/account.js';
+import { DomainError } from '../domain/errors.js';
 import type { Page } from '../domain/page.js';
 import type { Post } from '../domain/post.js';
 import type { SessionFeed, Social } from '../domain/social.js';
 import {
-  SocialServiceClient,
-  type Account as WireAccount,
-  type Post as WirePost,
   type PostAsSessionRequest,
   type PostAsSessionResult,
   type SessionFeedRequest,
   type SessionFeedResult,
+  SocialServiceClient,
+  type Account as WireAccount,
+  type Post as WirePost,
 } from '../gen/chorus/social/v1/social.js';
-import { DomainError } from '../domain/errors.js';
-import { Batcher } from './batcher.js';
 import { fromItemError } from '../rpc/status.js';
 import { callUnary } from '../rpc/unary.js';
+import { Batcher } from './batcher.js';
 import { channelOptions, channelTarget } from './channel.js';
 
 const account = (a: WireAccount | undefined): Account => ({ username: a?.username ?? '', createdAtMs: a?.createdAtMs ?? 0 });
@@ -45,7 +45,16 @@ export class SocialClient implements Social {
       // Reads, and follows whose repetition leaves the same edge. Posts are
       // retried only with an idempotency key, by createPost below.
       channelOptions('chorus.social.v1.SocialService', [
-        'GetProfile', 'SearchAccounts', 'ListFollowers', 'ListFollowing', 'Follow', 'Unfollow', 'IsFollowing', 'GetPost', 'ListPosts', 'SessionFeeds',
+        'GetProfile',
+        'SearchAccounts',
+        'ListFollowers',
+        'ListFollowing',
+        'Follow',
+        'Unfollow',
+        'IsFollowing',
+        'GetPost',
+        'ListPosts',
+        'SessionFeeds',
       ]),
     );
     this.#deadlineMs = options.deadlineMs;

@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import { ensureCertificates } from '../local-etcd/certificates.js';
 import { restrictToPrefix } from '../local-etcd/etcd-access.js';
-import { startEtcdCluster, type EtcdCluster } from '../local-etcd/etcd-cluster.js';
-import { findFreePort } from '../supervisor/ports.js';
-import { httpReady, spawnSupervised, tcpReady, type SupervisedProcess } from '../supervisor/supervised-process.js';
-import { keys } from './store.js';
+import { type EtcdCluster, startEtcdCluster } from '../local-etcd/etcd-cluster.js';
 import { createLogger } from '../log.js';
+import { findFreePort } from '../supervisor/ports.js';
+import { httpReady, type SupervisedProcess, spawnSupervised, tcpReady } from '../supervisor/supervised-process.js';
+import { keys } from './store.js';
 
 /**
  * `chorus cluster`: the replicated deployment on one machine. Three etcd
@@ -38,17 +38,16 @@ export async function runCluster(config: Config): Promise<void> {
     stopping = true;
     log.info('stopping the cluster');
     for (const group of [['web'], ['auth', 'social']]) {
-      await Promise.all(
-        children.filter((c) => group.some((g) => c.name.startsWith(g))).map((c) => c.stop({ graceMs: stopGraceMs })),
-      );
+      await Promise.all(children.filter((c) => group.some((g) => c.name.startsWith(g))).map((c) => c.stop({ graceMs: stopGraceMs })));
     }
     await etcd?.stop();
     log.info('cluster stopped');
   };
-  const onSignal = () => void stop().then(() => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  });
+  const onSignal = () =>
+    void stop().then(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
@@ -112,7 +111,8 @@ export async function runCluster(config: Config): Promise<void> {
       log: (line) => console.log(line),
       detached: true,
       onExit: (exit) => {
-        if (!stopping && !exit.requested) log.error({ child: name, code: exit.code, signal: exit.signal, output: child.tail() }, 'a cluster process exited unexpectedly');
+        if (!stopping && !exit.requested)
+          log.error({ child: name, code: exit.code, signal: exit.signal, output: child.tail() }, 'a cluster process exited unexpectedly');
       },
     });
     children.push(child);

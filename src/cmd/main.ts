@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { AuthClient } from '../clients/auth-client.js';
 import { SocialClient } from '../clients/social-client.js';
-import { ConfigError, loadConfig, usage, type Config } from '../config.js';
+import { type Config, ConfigError, loadConfig, usage } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import { runCluster } from './cluster.js';
 import { Lifecycle, shutdownSignal } from './lifecycle.js';
@@ -63,8 +63,16 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
       return;
     }
     case 'web': {
-      const auth = lifecycle.add('auth client', new AuthClient({ addresses: config.authAddresses, deadlineMs: config.grpcDeadlineMs }), (c) => c.close());
-      const social = lifecycle.add('social client', new SocialClient({ addresses: config.socialAddresses, deadlineMs: config.grpcDeadlineMs }), (c) => c.close());
+      const auth = lifecycle.add(
+        'auth client',
+        new AuthClient({ addresses: config.authAddresses, deadlineMs: config.grpcDeadlineMs }),
+        (c) => c.close(),
+      );
+      const social = lifecycle.add(
+        'social client',
+        new SocialClient({ addresses: config.socialAddresses, deadlineMs: config.grpcDeadlineMs }),
+        (c) => c.close(),
+      );
       const url = await serveWeb(config, lifecycle, log, { auth, social });
       log.info({ url, auth: config.authAddresses, social: config.socialAddresses }, 'web listening');
       return;

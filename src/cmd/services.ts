@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Auth } from '../domain/auth.js';
 import type { Social } from '../domain/social.js';
-import { startGrpcServer, type GrpcService } from '../rpc/server.js';
 import type { KV } from '../kv/kv.js';
+import { type GrpcService, startGrpcServer } from '../rpc/server.js';
 import { AuthService } from '../services/auth/auth-service.js';
 import { authGrpcService } from '../services/auth/grpc.js';
 import { socialGrpcService } from '../services/social/grpc.js';
@@ -42,7 +42,11 @@ export async function serveGrpc(
   services: ((onInternalError: (error: unknown) => void) => GrpcService)[],
 ): Promise<number> {
   const onInternalError = (error: unknown) => log.error({ err: error }, 'internal error');
-  const server = await startGrpcServer(config.host, port, services.map((make) => make(onInternalError)));
+  const server = await startGrpcServer(
+    config.host,
+    port,
+    services.map((make) => make(onInternalError)),
+  );
   lifecycle.add('grpc server', server, (s) => s.close(config.shutdownGraceMs));
   return server.port;
 }

@@ -46,8 +46,7 @@ export class DomainError extends Error {
   readonly rateLimit: RateLimit | undefined;
 }
 
-export const invalid = (message: string, field?: string) =>
-  new DomainError('invalid', message, { field });
+export const invalid = (message: string, field?: string) => new DomainError('invalid', message, { field });
 
 export const notFound = (message: string) => new DomainError('not_found', message);
 

@@ -7,7 +7,7 @@
  * (`unavailable` means "may have happened", see kv.ts), and a retry could
  * apply it twice or report a false conflict. The error propagates.
  */
-import type { Compare, KV, KeyValue, Op } from './kv.js';
+import type { Compare, KeyValue, KV, Op } from './kv.js';
 
 /** Returned by an attempt whose write lost to a concurrent one, to ask for another attempt. */
 export const CONFLICT: unique symbol = Symbol('conflict');

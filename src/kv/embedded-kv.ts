@@ -12,8 +12,8 @@ import Database from 'better-sqlite3';
 import { DomainError } from '../domain/errors.js';
 import {
   type Compare,
-  type KV,
   type KeyValue,
+  type KV,
   type LeaseId,
   NO_LEASE,
   type Op,
@@ -118,12 +118,7 @@ export class EmbeddedKV implements KV {
       }
       db.pragma('foreign_keys = OFF');
       createSchema(db);
-      return new EmbeddedKV(
-        db,
-        options.now ?? Date.now,
-        options.historyRetention ?? 10_000,
-        options.sweepIntervalMs ?? 250,
-      );
+      return new EmbeddedKV(db, options.now ?? Date.now, options.historyRetention ?? 10_000, options.sweepIntervalMs ?? 250);
     } catch (error) {
       db?.close();
       if (error instanceof DomainError) throw error;
@@ -152,9 +147,7 @@ export class EmbeddedKV implements KV {
       const start = options.after === undefined ? prefix : keyAfter(Buffer.from(options.after));
       const end = prefixEnd(prefix);
       const limit = options.limit ? options.limit + 1 : -1;
-      const rows = (
-        end === undefined ? this.stmts.rangeOpen.all(start, limit) : this.stmts.range.all(start, end, limit)
-      ) as KvRow[];
+      const rows = (end === undefined ? this.stmts.rangeOpen.all(start, limit) : this.stmts.range.all(start, end, limit)) as KvRow[];
       const more = options.limit ? rows.length > options.limit : false;
       if (more) rows.pop();
       return { items: rows.map(toKeyValue), more, revision: this.rev };
@@ -350,9 +343,11 @@ export class EmbeddedKV implements KV {
       return compare.op === '==' ? row.value === compare.value : row.value !== compare.value;
     }
     const actual =
-      compare.target === 'version' ? (row?.version ?? 0)
-      : compare.target === 'createRevision' ? (row?.create_rev ?? 0)
-      : (row?.mod_rev ?? 0);
+      compare.target === 'version'
+        ? (row?.version ?? 0)
+        : compare.target === 'createRevision'
+          ? (row?.create_rev ?? 0)
+          : (row?.mod_rev ?? 0);
     switch (compare.op) {
       case '==':
         return actual === compare.value;
@@ -440,9 +435,10 @@ export class EmbeddedKV implements KV {
       }
       const upTo = Math.min(this.rev, watcher.nextRev + REPLAY_REVISIONS_PER_TURN - 1);
       const rows = (
-        watcher.end === undefined ?
-          this.stmts.historyOpen.all(watcher.nextRev, upTo, watcher.start)
-        : this.stmts.history.all(watcher.nextRev, upTo, watcher.start, watcher.end)) as HistoryRow[];
+        watcher.end === undefined
+          ? this.stmts.historyOpen.all(watcher.nextRev, upTo, watcher.start)
+          : this.stmts.history.all(watcher.nextRev, upTo, watcher.start, watcher.end)
+      ) as HistoryRow[];
       watcher.nextRev = upTo + 1;
       if (upTo < this.rev) behind = true;
       let batch: WatchBatch | undefined;
@@ -531,12 +527,8 @@ function prepare(db: Database.Database) {
       `INSERT INTO history (rev, idx, type, ${cols})
        VALUES (@rev, @idx, @type, @key, @value, @create_rev, @mod_rev, @version, @lease)`,
     ),
-    history: db.prepare(
-      `SELECT rev, type, ${cols} FROM history WHERE rev >= ? AND rev <= ? AND key >= ? AND key < ? ORDER BY rev, idx`,
-    ),
-    historyOpen: db.prepare(
-      `SELECT rev, type, ${cols} FROM history WHERE rev >= ? AND rev <= ? AND key >= ? ORDER BY rev, idx`,
-    ),
+    history: db.prepare(`SELECT rev, type, ${cols} FROM history WHERE rev >= ? AND rev <= ? AND key >= ? AND key < ? ORDER BY rev, idx`),
+    historyOpen: db.prepare(`SELECT rev, type, ${cols} FROM history WHERE rev >= ? AND rev <= ? AND key >= ? ORDER BY rev, idx`),
     compactHistory: db.prepare('DELETE FROM history WHERE rev < ?'),
     insertLease: db.prepare('INSERT INTO leases (id, ttl, expires_at) VALUES (?, ?, ?)'),
     getLease: db.prepare('SELECT ttl FROM leases WHERE id = ?'),

@@ -33,10 +33,7 @@ export class StreamEndedError extends Error {
   }
 }
 
-export type EtcdFailure =
-  | { kind: 'final'; error: DomainError }
-  | { kind: 'not-sent' }
-  | { kind: 'unknown-outcome' };
+export type EtcdFailure = { kind: 'final'; error: DomainError } | { kind: 'not-sent' } | { kind: 'unknown-outcome' };
 
 /**
  * The gRPC status codes behind etcd3's error classes. etcd3 replaces the

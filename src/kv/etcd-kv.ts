@@ -30,18 +30,19 @@ import {
   type ICompare,
   type IDuplexStream,
   type IKeyValue,
+  type ILeaseKeepAliveRequest,
+  type ILeaseKeepAliveResponse,
   type IOptions,
   type IRequestOp,
   type IWatchRequest,
   type IWatchResponse,
-  type ILeaseKeepAliveRequest,
-  type ILeaseKeepAliveResponse,
 } from 'etcd3';
 import { DomainError } from '../domain/errors.js';
+import { classifyEtcdFailure, StreamEndedError } from './etcd-failures.js';
 import {
   type Compare,
-  type KV,
   type KeyValue,
+  type KV,
   type LeaseId,
   NO_LEASE,
   type Op,
@@ -54,7 +55,6 @@ import {
   WatchCompactedError,
   type WatchOptions,
 } from './kv.js';
-import { classifyEtcdFailure, StreamEndedError } from './etcd-failures.js';
 import { checkKey, checkRangeOptions, checkTxnRequest, keyAfter, prefixEnd } from './limits.js';
 
 export interface EtcdKVOptions {
@@ -132,12 +132,7 @@ export class EtcdKV implements KV {
       };
     }
     const clients = options.endpoints.map((endpoint) => new Etcd3({ ...base, hosts: [endpoint] }));
-    const kv = new EtcdKV(
-      clients,
-      options.timeoutMs ?? 2000,
-      options.preferFirstEndpoint ?? false,
-      Buffer.from(options.revisionProbeKey),
-    );
+    const kv = new EtcdKV(clients, options.timeoutMs ?? 2000, options.preferFirstEndpoint ?? false, Buffer.from(options.revisionProbeKey));
     try {
       await kv.revision();
     } catch (error) {
@@ -149,9 +144,7 @@ export class EtcdKV implements KV {
 
   async get(key: string): Promise<KeyValue | undefined> {
     checkKey(key);
-    const response = await this.call('read', (etcd, deadline) =>
-      etcd.kv.range({ key: Buffer.from(key) }, { deadline }),
-    );
+    const response = await this.call('read', (etcd, deadline) => etcd.kv.range({ key: Buffer.from(key) }, { deadline }));
     const kv = response.kvs[0];
     return kv && toKeyValue(kv);
   }
@@ -218,17 +211,13 @@ export class EtcdKV implements KV {
   }
 
   async delete(key: string): Promise<number> {
-    const response = await this.call('write', (etcd, deadline) =>
-      etcd.kv.deleteRange({ key: Buffer.from(key) }, { deadline }),
-    );
+    const response = await this.call('write', (etcd, deadline) => etcd.kv.deleteRange({ key: Buffer.from(key) }, { deadline }));
     return Number(response.header.revision);
   }
 
   async deletePrefix(prefix: string): Promise<number> {
     const { start, end } = prefixRange(prefix);
-    const response = await this.call('write', (etcd, deadline) =>
-      etcd.kv.deleteRange({ key: start, range_end: end }, { deadline }),
-    );
+    const response = await this.call('write', (etcd, deadline) => etcd.kv.deleteRange({ key: start, range_end: end }, { deadline }));
     return Number(response.deleted);
   }
 
@@ -256,9 +245,7 @@ export class EtcdKV implements KV {
       throw new DomainError('invalid', 'A lease TTL must be a positive whole number of seconds.');
     }
     // A grant retried after an unknown outcome may leave an unused lease behind; it expires on its own.
-    const response = await this.call('read', (etcd, deadline) =>
-      etcd.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }, { deadline }),
-    );
+    const response = await this.call('read', (etcd, deadline) => etcd.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }, { deadline }));
     if (response.error) throw new DomainError('internal', 'Something went wrong on our side.', { cause: new Error(response.error) });
     return response.ID;
   }
@@ -301,11 +288,7 @@ export class EtcdKV implements KV {
    * on a transient failure while the retry policy and the deadline allow.
    * Throws DomainError only.
    */
-  private async call<T>(
-    retry: Retry,
-    attempt: (etcd: Etcd3, deadline: Date) => Promise<T>,
-    timeoutMs = this.timeoutMs,
-  ): Promise<T> {
+  private async call<T>(retry: Retry, attempt: (etcd: Etcd3, deadline: Date) => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
     this.ensureOpen();
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
@@ -518,10 +501,7 @@ class EtcdWatch implements Watch {
 }
 
 /** Sends one keep-alive on a fresh stream and resolves with the TTL etcd granted (0: the lease is gone). */
-function keepAliveOnce(
-  stream: IDuplexStream<ILeaseKeepAliveRequest, ILeaseKeepAliveResponse>,
-  id: LeaseId,
-): Promise<number> {
+function keepAliveOnce(stream: IDuplexStream<ILeaseKeepAliveRequest, ILeaseKeepAliveResponse>, id: LeaseId): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let settled = false;
     stream.on('data', (response) => {

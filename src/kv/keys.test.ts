@@ -29,7 +29,10 @@ describe('keyspace', () => {
       [keys.follower('bob', 'alice'), { family: 'followers', followee: 'bob', follower: 'alice' }],
       [keys.authorPost('alice', 'p1'), { family: 'posts-by', author: 'alice', postId: 'p1' }],
       [keys.post('p1'), { family: 'posts', postId: 'p1' }],
-      [keys.throttle('login', '127.0.0.1/alice', 1700), { family: 'throttle', rule: 'login', subject: '127.0.0.1/alice', windowStart: 1700 }],
+      [
+        keys.throttle('login', '127.0.0.1/alice', 1700),
+        { family: 'throttle', rule: 'login', subject: '127.0.0.1/alice', windowStart: 1700 },
+      ],
       [keys.idempotency('alice', 'k/1 é'), { family: 'idempotency', author: 'alice', idempotencyKey: 'k/1 é' }],
       [keys.fence(), { family: 'fence' }],
     ] as const;

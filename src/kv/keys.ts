@@ -91,8 +91,7 @@ export function keyspace(root: string = DEFAULT_ROOT) {
     fence: () => `${root}fence`,
 
     /** JSON Post as first stored; written in the same txn as the post, kept after a delete. */
-    idempotency: (author: string, idempotencyKey: string) =>
-      `${root}idempotency/${author}/${encodeURIComponent(idempotencyKey)}`,
+    idempotency: (author: string, idempotencyKey: string) => `${root}idempotency/${author}/${encodeURIComponent(idempotencyKey)}`,
 
     /** The parts of a key of these layouts; undefined for anything else (another root, a stray key). */
     parse: (key: string): ParsedKey | undefined => (key.startsWith(root) ? parseParts(key.slice(root.length).split('/')) : undefined),

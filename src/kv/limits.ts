@@ -18,11 +18,7 @@ export const MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
  */
 export function checkTxnRequest(request: TxnRequest): void {
   const failure = request.failure ?? [];
-  if (
-    request.compare.length > MAX_TXN_OPS ||
-    request.success.length > MAX_TXN_OPS ||
-    failure.length > MAX_TXN_OPS
-  ) {
+  if (request.compare.length > MAX_TXN_OPS || request.success.length > MAX_TXN_OPS || failure.length > MAX_TXN_OPS) {
     throw new DomainError('invalid', `A transaction may hold at most ${MAX_TXN_OPS} operations.`);
   }
   let bytes = 0;

@@ -3,7 +3,7 @@
  * loop again: whole-prefix scans in pages, and the one-page cursor reads
  * that listings shown to clients are made of.
  */
-import type { KV, KeyValue, RangeResult } from './kv.js';
+import type { KeyValue, KV, RangeResult } from './kv.js';
 
 export const DEFAULT_SCAN_PAGE = 256;
 

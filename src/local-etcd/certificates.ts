@@ -44,12 +44,26 @@ export async function ensureCertificates(dir: string): Promise<ClusterCertificat
   const certificates: ClusterCertificates = { ca, member: files('member'), root: files('root'), chorus: files('chorus') };
   if (!existsSync(ca)) {
     await openssl([
-      'req', '-x509', '-new', '-nodes', '-days', VALID_DAYS,
-      '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-      '-keyout', caKey, '-out', ca,
-      '-subj', '/CN=chorus local CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE',
-      '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      'req',
+      '-x509',
+      '-new',
+      '-nodes',
+      '-days',
+      VALID_DAYS,
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-keyout',
+      caKey,
+      '-out',
+      ca,
+      '-subj',
+      '/CN=chorus local CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
     ]);
   }
   await issue(dir, certificates.member, 'etcd member', [
@@ -66,17 +80,41 @@ async function issue(dir: string, files: CertificateFiles, commonName: string, e
   if (existsSync(files.cert)) return;
   const request = `${files.cert}.csr`;
   const extFile = `${files.cert}.ext`;
-  writeFileSync(extFile, `${['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', ...extensions].join('\n')}\n`);
+  writeFileSync(
+    extFile,
+    `${['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', ...extensions].join('\n')}\n`,
+  );
   await openssl([
-    'req', '-new', '-nodes',
-    '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-    '-keyout', files.key, '-out', request,
-    '-subj', `/CN=${commonName}`,
+    'req',
+    '-new',
+    '-nodes',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-keyout',
+    files.key,
+    '-out',
+    request,
+    '-subj',
+    `/CN=${commonName}`,
   ]);
   await openssl([
-    'x509', '-req', '-in', request, '-days', VALID_DAYS,
-    '-CA', join(dir, 'ca.pem'), '-CAkey', join(dir, 'ca-key.pem'), '-CAcreateserial',
-    '-extfile', extFile, '-out', files.cert,
+    'x509',
+    '-req',
+    '-in',
+    request,
+    '-days',
+    VALID_DAYS,
+    '-CA',
+    join(dir, 'ca.pem'),
+    '-CAkey',
+    join(dir, 'ca-key.pem'),
+    '-CAcreateserial',
+    '-extfile',
+    extFile,
+    '-out',
+    files.cert,
   ]);
   rmSync(request);
   rmSync(extFile);

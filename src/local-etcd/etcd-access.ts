@@ -33,7 +33,10 @@ export async function restrictToPrefix(endpoints: string[], certificates: Cluste
       await client.role(CHORUS_ROLE).create();
       await client.role(CHORUS_ROLE).grant({ permission: 'Readwrite', range: Range.prefix(prefix) });
     }
-    for (const [user, role] of [['root', 'root'], [CHORUS_USER, CHORUS_ROLE]] as const) {
+    for (const [user, role] of [
+      ['root', 'root'],
+      [CHORUS_USER, CHORUS_ROLE],
+    ] as const) {
       if (users.has(user)) continue;
       await client.user(user).create(randomPassword());
       await client.user(user).addRole(role);

@@ -8,9 +8,9 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSy
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findFreePorts } from '../supervisor/ports.js';
-import { spawnSupervised, type SupervisedProcess } from '../supervisor/supervised-process.js';
-import { type ClusterCertificates } from './certificates.js';
-import { requestJson, type ClientTls } from './request-json.js';
+import { type SupervisedProcess, spawnSupervised } from '../supervisor/supervised-process.js';
+import type { ClusterCertificates } from './certificates.js';
+import { type ClientTls, requestJson } from './request-json.js';
 
 export interface EtcdClusterOptions {
   /** Parent directory; each member keeps its data in `<dataDir>/<member name>`. */
@@ -71,8 +71,7 @@ export interface EtcdCluster {
   stop(options?: { signal?: NodeJS.Signals }): Promise<void>;
 }
 
-const NOT_FOUND_MESSAGE =
-  'etcd not found on PATH: install it with "apt-get install etcd-server" (Debian) or put the etcd binary on PATH';
+const NOT_FOUND_MESSAGE = 'etcd not found on PATH: install it with "apt-get install etcd-server" (Debian) or put the etcd binary on PATH';
 
 /**
  * Starts a new cluster (or restarts one whose data directories exist) and
@@ -129,11 +128,12 @@ export async function startEtcdCluster(options: EtcdClusterOptions): Promise<Etc
     'warn',
     ...(options.tls ? tlsFlags(options.tls) : []),
   ];
-  const tls = options.tls && { ca: readFileSync(options.tls.ca), cert: readFileSync(options.tls.root.cert), key: readFileSync(options.tls.root.key) };
-  const members = specs.map(
-    (spec) =>
-      new LocalMember(spec.name, spec.clientUrl, spec.peerUrl, spec.dataDir, binary, common, log, tls),
-  );
+  const tls = options.tls && {
+    ca: readFileSync(options.tls.ca),
+    cert: readFileSync(options.tls.root.cert),
+    key: readFileSync(options.tls.root.key),
+  };
+  const members = specs.map((spec) => new LocalMember(spec.name, spec.clientUrl, spec.peerUrl, spec.dataDir, binary, common, log, tls));
   const cluster = new LocalCluster(members);
   try {
     for (const member of members) member.launch('new');
@@ -158,9 +158,7 @@ class LocalCluster implements EtcdCluster {
   async leader(): Promise<EtcdMember> {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
-      const statuses = await Promise.all(
-        this.members.filter((m) => m.running).map(async (m) => ({ member: m, status: await m.status() })),
-      );
+      const statuses = await Promise.all(this.members.filter((m) => m.running).map(async (m) => ({ member: m, status: await m.status() })));
       const byId = new Map(statuses.filter((s) => s.status).map((s) => [s.status!.memberId, s.member]));
       for (const { status } of statuses) {
         const leader = status && status.leaderId !== '0' ? byId.get(status.leaderId) : undefined;
@@ -184,7 +182,9 @@ class LocalCluster implements EtcdCluster {
       if (healthy.every(Boolean)) return;
       if (Date.now() >= deadline) {
         const sick = running.filter((_, i) => !healthy[i]);
-        throw new Error(`etcd members not healthy after ${timeoutMs} ms: ${sick.map((m) => m.name).join(', ')}\n${sick.map((m) => m.describe()).join('\n')}`);
+        throw new Error(
+          `etcd members not healthy after ${timeoutMs} ms: ${sick.map((m) => m.name).join(', ')}\n${sick.map((m) => m.describe()).join('\n')}`,
+        );
       }
       await sleep(50);
     }

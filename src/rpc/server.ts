@@ -1,8 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { fileURLToPath } from 'node:url';
 
 export interface GrpcService {
   /** Fully qualified name, e.g. chorus.auth.v1.AuthService, as health checks ask for it. */

@@ -1,4 +1,4 @@
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { DomainError, type ErrorCode, type RateLimit, toDomainError } from '../domain/errors.js';
 
 /**
@@ -17,9 +17,7 @@ const toGrpc: Record<ErrorCode, status> = {
   internal: status.INTERNAL,
 };
 
-const fromGrpc = new Map<status, ErrorCode>(
-  Object.entries(toGrpc).map(([code, grpcStatus]) => [grpcStatus, code as ErrorCode]),
-);
+const fromGrpc = new Map<status, ErrorCode>(Object.entries(toGrpc).map(([code, grpcStatus]) => [grpcStatus, code as ErrorCode]));
 // A deadline that passed leaves the outcome unknown, like an unreachable peer.
 fromGrpc.set(status.DEADLINE_EXCEEDED, 'unavailable');
 fromGrpc.set(status.CANCELLED, 'unavailable');

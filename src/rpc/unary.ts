@@ -1,4 +1,4 @@
-import { Metadata, status, type CallOptions, type Client, type handleUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { type CallOptions, type Client, type handleUnaryCall, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import type { DomainError } from '../domain/errors.js';
 import { fromServiceError, toServiceError } from './status.js';
 
@@ -34,12 +34,7 @@ type UnaryMethod<Req, Res> = (
  * call that has not left the client is safe to hold for any method, and
  * the deadline still bounds the wait.
  */
-export function callUnary<Req, Res>(
-  client: Client,
-  method: UnaryMethod<Req, Res>,
-  request: Req,
-  deadlineMs: number,
-): Promise<Res> {
+export function callUnary<Req, Res>(client: Client, method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {
   return new Promise<Res>((resolve, reject) => {
     method.call(client, request, new Metadata({ waitForReady: true }), { deadline: Date.now() + deadlineMs }, (error, response) =>
       error ? reject(fromServiceError(error) satisfies DomainError) : resolve(response),

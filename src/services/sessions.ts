@@ -57,5 +57,8 @@ export async function touchSession({ kv, keys }: Store, tokenHash: string, now: 
 
 /** A user agent as stored: trimmed, printable ASCII only, bounded. */
 export function shortUserAgent(input: string | undefined): string {
-  return (input ?? '').replace(/[^\x20-\x7e]/g, '').trim().slice(0, USER_AGENT_MAX);
+  return (input ?? '')
+    .replace(/[^\x20-\x7e]/g, '')
+    .trim()
+    .slice(0, USER_AGENT_MAX);
 }

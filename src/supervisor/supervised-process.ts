@@ -10,8 +10,8 @@
  * why a child died.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { once } from 'node:events';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isListening } from './ports.js';
@@ -201,9 +201,16 @@ export class SupervisedProcess {
     // A failed spawn reports its error a tick later; no check should pass before it does.
     if (this.#child.pid === undefined) await this.exited;
     for (;;) {
-      if (this.#exit) throw new Error(`${this.name} ${describeExit(this.#exit)} before it was ready${what}; last lines of its output:\n${this.tail()}`);
-      if (await Promise.resolve().then(check).catch(() => false)) return;
-      if (Date.now() >= deadline) throw new Error(`${this.name} not ready${what} after ${timeoutMs} ms; last lines of its output:\n${this.tail()}`);
+      if (this.#exit)
+        throw new Error(`${this.name} ${describeExit(this.#exit)} before it was ready${what}; last lines of its output:\n${this.tail()}`);
+      if (
+        await Promise.resolve()
+          .then(check)
+          .catch(() => false)
+      )
+        return;
+      if (Date.now() >= deadline)
+        throw new Error(`${this.name} not ready${what} after ${timeoutMs} ms; last lines of its output:\n${this.tail()}`);
       await sleep(options.intervalMs ?? 50);
     }
   }

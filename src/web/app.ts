@@ -1,12 +1,12 @@
-import fastifyCookie from '@fastify/cookie';
-import fastifyCsrfProtection from '@fastify/csrf-protection';
-import fastifyStatic from '@fastify/static';
 import type { IncomingMessage } from 'node:http';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrfProtection from '@fastify/csrf-protection';
+import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { DomainError } from '../domain/errors.js';
 import type { Auth } from '../domain/auth.js';
+import { DomainError } from '../domain/errors.js';
 import type { Social } from '../domain/social.js';
 import type { RouteContext } from './context.js';
 import { BODY_LIMIT_BYTES, HttpStatus, isApiPath, logHttpError, sendJsonError, setRateLimitHeaders, toHttpError } from './errors.js';

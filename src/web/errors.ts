@@ -93,7 +93,12 @@ export function toHttpError(error: unknown): HttpError {
     };
   }
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === HttpStatus.unsupportedMediaType) {
-    return { status: HttpStatus.badRequest, code: 'invalid', message: 'Unsupported Content-Type: send application/json.', field: undefined };
+    return {
+      status: HttpStatus.badRequest,
+      code: 'invalid',
+      message: 'Unsupported Content-Type: send application/json.',
+      field: undefined,
+    };
   }
   if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
     return { status: HttpStatus.badRequest, code: 'invalid', message: 'The body is not valid JSON.', field: undefined };

@@ -22,8 +22,7 @@ export interface Viewer {
   token: string;
 }
 
-const missingToken = () =>
-  new DomainError('unauthenticated', 'Sign in first: send "Authorization: Bearer <token>".');
+const missingToken = () => new DomainError('unauthenticated', 'Sign in first: send "Authorization: Bearer <token>".');
 const badToken = () => new DomainError('unauthenticated', 'Your session has ended or the token is not valid. Sign in again.');
 
 function plausibleToken(token: string): boolean {

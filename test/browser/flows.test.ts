@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { audit as auditPage, type Chorus, DESKTOP, launchChromium, openContext, PHONE, screenshot, type Setup, startChorus } from './harness.js';
+import {
+  audit as auditPage,
+  type Chorus,
+  DESKTOP,
+  launchChromium,
+  openContext,
+  PHONE,
+  type Setup,
+  screenshot,
+  startChorus,
+} from './harness.js';
 
 /**
  * A person's day on Chorus in a real Chromium: with JavaScript on and off,
@@ -96,7 +106,10 @@ async function seedPosts(url: string, username: string, count: number): Promise<
   }
 }
 
-describe('in Chromium: sign up, post, follow, read, unfollow, delete, change password, log out everywhere', { timeout: 480_000, concurrency: 4 }, () => {
+describe('in Chromium: sign up, post, follow, read, unfollow, delete, change password, log out everywhere', {
+  timeout: 480_000,
+  concurrency: 4,
+}, () => {
   let chorus: Chorus;
   let browser: Browser;
   const contexts: BrowserContext[] = [];

@@ -1,13 +1,13 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SocialClient } from '../../src/clients/social-client.js';
-import { findFreePort } from '../../src/supervisor/ports.js';
-import { startGrpcServer, type GrpcServer } from '../../src/rpc/server.js';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
+import { type GrpcServer, startGrpcServer } from '../../src/rpc/server.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { socialGrpcService } from '../../src/services/social/grpc.js';
 import { SocialService } from '../../src/services/social/social-service.js';
+import { findFreePort } from '../../src/supervisor/ports.js';
 import { FAST_HASHING } from '../helpers/fixtures.js';
 
 /**

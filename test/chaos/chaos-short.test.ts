@@ -23,7 +23,10 @@ describe('chaos, short', () => {
     });
     for (const line of formatReport(report).split('\n')) t.diagnostic(line);
     t.diagnostic(`short chaos run took ${Math.round((performance.now() - started) / 1000)} s`);
-    assert.deepEqual(report.scenarios.map((s) => s.name), ['faults', 'rolling', 'embedded']);
+    assert.deepEqual(
+      report.scenarios.map((s) => s.name),
+      ['faults', 'rolling', 'embedded'],
+    );
     for (const scenario of report.scenarios) {
       assert.deepEqual(scenario.violations, [], `${scenario.name}: logs in ${report.workDir}`);
       assert.ok(scenario.postsAcknowledged > 0, `${scenario.name} acknowledged some posts`);

@@ -18,7 +18,17 @@ const op = (fields: Partial<Op> & Pick<Op, 'client' | 'kind' | 'start' | 'end'>)
 });
 
 const post = (client: string, key: string, id: string, start: number, end: number, outcome: Op['outcome'] = 'ok') =>
-  op({ client, kind: 'post', key, text: `chaos post ${key}`, postId: outcome === 'ok' ? id : undefined, start, end, outcome, status: outcome === 'ok' ? 201 : 0 });
+  op({
+    client,
+    kind: 'post',
+    key,
+    text: `chaos post ${key}`,
+    postId: outcome === 'ok' ? id : undefined,
+    start,
+    end,
+    outcome,
+    status: outcome === 'ok' ? 201 : 0,
+  });
 const ref = (author: string, key: string, id: string) => ({ id, author, text: `chaos post ${key}` });
 
 /** alice posts twice (one retried after no answer), bob follows her and reads her posts in his feed. */
@@ -29,7 +39,14 @@ function goodHistory(): { ops: Op[]; final: FinalState } {
     post('alice', 'alice-2', 'p1', 40, 50),
     op({ client: 'bob', kind: 'follow', target: 'alice', start: 5, end: 15 }),
     op({ client: 'bob', kind: 'following', following: ['alice'], start: 16, end: 18 }),
-    op({ client: 'bob', kind: 'feed', posts: [ref('alice', 'alice-2', 'p1'), ref('alice', 'alice-1', 'p2')], complete: true, start: 60, end: 70 }),
+    op({
+      client: 'bob',
+      kind: 'feed',
+      posts: [ref('alice', 'alice-2', 'p1'), ref('alice', 'alice-1', 'p2')],
+      complete: true,
+      start: 60,
+      end: 70,
+    }),
     op({ client: 'carol', kind: 'posts', target: 'alice', posts: [ref('alice', 'alice-1', 'p2')], complete: true, start: 12, end: 19 }),
     op({ client: 'carol', kind: 'profile', target: 'alice', counts: { posts: 2, following: 0, followers: 1 }, start: 55, end: 58 }),
     op({ client: 'bob', kind: 'logout', token: 't1', start: 80, end: 90 }),
@@ -66,7 +83,10 @@ describe('chaos history checker', () => {
       final.users.alice!.posts = final.users.alice!.posts.filter((p) => p.id !== 'p2');
       final.users.bob!.feed = final.users.bob!.feed.filter((p) => p.id !== 'p2');
     });
-    assert.ok(violations.some((v) => v.startsWith('lost write: post alice-1')), violations.join('\n'));
+    assert.ok(
+      violations.some((v) => v.startsWith('lost write: post alice-1')),
+      violations.join('\n'),
+    );
   });
 
   it('finds a duplicate: a retried post stored twice', () => {
@@ -74,65 +94,107 @@ describe('chaos history checker', () => {
       final.users.alice!.posts.push(ref('alice', 'alice-2', 'p0'));
       final.users.bob!.feed.push(ref('alice', 'alice-2', 'p0'));
     });
-    assert.ok(violations.some((v) => v.startsWith('duplicate post: "chaos post alice-2" stored 2 times')), violations.join('\n'));
+    assert.ok(
+      violations.some((v) => v.startsWith('duplicate post: "chaos post alice-2" stored 2 times')),
+      violations.join('\n'),
+    );
   });
 
   it('finds a duplicate: retries of one key acknowledged with two ids', () => {
     const violations = violationsOf(({ ops }) => {
       ops.push(post('alice', 'alice-2', 'p9', 51, 52));
     });
-    assert.ok(violations.some((v) => v.includes('retries of key alice-2 were acknowledged with different ids')), violations.join('\n'));
+    assert.ok(
+      violations.some((v) => v.includes('retries of key alice-2 were acknowledged with different ids')),
+      violations.join('\n'),
+    );
   });
 
   it('finds a phantom: a stored post that no client attempted', () => {
     const violations = violationsOf(({ final }) => {
       final.users.alice!.posts.push(ref('alice', 'alice-7', 'p7'));
     });
-    assert.ok(violations.some((v) => v.startsWith('phantom post')), violations.join('\n'));
+    assert.ok(
+      violations.some((v) => v.startsWith('phantom post')),
+      violations.join('\n'),
+    );
   });
 
   it('finds a post stored although every attempt was refused', () => {
     const violations = violationsOf(({ ops, final }) => {
-      ops.push(op({ client: 'alice', kind: 'post', key: 'alice-3', text: 'chaos post alice-3', outcome: 'failed', status: 401, start: 60, end: 61 }));
+      ops.push(
+        op({
+          client: 'alice',
+          kind: 'post',
+          key: 'alice-3',
+          text: 'chaos post alice-3',
+          outcome: 'failed',
+          status: 401,
+          start: 60,
+          end: 61,
+        }),
+      );
       final.users.alice!.posts.unshift(ref('alice', 'alice-3', 'p0'));
       final.users.bob!.feed.unshift(ref('alice', 'alice-3', 'p0'));
     });
-    assert.ok(violations.some((v) => v.startsWith('refused post stored')), violations.join('\n'));
+    assert.ok(
+      violations.some((v) => v.startsWith('refused post stored')),
+      violations.join('\n'),
+    );
   });
 
   it('finds a stale read: a read of posts that misses one acknowledged before it began', () => {
     const violations = violationsOf(({ ops }) => {
-      ops.push(op({ client: 'carol', kind: 'posts', target: 'alice', posts: [ref('alice', 'alice-1', 'p2')], complete: true, start: 56, end: 57 }));
+      ops.push(
+        op({ client: 'carol', kind: 'posts', target: 'alice', posts: [ref('alice', 'alice-1', 'p2')], complete: true, start: 56, end: 57 }),
+      );
     });
-    assert.ok(violations.some((v) => v.startsWith("stale read: carol's read of alice's posts [56] misses p1")), violations.join('\n'));
+    assert.ok(
+      violations.some((v) => v.startsWith("stale read: carol's read of alice's posts [56] misses p1")),
+      violations.join('\n'),
+    );
   });
 
   it('finds a stale read: a feed that misses a post of someone certainly followed', () => {
     const violations = violationsOf(({ ops }) => {
       ops.push(op({ client: 'bob', kind: 'feed', posts: [ref('alice', 'alice-2', 'p1')], complete: true, start: 61, end: 62 }));
     });
-    assert.ok(violations.some((v) => v.startsWith("stale read: bob's feed [61] misses p2")), violations.join('\n'));
+    assert.ok(
+      violations.some((v) => v.startsWith("stale read: bob's feed [61] misses p2")),
+      violations.join('\n'),
+    );
   });
 
   it('finds a stale read: a profile counting fewer posts than were acknowledged', () => {
     const violations = violationsOf(({ ops }) => {
-      ops.push(op({ client: 'carol', kind: 'profile', target: 'alice', counts: { posts: 1, following: 0, followers: 1 }, start: 59, end: 60 }));
+      ops.push(
+        op({ client: 'carol', kind: 'profile', target: 'alice', counts: { posts: 1, following: 0, followers: 1 }, start: 59, end: 60 }),
+      );
     });
-    assert.ok(violations.some((v) => v.includes('profile at 59 with 1 posts, after 2 were acknowledged')), violations.join('\n'));
+    assert.ok(
+      violations.some((v) => v.includes('profile at 59 with 1 posts, after 2 were acknowledged')),
+      violations.join('\n'),
+    );
   });
 
   it('finds a follow edge that is not linearizable: a read misses an acknowledged follow', () => {
     const violations = violationsOf(({ ops }) => {
       ops.push(op({ client: 'bob', kind: 'following', following: [], start: 19, end: 20 }));
     });
-    assert.ok(violations.some((v) => v.startsWith('follow edge bob→alice is not linearizable')), violations.join('\n'));
+    assert.ok(
+      violations.some((v) => v.startsWith('follow edge bob→alice is not linearizable')),
+      violations.join('\n'),
+    );
   });
 
   it('finds an acknowledged unfollow that the final state does not reflect', () => {
     const violations = violationsOf(({ ops }) => {
       ops.push(op({ client: 'bob', kind: 'unfollow', target: 'alice', start: 72, end: 75 }));
     });
-    assert.ok(violations.some((v) => v.startsWith('follow edge bob→alice is not linearizable')), violations.join('\n'));
+    assert.ok(
+      violations.some((v) => v.startsWith('follow edge bob→alice is not linearizable')),
+      violations.join('\n'),
+    );
   });
 
   it('lets an unknown unfollow take effect or not', () => {
@@ -148,14 +210,20 @@ describe('chaos history checker', () => {
     const violations = violationsOf(({ final }) => {
       final.users.carol!.feed = [ref('alice', 'alice-1', 'p2')];
     });
-    assert.ok(violations.some((v) => v.startsWith("carol's feed shows p2")), violations.join('\n'));
+    assert.ok(
+      violations.some((v) => v.startsWith("carol's feed shows p2")),
+      violations.join('\n'),
+    );
   });
 
   it('finds a logged-out token that still worked', () => {
     const violations = violationsOf(({ ops }) => {
       ops.push(op({ client: 'bob', kind: 'revoked', token: 't1', status: 200, start: 93, end: 94 }));
     });
-    assert.ok(violations.some((v) => v.startsWith("logged-out token worked: bob's revoked at 93")), violations.join('\n'));
+    assert.ok(
+      violations.some((v) => v.startsWith("logged-out token worked: bob's revoked at 93")),
+      violations.join('\n'),
+    );
   });
 });
 

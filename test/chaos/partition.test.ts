@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EtcdIsolation } from '../../chaos/partition.js';
-import { startEtcdCluster, type EtcdCluster } from '../../src/local-etcd/etcd-cluster.js';
+import { type EtcdCluster, startEtcdCluster } from '../../src/local-etcd/etcd-cluster.js';
 import { eventually } from '../helpers/eventually.js';
 
 /**
@@ -16,7 +16,11 @@ import { eventually } from '../helpers/eventually.js';
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
 async function gateway(url: string, call: string, body: object, timeoutMs = 3000): Promise<any> {
-  const response = await fetch(`${url}/v3/kv/${call}`, { method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+  const response = await fetch(`${url}/v3/kv/${call}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   return response.json();
 }
 

@@ -33,9 +33,13 @@ function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promis
 describe('shutdown', () => {
   it('SIGTERM ends a social service still waiting for an unreachable etcd: exit 0, no SIGKILL needed', async () => {
     const etcdPort = await unusedPort();
-    const child = spawn(process.execPath, [mainScript, 'social', '--port', '0', '--etcd-endpoints', `http://127.0.0.1:${etcdPort}`, '--etcd-timeout-ms', '200'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [mainScript, 'social', '--port', '0', '--etcd-endpoints', `http://127.0.0.1:${etcdPort}`, '--etcd-timeout-ms', '200'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -56,7 +60,10 @@ describe('shutdown', () => {
       // Its stdout is a pipe, not a terminal: every line is JSON.
       const lines = output.trim().split('\n');
       const records = lines.map((line) => JSON.parse(line) as { msg: string; name: string });
-      assert.ok(records.some((r) => r.msg === 'shutting down'), output);
+      assert.ok(
+        records.some((r) => r.msg === 'shutting down'),
+        output,
+      );
       assert.ok(records.every((r) => r.name === 'chorus-social'));
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -1,10 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DomainError } from '../../src/domain/errors.js';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
@@ -50,7 +50,10 @@ describe('EmbeddedKV on a file', () => {
     const batches: WatchBatch[] = [];
     const watch = await kv.watch({ prefix: '/', fromRevision: r1, onBatch: (b) => batches.push(b), onError: assert.fail });
     await eventually(() => batches.length === 2);
-    assert.deepEqual(batches.map((b) => b.revision), [r1, r2]);
+    assert.deepEqual(
+      batches.map((b) => b.revision),
+      [r1, r2],
+    );
     await watch.close();
     const other = await kv.grantLease(60);
     assert.notEqual(other, lease, 'lease ids are never reused');
@@ -86,11 +89,19 @@ describe('EmbeddedKV on a file', () => {
 
   it('keeps every acknowledged write when the process is killed with SIGKILL', async () => {
     const path = join(dir, 'killed.db');
-    const child = spawn(process.execPath, ['--input-type=module', '-e', `
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
       const { EmbeddedKV } = await import(${JSON.stringify(moduleUrl)});
       const kv = await EmbeddedKV.open({ path: ${JSON.stringify(path)} });
       for (let i = 0; ; i++) { await kv.put('/n/' + String(i).padStart(6, '0'), String(i)); process.stdout.write(i + '\\n'); }
-    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    `,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let acknowledged = -1;
     let buffer = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -106,7 +117,10 @@ describe('EmbeddedKV on a file', () => {
     const count = await kv.count('/n/');
     assert.ok(count >= acknowledged + 1, `${count} keys stored, ${acknowledged + 1} acknowledged`);
     const { items } = await kv.range({ prefix: '/n/', limit: acknowledged + 1 });
-    assert.deepEqual(items.map((i) => Number(i.value)), Array.from({ length: acknowledged + 1 }, (_, i) => i));
+    assert.deepEqual(
+      items.map((i) => Number(i.value)),
+      Array.from({ length: acknowledged + 1 }, (_, i) => i),
+    );
     await kv.close();
   });
 
@@ -124,7 +138,12 @@ describe('EmbeddedKV on a file', () => {
     assert.ok(errors[0] instanceof WatchCompactedError);
     assert.ok(errors[0].compactRevision >= (await kv.revision()) - 6);
     const recent: WatchBatch[] = [];
-    const watch = await kv.watch({ prefix: '/', fromRevision: (await kv.revision()) - 4, onBatch: (b) => recent.push(b), onError: assert.fail });
+    const watch = await kv.watch({
+      prefix: '/',
+      fromRevision: (await kv.revision()) - 4,
+      onBatch: (b) => recent.push(b),
+      onError: assert.fail,
+    });
     await eventually(() => recent.length === 5);
     await watch.close();
     await kv.close();

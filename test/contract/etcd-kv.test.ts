@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3 } from 'etcd3';
-import { findFreePort } from '../../src/supervisor/ports.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { EtcdKV } from '../../src/kv/etcd-kv.js';
 import type { WatchBatch } from '../../src/kv/kv.js';
+import { findFreePort } from '../../src/supervisor/ports.js';
 import { startTestEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { eventually } from '../helpers/eventually.js';
 import { kvContract } from './kv-contract.js';
@@ -119,7 +119,11 @@ describe('EtcdKV faults', () => {
       assert.deepEqual(lost, [], 'every acknowledged put is stored');
       await eventually(() => watched.length === stored.size, { timeoutMs: 5000 });
       const revisions = watched.map((b) => b.revision);
-      assert.deepEqual(revisions, [...revisions].sort((a, b) => a - b), 'batches arrive in revision order');
+      assert.deepEqual(
+        revisions,
+        [...revisions].sort((a, b) => a - b),
+        'batches arrive in revision order',
+      );
       assert.deepEqual(
         watched.flatMap((b) => b.events.map((e) => e.kv.key)),
         [...stored].sort(),

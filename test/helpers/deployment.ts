@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFreePort } from '../../src/supervisor/ports.js';
-import { httpReady, spawnSupervised, tcpReady, type SupervisedProcess } from '../../src/supervisor/supervised-process.js';
+import { httpReady, type SupervisedProcess, spawnSupervised, tcpReady } from '../../src/supervisor/supervised-process.js';
 import { startTestEtcd, type TestEtcd } from './etcd.js';
 
 const mainScript = fileURLToPath(new URL('../../src/cmd/main.js', import.meta.url));

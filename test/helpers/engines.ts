@@ -43,7 +43,13 @@ const freshKeyspace = () => keyspace(`/test-${process.pid}-${++opened}/chorus/v1
 
 const wanted = (name: EngineName) => {
   const list = process.env.CHORUS_TEST_ENGINES;
-  return !list || list.split(',').map((s) => s.trim()).includes(name);
+  return (
+    !list ||
+    list
+      .split(',')
+      .map((s) => s.trim())
+      .includes(name)
+  );
 };
 
 export function forEachEngine(register: (engine: Engine) => void): void {

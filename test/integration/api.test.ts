@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startDeployment, type Deployment } from '../helpers/deployment.js';
+import { type Deployment, startDeployment } from '../helpers/deployment.js';
 import { client } from '../helpers/http.js';
 
 /**
@@ -104,13 +104,22 @@ describe('API through web → gRPC → services → etcd', () => {
 
     const page1 = await b('GET', '/api/v1/accounts/carol_1/following?limit=1');
     assert.equal(page1.status, 200);
-    assert.deepEqual(page1.body.accounts.map((x: { username: string }) => x.username), ['dave_1']);
+    assert.deepEqual(
+      page1.body.accounts.map((x: { username: string }) => x.username),
+      ['dave_1'],
+    );
     assert.equal(typeof page1.body.next, 'string');
     const page2 = await b('GET', `/api/v1/accounts/carol_1/following?limit=1&cursor=${page1.body.next}`);
-    assert.deepEqual(page2.body.accounts.map((x: { username: string }) => x.username), ['erin_1']);
+    assert.deepEqual(
+      page2.body.accounts.map((x: { username: string }) => x.username),
+      ['erin_1'],
+    );
     assert.equal(page2.body.next, null);
     const followers = await a('GET', '/api/v1/accounts/dave_1/followers');
-    assert.deepEqual(followers.body.accounts.map((x: { username: string }) => x.username), ['carol_1']);
+    assert.deepEqual(
+      followers.body.accounts.map((x: { username: string }) => x.username),
+      ['carol_1'],
+    );
     assert.equal((await a('GET', '/api/v1/accounts/dave_1/followers?cursor=!!!')).status, 400);
     assert.equal((await a('GET', '/api/v1/accounts/nobody_at_all/followers')).status, 404);
     assert.equal((await a('GET', '/api/v1/accounts/nobody_at_all/following')).status, 404);
@@ -127,7 +136,10 @@ describe('API through web → gRPC → services → etcd', () => {
     await signUp('zz_other');
     const r = await b('GET', '/api/v1/accounts?prefix=ZED&limit=10');
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body.accounts.map((x: { username: string }) => x.username), ['zed_alpha', 'zed_beta']);
+    assert.deepEqual(
+      r.body.accounts.map((x: { username: string }) => x.username),
+      ['zed_alpha', 'zed_beta'],
+    );
     assert.equal((await b('GET', '/api/v1/accounts?prefix=zed&limit=1')).body.accounts.length, 1);
     assert.equal((await b('GET', '/api/v1/accounts?limit=101')).status, 400);
     assert.equal((await b('GET', '/api/v1/accounts?prefix=%3Cscript%3E')).status, 400);
@@ -148,7 +160,10 @@ describe('API through web → gRPC → services → etcd', () => {
     // Read-your-writes across instances: the post is in the feed on the other instance at once.
     const feed = await b('GET', '/api/v1/feed', { token: frank });
     assert.equal(feed.status, 200);
-    assert.deepEqual(feed.body.posts.map((p: { id: string }) => p.id), [created.body.id]);
+    assert.deepEqual(
+      feed.body.posts.map((p: { id: string }) => p.id),
+      [created.body.id],
+    );
 
     const got = await b('GET', `/api/v1/posts/${created.body.id}`);
     assert.equal(got.status, 200);
@@ -160,13 +175,22 @@ describe('API through web → gRPC → services → etcd', () => {
       ids.unshift((await a('POST', '/api/v1/posts', { token: gina, json: { text: `post ${i}` } })).body.id);
     }
     const first = await b('GET', '/api/v1/feed?limit=2', { token: frank });
-    assert.deepEqual(first.body.posts.map((p: { id: string }) => p.id), ids.slice(0, 2));
+    assert.deepEqual(
+      first.body.posts.map((p: { id: string }) => p.id),
+      ids.slice(0, 2),
+    );
     // New posts between pages must not shift the next page.
     await a('POST', '/api/v1/posts', { token: gina, json: { text: 'newest' } });
     const second = await b('GET', `/api/v1/feed?limit=2&cursor=${first.body.next}`, { token: frank });
-    assert.deepEqual(second.body.posts.map((p: { id: string }) => p.id), ids.slice(2, 4));
+    assert.deepEqual(
+      second.body.posts.map((p: { id: string }) => p.id),
+      ids.slice(2, 4),
+    );
     const third = await b('GET', `/api/v1/feed?limit=2&cursor=${second.body.next}`, { token: frank });
-    assert.deepEqual(third.body.posts.map((p: { id: string }) => p.id), ids.slice(4));
+    assert.deepEqual(
+      third.body.posts.map((p: { id: string }) => p.id),
+      ids.slice(4),
+    );
     assert.equal(third.body.next, null);
 
     const listed = await a('GET', '/api/v1/accounts/gina_1/posts?limit=100');
@@ -200,7 +224,9 @@ describe('API through web → gRPC → services → etcd', () => {
     await signUp('kim_1');
     const attempts = [];
     for (let i = 0; i < 5; i++) {
-      attempts.push((await (i % 2 ? a : b)('POST', '/api/v1/sessions', { json: { username: 'kim_1', password: 'wrong password' } })).status);
+      attempts.push(
+        (await (i % 2 ? a : b)('POST', '/api/v1/sessions', { json: { username: 'kim_1', password: 'wrong password' } })).status,
+      );
     }
     assert.deepEqual(attempts, [401, 401, 401, 401, 401]);
     const throttled = await a('POST', '/api/v1/sessions', { json: { username: 'kim_1', password } });

@@ -3,12 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ensureCertificates, type ClusterCertificates } from '../../src/local-etcd/certificates.js';
-import { restrictToPrefix } from '../../src/local-etcd/etcd-access.js';
-import { startEtcdCluster, type EtcdCluster } from '../../src/local-etcd/etcd-cluster.js';
-import { requestJson } from '../../src/local-etcd/request-json.js';
-import { DEFAULT_ROOT } from '../../src/kv/keys.js';
 import { EtcdKV } from '../../src/kv/etcd-kv.js';
+import { DEFAULT_ROOT } from '../../src/kv/keys.js';
+import { type ClusterCertificates, ensureCertificates } from '../../src/local-etcd/certificates.js';
+import { restrictToPrefix } from '../../src/local-etcd/etcd-access.js';
+import { type EtcdCluster, startEtcdCluster } from '../../src/local-etcd/etcd-cluster.js';
+import { requestJson } from '../../src/local-etcd/request-json.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { ReadModel } from '../../src/services/social/read-model.js';
 import { SocialService } from '../../src/services/social/social-service.js';
@@ -39,7 +39,11 @@ describe('etcd with TLS and a role limited to the Chorus prefix', () => {
 
   it('runs the services as the chorus user: sessions on leases, transactions, the watch-fed read model', async () => {
     assert.ok(etcd.endpoints.every((e) => e.startsWith('https://')));
-    const kv = await EtcdKV.connect({ endpoints: etcd.endpoints, tls: await identity(certificates.chorus), revisionProbeKey: DEFAULT_ROOT });
+    const kv = await EtcdKV.connect({
+      endpoints: etcd.endpoints,
+      tls: await identity(certificates.chorus),
+      revisionProbeKey: DEFAULT_ROOT,
+    });
     const model = await ReadModel.start({ kv });
     try {
       const auth = new AuthService({ kv, passwordHashing: FAST_HASHING });
@@ -49,7 +53,10 @@ describe('etcd with TLS and a role limited to the Chorus prefix', () => {
       await social.follow('reader', 'writer');
       const post = await social.createPost('writer', 'sent over TLS');
       const feed = await social.sessionFeed(reader.token, 10);
-      assert.deepEqual(feed.page.items.map((p) => p.id), [post.id]);
+      assert.deepEqual(
+        feed.page.items.map((p) => p.id),
+        [post.id],
+      );
       await auth.logOut(reader.token);
       await assert.rejects(auth.authenticate(reader.token), rejectsWith('unauthenticated'));
     } finally {
@@ -60,7 +67,11 @@ describe('etcd with TLS and a role limited to the Chorus prefix', () => {
 
   it('refuses the chorus user everything outside its prefix, and restricting again changes nothing', async () => {
     await restrictToPrefix(etcd.endpoints, certificates, DEFAULT_ROOT);
-    const kv = await EtcdKV.connect({ endpoints: etcd.endpoints, tls: await identity(certificates.chorus), revisionProbeKey: DEFAULT_ROOT });
+    const kv = await EtcdKV.connect({
+      endpoints: etcd.endpoints,
+      tls: await identity(certificates.chorus),
+      revisionProbeKey: DEFAULT_ROOT,
+    });
     try {
       await assert.rejects(kv.put('/elsewhere/key', 'x'), rejectsWith('internal'));
       await assert.rejects(kv.range({ prefix: '/chorus/v2/' }), rejectsWith('internal'));
@@ -74,7 +85,12 @@ describe('etcd with TLS and a role limited to the Chorus prefix', () => {
   it('refuses clients without a certificate from the cluster CA, and plain http', async () => {
     const stranger = await ensureCertificates(join(dir, 'stranger'));
     await assert.rejects(
-      EtcdKV.connect({ endpoints: etcd.endpoints, timeoutMs: 1000, tls: { ...(await identity(stranger.chorus)), ca: await readFile(certificates.ca) }, revisionProbeKey: DEFAULT_ROOT }),
+      EtcdKV.connect({
+        endpoints: etcd.endpoints,
+        timeoutMs: 1000,
+        tls: { ...(await identity(stranger.chorus)), ca: await readFile(certificates.ca) },
+        revisionProbeKey: DEFAULT_ROOT,
+      }),
       rejectsWith('unavailable'),
     );
     await assert.rejects(requestJson(etcd.endpoints[0]!.replace('https:', 'http:') + '/health', { timeoutMs: 1000 }));

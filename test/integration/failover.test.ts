@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startDeployment, type Deployment } from '../helpers/deployment.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Deployment, startDeployment } from '../helpers/deployment.js';
 import { client } from '../helpers/http.js';
 
 /**
@@ -62,13 +62,18 @@ describe('etcd leader failover under posting', () => {
     assert.ok(resumedAfter < 8_000, `writes resumed ${resumedAfter} ms after the kill`);
     const sorted = [...successTimes].sort((x, y) => x - y);
     const longestGap = Math.max(...sorted.slice(1).map((t, i) => t - sorted[i]!));
-    console.log(`failover: ${acknowledged.size} posts acknowledged, ${failures} failed requests, ` +
-      `first write ${resumedAfter} ms after the kill, longest gap ${longestGap} ms`);
+    console.log(
+      `failover: ${acknowledged.size} posts acknowledged, ${failures} failed requests, ` +
+        `first write ${resumedAfter} ms after the kill, longest gap ${longestGap} ms`,
+    );
 
     const stored = new Map<string, number>();
     let cursor: string | null = null;
     do {
-      const page: { status: number; body: any } = await api('GET', `/api/v1/accounts/writer/posts?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { status: number; body: any } = await api(
+        'GET',
+        `/api/v1/accounts/writer/posts?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       assert.equal(page.status, 200);
       for (const post of page.body.posts) stored.set(post.text, (stored.get(post.text) ?? 0) + 1);
       cursor = page.body.next;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { DomainError } from '../../src/domain/errors.js';
-import { compareAndSwap, CONFLICT, retryOnConflict } from '../../src/kv/cas.js';
+import { CONFLICT, compareAndSwap, retryOnConflict } from '../../src/kv/cas.js';
 import type { KV } from '../../src/kv/kv.js';
 import { forEachEngine } from '../helpers/engines.js';
 
@@ -26,7 +26,10 @@ it('retryOnConflict stops at the first answer and counts attempts; CONFLICT ever
     attempts: 3,
   });
   assert.deepEqual(await retryOnConflict(2, async () => CONFLICT), { status: 'exhausted', attempts: 2 });
-  await assert.rejects(retryOnConflict(0, async () => 1), RangeError);
+  await assert.rejects(
+    retryOnConflict(0, async () => 1),
+    RangeError,
+  );
 });
 
 forEachEngine((engine) => {
@@ -41,7 +44,10 @@ forEachEngine((engine) => {
       const results = await Promise.all(Array.from({ length: 8 }, () => increment(store.kv, key)));
       assert.ok(results.every((r) => r.status === 'written'));
       assert.equal((await store.kv.get(key))?.value, '9');
-      assert.deepEqual(results.map((r) => (r.status === 'written' ? r.value : 0)).sort((a, b) => a - b), [2, 3, 4, 5, 6, 7, 8, 9]);
+      assert.deepEqual(
+        results.map((r) => (r.status === 'written' ? r.value : 0)).sort((a, b) => a - b),
+        [2, 3, 4, 5, 6, 7, 8, 9],
+      );
     } finally {
       await store.close();
     }

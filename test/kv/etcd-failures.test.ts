@@ -23,7 +23,10 @@ function finalCode(error: unknown): string {
 }
 
 describe('classifyEtcdFailure', () => {
-  for (const [name, wrap] of [['etcd3-wrapped', viaEtcd3], ['raw grpc-js (streams)', grpcError]] as const) {
+  for (const [name, wrap] of [
+    ['etcd3-wrapped', viaEtcd3],
+    ['raw grpc-js (streams)', grpcError],
+  ] as const) {
     describe(name, () => {
       it('retries on another member only what never reached one', () => {
         const noConnection = 'No connection established. Last error: connect ECONNREFUSED 127.0.0.1:2379. Resolution note: ';

@@ -42,7 +42,15 @@ describe('records', () => {
     const account = { username: 'ann', createdAtMs: 1, passwordHash: '$argon2id$…' };
     assert.deepEqual(parseAccount(JSON.stringify(account)), account);
     assert.deepEqual(parsePublicAccount(JSON.stringify(account)), { username: 'ann', createdAtMs: 1 });
-    const session = { username: 'ann', accountCreatedAtMs: 1, createdAtMs: 2, leaseId: '7', lastSeenMs: 3, idleTimeoutMs: 4, userAgent: 'ua' };
+    const session = {
+      username: 'ann',
+      accountCreatedAtMs: 1,
+      createdAtMs: 2,
+      leaseId: '7',
+      lastSeenMs: 3,
+      idleTimeoutMs: 4,
+      userAgent: 'ua',
+    };
     assert.deepEqual(parseSession(JSON.stringify(session)), session);
     assert.throws(() => parseSession(JSON.stringify({ ...session, leaseId: 7 })), /malformed session record: leaseId/);
     assert.throws(() => parsePost('{"id":"x","author":"ann","text":"hi"}'), /malformed post record: createdAtMs/);

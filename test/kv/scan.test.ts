@@ -35,7 +35,10 @@ forEachEngine((engine) => {
       const reader = counting(store.kv);
       const pages: string[][] = [];
       for await (const page of scanPages(reader, { prefix, pageSize: 3 })) pages.push(page.items.map((i) => i.key));
-      assert.deepEqual(pages.map((p) => p.length), [3, 3, 3, 1]);
+      assert.deepEqual(
+        pages.map((p) => p.length),
+        [3, 3, 3, 1],
+      );
       assert.deepEqual(pages.flat(), keys);
       assert.deepEqual(reader.calls, [undefined, keys[2], keys[5], keys[8]]);
 
@@ -77,12 +80,21 @@ forEachEngine((engine) => {
     try {
       const keys = await fill(store.kv, store.keys.root, 5);
       const first = await rangeAfterCursor(store.kv, { prefix, limit: 2 });
-      assert.deepEqual(first.items.map((i) => i.key), keys.slice(0, 2));
+      assert.deepEqual(
+        first.items.map((i) => i.key),
+        keys.slice(0, 2),
+      );
       assert.equal(first.next, '01');
       const second = await rangeAfterCursor(store.kv, { prefix, cursor: first.next, limit: 2 });
-      assert.deepEqual(second.items.map((i) => i.key), keys.slice(2, 4));
+      assert.deepEqual(
+        second.items.map((i) => i.key),
+        keys.slice(2, 4),
+      );
       const last = await rangeAfterCursor(store.kv, { prefix, cursor: second.next, limit: 2 });
-      assert.deepEqual(last.items.map((i) => i.key), keys.slice(4));
+      assert.deepEqual(
+        last.items.map((i) => i.key),
+        keys.slice(4),
+      );
       assert.equal(last.more, false);
       assert.equal(last.next, undefined);
       const exact = await rangeAfterCursor(store.kv, { prefix, limit: 5 });

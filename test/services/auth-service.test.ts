@@ -76,11 +76,10 @@ forEachEngine((engine) => {
       assert.deepEqual(await auth.authenticate(session.token), session.account);
 
       const stored = await dumpStore({ kv, keys });
-      assert.deepEqual(stored.map((e) => e.key).sort(), [
-        keys.account('alice_1'),
-        keys.session(hashToken(session.token)),
-        keys.userSession('alice_1', hashToken(session.token)),
-      ].sort());
+      assert.deepEqual(
+        stored.map((e) => e.key).sort(),
+        [keys.account('alice_1'), keys.session(hashToken(session.token)), keys.userSession('alice_1', hashToken(session.token))].sort(),
+      );
       const account = JSON.parse(stored.find((e) => e.key === keys.account('alice_1'))!.value);
       assert.equal(account.username, 'alice_1');
       assert.match(account.passwordHash, /^\$argon2id\$/);
@@ -246,7 +245,11 @@ forEachEngine((engine) => {
         const { token } = await auth.signUp('ivan', PASSWORD);
         assert.equal((await auth.authenticate(token)).username, 'ivan');
         await eventually(
-          () => auth.authenticate(token).then(() => false, (error) => error instanceof DomainError && error.code === 'unauthenticated'),
+          () =>
+            auth.authenticate(token).then(
+              () => false,
+              (error) => error instanceof DomainError && error.code === 'unauthenticated',
+            ),
           { timeoutMs: 30_000, intervalMs: 200, what: 'the session lease to expire' },
         );
       } finally {
@@ -255,7 +258,7 @@ forEachEngine((engine) => {
     }
   });
 
-  it('lists the account\'s sessions with their user agents and revokes one by id', async () => {
+  it("lists the account's sessions with their user agents and revokes one by id", async () => {
     let clock = 1_000_000;
     const { kv, keys, auth, close } = await setup({ now: () => clock });
     try {
@@ -273,7 +276,10 @@ forEachEngine((engine) => {
       );
       const laptopId = seen[0]!.id;
       assert.match(laptopId, /^[0-9a-f]{16}$/);
-      assert.ok(!seen.some((s) => s.id === laptop.token || s.id === hashToken(laptop.token)), 'an id is neither the token nor its stored hash');
+      assert.ok(
+        !seen.some((s) => s.id === laptop.token || s.id === hashToken(laptop.token)),
+        'an id is neither the token nor its stored hash',
+      );
       for (const bad of ['', 'zz', laptopId.toUpperCase(), '0'.repeat(16)]) {
         await assert.rejects(auth.revokeSession(phone.token, bad), rejectsWith('not_found'));
       }
@@ -284,7 +290,10 @@ forEachEngine((engine) => {
       await auth.revokeSession(phone.token, laptopId);
       await assert.rejects(auth.authenticate(laptop.token), rejectsWith('unauthenticated'));
       assert.equal(await kv.get(keys.userSession('sam', hashToken(laptop.token))), undefined);
-      assert.deepEqual((await auth.listSessions(phone.token)).map((s) => s.current), [true]);
+      assert.deepEqual(
+        (await auth.listSessions(phone.token)).map((s) => s.current),
+        [true],
+      );
       await assert.rejects(auth.listSessions(laptop.token), rejectsWith('unauthenticated'));
       await assert.rejects(auth.revokeSession(laptop.token, laptopId), rejectsWith('unauthenticated'));
     } finally {
@@ -316,7 +325,11 @@ forEachEngine((engine) => {
       }
       // 660 s since sign-up, never used: past the 400 s idle limit.
       await assert.rejects(auth.authenticate(idle.token), rejectsWith('unauthenticated'));
-      await eventually(async () => (await kv.get(keys.session(hashToken(idle.token)))) === undefined, { timeoutMs: 10_000, intervalMs: 200, what: 'the idle session to be revoked' });
+      await eventually(async () => (await kv.get(keys.session(hashToken(idle.token)))) === undefined, {
+        timeoutMs: 10_000,
+        intervalMs: 200,
+        what: 'the idle session to be revoked',
+      });
       assert.equal((await auth.authenticate(busy.token)).username, 'tess');
       assert.equal((await auth.listSessions(busy.token)).length, 1);
       clock += 400_000;

@@ -94,9 +94,15 @@ forEachEngine((engine) => {
         try {
           await signUp('sam', 'sally', 'sarah', 'bob', 'sa_1');
           const found = await social.searchAccounts('SA');
-          assert.deepEqual(found.map((a) => a.username), ['sa_1', 'sally', 'sam', 'sarah']);
+          assert.deepEqual(
+            found.map((a) => a.username),
+            ['sa_1', 'sally', 'sam', 'sarah'],
+          );
           assert.ok(found.every((a) => Object.keys(a).sort().join() === 'createdAtMs,username'));
-          assert.deepEqual((await social.searchAccounts('sa', 2)).map((a) => a.username), ['sa_1', 'sally']);
+          assert.deepEqual(
+            (await social.searchAccounts('sa', 2)).map((a) => a.username),
+            ['sa_1', 'sally'],
+          );
           assert.equal((await social.searchAccounts('')).length, 5);
           assert.deepEqual(await social.searchAccounts('zz'), []);
           await assert.rejects(social.searchAccounts('a/b'), rejectsWith('invalid', undefined, 'prefix'));
@@ -160,7 +166,10 @@ forEachEngine((engine) => {
           for (const fan of fans) await social.follow(fan, 'star');
 
           const pages = await collect((cursor) => social.listFollowers('star', 3, cursor));
-          assert.deepEqual(pages.map((p) => p.length), [3, 3, 1]);
+          assert.deepEqual(
+            pages.map((p) => p.length),
+            [3, 3, 1],
+          );
           const names = pages.flat().map((a) => a.username);
           assert.deepEqual(names, [...fans].sort());
           for (const account of pages.flat()) {
@@ -274,10 +283,16 @@ forEachEngine((engine) => {
             tick(10);
             return page;
           });
-          assert.deepEqual(pages.map((p) => p.length), [10, 10, 5]);
+          assert.deepEqual(
+            pages.map((p) => p.length),
+            [10, 10, 5],
+          );
           assert.deepEqual(pages.flat(), [...original].reverse());
           const first = await social.listPosts('alice', 3);
-          assert.deepEqual(first.items.map((p) => p.text), ['interloper 2', 'interloper 1', 'interloper 0']);
+          assert.deepEqual(
+            first.items.map((p) => p.text),
+            ['interloper 2', 'interloper 1', 'interloper 0'],
+          );
 
           await assert.rejects(social.listPosts('alice', 10, encodeCursor('not-a-post-id')), rejectsWith('invalid', 'Malformed cursor.'));
           await assert.rejects(social.listPosts('ghost'), rejectsWith('not_found'));
@@ -350,10 +365,11 @@ forEachEngine((engine) => {
             clockFor(110_000);
             // Only these calls use the busy session: they must keep it alive by themselves.
             assert.equal((await social.sessionFeed(busy.token)).account.username, 'uma');
-            await eventually(
-              async () => JSON.parse((await kv.get(keys.session(hashToken(busy.token))))!.value).lastSeenMs === clock,
-              { timeoutMs: 10_000, intervalMs: 200, what: 'the social service to record the use' },
-            );
+            await eventually(async () => JSON.parse((await kv.get(keys.session(hashToken(busy.token))))!.value).lastSeenMs === clock, {
+              timeoutMs: 10_000,
+              intervalMs: 200,
+              what: 'the social service to record the use',
+            });
           }
           await assert.rejects(social.sessionFeed(idle.token), rejectsWith('unauthenticated'));
           await assert.rejects(social.postAsSession(idle.token, 'still here?'), rejectsWith('unauthenticated'));

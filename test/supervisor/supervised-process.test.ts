@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { findFreePort } from '../../src/supervisor/ports.js';
-import { httpReady, type ProcessExit, spawnSupervised, type SupervisedProcess } from '../../src/supervisor/supervised-process.js';
+import { httpReady, type ProcessExit, type SupervisedProcess, spawnSupervised } from '../../src/supervisor/supervised-process.js';
 
 /** Node itself, running an inline script: a real child process, and no etcd needed. */
 function node(name: string, script: string, options: Partial<Parameters<typeof spawnSupervised>[0]> = {}): SupervisedProcess {
@@ -35,11 +35,11 @@ describe('supervised process', () => {
   it('forwards output with a prefix, keeps a bounded tail and reports a crash with it', async () => {
     const lines: string[] = [];
     let reported: ProcessExit | undefined;
-    const child = node(
-      'noisy',
-      `for (let i = 1; i <= 100; i++) console.log('line ' + i); console.error('dying'); process.exitCode = 3`,
-      { log: (line) => lines.push(line), tailLines: 5, onExit: (exit) => (reported = exit) },
-    );
+    const child = node('noisy', `for (let i = 1; i <= 100; i++) console.log('line ' + i); console.error('dying'); process.exitCode = 3`, {
+      log: (line) => lines.push(line),
+      tailLines: 5,
+      onExit: (exit) => (reported = exit),
+    });
     const exit = await child.exited;
     assert.deepEqual(exit, { code: 3, signal: null, requested: false });
     assert.deepEqual(reported, exit, 'onExit is told');
@@ -54,7 +54,10 @@ describe('supervised process', () => {
   });
 
   it('sends SIGKILL when the child ignores SIGTERM past the grace period', async () => {
-    const child = node('stubborn', `process.on('SIGTERM', () => console.log('ignoring SIGTERM')); console.log('up'); setInterval(() => {}, 1000)`);
+    const child = node(
+      'stubborn',
+      `process.on('SIGTERM', () => console.log('ignoring SIGTERM')); console.log('up'); setInterval(() => {}, 1000)`,
+    );
     await child.waitReady(() => child.tail().includes('up'), { timeoutMs: 10_000 });
     const begun = performance.now();
     const exit = await child.stop({ graceMs: 500 });
@@ -66,13 +69,19 @@ describe('supervised process', () => {
   it('fails readiness at once, with the output, when the child dies first', async () => {
     const child = node('doomed', `console.error('boom: bad config'); process.exit(1)`);
     const begun = performance.now();
-    await assert.rejects(child.waitReady(() => false, { timeoutMs: 30_000 }), /doomed exited \(code 1\) before it was ready[^]*boom: bad config/);
+    await assert.rejects(
+      child.waitReady(() => false, { timeoutMs: 30_000 }),
+      /doomed exited \(code 1\) before it was ready[^]*boom: bad config/,
+    );
     assert.ok(performance.now() - begun < 20_000, 'did not wait for the deadline');
   });
 
   it('fails readiness after the deadline, naming what it waited for', async () => {
     const child = node('slow', `setInterval(() => {}, 1000)`);
-    await assert.rejects(child.waitReady(() => false, { timeoutMs: 200, what: 'port 1' }), /slow not ready \(port 1\) after 200 ms/);
+    await assert.rejects(
+      child.waitReady(() => false, { timeoutMs: 200, what: 'port 1' }),
+      /slow not ready \(port 1\) after 200 ms/,
+    );
     assert.ok(child.running);
     assert.equal((await child.kill()).signal, 'SIGKILL');
   });
@@ -80,7 +89,10 @@ describe('supervised process', () => {
   it('reports a command that cannot be spawned', async () => {
     const child = spawnSupervised({ name: 'missing', command: '/nonexistent/chorus-test-binary' });
     assert.equal(child.pid, undefined);
-    await assert.rejects(child.waitReady(() => true), /missing failed to start: .*ENOENT/);
+    await assert.rejects(
+      child.waitReady(() => true),
+      /missing failed to start: .*ENOENT/,
+    );
     assert.match(child.crashed ?? '', /ENOENT/);
   });
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { api, type ApiReply, type Harness, openHarness, signUp } from './web-harness.js';
+import { type ApiReply, api, type Harness, openHarness, signUp } from './web-harness.js';
 
 function assertError(reply: ApiReply, status: number, code: string): void {
   assert.equal(reply.status, status, reply.text);
@@ -109,7 +109,11 @@ describe('JSON API: bad input is a clear 4xx and writes nothing', () => {
     assert.equal((await emptyJson('DELETE', '/api/v1/sessions/current', token)).status, 204);
     assertError(await api(h.app, 'GET', '/api/v1/feed', { token }), 401, 'unauthenticated');
     // A body that is there must still be JSON.
-    const blank = await api(h.app, 'PUT', '/api/v1/following/bob', { token: amy, payload: ' ', headers: { 'content-type': 'application/json' } });
+    const blank = await api(h.app, 'PUT', '/api/v1/following/bob', {
+      token: amy,
+      payload: ' ',
+      headers: { 'content-type': 'application/json' },
+    });
     assertError(blank, 400, 'invalid');
   });
 
@@ -307,7 +311,8 @@ function rawRequest(port: number, head: string, body: Buffer, chunked = false): 
     socket.on('close', () => reject(new Error(`closed before a whole answer: ${JSON.stringify(received.toString().slice(0, 80))}`)));
     void (async () => {
       const piece = 64 * 1024;
-      const write = (data: string | Buffer) => new Promise<void>((done, fail) => socket.write(data, (error) => (error ? fail(error) : done())));
+      const write = (data: string | Buffer) =>
+        new Promise<void>((done, fail) => socket.write(data, (error) => (error ? fail(error) : done())));
       try {
         await write(head);
         for (let offset = 0; offset < body.length; offset += piece) {

@@ -122,7 +122,11 @@ describe('web security: CSP, same-origin form posts, static files, sessions page
     assert.equal(page.status, 200);
     assert.match(page.body, /<strong>Chrome on Linux<\/strong> <span class="badge">This device<\/span>/);
     assert.match(page.body, /<strong>curl<\/strong>/);
-    assert.match(page.body, /<time datetime="[^"]+" title="[^"]+ UTC" data-relative>Jan 15, 2024<\/time>/, 'relative to now, exact in the title');
+    assert.match(
+      page.body,
+      /<time datetime="[^"]+" title="[^"]+ UTC" data-relative>Jan 15, 2024<\/time>/,
+      'relative to now, exact in the title',
+    );
     const revoke = [...page.body.matchAll(/action="(\/settings\/sessions\/([0-9a-f]{16})\/revoke)"/g)];
     assert.equal(revoke.length, 1, 'a Revoke button for the other session only');
     const reply = await browser.post(revoke[0]![1]!);

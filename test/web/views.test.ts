@@ -26,7 +26,16 @@ describe('html template', () => {
 
 describe('the HTTP error table', () => {
   it('maps every domain code', () => {
-    const expected = { invalid: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, rate_limited: 429, unavailable: 503, internal: 500 };
+    const expected = {
+      invalid: 400,
+      unauthenticated: 401,
+      forbidden: 403,
+      not_found: 404,
+      conflict: 409,
+      rate_limited: 429,
+      unavailable: 503,
+      internal: 500,
+    };
     assert.deepEqual(httpStatusOf, expected);
     for (const code of errorCodes) {
       const error = toHttpError(new DomainError(code, 'shown'));

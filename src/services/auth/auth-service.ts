@@ -2,17 +2,17 @@ import type { Account } from '../../domain/account.js';
 import { PASSWORD_MAX, parsePassword, parseUsername } from '../../domain/account.js';
 import type { Auth, Session, SessionInfo } from '../../domain/auth.js';
 import { DomainError, guard } from '../../domain/errors.js';
-import { type Keyspace, keyspace } from '../../kv/keys.js';
 import { compareAndSwap } from '../../kv/cas.js';
+import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KV, LeaseId, Op } from '../../kv/kv.js';
-import { scan } from '../../kv/scan.js';
-import type { PasswordHashingParams } from './password.js';
-import { PasswordHasher } from './password.js';
 import type { StoredAccount, StoredSession, StoredUserSession } from '../../kv/records.js';
 import { parseAccount, parseSession, parseUserSession } from '../../kv/records.js';
-import { type Limit, Throttle } from './throttle.js';
+import { scan } from '../../kv/scan.js';
 import { isIdleExpired, needsTouch, shortUserAgent, touchSession } from '../sessions.js';
 import { hashToken, isTokenShape, newToken } from '../tokens.js';
+import type { PasswordHashingParams } from './password.js';
+import { PasswordHasher } from './password.js';
+import { type Limit, Throttle } from './throttle.js';
 
 export const DEFAULT_SESSION_TTL_SECONDS = 30 * 24 * 60 * 60;
 export const DEFAULT_SESSION_IDLE_SECONDS = 14 * 24 * 60 * 60;
@@ -49,8 +49,7 @@ const MAX_ATTEMPTS = 5;
 const SESSION_PAGE = 256;
 const REVOKE_PARALLELISM = 16;
 
-const unauthenticated = (message = 'Log in first.', field?: string) =>
-  new DomainError('unauthenticated', message, { field });
+const unauthenticated = (message = 'Log in first.', field?: string) => new DomainError('unauthenticated', message, { field });
 const accountBusy = () => new DomainError('unavailable', 'The account is busy; try again.');
 const usernameTaken = () => new DomainError('conflict', 'That username is taken.', { field: 'username' });
 
@@ -255,7 +254,13 @@ export class AuthService implements Auth {
     const createdAtMs = this.now();
     const leaseId = await this.kv.grantLease(this.ttlSeconds);
     const activity = { lastSeenMs: createdAtMs, idleTimeoutMs: this.idleTimeoutMs, userAgent: shortUserAgent(userAgent) };
-    const stored: StoredSession = { username: account.username, accountCreatedAtMs: account.createdAtMs, createdAtMs, leaseId, ...activity };
+    const stored: StoredSession = {
+      username: account.username,
+      accountCreatedAtMs: account.createdAtMs,
+      createdAtMs,
+      leaseId,
+      ...activity,
+    };
     const userSession: StoredUserSession = { leaseId, createdAtMs, ...activity };
     return {
       ops: [

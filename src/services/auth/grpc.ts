@@ -1,6 +1,6 @@
 import type { Account } from '../../domain/account.js';
 import type { Auth } from '../../domain/auth.js';
-import { AuthServiceService, type AuthServiceServer } from '../../gen/chorus/auth/v1/auth.js';
+import { type AuthServiceServer, AuthServiceService } from '../../gen/chorus/auth/v1/auth.js';
 import type { GrpcService } from '../../rpc/server.js';
 import { unary } from '../../rpc/unary.js';
 

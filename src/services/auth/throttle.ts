@@ -1,6 +1,6 @@
 import { DomainError } from '../../domain/errors.js';
-import type { Keyspace } from '../../kv/keys.js';
 import { compareAndSwap } from '../../kv/cas.js';
+import type { Keyspace } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
 import type { Store } from '../store.js';
 

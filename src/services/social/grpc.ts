@@ -3,7 +3,7 @@ import type { Account } from '../../domain/account.js';
 import type { Page } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import type { Social } from '../../domain/social.js';
-import { type ItemError, SocialServiceService, type SocialServiceServer } from '../../gen/chorus/social/v1/social.js';
+import { type ItemError, type SocialServiceServer, SocialServiceService } from '../../gen/chorus/social/v1/social.js';
 import type { GrpcService } from '../../rpc/server.js';
 import { toItemError } from '../../rpc/status.js';
 import { unary } from '../../rpc/unary.js';
@@ -26,7 +26,14 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
   };
   /** Each item of a batch answered on its own: one item's failure is its own answer, not the call's. */
   const each = <Req, Res>(requests: Req[], handle: (request: Req) => Promise<Res>) =>
-    Promise.all(requests.map((request) => handle(request).then((ok) => ({ ok }), (error: unknown) => ({ error: itemError(error) }))));
+    Promise.all(
+      requests.map((request) =>
+        handle(request).then(
+          (ok) => ({ ok }),
+          (error: unknown) => ({ error: itemError(error) }),
+        ),
+      ),
+    );
   const u = <Req, Res>(handler: (request: Req) => Promise<Res>) => unary(handler, onInternalError);
 
   const implementation: SocialServiceServer = {

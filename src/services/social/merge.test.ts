@@ -16,7 +16,10 @@ describe('mergeNewestFirst', () => {
   });
 
   it('starts each list at its own position', () => {
-    const lists = [['a', 'c', 'e'], ['b', 'd', 'f']].map((l) => l.map(post));
+    const lists = [
+      ['a', 'c', 'e'],
+      ['b', 'd', 'f'],
+    ].map((l) => l.map(post));
     assert.deepEqual(ids(mergeNewestFirst(lists, 10, [2, 1])), ['d', 'e', 'f']);
     assert.deepEqual(ids(mergeNewestFirst(lists, 10, [3, 3])), [], 'starts past the end take nothing');
   });
@@ -31,13 +34,25 @@ describe('mergeNewestFirst', () => {
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
     for (let round = 0; round < 200; round++) {
-      const all = Array.from({ length: Math.floor(random() * 60) }, (_, i) => `${String(Math.floor(random() * 1e6)).padStart(7, '0')}-${i}`);
+      const all = Array.from(
+        { length: Math.floor(random() * 60) },
+        (_, i) => `${String(Math.floor(random() * 1e6)).padStart(7, '0')}-${i}`,
+      );
       const lists: string[][] = Array.from({ length: 1 + Math.floor(random() * 8) }, () => []);
       for (const id of all) lists[Math.floor(random() * lists.length)]!.push(id);
       for (const list of lists) list.sort();
       const take = Math.floor(random() * 70);
       const expected = [...all].sort().slice(0, take);
-      assert.deepEqual(ids(mergeNewestFirst(lists.map((l) => l.map(post)), take)), expected, `round ${round}`);
+      assert.deepEqual(
+        ids(
+          mergeNewestFirst(
+            lists.map((l) => l.map(post)),
+            take,
+          ),
+        ),
+        expected,
+        `round ${round}`,
+      );
     }
   });
 });

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WatchCompactedError, type KV, type RangeOptions, type RangeResult, type Watch, type WatchBatch } from '../../kv/kv.js';
+import { type Family, KEY_CHARS, type Keyspace, keyspace } from '../../kv/keys.js';
+import { type KV, type RangeOptions, type RangeResult, type Watch, type WatchBatch, WatchCompactedError } from '../../kv/kv.js';
 import { scanPages } from '../../kv/scan.js';
 import { limiter } from './concurrency.js';
-import { type Family, KEY_CHARS, type Keyspace, keyspace } from '../../kv/keys.js';
 import { View } from './view.js';
 
 export interface ReadModelOptions {

@@ -57,10 +57,13 @@ export class RevisionReader {
       if (!batch) return;
       this.#next = undefined;
       this.#inFlight++;
-      this.#kv.revision().then(batch.resolve, batch.reject).finally(() => {
-        this.#inFlight--;
-        if (this.#next) this.#schedule();
-      });
+      this.#kv
+        .revision()
+        .then(batch.resolve, batch.reject)
+        .finally(() => {
+          this.#inFlight--;
+          if (this.#next) this.#schedule();
+        });
     });
   }
 }

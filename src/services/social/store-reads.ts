@@ -3,14 +3,14 @@ import { encodeCursor, type Page, type PageRequest } from '../../domain/page.js'
 import type { Post } from '../../domain/post.js';
 import type { Keyspace } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
-import { type CursorPage, rangeAfterCursor } from '../../kv/scan.js';
 import { parsePost, parseSession } from '../../kv/records.js';
+import { type CursorPage, rangeAfterCursor } from '../../kv/scan.js';
+import type { Store } from '../store.js';
 import { getAccount } from './accounts.js';
 import { mapLimit } from './concurrency.js';
 import { listAllFollowing } from './follows.js';
 import { mergeNewestFirst } from './merge.js';
 import type { SessionOwner, SocialReads } from './reads.js';
-import type { Store } from '../store.js';
 
 /** Store round trips in flight at once while reading followees' posts. */
 const FEED_PARALLELISM = 16;

@@ -24,7 +24,7 @@ describe('View', () => {
     const view = new View(keys);
     view.applyListed(kv(keys.account('a'), JSON.stringify({ username: 'a', createdAtMs: 1 }), 1));
     view.applyListed(kv(keys.following('a', 'b'), '1', 12));
-    const replay: [('put' | 'delete'), string, number][] = [
+    const replay: ['put' | 'delete', string, number][] = [
       ['put', keys.following('a', 'b'), 10],
       ['delete', keys.following('a', 'b'), 11],
       ['put', keys.following('a', 'b'), 12],
@@ -59,15 +59,30 @@ describe('View', () => {
     put('p15', 'b', 8);
     put('p15', 'b', 8);
     const feed = (after?: string, limit = 2) => view.feed('reader', { limit, after });
-    assert.deepEqual(feed(undefined, 10).items.map((p) => p.id), ids);
+    assert.deepEqual(
+      feed(undefined, 10).items.map((p) => p.id),
+      ids,
+    );
     const first = feed();
-    assert.deepEqual(first.items.map((p) => p.id), ['p05', 'p10']);
-    assert.deepEqual(feed('p10').items.map((p) => p.id), ['p15', 'p20']);
+    assert.deepEqual(
+      first.items.map((p) => p.id),
+      ['p05', 'p10'],
+    );
+    assert.deepEqual(
+      feed('p10').items.map((p) => p.id),
+      ['p15', 'p20'],
+    );
     assert.notEqual(feed('p15').next, null);
     assert.equal(feed('p20').next, null, 'p25 and p30 are the last two');
     view.applyEvent({ type: 'delete', kv: kv(keys.authorPost('a', 'p10'), '', 9) });
-    assert.deepEqual(feed(undefined, 10).items.map((p) => p.id), ['p05', 'p15', 'p20', 'p25', 'p30']);
-    assert.deepEqual(view.posts('a', { limit: 10, after: undefined }).items.map((p) => p.id), ['p20', 'p30']);
+    assert.deepEqual(
+      feed(undefined, 10).items.map((p) => p.id),
+      ['p05', 'p15', 'p20', 'p25', 'p30'],
+    );
+    assert.deepEqual(
+      view.posts('a', { limit: 10, after: undefined }).items.map((p) => p.id),
+      ['p20', 'p30'],
+    );
     assert.equal(view.profile('a')?.posts, 2);
     assert.equal(view.post('p10'), undefined);
     assert.deepEqual(view.feed('a', { limit: 10, after: undefined }).items, [], 'a follows nobody');
@@ -78,11 +93,18 @@ describe('View: listing and keys', () => {
   it('sorts the posts a listing appended out of order once the listing ends', () => {
     const view = new View(keys);
     view.applyListed(kv(keys.account('a'), JSON.stringify({ username: 'a', createdAtMs: 1 }), 1));
-    for (const [id, revision] of [['p3', 5], ['p1', 3], ['p2', 4]] as const) {
+    for (const [id, revision] of [
+      ['p3', 5],
+      ['p1', 3],
+      ['p2', 4],
+    ] as const) {
       view.applyListed(kv(keys.authorPost('a', id), JSON.stringify({ id, author: 'a', text: id, createdAtMs: 0 }), revision));
     }
     view.endListing();
-    assert.deepEqual(view.posts('a', { limit: 10, after: undefined }).items.map((p) => p.id), ['p1', 'p2', 'p3']);
+    assert.deepEqual(
+      view.posts('a', { limit: 10, after: undefined }).items.map((p) => p.id),
+      ['p1', 'p2', 'p3'],
+    );
     assert.equal(view.profile('a')?.posts, 3);
   });
 
@@ -101,7 +123,13 @@ describe('View: listing and keys', () => {
     const view = new View(keys);
     const session = { username: 'a', accountCreatedAtMs: 1, createdAtMs: 2, leaseId: '7', idleTimeoutMs: 1000 };
     view.applyEvent({ type: 'put', kv: kv(keys.session('hash'), JSON.stringify(session), 5) });
-    assert.deepEqual(view.session('hash'), { username: 'a', accountCreatedAtMs: 1, createdAtMs: 2, lastSeenMs: undefined, idleTimeoutMs: 1000 });
+    assert.deepEqual(view.session('hash'), {
+      username: 'a',
+      accountCreatedAtMs: 1,
+      createdAtMs: 2,
+      lastSeenMs: undefined,
+      idleTimeoutMs: 1000,
+    });
     view.applyEvent({ type: 'delete', kv: kv(keys.session('hash'), '', 6) });
     assert.equal(view.session('hash'), undefined);
   });

@@ -5,7 +5,7 @@ import type { RouteContext } from '../context.js';
 import { httpStatusOf } from '../errors.js';
 import { formField } from '../input.js';
 import { clearSessionCookie, setSessionCookie } from '../session.js';
-import { signupPage, loginPage } from '../views/auth.js';
+import { loginPage, signupPage } from '../views/auth.js';
 import type { FormErrors } from '../views/components.js';
 import { frameOf, seeOther, sendPage } from './page-helpers.js';
 

@@ -1,5 +1,5 @@
 import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN } from '../../domain/account.js';
-import { csrfInput, field, type FormErrors, formError } from './components.js';
+import { csrfInput, type FormErrors, field, formError } from './components.js';
 import { html } from './html.js';
 import { type Frame, layout } from './layout.js';
 

@@ -70,11 +70,9 @@ ${options.error ? html`<p class="error" id="${errorId}" role="alert">${options.e
 </div>`;
 }
 
-export const formError = (errors: FormErrors) =>
-  errors.form ? html`<p class="error form-error" role="alert">${errors.form}</p>` : '';
+export const formError = (errors: FormErrors) => (errors.form ? html`<p class="error form-error" role="alert">${errors.form}</p>` : '');
 
-export const notice = (message: string | SafeHtml | undefined) =>
-  message ? html`<p class="notice" role="status">${message}</p>` : '';
+export const notice = (message: string | SafeHtml | undefined) => (message ? html`<p class="notice" role="status">${message}</p>` : '');
 
 /**
  * How the page script may send a form without leaving the page: `replace`

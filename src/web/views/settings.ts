@@ -1,26 +1,34 @@
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../domain/account.js';
 import type { SessionInfo } from '../../domain/auth.js';
-import { actionButton, csrfInput, field, type FormErrors, formError, notice, timeTag } from './components.js';
+import { actionButton, csrfInput, type FormErrors, field, formError, notice, timeTag } from './components.js';
 import { html } from './html.js';
 import { type Frame, layout } from './layout.js';
 
 /** A user agent as a person would name it: the browser and the system, not the whole string. */
 export function deviceName(userAgent: string): string {
   if (userAgent === '') return 'Unknown device';
-  const browser =
-    /Edg\//.test(userAgent) ? 'Edge'
-    : /Firefox\//.test(userAgent) ? 'Firefox'
-    : /Chrom(e|ium)\//.test(userAgent) ? 'Chrome'
-    : /Safari\//.test(userAgent) ? 'Safari'
-    : /^curl\//.test(userAgent) ? 'curl'
-    : undefined;
-  const system =
-    /Android/.test(userAgent) ? 'Android'
-    : /iPhone|iPad/.test(userAgent) ? 'iOS'
-    : /Mac OS X|Macintosh/.test(userAgent) ? 'macOS'
-    : /Windows/.test(userAgent) ? 'Windows'
-    : /Linux/.test(userAgent) ? 'Linux'
-    : undefined;
+  const browser = /Edg\//.test(userAgent)
+    ? 'Edge'
+    : /Firefox\//.test(userAgent)
+      ? 'Firefox'
+      : /Chrom(e|ium)\//.test(userAgent)
+        ? 'Chrome'
+        : /Safari\//.test(userAgent)
+          ? 'Safari'
+          : /^curl\//.test(userAgent)
+            ? 'curl'
+            : undefined;
+  const system = /Android/.test(userAgent)
+    ? 'Android'
+    : /iPhone|iPad/.test(userAgent)
+      ? 'iOS'
+      : /Mac OS X|Macintosh/.test(userAgent)
+        ? 'macOS'
+        : /Windows/.test(userAgent)
+          ? 'Windows'
+          : /Linux/.test(userAgent)
+            ? 'Linux'
+            : undefined;
   if (browser && system) return `${browser} on ${system}`;
   return browser ?? system ?? userAgent.slice(0, 60);
 }
