@@ -5,7 +5,7 @@
  */
 import type { BenchReport } from './report.js';
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const TARGETS: Record<string, number> = { feed: 0.25, 'embedded-feed': 0.5, posts: 0.6 };
 
@@ -14,7 +14,7 @@ export function renderChart(report: BenchReport): string {
   const height = 440;
   const parts: string[] = [];
   const text = (x: number, y: number, s: string, attrs = '') =>
-    parts.push(`<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${escape(s)}</text>`);
+    parts.push(`<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${escapeXml(s)}</text>`);
 
   // Left panel: bars of % of ceiling.
   const bars = report.scenarios.filter((s) => s.ratio !== undefined);
@@ -65,9 +65,9 @@ export function renderChart(report: BenchReport): string {
       parts.push(`<line x1="${right.x}" y1="${sy(ms)}" x2="${right.x + right.w}" y2="${sy(ms)}" stroke="#eee"/>`);
     }
     text(right.x - 40, right.y - 10, 'ms', 'fill="#666"');
-    sizes.forEach((s, i) =>
-      text(sx(i), right.y + right.h + 18, `${s.posts.toLocaleString('en-US')} posts`, 'text-anchor="middle" fill="#666"'),
-    );
+    for (const [i, s] of sizes.entries()) {
+      text(sx(i), right.y + right.h + 18, `${s.posts.toLocaleString('en-US')} posts`, 'text-anchor="middle" fill="#666"');
+    }
     for (const [key, color] of [
       ['p50', '#3b82f6'],
       ['p99', '#dc2626'],

@@ -21,7 +21,6 @@ interface HealthClient extends grpc.Client {
 function healthClient(address: string): HealthClient {
   const file = require.resolve('grpc-health-check/proto/health/v1/health.proto');
   const definition = protoLoader.loadSync(file, { includeDirs: [path.dirname(file)], keepCase: true, enums: String });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const pkg = grpc.loadPackageDefinition(definition) as any;
   return new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure()) as HealthClient;
 }

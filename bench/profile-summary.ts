@@ -27,7 +27,7 @@ function owner(url: string, functionName: string): string {
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (modules) return modules[1]!;
-  if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
   const ours = /\/(src|bench)\/(.*)$/.exec(url);
   return ours ? `${ours[1]}/${ours[2]!.replace(/\.js$/, '')}` : url;
 }

@@ -31,8 +31,8 @@ const WRITES = new Set<OpKind>(['post', 'follow', 'unfollow']);
 export function countByKind(ops: Op[]): Partial<KindFigures> {
   const counts: Partial<KindFigures> = {};
   for (const op of ops) {
-    const row = (counts[op.kind] ??= { ok: 0, failed: 0, unknown: 0 });
-    row[op.outcome]++;
+    counts[op.kind] ??= { ok: 0, failed: 0, unknown: 0 };
+    counts[op.kind]![op.outcome]++;
   }
   return counts;
 }

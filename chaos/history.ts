@@ -82,7 +82,6 @@ export class HistoryRecorder {
     classify: (result: T) => Partial<Op> & { outcome: Outcome; status: number },
   ): Promise<{ op: Op; result: T | undefined }> {
     const start = this.now();
-    let fields: Partial<Op> & { outcome: Outcome; status: number };
     let result: T | undefined;
     try {
       result = await run();
@@ -91,7 +90,7 @@ export class HistoryRecorder {
       result = undefined;
     }
     // A surprising answer is a bug to see, not an unknown outcome: classify may throw.
-    fields = result === undefined ? { outcome: 'unknown', status: 0 } : classify(result);
+    const fields = result === undefined ? { outcome: 'unknown' as const, status: 0 } : classify(result);
     const op: Op = { ...base, ...fields, id: this.#next++, start, end: this.now() };
     this.ops.push(op);
     return { op, result };

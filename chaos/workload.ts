@@ -173,7 +173,8 @@ function pick(random: () => number, mix: [Action, number][]): Action {
   const total = mix.reduce((sum, [, w]) => sum + w, 0);
   let r = random() * total;
   for (const [action, weight] of mix) {
-    if ((r -= weight) < 0) return action;
+    r -= weight;
+    if (r < 0) return action;
   }
   return 'feed';
 }

@@ -30,8 +30,12 @@ export class Batcher<Req, Res> {
     for (let start = 0; start < pending.length; start += this.#maxBatch) {
       const batch = pending.slice(start, start + this.#maxBatch);
       this.#send(batch.map((p) => p.request)).then(
-        (responses) => batch.forEach((p, i) => p.resolve(responses[i]!)),
-        (error: unknown) => batch.forEach((p) => p.reject(error)),
+        (responses) => {
+          for (const [i, p] of batch.entries()) p.resolve(responses[i]!);
+        },
+        (error: unknown) => {
+          for (const p of batch) p.reject(error);
+        },
       );
     }
   }

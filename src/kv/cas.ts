@@ -7,7 +7,7 @@
  * (`unavailable` means "may have happened", see kv.ts), and a retry could
  * apply it twice or report a false conflict. The error propagates.
  */
-import type { Compare, KeyValue, KV, Op } from './kv.js';
+import type { Compare, KeyValue, KV, Op, TxnResult } from './kv.js';
 
 /** Returned by an attempt whose write lost to a concurrent one, to ask for another attempt. */
 export const CONFLICT: unique symbol = Symbol('conflict');
@@ -87,7 +87,7 @@ export async function compareAndSwap<T>(kv: KV, options: CasOptions<T>): Promise
     const unchanged: Compare = current
       ? { key, target: 'modRevision', op: '==', value: current.modRevision }
       : { key, target: 'version', op: '==', value: 0 };
-    let applied;
+    let applied: TxnResult;
     try {
       applied = await kv.txn({ compare: [unchanged, ...(write.compare ?? [])], success: write.success });
     } catch (error) {

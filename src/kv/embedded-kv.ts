@@ -330,6 +330,7 @@ export class EmbeddedKV implements KV {
           return toKeyValue(old);
         }
       }
+      throw new Error(`unknown op ${JSON.stringify(op)}`);
     });
     if (idx > 0) this.commitRevision(writeRev);
     return { succeeded, revision: this.rev, results };

@@ -93,6 +93,6 @@ describe('etcd with TLS and a role limited to the Chorus prefix', () => {
       }),
       rejectsWith('unavailable'),
     );
-    await assert.rejects(requestJson(etcd.endpoints[0]!.replace('https:', 'http:') + '/health', { timeoutMs: 1000 }));
+    await assert.rejects(requestJson(`${etcd.endpoints[0]!.replace('https:', 'http:')}/health`, { timeoutMs: 1000 }));
   });
 });

@@ -23,7 +23,11 @@ async function fill(kv: KV, root: string, n: number): Promise<string[]> {
 /** The KV's range, recording the `after` of every call. */
 function counting(kv: KV): { range: KV['range']; calls: (string | undefined)[] } {
   const calls: (string | undefined)[] = [];
-  return { calls, range: (options: RangeOptions) => (calls.push(options.after), kv.range(options)) };
+  const range = (options: RangeOptions) => {
+    calls.push(options.after);
+    return kv.range(options);
+  };
+  return { calls, range };
 }
 
 forEachEngine((engine) => {

@@ -49,7 +49,7 @@ describe('supervised process', () => {
     assert.equal(child.tail().split('\n').length, 5);
     assert.match(child.tail(), /line 100/);
     assert.doesNotMatch(child.tail(), /line 1\n/);
-    assert.match(child.crashed ?? '', /^noisy exited \(code 3\); last lines of its output:\n[^]*dying/);
+    assert.match(child.crashed ?? '', /^noisy exited \(code 3\); last lines of its output:\n[\s\S]*dying/);
     assert.throws(() => child.assertRunning(), /noisy exited \(code 3\)/);
   });
 
@@ -71,7 +71,7 @@ describe('supervised process', () => {
     const begun = performance.now();
     await assert.rejects(
       child.waitReady(() => false, { timeoutMs: 30_000 }),
-      /doomed exited \(code 1\) before it was ready[^]*boom: bad config/,
+      /doomed exited \(code 1\) before it was ready[\s\S]*boom: bad config/,
     );
     assert.ok(performance.now() - begun < 20_000, 'did not wait for the deadline');
   });
@@ -104,7 +104,7 @@ describe('supervised process', () => {
       await child.exited;
       assert.equal(readFileSync(logFile, 'utf8').split('\n').filter(Boolean).length, 50);
       assert.equal(child.tail(), 'entry 48\nentry 49\nentry 50');
-      assert.match(child.crashed ?? '', /logged exited \(code 2\)[^]*entry 50/);
+      assert.match(child.crashed ?? '', /logged exited \(code 2\)[\s\S]*entry 50/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -24,7 +24,11 @@ describe('the client address behind a proxy', () => {
         headers: { 'x-forwarded-for': forwardedFor },
         payload: { username, password: 'correct horse battery' },
       });
-    return { signUp, close: async () => (await web.close(), await kv.close()) };
+    const close = async () => {
+      await web.close();
+      await kv.close();
+    };
+    return { signUp, close };
   }
 
   it('ignores X-Forwarded-For unless the request comes from a trusted proxy', async () => {

@@ -191,7 +191,7 @@ describe('fuzzing every route', () => {
           const headers: Record<string, string> = {};
           if (r.auth === 'valid') headers.authorization = `Bearer ${creds.token}`;
           if (r.auth === 'garbage') headers.authorization = 'Basic Zm9vOmJhcg==';
-          if (r.auth === 'bearer-garbage') headers.authorization = 'Bearer ' + 'x'.repeat(43);
+          if (r.auth === 'bearer-garbage') headers.authorization = `Bearer ${'x'.repeat(43)}`;
           if (r.cookie === 'valid') headers.cookie = creds.cookie;
           if (r.cookie === 'garbage') headers.cookie = 'chorus_session=deadbeef; _csrf=%%%';
           if (r.site) headers['sec-fetch-site'] = r.site;

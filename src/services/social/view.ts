@@ -73,10 +73,10 @@ export class View {
       }
       case 'following': {
         const { follower, followee } = key;
-        let edges = this.#following.get(follower);
-        const seen = edges?.get(followee);
+        const edges = this.#following.get(follower) ?? new Map<string, number>();
+        const seen = edges.get(followee);
         if (seen !== undefined && seen >= kv.modRevision) return;
-        if (!edges) this.#following.set(follower, (edges = new Map()));
+        this.#following.set(follower, edges);
         if (seen === undefined) this.#followerCounts.set(followee, (this.#followerCounts.get(followee) ?? 0) + 1);
         edges.set(followee, kv.modRevision);
         return;
@@ -87,8 +87,8 @@ export class View {
         const post = parsePost(kv.value);
         // Share one string per author instead of one per post.
         post.author = this.#accounts.get(author)?.username ?? author;
-        let list = this.#posts.get(author);
-        if (!list) this.#posts.set(author, (list = []));
+        const list = this.#posts.get(author) ?? [];
+        if (list.length === 0) this.#posts.set(author, list);
         if (listing) {
           list.push(post);
           this.#unsorted.add(author);
