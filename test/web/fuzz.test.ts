@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_ROOT } from '../../src/kv/keys.js';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
+import { DEFAULT_ROOT } from '../../src/kv/keys.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { SocialService } from '../../src/services/social/social-service.js';
 import { buildApp } from '../../src/web/app.js';
@@ -19,7 +19,7 @@ import { FAST_HASHING } from '../helpers/fixtures.js';
 import { Browser } from './web-harness.js';
 
 const RUNS = 2500;
-const TIME_LIMIT_MS = 60_000;
+const SEED = 20240115;
 const PASSWORD = 'correct horse battery';
 
 interface Route {
@@ -116,9 +116,13 @@ const requestArb = (routes: Route[]) =>
     method: fc.oneof(fc.constant(undefined), fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS')),
     param: fc.oneof(fc.constantFrom('alice', 'bob', 'nobody', 'POST_ID'), hostileText),
     wildcard: hostileText,
-    query: fc.dictionary(fc.constantFrom('limit', 'cursor', 'q', 'prefix', 'before', 'x'), fc.oneof(hostileText, hostileNumber.map(String)), {
-      maxKeys: 3,
-    }),
+    query: fc.dictionary(
+      fc.constantFrom('limit', 'cursor', 'q', 'prefix', 'before', 'x'),
+      fc.oneof(hostileText, hostileNumber.map(String)),
+      {
+        maxKeys: 3,
+      },
+    ),
     auth: fc.constantFrom('none', 'valid', 'garbage', 'bearer-garbage'),
     cookie: fc.constantFrom('none', 'valid', 'garbage'),
     csrf: fc.constantFrom('none', 'valid', 'garbage'),
@@ -136,7 +140,9 @@ const requestArb = (routes: Route[]) =>
     body: fc.oneof(
       fc.constant(undefined),
       jsonBody,
-      fc.dictionary(fc.constantFrom('username', 'password', 'text', 'currentPassword', 'newPassword', 'q'), hostileText).map((f) => ({ form: f })),
+      fc
+        .dictionary(fc.constantFrom('username', 'password', 'text', 'currentPassword', 'newPassword', 'q'), hostileText)
+        .map((f) => ({ form: f })),
       fc.string({ unit: 'binary', maxLength: 200 }),
     ),
     forwardedFor: fc.constantFrom(undefined, '1.2.3.4', 'garbage, ::1', ''),
@@ -153,7 +159,10 @@ describe('fuzzing every route', () => {
       const routes = routesOf(app);
       // The walk of the route tree must find the routes we know of, or it fuzzes too little.
       for (const known of ['/api/v1/posts', '/api/v1/following/:username', '/login', '/u/:username/follow', '/settings/password']) {
-        assert.ok(routes.some((r) => r.path === known), `route ${known} not found in ${JSON.stringify(routes)}`);
+        assert.ok(
+          routes.some((r) => r.path === known),
+          `route ${known} not found in ${JSON.stringify(routes)}`,
+        );
       }
       assert.ok(routes.length >= 25, `only ${routes.length} routes found`);
       await auth.signUp('bob', PASSWORD);
@@ -233,10 +242,10 @@ describe('fuzzing every route', () => {
             }
           }
         }),
-        { numRuns: RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) },
+        // A fixed seed, so a run is the same work however loaded the machine; FUZZ_SEED explores others.
+        { numRuns: RUNS, seed: Number(process.env.FUZZ_SEED ?? SEED) },
       );
-      // An interrupted run passes in fast-check; one that ran too few cases must not.
-      assert.ok(runs >= RUNS / 2, `only ${runs} cases ran within ${TIME_LIMIT_MS} ms`);
+      assert.equal(runs, RUNS);
       const rejected = [...statuses].filter(([s]) => s >= 400).reduce((n, [, c]) => n + c, 0);
       const accepted = runs - rejected;
       // Both sides must be exercised, or the generators are broken.
