@@ -5,6 +5,7 @@
  * sign-up and a transaction per post. Ops are packed into transactions of
  * up to 128 (etcd's limit) with a bounded number in flight.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Post } from '../src/domain/post.js';
 import { keyspace } from '../src/kv/keys.js';
@@ -52,7 +53,7 @@ export async function writeGroups(kv: KV, groups: Iterable<Op[]>, concurrency: n
           return;
         } catch (error) {
           if (attempt >= ATTEMPTS) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+          await sleep(200 * attempt);
         }
       }
     })()

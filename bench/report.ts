@@ -179,36 +179,23 @@ export function formatReport(report: BenchReport): string {
       report.load.map((l) => [l.what, String(l.keys), String(l.txns), fmt(l.seconds, 1), fmt(l.keysPerS, 0)]),
     ),
   );
+  const ceilingRow = (name: string, inFlight: number, opsPerS: number, latency: Pick<Latency, 'p50' | 'p99' | 'p999'>) => [
+    name,
+    String(inFlight),
+    fmt(opsPerS, 0),
+    fmt(latency.p50, 2),
+    fmt(latency.p99, 2),
+    fmt(latency.p999, 2),
+  ];
   const c = report.ceilings;
   out.push('', 'ceilings (same run, same machine):');
   out.push(
     table(
       ['ceiling', 'in flight', 'ops/s', 'p50 ms', 'p99 ms', 'p99.9 ms'],
       [
-        c.nodeHttp && [
-          'bare node:http hello world',
-          String(c.nodeHttp.connections),
-          fmt(c.nodeHttp.rps, 0),
-          fmt(c.nodeHttp.latencyMs.p50, 2),
-          fmt(c.nodeHttp.latencyMs.p99, 2),
-          fmt(c.nodeHttp.latencyMs.p999, 2),
-        ],
-        c.etcdPut && [
-          'etcd one-put txn (EtcdKV)',
-          String(c.etcdPut.inFlight),
-          fmt(c.etcdPut.opsPerS, 0),
-          fmt(c.etcdPut.latencyMs.p50, 2),
-          fmt(c.etcdPut.latencyMs.p99, 2),
-          fmt(c.etcdPut.latencyMs.p999, 2),
-        ],
-        c.etcdGet && [
-          'etcd linearizable get (EtcdKV)',
-          String(c.etcdGet.inFlight),
-          fmt(c.etcdGet.opsPerS, 0),
-          fmt(c.etcdGet.latencyMs.p50, 2),
-          fmt(c.etcdGet.latencyMs.p99, 2),
-          fmt(c.etcdGet.latencyMs.p999, 2),
-        ],
+        c.nodeHttp && ceilingRow('bare node:http hello world', c.nodeHttp.connections, c.nodeHttp.rps, c.nodeHttp.latencyMs),
+        c.etcdPut && ceilingRow('etcd one-put txn (EtcdKV)', c.etcdPut.inFlight, c.etcdPut.opsPerS, c.etcdPut.latencyMs),
+        c.etcdGet && ceilingRow('etcd linearizable get (EtcdKV)', c.etcdGet.inFlight, c.etcdGet.opsPerS, c.etcdGet.latencyMs),
       ].filter((r): r is string[] => r !== undefined),
     ),
   );

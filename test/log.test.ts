@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createLogger } from '../src/log.js';
+import { eventually } from './helpers/eventually.js';
 
 function capture(isTTY: boolean): { output: PassThrough & { isTTY?: boolean }; text: () => string } {
   const output: PassThrough & { isTTY?: boolean } = new PassThrough();
@@ -25,7 +26,7 @@ describe('log', () => {
   it('writes readable lines to a terminal', async () => {
     const { output, text } = capture(true);
     createLogger({ logLevel: 'info' }, 'chorus-test', output).info({ port: 8080 }, 'listening');
-    for (let i = 0; i < 50 && !text().includes('listening'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await eventually(() => text().includes('listening'), { timeoutMs: 1000, intervalMs: 10, what: 'the pretty line' });
     assert.match(text(), /INFO.*listening/);
     assert.match(text(), /port: 8080/);
     assert.doesNotMatch(text(), /^\{/);

@@ -3,7 +3,7 @@ import type { Store } from './store.js';
 
 /**
  * Idle expiry, shared by the two services that accept tokens (auth, and
- * social for SessionFeed and PostAsSession), so a session idle too long is
+ * social for SessionFeeds and PostsAsSession), so a session idle too long is
  * refused by both. Absolute expiry is the session's lease.
  */
 

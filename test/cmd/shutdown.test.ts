@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { Lifecycle } from '../../src/cmd/lifecycle.js';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
 import { ReadModel } from '../../src/services/social/read-model.js';
+import { eventually } from '../helpers/eventually.js';
 
 const mainScript = fileURLToPath(new URL('../../src/cmd/main.js', import.meta.url));
 
@@ -46,13 +47,7 @@ describe('shutdown', () => {
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     try {
       // Wait until it is inside a retry loop, so the signal interrupts one.
-      await within(
-        (async () => {
-          while (!output.includes('retrying')) await new Promise((resolve) => setTimeout(resolve, 50));
-        })(),
-        10_000,
-        `a retry in the log (log so far: ${output})`,
-      );
+      await eventually(() => output.includes('retrying'), { timeoutMs: 10_000, intervalMs: 50, what: 'a retry in the log' });
       child.kill('SIGTERM');
       const [code, signal] = await within(exited, 5000, 'exit after SIGTERM');
       assert.equal(signal, null, output);
