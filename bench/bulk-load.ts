@@ -5,8 +5,9 @@
  * sign-up and a transaction per post. Ops are packed into transactions of
  * up to 128 (etcd's limit) with a bounded number in flight.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+
 import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Post } from '../src/domain/post.js';
 import { keyspace } from '../src/kv/keys.js';
 import type { KV, LeaseId, Op } from '../src/kv/kv.js';
