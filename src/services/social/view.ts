@@ -3,7 +3,7 @@ import { encodeCursor, type Page, type PageRequest } from '../../domain/page.js'
 import type { Post } from '../../domain/post.js';
 import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KeyValue, WatchEvent } from '../../kv/kv.js';
-import { parsePost, parseSession } from '../../kv/records.js';
+import { parsePost, parsePublicAccount, parseSession } from '../../kv/records.js';
 import { mergeNewestFirst } from './merge.js';
 import type { SessionOwner } from './reads.js';
 
@@ -67,8 +67,7 @@ export class View {
     const key = this.#keys.parse(kv.key);
     switch (key?.family) {
       case 'accounts': {
-        const { username, createdAtMs } = JSON.parse(kv.value) as Account;
-        if (typeof username === 'string' && typeof createdAtMs === 'number') this.#accounts.set(key.username, { username, createdAtMs });
+        this.#accounts.set(key.username, parsePublicAccount(kv.value));
         return;
       }
       case 'following': {
