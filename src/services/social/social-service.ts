@@ -46,22 +46,22 @@ export interface SocialServiceOptions {
 export class SocialService implements Social {
   private readonly kv: KV;
   private readonly keys: Keyspace;
-  private readonly stored: Store;
+  private readonly store: Store;
   private readonly now: () => number;
   /** Sessions whose last-seen is being rewritten, so a burst of requests writes it once. */
   private readonly touching = new Set<string>();
   private readonly random: () => number;
-  private readonly store: StoreReads;
+  private readonly storeReads: StoreReads;
   private readonly readModel: ReadModel | undefined;
   private readonly revisions: RevisionReader;
 
   constructor(options: SocialServiceOptions) {
     this.kv = options.kv;
     this.keys = options.keys ?? keyspace();
-    this.stored = { kv: this.kv, keys: this.keys };
+    this.store = { kv: this.kv, keys: this.keys };
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
-    this.store = new StoreReads(this.stored);
+    this.storeReads = new StoreReads(this.store);
     this.readModel = options.readModel;
     this.revisions = new RevisionReader(options.kv);
   }
@@ -73,9 +73,9 @@ export class SocialService implements Social {
    * the same turn of the event loop: the view moves on events.
    */
   private async reads(): Promise<SocialReads> {
-    if (!this.readModel) return this.store;
+    if (!this.readModel) return this.storeReads;
     const revision = await this.revisions.current();
-    return (await this.readModel.waitFor(revision)) ? new ViewReads(this.readModel.view) : this.store;
+    return (await this.readModel.waitFor(revision)) ? new ViewReads(this.readModel.view) : this.storeReads;
   }
 
   getProfile(username: string): Promise<Profile> {
@@ -94,19 +94,19 @@ export class SocialService implements Social {
   }
 
   listFollowers(username: string, limit?: number, cursor?: string): Promise<Page<Account>> {
-    return guard(() => listEdges(this.stored, 'followers', username, limit, cursor));
+    return guard(() => listEdges(this.store, 'followers', username, limit, cursor));
   }
 
   listFollowing(username: string, limit?: number, cursor?: string): Promise<Page<Account>> {
-    return guard(() => listEdges(this.stored, 'following', username, limit, cursor));
+    return guard(() => listEdges(this.store, 'following', username, limit, cursor));
   }
 
   follow(follower: string, followee: string): Promise<void> {
-    return guard(() => follow(this.stored, this.now, follower, followee));
+    return guard(() => follow(this.store, this.now, follower, followee));
   }
 
   unfollow(follower: string, followee: string): Promise<void> {
-    return guard(() => unfollow(this.stored, follower, followee));
+    return guard(() => unfollow(this.store, follower, followee));
   }
 
   isFollowing(follower: string, followee: string): Promise<boolean> {
@@ -119,7 +119,7 @@ export class SocialService implements Social {
   }
 
   createPost(author: string, text: string, idempotencyKey?: string): Promise<Post> {
-    return guard(() => createPost(this.stored, this.now, this.random, author, text, idempotencyKey));
+    return guard(() => createPost(this.store, this.now, this.random, author, text, idempotencyKey));
   }
 
   postAsSession(token: string, text: string, idempotencyKey?: string): Promise<Post> {
@@ -128,10 +128,10 @@ export class SocialService implements Social {
       const tokenHash = hashToken(token);
       // A token's owner never changes, so even a lagging view names it
       // rightly; whether the session still exists is checked by the txn.
-      const owner = this.readModel?.view.session(tokenHash) ?? (await this.store.session(tokenHash));
+      const owner = this.readModel?.view.session(tokenHash) ?? (await this.storeReads.session(tokenHash));
       if (!owner) throw loggedOut();
       const author = this.liveSessionOwner(tokenHash, owner).username;
-      return createPost(this.stored, this.now, this.random, author, text, idempotencyKey, tokenHash);
+      return createPost(this.store, this.now, this.random, author, text, idempotencyKey, tokenHash);
     });
   }
 
@@ -143,7 +143,7 @@ export class SocialService implements Social {
   }
 
   deletePost(id: string, actor: string): Promise<void> {
-    return guard(() => deletePost(this.stored, id, actor));
+    return guard(() => deletePost(this.store, id, actor));
   }
 
   listPosts(author: string, limit?: number, cursor?: string): Promise<Page<Post>> {
@@ -182,7 +182,7 @@ export class SocialService implements Social {
     if (isIdleExpired(owner, now)) throw loggedOut();
     if (needsTouch(owner, now) && !this.touching.has(tokenHash)) {
       this.touching.add(tokenHash);
-      touchSession(this.stored, tokenHash, now)
+      touchSession(this.store, tokenHash, now)
         .catch(() => {})
         .finally(() => this.touching.delete(tokenHash));
     }
