@@ -12,7 +12,12 @@ import type {
   SessionInfo,
   TokenGrant,
 } from '../domain/auth.js';
-import { AuthServiceClient, type App as WireApp, type OAuthToken as WireToken, type Account as WireAccount } from '../gen/chorus/auth/v1/auth.js';
+import {
+  AuthServiceClient,
+  type Account as WireAccount,
+  type App as WireApp,
+  type OAuthToken as WireToken,
+} from '../gen/chorus/auth/v1/auth.js';
 import { callUnary } from '../rpc/unary.js';
 import { channelOptions, channelTarget } from './channel.js';
 
@@ -27,7 +32,11 @@ const app = (a: WireApp | undefined): App => ({
   scopes: a?.scopes ?? [],
   createdAtMs: a?.createdAtMs ?? 0,
 });
-const oauthToken = (t: WireToken | undefined): OAuthToken => ({ token: t?.token ?? '', scopes: t?.scopes ?? [], createdAtMs: t?.createdAtMs ?? 0 });
+const oauthToken = (t: WireToken | undefined): OAuthToken => ({
+  token: t?.token ?? '',
+  scopes: t?.scopes ?? [],
+  createdAtMs: t?.createdAtMs ?? 0,
+});
 
 /** The auth service over gRPC; behaves as the Auth interface says, plus `unavailable` when no instance answers. */
 export class AuthClient implements Auth {
@@ -110,8 +119,19 @@ export class AuthClient implements Auth {
     return { code: r.code };
   }
 
-  async exchangeCode(client: ClientCredentials, code: string, redirectUri: string, codeVerifier: string, userAgent = ''): Promise<OAuthToken> {
-    const r = await callUnary(this.#client, this.#client.exchangeCode, { client, code, redirectUri, codeVerifier, userAgent }, this.#deadlineMs);
+  async exchangeCode(
+    client: ClientCredentials,
+    code: string,
+    redirectUri: string,
+    codeVerifier: string,
+    userAgent = '',
+  ): Promise<OAuthToken> {
+    const r = await callUnary(
+      this.#client,
+      this.#client.exchangeCode,
+      { client, code, redirectUri, codeVerifier, userAgent },
+      this.#deadlineMs,
+    );
     return oauthToken(r.token);
   }
 

@@ -56,7 +56,8 @@ const MAX_SCOPE_TEXT = 1024;
  * when empty. `invalid` (field "scope") naming the first unknown scope.
  */
 export function parseScopes(input: unknown, fallback = 'read'): string[] {
-  if (input !== undefined && input !== null && typeof input !== 'string') throw invalid('scope must be a string of space-separated scopes.', 'scope');
+  if (input !== undefined && input !== null && typeof input !== 'string')
+    throw invalid('scope must be a string of space-separated scopes.', 'scope');
   const text = typeof input === 'string' && input.trim() !== '' ? input : fallback;
   if (text.length > MAX_SCOPE_TEXT) throw invalid('scope is too long.', 'scope');
   const scopes: string[] = [];
@@ -73,7 +74,8 @@ export function parseScopes(input: unknown, fallback = 'read'): string[] {
 function covers(granted: string, wanted: string): boolean {
   if (granted === wanted) return true;
   if (wanted.startsWith(`${granted}:`)) return true;
-  if (granted === 'follow') return ['read:follows', 'write:follows', 'read:blocks', 'write:blocks', 'read:mutes', 'write:mutes'].includes(wanted);
+  if (granted === 'follow')
+    return ['read:follows', 'write:follows', 'read:blocks', 'write:blocks', 'read:mutes', 'write:mutes'].includes(wanted);
   return false;
 }
 

@@ -12,8 +12,8 @@ import type {
   SessionInfo,
   TokenGrant,
 } from '../../domain/auth.js';
-import { SUPPORTED_SCOPES } from '../../domain/oauth.js';
 import { DomainError, guard } from '../../domain/errors.js';
+import { SUPPORTED_SCOPES } from '../../domain/oauth.js';
 import { compareAndSwap } from '../../kv/cas.js';
 import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KV, LeaseId, Op } from '../../kv/kv.js';
@@ -297,7 +297,13 @@ export class AuthService implements Auth {
     });
   }
 
-  exchangeCode(client: ClientCredentials, code: string, redirectUri: string, codeVerifier: string, userAgent?: string): Promise<OAuthToken> {
+  exchangeCode(
+    client: ClientCredentials,
+    code: string,
+    redirectUri: string,
+    codeVerifier: string,
+    userAgent?: string,
+  ): Promise<OAuthToken> {
     return guard(() => this.oauth.exchangeCode(client, code, redirectUri, codeVerifier, userAgent));
   }
 

@@ -9,7 +9,10 @@ export function authGrpcService(auth: Auth, onInternalError: (error: unknown) =>
   const account = (a: Account) => ({ username: a.username, createdAtMs: a.createdAtMs });
   const app = (a: App) => ({ ...a });
   const token = (t: OAuthToken) => ({ token: t.token, scopes: t.scopes, createdAtMs: t.createdAtMs });
-  const client = (c: { clientId: string; clientSecret: string } | undefined) => ({ clientId: c?.clientId ?? '', clientSecret: c?.clientSecret ?? '' });
+  const client = (c: { clientId: string; clientSecret: string } | undefined) => ({
+    clientId: c?.clientId ?? '',
+    clientSecret: c?.clientSecret ?? '',
+  });
   const request = (r: AuthorizationRequest | undefined): AuthorizationRequest => ({
     clientId: r?.clientId ?? '',
     redirectUri: r?.redirectUri ?? '',
@@ -72,7 +75,10 @@ export function authGrpcService(auth: Auth, onInternalError: (error: unknown) =>
       }),
       onInternalError,
     ),
-    clientCredentialsGrant: unary(async (r) => ({ token: token(await auth.clientCredentialsGrant(client(r.client), r.scope)) }), onInternalError),
+    clientCredentialsGrant: unary(
+      async (r) => ({ token: token(await auth.clientCredentialsGrant(client(r.client), r.scope)) }),
+      onInternalError,
+    ),
     revokeToken: unary(async (r) => {
       await auth.revokeToken(client(r.client), r.token);
       return {};

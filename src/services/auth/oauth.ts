@@ -30,7 +30,8 @@ export interface OAuthDeps {
   openSession: (account: Account, userAgent: string | undefined, grant: SessionGrant) => Promise<PreparedSession>;
 }
 
-const badClient = () => new DomainError('unauthenticated', 'Client authentication failed: unknown client_id or wrong client_secret.', { field: 'client_secret' });
+const badClient = () =>
+  new DomainError('unauthenticated', 'Client authentication failed: unknown client_id or wrong client_secret.', { field: 'client_secret' });
 const badCode = () => invalid('The authorization code is invalid, expired, already used or was issued to another app.', 'code');
 
 /**
@@ -114,7 +115,13 @@ export class OAuthApps {
     return { code };
   }
 
-  async exchangeCode(client: ClientCredentials, code: string, redirectUri: string, codeVerifier: string, userAgent?: string): Promise<OAuthToken> {
+  async exchangeCode(
+    client: ClientCredentials,
+    code: string,
+    redirectUri: string,
+    codeVerifier: string,
+    userAgent?: string,
+  ): Promise<OAuthToken> {
     const app = await this.requireClient(client);
     if (!isTokenShape(code)) throw badCode();
     const entry = await this.deps.kv.get(this.deps.keys.oauthCode(hashToken(code)));
@@ -165,7 +172,11 @@ export class OAuthApps {
   }
 
   /** Ends the token if this app holds it; `sessionLease` finds a user token's lease (a session of this app). */
-  async revokeToken(client: ClientCredentials, token: string, sessionOf: (tokenHash: string) => Promise<{ clientId?: string; leaseId: string } | undefined>): Promise<void> {
+  async revokeToken(
+    client: ClientCredentials,
+    token: string,
+    sessionOf: (tokenHash: string) => Promise<{ clientId?: string; leaseId: string } | undefined>,
+  ): Promise<void> {
     const app = await this.requireClient(client);
     if (!isTokenShape(token)) return;
     const hash = hashToken(token);
