@@ -5,7 +5,7 @@ import type { App, Auth, AuthorizationRequest, ClientCredentials, OAuthToken, To
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import { OOB_REDIRECT_URI, type ScopeNeed, SUPPORTED_SCOPES, scopeAllows } from '../../domain/oauth.js';
 import type { RouteContext } from '../context.js';
-import { HttpStatus, logHttpError, setRateLimitHeaders, toHttpError } from '../errors.js';
+import { HttpStatus, logHttpError, sendJsonError, setRateLimitHeaders, toHttpError } from '../errors.js';
 import { formField } from '../input.js';
 import { frameOf, sendPage } from '../routes/page-helpers.js';
 import { requireSameOrigin } from '../security.js';
@@ -19,8 +19,6 @@ import { authorizePage, oauthLoginPage, oobCodePage } from './views.js';
  * JSON, form-encoded or multipart (masto.js sends multipart).
  */
 
-/** Mastodon's status for a validation failure. */
-const UNPROCESSABLE = 422;
 const MULTIPART_LIMITS = { files: 0, fields: 32, fieldSize: 8 * 1024, parts: 32 };
 
 /** A body or query field as a string; arrays and objects read as absent. */
@@ -111,7 +109,10 @@ export const oauthApiRoutes: FastifyPluginAsync<RouteContext> = async (app, { au
   await app.register(fastifyFormbody);
   await app.register(fastifyMultipart, { attachFieldsToBody: 'keyValues', limits: MULTIPART_LIMITS });
 
-  app.setErrorHandler(async (error, request, reply) => {
+  app.setErrorHandler(async (thrown, request, reply) => {
+    // A malformed multipart body fails inside the parser with no status of its own: the client's fault.
+    const malformed = !isDomainError(thrown) && request.isMultipart() && toHttpError(thrown).status >= 500;
+    const error = malformed ? new DomainError('invalid', 'The multipart body is malformed.', { cause: thrown }) : thrown;
     const httpError = toHttpError(error);
     logHttpError(request, error, httpError);
     setRateLimitHeaders(reply, error);
@@ -122,8 +123,8 @@ export const oauthApiRoutes: FastifyPluginAsync<RouteContext> = async (app, { au
         .status(isDomainError(error) ? oauthStatus(domain) : httpError.status)
         .send({ error: oauthErrorName(domain), error_description: httpError.message });
     }
-    const status = httpError.code === 'invalid' ? UNPROCESSABLE : httpError.status;
-    return reply.status(status).send({ error: httpError.message });
+    // The API's current error shape, until the whole API moves to Mastodon's {"error": "…"} (issue 10).
+    return sendJsonError(reply, httpError);
   });
 
   app.post('/api/v1/apps', async (request, reply) => {
