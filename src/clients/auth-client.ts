@@ -1,11 +1,42 @@
 import { credentials } from '@grpc/grpc-js';
 import type { Account } from '../domain/account.js';
-import type { Auth, Session, SessionInfo } from '../domain/auth.js';
-import { AuthServiceClient, type Account as WireAccount } from '../gen/chorus/auth/v1/auth.js';
+import type {
+  App,
+  Auth,
+  AuthorizationRequest,
+  ClientCredentials,
+  NewApp,
+  OAuthToken,
+  RegisteredApp,
+  Session,
+  SessionInfo,
+  TokenGrant,
+} from '../domain/auth.js';
+import {
+  AuthServiceClient,
+  type Account as WireAccount,
+  type App as WireApp,
+  type OAuthToken as WireToken,
+} from '../gen/chorus/auth/v1/auth.js';
 import { callUnary } from '../rpc/unary.js';
 import { channelOptions, channelTarget } from './channel.js';
 
 const account = (a: WireAccount | undefined): Account => ({ username: a?.username ?? '', createdAtMs: a?.createdAtMs ?? 0 });
+
+const app = (a: WireApp | undefined): App => ({
+  id: a?.id ?? '',
+  clientId: a?.clientId ?? '',
+  name: a?.name ?? '',
+  website: a?.website ?? '',
+  redirectUris: a?.redirectUris ?? [],
+  scopes: a?.scopes ?? [],
+  createdAtMs: a?.createdAtMs ?? 0,
+});
+const oauthToken = (t: WireToken | undefined): OAuthToken => ({
+  token: t?.token ?? '',
+  scopes: t?.scopes ?? [],
+  createdAtMs: t?.createdAtMs ?? 0,
+});
 
 /** The auth service over gRPC; behaves as the Auth interface says, plus `unavailable` when no instance answers. */
 export class AuthClient implements Auth {
@@ -17,7 +48,15 @@ export class AuthClient implements Auth {
       channelTarget(options.addresses),
       credentials.createInsecure(),
       // Repeating these changes nothing: a second logout or lookup has the same effect as the first.
-      channelOptions('chorus.auth.v1.AuthService', ['Authenticate', 'LogOut', 'LogOutEverywhere', 'ListSessions']),
+      channelOptions('chorus.auth.v1.AuthService', [
+        'Authenticate',
+        'LogOut',
+        'LogOutEverywhere',
+        'ListSessions',
+        'CheckAuthorization',
+        'InspectToken',
+        'RevokeToken',
+      ]),
     );
     this.#deadlineMs = options.deadlineMs;
   }
@@ -57,11 +96,74 @@ export class AuthClient implements Auth {
       lastSeenMs: s.lastSeenMs,
       userAgent: s.userAgent,
       current: s.current,
+      appName: s.appName,
     }));
   }
 
   async revokeSession(token: string, sessionId: string): Promise<void> {
     await callUnary(this.#client, this.#client.revokeSession, { token, sessionId }, this.#deadlineMs);
+  }
+
+  async registerApp(input: NewApp): Promise<RegisteredApp> {
+    const r = await callUnary(this.#client, this.#client.registerApp, input, this.#deadlineMs);
+    return { ...app(r.app), clientSecret: r.clientSecret };
+  }
+
+  async checkAuthorization(request: AuthorizationRequest): Promise<{ app: App; scopes: string[] }> {
+    const r = await callUnary(this.#client, this.#client.checkAuthorization, { request }, this.#deadlineMs);
+    return { app: app(r.app), scopes: r.scopes };
+  }
+
+  async authorize(sessionToken: string, request: AuthorizationRequest): Promise<{ code: string }> {
+    const r = await callUnary(this.#client, this.#client.authorize, { sessionToken, request }, this.#deadlineMs);
+    return { code: r.code };
+  }
+
+  async exchangeCode(
+    client: ClientCredentials,
+    code: string,
+    redirectUri: string,
+    codeVerifier: string,
+    userAgent = '',
+  ): Promise<OAuthToken> {
+    const r = await callUnary(
+      this.#client,
+      this.#client.exchangeCode,
+      { client, code, redirectUri, codeVerifier, userAgent },
+      this.#deadlineMs,
+    );
+    return oauthToken(r.token);
+  }
+
+  async passwordGrant(
+    client: ClientCredentials,
+    username: string,
+    password: string,
+    scope: string,
+    clientIp = '',
+    userAgent = '',
+  ): Promise<OAuthToken> {
+    const r = await callUnary(
+      this.#client,
+      this.#client.passwordGrant,
+      { client, username, password, scope, clientIp, userAgent },
+      this.#deadlineMs,
+    );
+    return oauthToken(r.token);
+  }
+
+  async clientCredentialsGrant(client: ClientCredentials, scope: string): Promise<OAuthToken> {
+    const r = await callUnary(this.#client, this.#client.clientCredentialsGrant, { client, scope }, this.#deadlineMs);
+    return oauthToken(r.token);
+  }
+
+  async revokeToken(client: ClientCredentials, token: string): Promise<void> {
+    await callUnary(this.#client, this.#client.revokeToken, { client, token }, this.#deadlineMs);
+  }
+
+  async inspectToken(token: string): Promise<TokenGrant> {
+    const r = await callUnary(this.#client, this.#client.inspectToken, { token }, this.#deadlineMs);
+    return { account: r.account ? account(r.account) : null, app: r.app ? app(r.app) : null, scopes: r.scopes };
   }
 
   close(): void {

@@ -17,6 +17,70 @@ export interface SessionInfo {
   userAgent: string;
   /** Whether this is the session of the token that asked. */
   current: boolean;
+  /** The OAuth app the session was granted to; empty for a session of the site itself. */
+  appName: string;
+}
+
+/** An OAuth client as registered (Mastodon's Application), without its secret. */
+export interface App {
+  /** A decimal string, as Mastodon's ids are. */
+  id: string;
+  clientId: string;
+  name: string;
+  /** Empty when none was given. */
+  website: string;
+  redirectUris: string[];
+  scopes: string[];
+  createdAtMs: number;
+}
+
+/** What registration answers: the app and its secret, shown this once (stored only hashed). */
+export interface RegisteredApp extends App {
+  clientSecret: string;
+}
+
+export interface NewApp {
+  name: string;
+  /** One URI per item; each absolute or urn:ietf:wg:oauth:2.0:oob. */
+  redirectUris: string[];
+  /** Space-separated; empty means "read". */
+  scopes: string;
+  website: string;
+}
+
+/** How an app proves itself at the token and revoke endpoints. */
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** The parameters of GET /oauth/authorize that the auth service judges. */
+export interface AuthorizationRequest {
+  clientId: string;
+  redirectUri: string;
+  /** Space-separated; empty means "read". */
+  scope: string;
+  /** Empty for no PKCE; otherwise an S256 challenge. */
+  codeChallenge: string;
+  /** Empty or "S256". */
+  codeChallengeMethod: string;
+}
+
+/** An access token from /oauth/token, shown once. */
+export interface OAuthToken {
+  token: string;
+  scopes: string[];
+  createdAtMs: number;
+}
+
+/** What a bearer token may do: whose it is, which app holds it, with which scopes. */
+export interface TokenGrant {
+  /** Null for an app token (client_credentials): it acts for no one. */
+  account: Account | null;
+  /** Null for a session of the site itself (log-in form, /api/v1/sessions). */
+  app: App | null;
+  /** Every scope for a session of the site itself. */
+  scopes: string[];
 }
 
 /**
@@ -62,4 +126,58 @@ export interface Auth {
    * `not_found` if the account has no session with that id.
    */
   revokeSession(token: string, sessionId: string): Promise<void>;
+
+  // OAuth 2. Failures carry the OAuth parameter at fault as DomainError.field
+  // (client_id, client_secret, redirect_uri, scope, code, code_verifier,
+  // username, grant), which the web tier maps to OAuth error names.
+
+  /** Stores a new app with a fresh client id and secret; `invalid` for bad input (nothing written). */
+  registerApp(app: NewApp): Promise<RegisteredApp>;
+  /**
+   * Checks an authorization request without writing: the app exists
+   * (`not_found`, field client_id), the redirect URI is one it registered
+   * (`invalid`, redirect_uri), the scopes are known and within the app's
+   * (`invalid`, scope), the PKCE method is S256. Returns the app and scopes.
+   */
+  checkAuthorization(request: AuthorizationRequest): Promise<{ app: App; scopes: string[] }>;
+  /**
+   * The signed-in person (`sessionToken`, a session of the site itself)
+   * grants the request: a single-use code, valid for ten minutes, bound to
+   * the app, redirect URI, scopes, account and PKCE challenge. Errors as
+   * checkAuthorization, plus `unauthenticated` for a bad session.
+   */
+  authorize(sessionToken: string, request: AuthorizationRequest): Promise<{ code: string }>;
+  /**
+   * Spends a code for a user token, in one txn (a code never yields two
+   * tokens). `unauthenticated` field client_secret for wrong credentials;
+   * `invalid` field code for an unknown, used, expired or other app's code,
+   * redirect_uri for a different URI, code_verifier for a missing or wrong
+   * verifier. The token is a session of the account listed with the app's name.
+   */
+  exchangeCode(client: ClientCredentials, code: string, redirectUri: string, codeVerifier: string, userAgent?: string): Promise<OAuthToken>;
+  /**
+   * A user token from a username and password, throttled like logIn (same
+   * errors, field username on wrong credentials); the scopes must be within the app's.
+   */
+  passwordGrant(
+    client: ClientCredentials,
+    username: string,
+    password: string,
+    scope: string,
+    clientIp?: string,
+    userAgent?: string,
+  ): Promise<OAuthToken>;
+  /** An app token (no account), for registration and the app's own verify_credentials. */
+  clientCredentialsGrant(client: ClientCredentials, scope: string): Promise<OAuthToken>;
+  /**
+   * Ends a token the app was issued (user or app token); a no-op for a
+   * token unknown or another app's (RFC 7009). `unauthenticated` field
+   * client_secret for wrong credentials.
+   */
+  revokeToken(client: ClientCredentials, token: string): Promise<void>;
+  /**
+   * What a token may do; `unauthenticated` if it is unknown, revoked or
+   * expired. Counts as a use, like authenticate.
+   */
+  inspectToken(token: string): Promise<TokenGrant>;
 }

@@ -32,7 +32,10 @@ export type Family =
   | 'posts'
   | 'throttle'
   | 'idempotency'
-  | 'fence';
+  | 'fence'
+  | 'apps'
+  | 'oauth-codes'
+  | 'app-tokens';
 
 /** A key read back into its parts; which parts it has depends on its family. */
 export type ParsedKey =
@@ -45,7 +48,10 @@ export type ParsedKey =
   | { family: 'posts'; postId: string }
   | { family: 'throttle'; rule: string; subject: string; windowStart: number }
   | { family: 'idempotency'; author: string; idempotencyKey: string }
-  | { family: 'fence' };
+  | { family: 'fence' }
+  | { family: 'apps'; clientId: string }
+  | { family: 'oauth-codes'; codeHash: string }
+  | { family: 'app-tokens'; tokenHash: string };
 
 export type Keyspace = ReturnType<typeof keyspace>;
 
@@ -93,6 +99,13 @@ export function keyspace(root: string = DEFAULT_ROOT) {
     /** JSON Post as first stored; written in the same txn as the post, kept after a delete. */
     idempotency: (author: string, idempotencyKey: string) => `${root}idempotency/${author}/${encodeURIComponent(idempotencyKey)}`,
 
+    /** JSON StoredApp: an OAuth client; client ids are lowercase hex. */
+    app: (clientId: string) => `${root}apps/${clientId}`,
+    /** JSON StoredCode on a short lease; the id is the SHA-256 of the code, deleted by the txn that spends it. */
+    oauthCode: (codeHash: string) => `${root}oauth-codes/${codeHash}`,
+    /** JSON StoredAppToken on its lease: a client-credentials token, which acts for no account. */
+    appToken: (tokenHash: string) => `${root}app-tokens/${tokenHash}`,
+
     /** The parts of a key of these layouts; undefined for anything else (another root, a stray key). */
     parse: (key: string): ParsedKey | undefined => (key.startsWith(root) ? parseParts(key.slice(root.length).split('/')) : undefined),
   });
@@ -106,6 +119,12 @@ function parseParts(parts: string[]): ParsedKey | undefined {
       return { family: 'accounts', username: a };
     case 'sessions/2':
       return { family: 'sessions', tokenHash: a };
+    case 'apps/2':
+      return { family: 'apps', clientId: a };
+    case 'oauth-codes/2':
+      return { family: 'oauth-codes', codeHash: a };
+    case 'app-tokens/2':
+      return { family: 'app-tokens', tokenHash: a };
     case 'posts/2':
       return { family: 'posts', postId: a };
     case 'user-sessions/3':

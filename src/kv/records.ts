@@ -31,8 +31,16 @@ export interface SessionActivity {
   userAgent?: string;
 }
 
+/** Which OAuth app a session was granted to; absent on sessions of the site itself, which have every scope. */
+export interface SessionGrant {
+  clientId?: string;
+  appName?: string;
+  /** Space-separated. */
+  scopes?: string;
+}
+
 /** The value at keys.session(tokenHash), on the session's lease. */
-export interface StoredSession extends SessionActivity {
+export interface StoredSession extends SessionActivity, SessionGrant {
   username: string;
   /** Copied from the account so authenticate is one read. */
   accountCreatedAtMs: number;
@@ -42,7 +50,7 @@ export interface StoredSession extends SessionActivity {
 }
 
 /** The value at keys.userSession(username, tokenHash), on the same lease. */
-export interface StoredUserSession extends SessionActivity {
+export interface StoredUserSession extends SessionActivity, SessionGrant {
   leaseId: LeaseId;
   createdAtMs: number;
 }
@@ -58,6 +66,7 @@ export const parseAccount = recordParser<StoredAccount>('account', {
 export const parsePublicAccount = recordParser<Account>('account', { username: 'string', createdAtMs: 'number' });
 
 const activity = { lastSeenMs: 'number?', idleTimeoutMs: 'number?', userAgent: 'string?' } as const;
+const grant = { clientId: 'string?', appName: 'string?', scopes: 'string?' } as const;
 
 export const parseSession = recordParser<StoredSession>('session', {
   username: 'string',
@@ -65,13 +74,78 @@ export const parseSession = recordParser<StoredSession>('session', {
   createdAtMs: 'number',
   leaseId: 'string',
   ...activity,
+  ...grant,
 });
 
 export const parseUserSession = recordParser<StoredUserSession>('user session', {
   leaseId: 'string',
   createdAtMs: 'number',
   ...activity,
+  ...grant,
 });
 
 /** The value at keys.authorPost(author, id) and keys.idempotency(author, key). */
 export const parsePost = recordParser<Post>('post', { id: 'string', author: 'string', text: 'string', createdAtMs: 'number' });
+
+/** The value at keys.app(clientId). Lists are stored joined (records are flat): URIs by '\n', scopes by ' '. */
+export interface StoredApp {
+  id: string;
+  clientId: string;
+  /** SHA-256 hex of the client secret. */
+  secretHash: string;
+  name: string;
+  website: string;
+  redirectUris: string;
+  scopes: string;
+  createdAtMs: number;
+}
+
+export const parseApp = recordParser<StoredApp>('app', {
+  id: 'string',
+  clientId: 'string',
+  secretHash: 'string',
+  name: 'string',
+  website: 'string',
+  redirectUris: 'string',
+  scopes: 'string',
+  createdAtMs: 'number',
+});
+
+/** The value at keys.oauthCode(codeHash), on a lease a little longer than its life. */
+export interface StoredCode {
+  clientId: string;
+  redirectUri: string;
+  scopes: string;
+  username: string;
+  accountCreatedAtMs: number;
+  /** Empty for a code without PKCE. */
+  codeChallenge: string;
+  createdAtMs: number;
+  expiresAtMs: number;
+}
+
+export const parseCode = recordParser<StoredCode>('oauth code', {
+  clientId: 'string',
+  redirectUri: 'string',
+  scopes: 'string',
+  username: 'string',
+  accountCreatedAtMs: 'number',
+  codeChallenge: 'string',
+  createdAtMs: 'number',
+  expiresAtMs: 'number',
+});
+
+/** The value at keys.appToken(tokenHash), on its own lease. */
+export interface StoredAppToken {
+  clientId: string;
+  scopes: string;
+  createdAtMs: number;
+  leaseId: LeaseId;
+}
+
+export const parseAppToken = recordParser<StoredAppToken>('app token', {
+  clientId: 'string',
+  scopes: 'string',
+  createdAtMs: 'number',
+  leaseId: 'string',
+});

@@ -10,6 +10,7 @@ import { DomainError } from '../domain/errors.js';
 import type { Social } from '../domain/social.js';
 import type { RouteContext } from './context.js';
 import { BODY_LIMIT_BYTES, HttpStatus, isApiPath, logHttpError, sendJsonError, setRateLimitHeaders, toHttpError } from './errors.js';
+import { oauthApiRoutes, oauthPageRoutes } from './oauth/routes.js';
 import { apiAccountRoutes } from './routes/api-accounts.js';
 import { apiFollowingRoutes } from './routes/api-following.js';
 import { apiPostRoutes } from './routes/api-posts.js';
@@ -117,6 +118,8 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   await app.register(apiFollowingRoutes, ctx);
   await app.register(apiPostRoutes, ctx);
   await app.register(pageRoutes, ctx);
+  await app.register(oauthApiRoutes, ctx);
+  await app.register(oauthPageRoutes, ctx);
   return app;
 }
 

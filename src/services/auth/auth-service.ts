@@ -1,15 +1,28 @@
 import type { Account } from '../../domain/account.js';
 import { PASSWORD_MAX, parsePassword, parseUsername } from '../../domain/account.js';
-import type { Auth, Session, SessionInfo } from '../../domain/auth.js';
+import type {
+  App,
+  Auth,
+  AuthorizationRequest,
+  ClientCredentials,
+  NewApp,
+  OAuthToken,
+  RegisteredApp,
+  Session,
+  SessionInfo,
+  TokenGrant,
+} from '../../domain/auth.js';
 import { DomainError, guard } from '../../domain/errors.js';
+import { SUPPORTED_SCOPES } from '../../domain/oauth.js';
 import { compareAndSwap } from '../../kv/cas.js';
 import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KV, LeaseId, Op } from '../../kv/kv.js';
-import type { StoredAccount, StoredSession, StoredUserSession } from '../../kv/records.js';
+import type { SessionGrant, StoredAccount, StoredSession, StoredUserSession } from '../../kv/records.js';
 import { parseAccount, parseSession, parseUserSession } from '../../kv/records.js';
 import { scan } from '../../kv/scan.js';
 import { isIdleExpired, needsTouch, shortUserAgent, touchSession } from '../sessions.js';
 import { hashToken, isTokenShape, newToken } from '../tokens.js';
+import { OAuthApps } from './oauth.js';
 import type { PasswordHashingParams } from './password.js';
 import { PasswordHasher } from './password.js';
 import { type Limit, Throttle } from './throttle.js';
@@ -69,6 +82,7 @@ export class AuthService implements Auth {
   private readonly hasher: PasswordHasher;
   private readonly limits: AuthLimits;
   private readonly throttle: Throttle;
+  private readonly oauth: OAuthApps;
 
   constructor(options: AuthServiceOptions) {
     this.kv = options.kv;
@@ -85,6 +99,16 @@ export class AuthService implements Auth {
     this.throttle = new Throttle({ kv: this.kv, keys: this.keys }, this.now);
     this.hasher = new PasswordHasher(options.passwordHashing);
     this.hasher.prepare();
+    this.oauth = new OAuthApps({
+      kv: this.kv,
+      keys: this.keys,
+      now: this.now,
+      ttlSeconds: this.ttlSeconds,
+      openSession: async (account, userAgent, grant) => {
+        const opening = await this.prepareSession(account, userAgent, grant);
+        return { ops: opening.ops, token: opening.session.token, createdAtMs: opening.createdAtMs, release: opening.release };
+      },
+    });
   }
 
   signUp(username: string, password: string, clientIp?: string, userAgent?: string): Promise<Session> {
@@ -117,7 +141,18 @@ export class AuthService implements Auth {
   }
 
   logIn(username: string, password: string, clientIp?: string, userAgent?: string): Promise<Session> {
-    return guard(async () => {
+    return guard(async () => (await this.openWithPassword(username, password, clientIp, userAgent, {})).session);
+  }
+
+  /** logIn's checks and throttling, opening a session with the given grant. */
+  private async openWithPassword(
+    username: string,
+    password: string,
+    clientIp: string | undefined,
+    userAgent: string | undefined,
+    grant: SessionGrant,
+  ): Promise<{ session: Session; createdAtMs: number }> {
+    {
       const name = canonicalUsername(username);
       // Before any password work: a throttled guesser costs us two small writes, not an Argon2 run.
       if (clientIp && this.limits.logInPerIp) {
@@ -146,13 +181,17 @@ export class AuthService implements Auth {
             const passwordHash = await this.hasher.hash(password);
             upgrade.push({ type: 'put', key: entry.key, value: JSON.stringify({ ...account, passwordHash }) });
           }
-          const opening = await this.prepareSession(account, userAgent);
-          return { success: [...upgrade, ...opening.ops], value: opening.session, release: opening.release };
+          const opening = await this.prepareSession(account, userAgent, grant);
+          return {
+            success: [...upgrade, ...opening.ops],
+            value: { session: opening.session, createdAtMs: opening.createdAtMs },
+            release: opening.release,
+          };
         },
       });
       if (outcome.status !== 'written') throw accountBusy();
       return outcome.value;
-    });
+    }
   }
 
   logOut(token: string): Promise<void> {
@@ -220,6 +259,7 @@ export class AuthService implements Auth {
           lastSeenMs: stored.lastSeenMs ?? stored.createdAtMs,
           userAgent: stored.userAgent ?? '',
           current: hash === tokenHash,
+          appName: stored.appName ?? '',
         });
       });
       return sessions.sort((a, b) => b.createdAtMs - a.createdAtMs);
@@ -240,6 +280,83 @@ export class AuthService implements Auth {
     });
   }
 
+  registerApp(app: NewApp): Promise<RegisteredApp> {
+    return guard(() => this.oauth.registerApp(app));
+  }
+
+  checkAuthorization(request: AuthorizationRequest): Promise<{ app: App; scopes: string[] }> {
+    return guard(() => this.oauth.checkAuthorization(request));
+  }
+
+  authorize(sessionToken: string, request: AuthorizationRequest): Promise<{ code: string }> {
+    return guard(async () => {
+      const { session } = await this.requireSession(sessionToken);
+      // Only a session of the site itself, not a token another app holds, may grant apps access.
+      if (session.clientId !== undefined) throw unauthenticated();
+      return this.oauth.issueCode({ username: session.username, createdAtMs: session.accountCreatedAtMs }, request);
+    });
+  }
+
+  exchangeCode(
+    client: ClientCredentials,
+    code: string,
+    redirectUri: string,
+    codeVerifier: string,
+    userAgent?: string,
+  ): Promise<OAuthToken> {
+    return guard(() => this.oauth.exchangeCode(client, code, redirectUri, codeVerifier, userAgent));
+  }
+
+  passwordGrant(
+    client: ClientCredentials,
+    username: string,
+    password: string,
+    scope: string,
+    clientIp?: string,
+    userAgent?: string,
+  ): Promise<OAuthToken> {
+    return guard(async () => {
+      const { app, scopes } = await this.oauth.checkGrant(client, scope);
+      const grant = { clientId: app.clientId, appName: app.name, scopes: scopes.join(' ') };
+      try {
+        const opened = await this.openWithPassword(username, password, clientIp, userAgent, grant);
+        return { token: opened.session.token, scopes, createdAtMs: opened.createdAtMs };
+      } catch (error) {
+        if (error instanceof DomainError && error.code === 'unauthenticated') throw unauthenticated(error.message, 'username');
+        throw error;
+      }
+    });
+  }
+
+  clientCredentialsGrant(client: ClientCredentials, scope: string): Promise<OAuthToken> {
+    return guard(() => this.oauth.clientCredentialsGrant(client, scope));
+  }
+
+  revokeToken(client: ClientCredentials, token: string): Promise<void> {
+    return guard(() =>
+      this.oauth.revokeToken(client, token, async (hash) => {
+        const entry = await this.kv.get(this.keys.session(hash));
+        return entry ? parseSession(entry.value) : undefined;
+      }),
+    );
+  }
+
+  inspectToken(token: string): Promise<TokenGrant> {
+    return guard(async () => {
+      if (!isTokenShape(token)) throw unauthenticated();
+      const appGrant = await this.oauth.appTokenGrant(hashToken(token));
+      if (appGrant) return appGrant;
+      const { session, tokenHash } = await this.requireSession(token);
+      if (needsTouch(session, this.now())) await touchSession({ kv: this.kv, keys: this.keys }, tokenHash, this.now());
+      const account = { username: session.username, createdAtMs: session.accountCreatedAtMs };
+      if (session.clientId === undefined) return { account, app: null, scopes: [...SUPPORTED_SCOPES] };
+      const app = await this.oauth.findApp(session.clientId);
+      // An app gone from the store leaves its tokens without a grant.
+      if (!app) throw unauthenticated();
+      return { account, app, scopes: (session.scopes ?? '').split(' ').filter((s) => s !== '') };
+    });
+  }
+
   /**
    * Grants a lease and returns the writes of a new session on it, for the
    * caller's txn, with `release` to drop the lease if that txn does not
@@ -247,13 +364,14 @@ export class AuthService implements Auth {
    * client, so the session must not live on.
    */
   private async prepareSession(
-    account: StoredAccount,
+    account: Account,
     userAgent: string | undefined,
-  ): Promise<{ ops: Op[]; session: Session; release: () => Promise<void> }> {
+    grant: SessionGrant = {},
+  ): Promise<{ ops: Op[]; session: Session; createdAtMs: number; release: () => Promise<void> }> {
     const { token, hash } = newToken();
     const createdAtMs = this.now();
     const leaseId = await this.kv.grantLease(this.ttlSeconds);
-    const activity = { lastSeenMs: createdAtMs, idleTimeoutMs: this.idleTimeoutMs, userAgent: shortUserAgent(userAgent) };
+    const activity = { lastSeenMs: createdAtMs, idleTimeoutMs: this.idleTimeoutMs, userAgent: shortUserAgent(userAgent), ...grant };
     const stored: StoredSession = {
       username: account.username,
       accountCreatedAtMs: account.createdAtMs,
@@ -268,6 +386,7 @@ export class AuthService implements Auth {
         { type: 'put', key: this.keys.userSession(account.username, hash), value: JSON.stringify(userSession), lease: leaseId },
       ],
       session: { account: { username: account.username, createdAtMs: account.createdAtMs }, token },
+      createdAtMs,
       release: () => revokeQuietly(this.kv, leaseId),
     };
   }

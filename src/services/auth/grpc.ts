@@ -1,5 +1,5 @@
 import type { Account } from '../../domain/account.js';
-import type { Auth } from '../../domain/auth.js';
+import type { App, Auth, AuthorizationRequest, OAuthToken } from '../../domain/auth.js';
 import { type AuthServiceServer, AuthServiceService } from '../../gen/chorus/auth/v1/auth.js';
 import type { GrpcService } from '../../rpc/server.js';
 import { unary } from '../../rpc/unary.js';
@@ -7,6 +7,19 @@ import { unary } from '../../rpc/unary.js';
 /** The gRPC adapter of the auth service: wire types in, domain calls, wire types out. Nothing else. */
 export function authGrpcService(auth: Auth, onInternalError: (error: unknown) => void): GrpcService {
   const account = (a: Account) => ({ username: a.username, createdAtMs: a.createdAtMs });
+  const app = (a: App) => ({ ...a });
+  const token = (t: OAuthToken) => ({ token: t.token, scopes: t.scopes, createdAtMs: t.createdAtMs });
+  const client = (c: { clientId: string; clientSecret: string } | undefined) => ({
+    clientId: c?.clientId ?? '',
+    clientSecret: c?.clientSecret ?? '',
+  });
+  const request = (r: AuthorizationRequest | undefined): AuthorizationRequest => ({
+    clientId: r?.clientId ?? '',
+    redirectUri: r?.redirectUri ?? '',
+    scope: r?.scope ?? '',
+    codeChallenge: r?.codeChallenge ?? '',
+    codeChallengeMethod: r?.codeChallengeMethod ?? '',
+  });
   const implementation: AuthServiceServer = {
     signUp: unary(async (r) => {
       const session = await auth.signUp(r.username, r.password, r.clientIp || undefined, r.userAgent || undefined);
@@ -33,6 +46,50 @@ export function authGrpcService(auth: Auth, onInternalError: (error: unknown) =>
     revokeSession: unary(async (r) => {
       await auth.revokeSession(r.token, r.sessionId);
       return {};
+    }, onInternalError),
+    registerApp: unary(async (r) => {
+      const { clientSecret, ...registered } = await auth.registerApp({
+        name: r.name,
+        redirectUris: r.redirectUris,
+        scopes: r.scopes,
+        website: r.website,
+      });
+      return { app: app(registered), clientSecret };
+    }, onInternalError),
+    checkAuthorization: unary(async (r) => {
+      const checked = await auth.checkAuthorization(request(r.request));
+      return { app: app(checked.app), scopes: checked.scopes };
+    }, onInternalError),
+    authorize: unary(async (r) => auth.authorize(r.sessionToken, request(r.request)), onInternalError),
+    exchangeCode: unary(
+      async (r) => ({
+        token: token(await auth.exchangeCode(client(r.client), r.code, r.redirectUri, r.codeVerifier, r.userAgent || undefined)),
+      }),
+      onInternalError,
+    ),
+    passwordGrant: unary(
+      async (r) => ({
+        token: token(
+          await auth.passwordGrant(client(r.client), r.username, r.password, r.scope, r.clientIp || undefined, r.userAgent || undefined),
+        ),
+      }),
+      onInternalError,
+    ),
+    clientCredentialsGrant: unary(
+      async (r) => ({ token: token(await auth.clientCredentialsGrant(client(r.client), r.scope)) }),
+      onInternalError,
+    ),
+    revokeToken: unary(async (r) => {
+      await auth.revokeToken(client(r.client), r.token);
+      return {};
+    }, onInternalError),
+    inspectToken: unary(async (r) => {
+      const grant = await auth.inspectToken(r.token);
+      return {
+        account: grant.account ? account(grant.account) : undefined,
+        app: grant.app ? app(grant.app) : undefined,
+        scopes: grant.scopes,
+      };
     }, onInternalError),
   };
   return {

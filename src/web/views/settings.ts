@@ -37,7 +37,7 @@ function sessionList(frame: Frame, sessions: readonly SessionInfo[]) {
   return html`<ul class="sessions">${sessions.map(
     (session) => html`<li>
 <div class="what">
-<strong>${deviceName(session.userAgent)}</strong>${session.current ? html` <span class="badge">This device</span>` : ''}
+<strong>${session.appName === '' ? deviceName(session.userAgent) : session.appName}</strong>${session.appName === '' ? '' : html` <span class="muted">(app · ${deviceName(session.userAgent)})</span>`}${session.current ? html` <span class="badge">This device</span>` : ''}
 <p class="muted">Signed in ${timeTag(session.createdAtMs, frame.now)} · last active ${timeTag(session.lastSeenMs, frame.now)}</p>
 </div>
 ${

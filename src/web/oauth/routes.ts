@@ -1,0 +1,288 @@
+import fastifyFormbody from '@fastify/formbody';
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { App, Auth, AuthorizationRequest, ClientCredentials, OAuthToken, TokenGrant } from '../../domain/auth.js';
+import { DomainError, isDomainError } from '../../domain/errors.js';
+import { OOB_REDIRECT_URI, type ScopeNeed, SUPPORTED_SCOPES, scopeAllows } from '../../domain/oauth.js';
+import type { RouteContext } from '../context.js';
+import { HttpStatus, logHttpError, sendJsonError, setRateLimitHeaders, toHttpError } from '../errors.js';
+import { formField } from '../input.js';
+import { frameOf, sendPage } from '../routes/page-helpers.js';
+import { requireSameOrigin } from '../security.js';
+import { bearerToken, pageViewer, setSessionCookie } from '../session.js';
+import type { FormErrors } from '../views/components.js';
+import { authorizePage, oauthLoginPage, oobCodePage } from './views.js';
+
+/**
+ * OAuth 2 as Mastodon serves it: app registration, the authorize page,
+ * the token and revoke endpoints and the discovery document. Bodies may be
+ * JSON, form-encoded or multipart (masto.js sends multipart).
+ */
+
+const MULTIPART_LIMITS = { files: 0, fields: 32, fieldSize: 8 * 1024, parts: 32 };
+
+/** A body or query field as a string; arrays and objects read as absent. */
+function text(source: unknown, name: string): string {
+  const value = (source as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/** The OAuth error name for a DomainError, from the parameter at fault. */
+function oauthErrorName(error: DomainError): string {
+  if (error.code === 'rate_limited') return 'rate_limited';
+  if (error.field === 'client_id' || error.field === 'client_secret') return 'invalid_client';
+  if (error.field === 'scope') return 'invalid_scope';
+  if (error.field === 'grant_type') return 'unsupported_grant_type';
+  if (error.code === 'unauthenticated' || ['code', 'code_verifier', 'redirect_uri', 'username'].includes(error.field ?? ''))
+    return 'invalid_grant';
+  if (error.code === 'invalid') return 'invalid_request';
+  return error.code === 'unavailable' ? 'temporarily_unavailable' : 'server_error';
+}
+
+function oauthStatus(error: DomainError): number {
+  if (error.field === 'client_id' || error.field === 'client_secret') return HttpStatus.unauthorized;
+  if (error.code === 'unauthenticated') return HttpStatus.badRequest;
+  if (error.code === 'not_found') return HttpStatus.badRequest;
+  return toHttpError(error).status;
+}
+
+/** The Application entity (methods/apps), with the secret only when registering. */
+export function applicationEntity(app: App, secret?: string) {
+  return {
+    id: app.id,
+    name: app.name,
+    website: app.website === '' ? null : app.website,
+    scopes: app.scopes,
+    redirect_uri: app.redirectUris.join('\n'),
+    redirect_uris: app.redirectUris,
+    client_id: app.clientId,
+    ...(secret === undefined ? {} : { client_secret: secret, client_secret_expires_at: 0 }),
+    vapid_key: '',
+  };
+}
+
+function tokenEntity(token: OAuthToken) {
+  return {
+    access_token: token.token,
+    token_type: 'Bearer',
+    scope: token.scopes.join(' '),
+    created_at: Math.floor(token.createdAtMs / 1000),
+  };
+}
+
+function baseUrl(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The bearer token's grant, once requireToken has asked for it. */
+    tokenGrant?: TokenGrant;
+  }
+}
+
+/** What the request's bearer token may do (asked of Auth once per request); `unauthenticated` otherwise. */
+export async function requireToken(request: FastifyRequest, auth: Auth): Promise<TokenGrant & { token: string }> {
+  const token = bearerToken(request);
+  request.tokenGrant ??= await auth.inspectToken(token);
+  return { ...request.tokenGrant, token };
+}
+
+/**
+ * The account behind the bearer token, if the token was granted `need`:
+ * `unauthenticated` for an app token or a bad token, `forbidden` (Mastodon
+ * answers 403) when the scope is missing. API routes call this first.
+ */
+export async function requireScope(
+  request: FastifyRequest,
+  auth: Auth,
+  need: ScopeNeed,
+): Promise<TokenGrant & { token: string; account: NonNullable<TokenGrant['account']> }> {
+  const grant = await requireToken(request, auth);
+  if (!grant.account) throw new DomainError('unauthenticated', 'This method requires an authenticated user.');
+  if (!scopeAllows(grant.scopes, need)) throw new DomainError('forbidden', `This action is outside the authorized scopes (needs ${need}).`);
+  return grant as TokenGrant & { token: string; account: NonNullable<TokenGrant['account']> };
+}
+
+/** The JSON endpoints: apps, token, revoke, discovery. */
+export const oauthApiRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth }) => {
+  await app.register(fastifyFormbody);
+  await app.register(fastifyMultipart, { attachFieldsToBody: 'keyValues', limits: MULTIPART_LIMITS });
+
+  app.setErrorHandler(async (thrown, request, reply) => {
+    // A malformed multipart body fails inside the parser with no status of its own: the client's fault.
+    const malformed = !isDomainError(thrown) && request.isMultipart() && toHttpError(thrown).status >= 500;
+    const error = malformed ? new DomainError('invalid', 'The multipart body is malformed.', { cause: thrown }) : thrown;
+    const httpError = toHttpError(error);
+    logHttpError(request, error, httpError);
+    setRateLimitHeaders(reply, error);
+    const url = request.url.split('?')[0]!;
+    if (url.startsWith('/oauth/')) {
+      const domain = isDomainError(error) ? error : new DomainError(httpError.status >= 500 ? 'internal' : 'invalid', httpError.message);
+      return reply
+        .status(isDomainError(error) ? oauthStatus(domain) : httpError.status)
+        .send({ error: oauthErrorName(domain), error_description: httpError.message });
+    }
+    // The API's current error shape, until the whole API moves to Mastodon's {"error": "…"} (issue 10).
+    return sendJsonError(reply, httpError);
+  });
+
+  app.post('/api/v1/apps', async (request, reply) => {
+    const body = request.body as Record<string, unknown> | undefined;
+    const raw = body?.redirect_uris ?? body?.['redirect_uris[]'];
+    const redirectUris = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(/\r?\n/) : [];
+    const registered = await auth.registerApp({
+      name: text(body, 'client_name'),
+      redirectUris: redirectUris as string[],
+      scopes: text(body, 'scopes'),
+      website: text(body, 'website'),
+    });
+    const { clientSecret, ...rest } = registered;
+    return reply.status(HttpStatus.ok).send(applicationEntity(rest, clientSecret));
+  });
+
+  app.get('/api/v1/apps/verify_credentials', async (request) => {
+    const grant = await requireToken(request, auth);
+    if (!grant.app) throw new DomainError('unauthenticated', 'This token was not issued to an app.');
+    return applicationEntity(grant.app);
+  });
+
+  app.post('/oauth/token', async (request) => {
+    const body = request.body;
+    const client: ClientCredentials = { clientId: text(body, 'client_id'), clientSecret: text(body, 'client_secret') };
+    const scope = text(body, 'scope') || text(body, 'scopes');
+    const grantType = text(body, 'grant_type');
+    let token: OAuthToken;
+    if (grantType === 'authorization_code') {
+      token = await auth.exchangeCode(
+        client,
+        text(body, 'code'),
+        text(body, 'redirect_uri'),
+        text(body, 'code_verifier'),
+        request.headers['user-agent'],
+      );
+    } else if (grantType === 'password') {
+      token = await auth.passwordGrant(
+        client,
+        text(body, 'username'),
+        text(body, 'password'),
+        scope,
+        request.ip,
+        request.headers['user-agent'],
+      );
+    } else if (grantType === 'client_credentials') {
+      token = await auth.clientCredentialsGrant(client, scope);
+    } else {
+      throw new DomainError('invalid', 'grant_type must be authorization_code, password or client_credentials.', { field: 'grant_type' });
+    }
+    return tokenEntity(token);
+  });
+
+  app.post('/oauth/revoke', async (request) => {
+    const body = request.body;
+    await auth.revokeToken({ clientId: text(body, 'client_id'), clientSecret: text(body, 'client_secret') }, text(body, 'token'));
+    return {};
+  });
+
+  app.get('/.well-known/oauth-authorization-server', async (request) => {
+    const base = baseUrl(request);
+    return {
+      issuer: `${base}/`,
+      service_documentation: 'https://docs.joinmastodon.org/',
+      authorization_endpoint: `${base}/oauth/authorize`,
+      token_endpoint: `${base}/oauth/token`,
+      revocation_endpoint: `${base}/oauth/revoke`,
+      app_registration_endpoint: `${base}/api/v1/apps`,
+      scopes_supported: SUPPORTED_SCOPES,
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: ['authorization_code', 'password', 'client_credentials'],
+      code_challenge_methods_supported: ['S256'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    };
+  });
+};
+
+function authorizationRequest(query: unknown): AuthorizationRequest {
+  return {
+    clientId: text(query, 'client_id'),
+    redirectUri: text(query, 'redirect_uri'),
+    scope: text(query, 'scope'),
+    codeChallenge: text(query, 'code_challenge'),
+    codeChallengeMethod: text(query, 'code_challenge_method'),
+  };
+}
+
+/** redirect_uri with the given parameters added to its query. */
+function redirectTo(uri: string, params: Record<string, string>): string {
+  const extra = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== '')).toString();
+  return `${uri}${uri.includes('?') ? '&' : '?'}${extra}`;
+}
+
+/** The authorize page: cookie-authenticated, CSRF-protected like every page form. */
+export const oauthPageRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, cookies }) => {
+  await app.register(fastifyFormbody);
+  app.addHook('preHandler', (request, reply, done) => {
+    if (request.method !== 'POST') return done();
+    requireSameOrigin(request, cookies.secure);
+    app.csrfProtection(request, reply, done);
+  });
+  app.addHook('preHandler', async (request, reply) => {
+    request.viewer = await pageViewer(request, reply, auth, cookies);
+  });
+
+  const check = async (request: FastifyRequest) => {
+    if (text(request.query, 'response_type') !== 'code') {
+      throw new DomainError('invalid', 'response_type must be "code".', { field: 'response_type' });
+    }
+    const asked = authorizationRequest(request.query);
+    return { asked, ...(await auth.checkAuthorization(asked)) };
+  };
+
+  const loginStep = (request: FastifyRequest) =>
+    !request.viewer ||
+    (text(request.query, 'force_login') === 'true' && formField(request.body, 'step') !== 'login' && request.method === 'GET');
+
+  app.get('/oauth/authorize', async (request, reply) => {
+    const { app: client, scopes } = await check(request);
+    const frame = frameOf(request, reply);
+    if (loginStep(request)) return sendPage(reply, oauthLoginPage(frame, request.url, client.name, '', {}));
+    return sendPage(reply, authorizePage(frame, request.url, client, scopes));
+  });
+
+  app.post('/oauth/authorize', async (request, reply: FastifyReply) => {
+    const { asked, app: client, scopes } = await check(request);
+    if (formField(request.body, 'step') === 'login') {
+      const username = formField(request.body, 'username').trim();
+      const errors: FormErrors = {};
+      try {
+        const session = await auth.logIn(username, formField(request.body, 'password'), request.ip, request.headers['user-agent']);
+        setSessionCookie(reply, session.token, cookies);
+        request.viewer = { account: session.account, token: session.token };
+        return sendPage(reply, authorizePage(frameOf(request, reply), request.url, client, scopes));
+      } catch (error) {
+        if (!isDomainError(error) || (error.code !== 'invalid' && error.code !== 'unauthenticated')) throw error;
+        errors.form = error.message;
+        return sendPage(
+          reply,
+          oauthLoginPage(frameOf(request, reply), request.url, client.name, username, errors),
+          toHttpError(error).status,
+        );
+      }
+    }
+    const viewer = request.viewer;
+    if (!viewer) return sendPage(reply, oauthLoginPage(frameOf(request, reply), request.url, client.name, '', {}), HttpStatus.unauthorized);
+    const state = text(request.query, 'state');
+    const oob = asked.redirectUri === OOB_REDIRECT_URI;
+    if (formField(request.body, 'decision') !== 'authorize') {
+      if (oob) return sendPage(reply, oobCodePage(frameOf(request, reply), client, ''));
+      return reply.redirect(
+        redirectTo(asked.redirectUri, { error: 'access_denied', error_description: 'The user denied access.', state }),
+        302,
+      );
+    }
+    const { code } = await auth.authorize(viewer.token, asked);
+    if (oob) return sendPage(reply, oobCodePage(frameOf(request, reply), client, code));
+    return reply.redirect(redirectTo(asked.redirectUri, { code, state }), 302);
+  });
+};
