@@ -9,6 +9,8 @@ import { DomainError } from '../domain/errors.js';
  */
 
 const nonces = new WeakMap<FastifyRequest, string>();
+/** Where a page's forms may lead besides our own origin (see allowFormAction). */
+const formTargets = new WeakMap<FastifyRequest, string[]>();
 
 /**
  * This request's CSP nonce, made on first use: only pages pay for the
@@ -30,7 +32,7 @@ export function cspNonce(request: FastifyRequest): string {
  * stylesheet (no style attributes), and nothing may frame the page, change
  * its base URL, embed plugins or post forms elsewhere.
  */
-export function contentSecurityPolicy(nonce: string | undefined): string {
+export function contentSecurityPolicy(nonce: string | undefined, formTargets: readonly string[] = []): string {
   const script = nonce === undefined ? "script-src 'none'" : `script-src 'nonce-${nonce}' 'strict-dynamic'`;
   return [
     "default-src 'none'",
@@ -41,13 +43,33 @@ export function contentSecurityPolicy(nonce: string | undefined): string {
     "manifest-src 'self'",
     "base-uri 'none'",
     "object-src 'none'",
-    "form-action 'self'",
+    ["form-action 'self'", ...formTargets].join(' '),
     "frame-ancestors 'none'",
   ].join('; ');
 }
 
+/**
+ * Lets this response's forms lead to `url` too. Browsers hold a form post's
+ * redirects to form-action as well, so the OAuth authorize page, whose
+ * form answers with a redirect to the app's redirect URI, must name that
+ * URI's origin (or, for an app's own scheme such as com.example.app:/cb,
+ * the scheme), as Mastodon's page does. Anything else is left out.
+ */
+export function allowFormAction(request: FastifyRequest, url: string): void {
+  let source: string;
+  try {
+    const parsed = new URL(url);
+    source = parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : parsed.protocol;
+  } catch {
+    return;
+  }
+  // A CSP source expression cannot hold these; a URI that needs them gets no exception.
+  if (!/^[a-z][a-z0-9+.-]*:(\/\/[a-z0-9.:[\]-]+)?$/i.test(source)) return;
+  formTargets.set(request, [...(formTargets.get(request) ?? []), source]);
+}
+
 export function setSecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {
-  reply.header('content-security-policy', contentSecurityPolicy(nonces.get(request)));
+  reply.header('content-security-policy', contentSecurityPolicy(nonces.get(request), formTargets.get(request)));
   reply.header('x-content-type-options', 'nosniff');
   reply.header('x-frame-options', 'DENY');
   reply.header('referrer-policy', 'same-origin');

@@ -96,6 +96,9 @@ describe('OAuth 2 over HTTP', () => {
     assert.match(page.body, /Tusky/);
     assert.match(page.body, />Authorize</);
     assert.match(page.body, />Deny</);
+    // Browsers hold the form's redirect to form-action: the app's own scheme must be allowed on this page, and only here.
+    assert.match(String(page.headers['content-security-policy']), /form-action 'self' com\.example\.app:;/);
+    assert.match(String((await browser.get('/settings')).headers['content-security-policy']), /form-action 'self';/);
     const granted = await browser.post(url, { decision: 'authorize' });
     assert.equal(granted.status, 302);
     const location = new URL(granted.location!);

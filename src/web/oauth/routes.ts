@@ -8,7 +8,7 @@ import type { RouteContext } from '../context.js';
 import { HttpStatus, logHttpError, sendJsonError, setRateLimitHeaders, toHttpError } from '../errors.js';
 import { formField } from '../input.js';
 import { frameOf, sendPage } from '../routes/page-helpers.js';
-import { requireSameOrigin } from '../security.js';
+import { allowFormAction, requireSameOrigin } from '../security.js';
 import { bearerToken, pageViewer, setSessionCookie } from '../session.js';
 import type { FormErrors } from '../views/components.js';
 import { authorizePage, oauthLoginPage, oobCodePage } from './views.js';
@@ -236,7 +236,9 @@ export const oauthPageRoutes: FastifyPluginAsync<RouteContext> = async (app, { a
       throw new DomainError('invalid', 'response_type must be "code".', { field: 'response_type' });
     }
     const asked = authorizationRequest(request.query);
-    return { asked, ...(await auth.checkAuthorization(asked)) };
+    const checked = await auth.checkAuthorization(asked);
+    if (asked.redirectUri !== OOB_REDIRECT_URI) allowFormAction(request, asked.redirectUri);
+    return { asked, ...checked };
   };
 
   const loginStep = (request: FastifyRequest) =>
