@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Auth } from '../../src/domain/auth.js';
-import { DomainError } from '../../src/domain/errors.js';
+import { DomainError, type ErrorCode, errorCodes } from '../../src/domain/errors.js';
 import { buildApp } from '../../src/web/app.js';
+import { toMastodonHttpError } from '../../src/web/errors.js';
 import { type ApiReply, api, Browser, type Harness, openHarness, signUp } from './web-harness.js';
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -323,6 +324,21 @@ describe('CORS', () => {
 });
 
 describe('Mastodon error shape', () => {
+  it('maps every error code to Mastodon’s status: validation and conflicts are 422', () => {
+    const expected: Record<ErrorCode, number> = {
+      invalid: 422,
+      unauthenticated: 401,
+      forbidden: 403,
+      not_found: 404,
+      conflict: 422,
+      rate_limited: 429,
+      unavailable: 503,
+      internal: 500,
+    };
+    for (const code of errorCodes) assert.equal(toMastodonHttpError(new DomainError(code, 'shown')).status, expected[code], code);
+    assert.equal(toMastodonHttpError(new SyntaxError('Unexpected end of JSON')).status, 400, 'an unreadable body stays 400');
+  });
+
   let h: Harness;
   before(async () => {
     h = await openHarness();
