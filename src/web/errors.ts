@@ -158,7 +158,8 @@ export type ErrorRendering = 'mastodon' | 'chorus' | 'page';
  * JSON API that shares it is gone; until then only the routes registered
  * in the Mastodon scope (see web/api/mastodon.ts) answer so there.
  */
-const MASTODON_PREFIXES = ['/api/v2/', '/oauth/', '/.well-known/', '/nodeinfo/'];
+// /oauth/authorize is a page, so only OAuth's JSON endpoints are listed.
+const MASTODON_PREFIXES = ['/api/v2/', '/oauth/token', '/oauth/revoke', '/.well-known/', '/nodeinfo/'];
 
 declare module 'fastify' {
   interface FastifyContextConfig {

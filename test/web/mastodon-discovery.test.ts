@@ -349,6 +349,10 @@ describe('Mastodon error shape', () => {
     assertMastodonError(await api(h.app, 'GET', '/api/v2/nothing-here'), 404);
     assertMastodonError(await api(h.app, 'GET', '/nodeinfo/9.9'), 404);
     assertMastodonError(await api(h.app, 'DELETE', '/api/v2/instance'), 404);
+    assertMastodonError(await api(h.app, 'POST', '/oauth/token'), 404);
+    const page = await api(h.app, 'GET', '/oauth/authorize');
+    assert.equal(page.status, 404);
+    assert.match(String(page.headers['content-type']), /text\/html/, 'the authorize page renders its errors as a page');
     const custom = await api(h.app, 'GET', '/api/v1/feed');
     assert.equal(custom.status, 401);
     assert.equal(custom.body.error.code, 'unauthenticated');
