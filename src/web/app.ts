@@ -2,14 +2,28 @@ import type { IncomingMessage } from 'node:http';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
 import fastifyCsrfProtection from '@fastify/csrf-protection';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Auth } from '../domain/auth.js';
 import { DomainError } from '../domain/errors.js';
 import type { Social } from '../domain/social.js';
+import { corsOptions } from './api/cors.js';
+import { mastodonApi } from './api/mastodon.js';
+import { parseQuery } from './api/params.js';
 import type { RouteContext } from './context.js';
-import { BODY_LIMIT_BYTES, HttpStatus, isApiPath, logHttpError, sendJsonError, setRateLimitHeaders, toHttpError } from './errors.js';
+import {
+  BODY_LIMIT_BYTES,
+  errorRendering,
+  HttpStatus,
+  logHttpError,
+  sendJsonError,
+  sendMastodonError,
+  setRateLimitHeaders,
+  toHttpError,
+  toMastodonHttpError,
+} from './errors.js';
 import { oauthApiRoutes, oauthPageRoutes } from './oauth/routes.js';
 import { apiAccountRoutes } from './routes/api-accounts.js';
 import { apiFollowingRoutes } from './routes/api-following.js';
@@ -49,10 +63,12 @@ const DRAIN_MAX_MS = 5000;
  */
 export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   const sendError = async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const httpError = toHttpError(error);
+    const rendering = errorRendering(request);
+    const httpError = rendering === 'mastodon' ? toMastodonHttpError(error) : toHttpError(error);
     logHttpError(request, error, httpError);
     setRateLimitHeaders(reply, error);
-    if (isApiPath(request.url)) return sendJsonError(reply, httpError);
+    if (rendering === 'mastodon') return sendMastodonError(reply, httpError);
+    if (rendering === 'chorus') return sendJsonError(reply, httpError);
     return reply
       .status(httpError.status)
       .type('text/html; charset=utf-8')
@@ -62,6 +78,8 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: deps.trustProxy ?? false,
+    // Rails-style arrays and objects (`id[]=1&id[]=2`), as Mastodon clients send them.
+    routerOptions: { querystringParser: parseQuery },
     // The router refuses some URLs (bad escapes, over-long parameters) before any route or hook runs.
     // No hook runs for them either, so the security headers are set here.
     frameworkErrors: (error, request, reply) => {
@@ -73,6 +91,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   const cookies = { secure: deps.secureCookies ?? false };
   const ctx: RouteContext = { auth: deps.auth, social: deps.social, cookies };
 
+  await app.register(fastifyCors, corsOptions);
   await app.register(fastifyCookie);
   await app.register(fastifyCsrfProtection, {
     cookieKey: cookieName(CSRF_COOKIE, cookies),
@@ -95,8 +114,10 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   app.setErrorHandler(sendError);
 
   app.setNotFoundHandler(async (request, reply) => {
-    if (isApiPath(request.url)) {
-      return sendJsonError(reply, { status: HttpStatus.notFound, code: 'not_found', message: 'No such endpoint.', field: undefined });
+    const rendering = errorRendering(request);
+    if (rendering !== 'page') {
+      const notFound = { status: HttpStatus.notFound, code: 'not_found', message: 'No such endpoint.', field: undefined } as const;
+      return rendering === 'mastodon' ? sendMastodonError(reply, notFound) : sendJsonError(reply, notFound);
     }
     // Best effort: a lost visitor still sees the right navigation.
     const viewer = await pageViewer(request, reply, deps.auth, cookies).catch(() => null);
@@ -120,6 +141,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   await app.register(pageRoutes, ctx);
   await app.register(oauthApiRoutes, ctx);
   await app.register(oauthPageRoutes, ctx);
+  await app.register(mastodonApi, ctx);
   return app;
 }
 

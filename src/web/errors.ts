@@ -15,6 +15,7 @@ export const HttpStatus = Object.freeze({
   conflict: 409,
   contentTooLarge: 413,
   unsupportedMediaType: 415,
+  unprocessableContent: 422,
   tooManyRequests: 429,
   internalServerError: 500,
   serviceUnavailable: 503,
@@ -144,3 +145,70 @@ export function setRateLimitHeaders(reply: FastifyReply, error: unknown): void {
 }
 
 export const isApiPath = (url: string) => url === '/api' || url.startsWith('/api/');
+
+/**
+ * How an error is shown: Mastodon's `{"error": "…"}`, the custom API's
+ * `{"error": {"code", "message"}}`, or an HTML page.
+ */
+export type ErrorRendering = 'mastodon' | 'chorus' | 'page';
+
+/**
+ * Paths that answer in Mastodon's shape even when no route matched (an
+ * unknown endpoint, a refused URL). `/api/v1/` joins them once the custom
+ * JSON API that shares it is gone; until then only the routes registered
+ * in the Mastodon scope (see web/api/mastodon.ts) answer so there.
+ */
+// /oauth/authorize is a page, so only OAuth's JSON endpoints are listed.
+const MASTODON_PREFIXES = ['/api/v2/', '/oauth/token', '/oauth/revoke', '/.well-known/', '/nodeinfo/'];
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set on every route of the Mastodon API scope: its errors take Mastodon's shape. */
+    mastodonApi?: boolean;
+  }
+}
+
+/** The one choice between the renderings, by route (its scope) and else by path prefix. */
+export function errorRendering(request: FastifyRequest): ErrorRendering {
+  // The router's own errors arrive before any route was chosen.
+  if (request.routeOptions?.config?.mastodonApi === true) return 'mastodon';
+  const url = request.url;
+  if (MASTODON_PREFIXES.some((prefix) => url.startsWith(prefix))) return 'mastodon';
+  return isApiPath(url) ? 'chorus' : 'page';
+}
+
+/**
+ * The HTTP error as Mastodon reports it: a failed validation is 422
+ * Unprocessable Content, as Rails answers (so is a conflict, such as a
+ * taken username: Mastodon reports it as a validation error); a body that
+ * cannot be read at all (bad JSON, wrong content type) stays 400.
+ */
+export function toMastodonHttpError(error: unknown): HttpError {
+  const httpError = toHttpError(error);
+  if (isDomainError(error) && (error.code === 'invalid' || error.code === 'conflict')) {
+    return { ...httpError, status: HttpStatus.unprocessableContent };
+  }
+  if (httpError.message.startsWith('Unsupported Content-Type')) {
+    return { ...httpError, message: 'Unsupported Content-Type: send JSON, a form (urlencoded) or multipart/form-data.' };
+  }
+  return httpError;
+}
+
+/** Mastodon's error body; `error_description` only on OAuth errors (RFC 6749 §5.2). */
+export interface MastodonErrorBody {
+  error: string;
+  error_description?: string;
+}
+
+/**
+ * Sends an error in Mastodon's shape: `{"error": "<message>"}`, 401 with
+ * `WWW-Authenticate: Bearer`. For OAuth endpoints pass `oauth`, the RFC
+ * 6749 code (`invalid_grant`, `invalid_client`, …): then `error` is that
+ * code and `error_description` the message, as Doorkeeper answers.
+ */
+export function sendMastodonError(reply: FastifyReply, httpError: HttpError, oauth?: string): FastifyReply {
+  if (httpError.status === HttpStatus.unauthorized) reply.header('www-authenticate', 'Bearer');
+  const body: MastodonErrorBody =
+    oauth === undefined ? { error: httpError.message } : { error: oauth, error_description: httpError.message };
+  return reply.status(httpError.status).type('application/json; charset=utf-8').send(body);
+}

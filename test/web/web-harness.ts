@@ -23,7 +23,9 @@ export interface Harness {
 export type ReadPath = 'view' | 'store';
 export const readPaths: readonly ReadPath[] = ['view', 'store'];
 
-export async function openHarness(options: { draining?: () => boolean; secureCookies?: boolean; reads?: ReadPath } = {}): Promise<Harness> {
+export async function openHarness(
+  options: { draining?: () => boolean; secureCookies?: boolean; trustProxy?: boolean; reads?: ReadPath } = {},
+): Promise<Harness> {
   const { reads = 'view', ...appOptions } = options;
   const kv = await EmbeddedKV.open({ path: ':memory:' });
   // Cheap Argon2 keeps the suite fast; production uses the service's defaults.

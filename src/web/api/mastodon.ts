@@ -1,0 +1,23 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { RouteContext } from '../context.js';
+import { mastodonBodies } from './body.js';
+import { instanceRoutes } from './instance.js';
+import { nodeinfoRoutes } from './nodeinfo.js';
+import { stubRoutes } from './stubs.js';
+
+/**
+ * The Mastodon client API's scope: every route registered here reads
+ * JSON, form and multipart bodies with Rails-style names, and answers
+ * errors in Mastodon's `{"error": "…"}` shape (errors.ts decides by the
+ * `mastodonApi` flag this scope puts on its routes). A new Mastodon
+ * resource module is registered here.
+ */
+export const mastodonApi: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, mastodonApi: true };
+  });
+  await mastodonBodies(app);
+  await app.register(instanceRoutes, ctx);
+  await app.register(nodeinfoRoutes, ctx);
+  await app.register(stubRoutes, ctx);
+};
