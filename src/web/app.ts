@@ -24,7 +24,7 @@ import {
   toHttpError,
   toMastodonHttpError,
 } from './errors.js';
-import { oauthApiRoutes, oauthPageRoutes } from './oauth/routes.js';
+import { oauthPageRoutes } from './oauth/routes.js';
 import { apiAccountRoutes } from './routes/api-accounts.js';
 import { apiFollowingRoutes } from './routes/api-following.js';
 import { apiPostRoutes } from './routes/api-posts.js';
@@ -139,7 +139,6 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   await app.register(apiFollowingRoutes, ctx);
   await app.register(apiPostRoutes, ctx);
   await app.register(pageRoutes, ctx);
-  await app.register(oauthApiRoutes, ctx);
   await app.register(oauthPageRoutes, ctx);
   await app.register(mastodonApi, ctx);
   return app;

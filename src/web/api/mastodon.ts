@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { RouteContext } from '../context.js';
+import { oauthAppRoutes, oauthTokenRoutes } from '../oauth/routes.js';
 import { mastodonBodies } from './body.js';
 import { instanceRoutes } from './instance.js';
 import { nodeinfoRoutes } from './nodeinfo.js';
@@ -20,4 +21,6 @@ export const mastodonApi: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
   await app.register(instanceRoutes, ctx);
   await app.register(nodeinfoRoutes, ctx);
   await app.register(stubRoutes, ctx);
+  await app.register(oauthAppRoutes, ctx);
+  await app.register(oauthTokenRoutes, ctx);
 };

@@ -1,11 +1,11 @@
 import fastifyFormbody from '@fastify/formbody';
-import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { App, Auth, AuthorizationRequest, ClientCredentials, OAuthToken, TokenGrant } from '../../domain/auth.js';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import { OOB_REDIRECT_URI, type ScopeNeed, SUPPORTED_SCOPES, scopeAllows } from '../../domain/oauth.js';
+import { publicOrigin } from '../api/urls.js';
 import type { RouteContext } from '../context.js';
-import { HttpStatus, logHttpError, sendJsonError, setRateLimitHeaders, toHttpError } from '../errors.js';
+import { HttpStatus, logHttpError, sendMastodonError, setRateLimitHeaders, toHttpError } from '../errors.js';
 import { formField } from '../input.js';
 import { frameOf, sendPage } from '../routes/page-helpers.js';
 import { allowFormAction, requireSameOrigin } from '../security.js';
@@ -15,11 +15,10 @@ import { authorizePage, oauthLoginPage, oobCodePage } from './views.js';
 
 /**
  * OAuth 2 as Mastodon serves it: app registration, the authorize page,
- * the token and revoke endpoints and the discovery document. Bodies may be
- * JSON, form-encoded or multipart (masto.js sends multipart).
+ * the token and revoke endpoints and the discovery document. The JSON
+ * endpoints live in the Mastodon API's scope (api/mastodon.ts), which reads
+ * JSON, form and multipart bodies (masto.js sends multipart).
  */
-
-const MULTIPART_LIMITS = { files: 0, fields: 32, fieldSize: 8 * 1024, parts: 32 };
 
 /** A body or query field as a string; arrays and objects read as absent. */
 function text(source: unknown, name: string): string {
@@ -70,10 +69,6 @@ function tokenEntity(token: OAuthToken) {
   };
 }
 
-function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
-}
-
 declare module 'fastify' {
   interface FastifyRequest {
     /** The bearer token's grant, once requireToken has asked for it. */
@@ -104,29 +99,8 @@ export async function requireScope(
   return grant as TokenGrant & { token: string; account: NonNullable<TokenGrant['account']> };
 }
 
-/** The JSON endpoints: apps, token, revoke, discovery. */
-export const oauthApiRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth }) => {
-  await app.register(fastifyFormbody);
-  await app.register(fastifyMultipart, { attachFieldsToBody: 'keyValues', limits: MULTIPART_LIMITS });
-
-  app.setErrorHandler(async (thrown, request, reply) => {
-    // A malformed multipart body fails inside the parser with no status of its own: the client's fault.
-    const malformed = !isDomainError(thrown) && request.isMultipart() && toHttpError(thrown).status >= 500;
-    const error = malformed ? new DomainError('invalid', 'The multipart body is malformed.', { cause: thrown }) : thrown;
-    const httpError = toHttpError(error);
-    logHttpError(request, error, httpError);
-    setRateLimitHeaders(reply, error);
-    const url = request.url.split('?')[0]!;
-    if (url.startsWith('/oauth/')) {
-      const domain = isDomainError(error) ? error : new DomainError(httpError.status >= 500 ? 'internal' : 'invalid', httpError.message);
-      return reply
-        .status(isDomainError(error) ? oauthStatus(domain) : httpError.status)
-        .send({ error: oauthErrorName(domain), error_description: httpError.message });
-    }
-    // The API's current error shape, until the whole API moves to Mastodon's {"error": "…"} (issue 10).
-    return sendJsonError(reply, httpError);
-  });
-
+/** App registration, in the Mastodon API's scope (its bodies, its error shape). */
+export const oauthAppRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth }) => {
   app.post('/api/v1/apps', async (request, reply) => {
     const body = request.body as Record<string, unknown> | undefined;
     const raw = body?.redirect_uris ?? body?.['redirect_uris[]'];
@@ -146,10 +120,26 @@ export const oauthApiRoutes: FastifyPluginAsync<RouteContext> = async (app, { au
     if (!grant.app) throw new DomainError('unauthenticated', 'This token was not issued to an app.');
     return applicationEntity(grant.app);
   });
+};
+
+/**
+ * The token endpoints and the server's metadata, in the Mastodon API's
+ * scope for bodies, but answering errors in OAuth's shape
+ * ({"error": "invalid_grant", "error_description": "…"}).
+ */
+export const oauthTokenRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth }) => {
+  app.setErrorHandler(async (thrown, request, reply) => {
+    const httpError = toHttpError(thrown);
+    logHttpError(request, thrown, httpError);
+    setRateLimitHeaders(reply, thrown);
+    const domain = isDomainError(thrown) ? thrown : new DomainError(httpError.status >= 500 ? 'internal' : 'invalid', httpError.message);
+    const status = isDomainError(thrown) ? oauthStatus(domain) : httpError.status;
+    return sendMastodonError(reply, { ...httpError, status }, oauthErrorName(domain));
+  });
 
   app.post('/oauth/token', async (request) => {
     const body = request.body;
-    const client: ClientCredentials = { clientId: text(body, 'client_id'), clientSecret: text(body, 'client_secret') };
+    const client = clientCredentials(request);
     const scope = text(body, 'scope') || text(body, 'scopes');
     const grantType = text(body, 'grant_type');
     let token: OAuthToken;
@@ -180,12 +170,12 @@ export const oauthApiRoutes: FastifyPluginAsync<RouteContext> = async (app, { au
 
   app.post('/oauth/revoke', async (request) => {
     const body = request.body;
-    await auth.revokeToken({ clientId: text(body, 'client_id'), clientSecret: text(body, 'client_secret') }, text(body, 'token'));
+    await auth.revokeToken(clientCredentials(request), text(body, 'token'));
     return {};
   });
 
   app.get('/.well-known/oauth-authorization-server', async (request) => {
-    const base = baseUrl(request);
+    const base = publicOrigin(request).origin;
     return {
       issuer: `${base}/`,
       service_documentation: 'https://docs.joinmastodon.org/',
@@ -202,6 +192,29 @@ export const oauthApiRoutes: FastifyPluginAsync<RouteContext> = async (app, { au
     };
   });
 };
+
+/**
+ * The client's id and secret from the body (client_secret_post) or, when
+ * the body has none, from HTTP Basic authentication (client_secret_basic,
+ * form-encoded as RFC 6749 section 2.3.1 says).
+ */
+function clientCredentials(request: FastifyRequest): ClientCredentials {
+  const body = request.body;
+  const basic = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(request.headers.authorization ?? '');
+  if (text(body, 'client_id') !== '' || !basic) return { clientId: text(body, 'client_id'), clientSecret: text(body, 'client_secret') };
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const part = (raw: string) => {
+    try {
+      return decodeURIComponent(raw.replace(/\+/g, ' '));
+    } catch {
+      return '';
+    }
+  };
+  return colon < 0
+    ? { clientId: '', clientSecret: '' }
+    : { clientId: part(decoded.slice(0, colon)), clientSecret: part(decoded.slice(colon + 1)) };
+}
 
 function authorizationRequest(query: unknown): AuthorizationRequest {
   return {
