@@ -14,7 +14,7 @@ const headers = { host: HOST };
 /** A password-grant OAuth token for `username` with `scope`, through the Mastodon app registration. */
 async function oauthToken(h: Harness, username: string, scope: string): Promise<string> {
   const app = await api(h.app, 'POST', '/api/v1/apps', {
-    json: { client_name: 'Test', redirect_uris: 'urn:ietf:wg:oauth:2.0:oob', scopes: 'read write follow' },
+    json: { client_name: 'Test', redirect_uris: 'urn:ietf:wg:oauth:2.0:oob', scopes: 'read write follow profile' },
   });
   assert.equal(app.status, 200, app.text);
   const token = await api(h.app, 'POST', '/oauth/token', {
@@ -62,6 +62,11 @@ describe('Mastodon accounts API', () => {
     assert.equal(reply.body.following_count, 0);
     assert.equal(reply.body.source.privacy, 'public');
     assert.equal((await get('/api/v1/accounts/verify_credentials', readOnly)).status, 200, 'read suffices');
+    const profileOnly = await oauthToken(h, 'alice', 'profile');
+    const viaProfile = await get('/api/v1/accounts/verify_credentials', profileOnly);
+    assert.equal(viaProfile.status, 200, 'so does profile');
+    assert.equal(viaProfile.body.username, 'alice');
+    assert.equal((await get('/api/v1/accounts/lookup?acct=bob', profileOnly)).status, 403, 'profile reads nothing else');
     await h.social.unfollow('bob', 'alice');
   });
 

@@ -11,6 +11,7 @@ import {
   trimPage,
   usernameOf,
 } from '../../domain/mastodon-ids.js';
+import { scopeAllows } from '../../domain/oauth.js';
 import { PAGE_MAX } from '../../domain/page.js';
 import type { Social } from '../../domain/social.js';
 import type { RouteContext } from '../context.js';
@@ -18,7 +19,7 @@ import { credentialAccount, type MastodonAccount, mastodonAccount, profileAccoun
 import { mastodonRelationship } from '../entities/relationship.js';
 import { mastodonStatus } from '../entities/status.js';
 import { linkHeader } from '../link-header.js';
-import { requireScope } from '../oauth/routes.js';
+import { requireScope, requireToken } from '../oauth/routes.js';
 import { publicOrigin } from './urls.js';
 
 /**
@@ -140,7 +141,12 @@ function setLink(reply: FastifyReply, header: string | undefined): void {
 
 export const accountRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
   app.get('/api/v1/accounts/verify_credentials', async (request) => {
-    const { account } = await requireScope(request, auth, 'read:accounts');
+    // Mastodon lets the `profile` scope (meant for "sign in with Mastodon") read this one account.
+    const grant = await requireToken(request, auth);
+    const { account } =
+      scopeAllows(grant.scopes, 'profile') && grant.account
+        ? { account: grant.account }
+        : await requireScope(request, auth, 'read:accounts');
     return credentialAccount(publicOrigin(request).origin, await social.getProfile(account.username));
   });
 
@@ -226,6 +232,8 @@ export const accountRoutes: FastifyPluginAsync<RouteContext> = async (app, { aut
     if (queryFlag(query.only_media) || queryFlag(query.pinned)) return [];
     const { limit, cursor } = serviceCursor(page);
     const posts = await social.listPosts(username, limit, cursor);
+    // A min_id page with more than `limit` posts above min_id is the newest of them, not the adjacent
+    // ones Mastodon returns (trimPage's `exact`): that needs the services' `before` cursor (mastodon-ids.ts).
     const { items } = trimPage(page, posts.items, posts.next !== null);
     const author = profileAccount(server.origin, profile);
     const statuses = items.map((post) => mastodonStatus(server.origin, post, author, viewer.username));
