@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { Auth } from '../domain/auth.js';
 import { DomainError } from '../domain/errors.js';
 import type { Social } from '../domain/social.js';
+import { avatarRoutes } from './api/avatars.js';
 import { corsOptions } from './api/cors.js';
 import { mastodonApi } from './api/mastodon.js';
 import { parseQuery } from './api/params.js';
@@ -108,7 +109,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (request, reply) => {
     await drainBody(request.raw);
     setSecurityHeaders(request, reply);
-    if (!request.url.startsWith('/static/')) reply.header('cache-control', 'no-store');
+    if (!request.url.startsWith('/static/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 
   app.setErrorHandler(sendError);
@@ -141,6 +142,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   await app.register(pageRoutes, ctx);
   await app.register(oauthPageRoutes, ctx);
   await app.register(mastodonApi, ctx);
+  await app.register(avatarRoutes, ctx);
   return app;
 }
 
