@@ -29,7 +29,10 @@ forEachEngine((engine) => {
         let readModel: ReadModel | undefined;
         try {
           let seed = 1;
-          const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+          const random = () => {
+            seed = (seed * 16807) % 2147483647;
+            return (seed - 1) / 2147483646;
+          };
           const social = new SocialService({ kv: store.kv, keys: store.keys, now: () => clock, random });
           const auth = new AuthService({ kv: store.kv, keys: store.keys, now: () => clock, passwordHashing: FAST_HASHING });
           for (const name of ['alice', 'bob', 'carol']) await auth.signUp(name, 'password123');
