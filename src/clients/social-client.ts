@@ -134,6 +134,11 @@ export class SocialClient implements Social {
     return { account: account(result.feed.account), page: page(result.feed.posts, result.feed.next, post) };
   }
 
+  async publicTimeline(limit = 0, cursor = ''): Promise<Page<Post>> {
+    const r = await this.#call(this.#client.publicTimeline, { limit, cursor });
+    return page(r.posts, r.next, post);
+  }
+
   close(): void {
     this.#client.close();
   }

@@ -47,6 +47,11 @@ export interface Social {
    * two. `unauthenticated` for an unknown, expired or revoked token.
    */
   sessionFeed(token: string, limit?: number, cursor?: string): Promise<SessionFeed>;
+  /**
+   * Everyone's posts, newest first (the public timeline; Chorus is one
+   * instance and every post is public). Same cursors as listPosts.
+   */
+  publicTimeline(limit?: number, cursor?: string): Promise<Page<Post>>;
 }
 
 export interface SessionFeed {

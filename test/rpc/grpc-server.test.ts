@@ -62,6 +62,7 @@ describe('gRPC services', () => {
     const post = await social.createPost('other_user', 'hello over gRPC', 'key-1');
     assert.deepEqual(await social.createPost('other_user', 'hello over gRPC', 'key-1'), post);
     assert.deepEqual((await social.sessionFeed(session.token)).page, { items: [post], next: null });
+    assert.deepEqual(await social.publicTimeline(), { items: [post], next: null });
     const profile = await social.getProfile('other_user');
     assert.equal(profile.followers, 1);
     assert.equal(profile.posts, 1);

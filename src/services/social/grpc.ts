@@ -72,6 +72,7 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
         ),
       };
     }),
+    publicTimeline: u(async (r) => posts(await social.publicTimeline(limit(r.limit), cursor(r.cursor)))),
   };
   return {
     name: 'chorus.social.v1.SocialService',

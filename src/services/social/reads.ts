@@ -32,6 +32,8 @@ export interface SocialReads {
   posts(author: string, page: PageRequest): Promise<Page<Post> | undefined>;
   /** Posts by the accounts `username` follows, newest first, after `page.after`; undefined for an unknown user. */
   feed(username: string, page: PageRequest): Promise<Page<Post> | undefined>;
+  /** Every author's posts, newest first, after `page.after`. */
+  timeline(page: PageRequest): Promise<Page<Post>>;
   /** The owner of a live session key by its token hash, or undefined; idle expiry is the caller's to judge. */
   session(tokenHash: string): Promise<SessionOwner | undefined>;
 }

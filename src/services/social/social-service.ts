@@ -170,6 +170,13 @@ export class SocialService implements Social {
     });
   }
 
+  publicTimeline(limit?: number, cursor?: string): Promise<Page<Post>> {
+    return guard(async () => {
+      const page = parsePageRequest(limit, cursor, isPostId);
+      return (await this.reads()).timeline(page);
+    });
+  }
+
   /**
    * The owner of a session that is still in use by the auth service's
    * rules (sessions.ts); refuses an idle one. Records a use now and then,

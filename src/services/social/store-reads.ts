@@ -77,6 +77,22 @@ export class StoreReads implements SocialReads {
     return { items, next: more && last ? encodeCursor(last.id) : null };
   }
 
+  /**
+   * Ranges over the id index (`posts/<id>` → author), whose keys ascend
+   * newest first like every post list, then reads each post under its
+   * author: one range plus `limit` point reads in parallel, whatever the
+   * total number of posts. A post deleted between the two reads is left
+   * out of the page (the cursor still moves past it).
+   */
+  async timeline(page: PageRequest): Promise<Page<Post>> {
+    const range = await rangeAfterCursor(this.#kv, { prefix: this.#keys.family('posts'), cursor: page.after, limit: page.limit });
+    const entries = await mapLimit(range.items, FEED_PARALLELISM, (item) =>
+      this.#kv.get(this.#keys.authorPost(item.value, item.key.slice(this.#keys.family('posts').length))),
+    );
+    const items = entries.flatMap((entry) => (entry ? [parsePost(entry.value)] : []));
+    return { items, next: range.next === undefined ? null : encodeCursor(range.next) };
+  }
+
   async session(tokenHash: string): Promise<SessionOwner | undefined> {
     const entry = await this.#kv.get(this.#keys.session(tokenHash));
     return entry && parseSession(entry.value);

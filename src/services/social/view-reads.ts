@@ -32,6 +32,10 @@ export class ViewReads implements SocialReads {
     return Promise.resolve(this.view.account(username) ? this.view.feed(username, page) : undefined);
   }
 
+  timeline(page: PageRequest): Promise<Page<Post>> {
+    return Promise.resolve(this.view.timeline(page));
+  }
+
   session(tokenHash: string): Promise<SessionOwner | undefined> {
     return Promise.resolve(this.view.session(tokenHash));
   }

@@ -32,6 +32,27 @@ export class View {
   /** author → posts in ascending id order, which is newest first. */
   readonly #posts = new Map<string, Post[]>();
   readonly #postsById = new Map<string, Post>();
+  /**
+   * Every post, in DEScending id order (oldest first), for the public
+   * timeline. Of the orders over all posts considered, this one is cheap
+   * for all three operations the view does:
+   * - a new post has (nearly always) the smallest id yet, so it lands at
+   *   the end: an amortized O(1) push, or a short walk back for one that
+   *   raced in from another instance's clock (timelineInsert);
+   * - a page is a binary search for the cursor then `limit` steps
+   *   backwards: O(log n + limit);
+   * - a delete is a binary search and a splice, O(n) moved pointers
+   *   (a memmove of 8 bytes each: about 1 ms per million posts), and
+   *   deletes are rare.
+   * Kept newest first, like the author lists, every insert would move
+   * every pointer; a k-way merge over all authors (as the feed does for
+   * followees) costs O(authors) per page, which the public timeline, read
+   * by anyone, cannot afford. Memory: one pointer per post, the posts
+   * themselves shared with #posts.
+   */
+  readonly #timeline: Post[] = [];
+  /** The timeline was appended to by a listing and awaits its sort (endListing). */
+  #timelineUnsorted = false;
   /** token hash → owner. */
   readonly #sessions = new Map<string, SessionOwner>();
   /** Authors whose posts were listed out of order (see applyListed). */
@@ -56,6 +77,8 @@ export class View {
   endListing(): void {
     for (const author of this.#unsorted) this.#posts.get(author)?.sort(byId);
     this.#unsorted.clear();
+    if (this.#timelineUnsorted) this.#timeline.sort(byIdDescending);
+    this.#timelineUnsorted = false;
   }
 
   applyEvent(event: WatchEvent): void {
@@ -95,6 +118,12 @@ export class View {
           list.splice(firstAfter(list, post.id, true), 0, post);
         }
         this.#postsById.set(post.id, post);
+        if (listing) {
+          this.#timeline.push(post);
+          this.#timelineUnsorted = true;
+        } else {
+          this.#timelineInsert(post);
+        }
         return;
       }
       case 'sessions': {
@@ -131,6 +160,8 @@ export class View {
         const index = firstAfter(list, postId, true);
         if (list[index]?.id === postId) list.splice(index, 1);
         if (list.length === 0) this.#posts.delete(author);
+        const at = countGreaterIds(this.#timeline, postId);
+        if (this.#timeline[at]?.id === postId) this.#timeline.splice(at, 1);
         return;
       }
       case 'sessions':
@@ -198,6 +229,26 @@ export class View {
     return { items, next: merged.length > page.limit ? encodeCursor(items[items.length - 1]!.id) : null };
   }
 
+  /** Everyone's posts, newest first, strictly after post id `page.after` (see #timeline). */
+  timeline(page: PageRequest): Page<Post> {
+    const list = this.#timeline;
+    // Newest first is walking the array backwards from the end, or from just before the cursor.
+    const end = page.after === undefined ? list.length : countGreaterIds(list, page.after);
+    const items: Post[] = [];
+    for (let i = end - 1; i >= 0 && items.length < page.limit; i--) items.push(list[i]!);
+    const more = end - items.length > 0;
+    return { items, next: more ? encodeCursor(items[items.length - 1]!.id) : null };
+  }
+
+  /** New posts come (nearly) in order, so the walk back from the end is short. */
+  #timelineInsert(post: Post): void {
+    const list = this.#timeline;
+    let at = list.length;
+    while (at > 0 && list[at - 1]!.id < post.id) at--;
+    if (at === list.length) list.push(post);
+    else list.splice(at, 0, post);
+  }
+
   /** Sizes, for logs and benchmarks. */
   stats(): { accounts: number; edges: number; posts: number; sessions: number } {
     let edges = 0;
@@ -208,6 +259,25 @@ export class View {
 
 function byId(a: Post, b: Post): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function byIdDescending(a: Post, b: Post): number {
+  return -byId(a, b);
+}
+
+/**
+ * In a list sorted by DEScending id: how many posts have an id greater
+ * than `id`, which is also the index `id` sits at if present.
+ */
+function countGreaterIds(list: readonly Post[], id: string): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (list[mid]!.id > id) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /**

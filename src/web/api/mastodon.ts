@@ -5,7 +5,9 @@ import { accountRoutes } from './accounts.js';
 import { mastodonBodies } from './body.js';
 import { instanceRoutes } from './instance.js';
 import { nodeinfoRoutes } from './nodeinfo.js';
+import { statusRoutes } from './statuses.js';
 import { stubRoutes } from './stubs.js';
+import { timelineRoutes } from './timelines.js';
 
 /**
  * The Mastodon client API's scope: every route registered here reads
@@ -22,6 +24,8 @@ export const mastodonApi: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
   await app.register(instanceRoutes, ctx);
   await app.register(nodeinfoRoutes, ctx);
   await app.register(stubRoutes, ctx);
+  await app.register(statusRoutes, ctx);
+  await app.register(timelineRoutes, ctx);
   await app.register(oauthAppRoutes, ctx);
   await app.register(oauthTokenRoutes, ctx);
   await app.register(accountRoutes, ctx);

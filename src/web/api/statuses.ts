@@ -1,0 +1,170 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Profile } from '../../domain/account.js';
+import { invalid, notFound } from '../../domain/errors.js';
+import { postIdOf } from '../../domain/mastodon-ids.js';
+import type { Post } from '../../domain/post.js';
+import { parseIdempotencyKey } from '../../domain/post.js';
+import type { Social } from '../../domain/social.js';
+import type { RouteContext } from '../context.js';
+import { profileAccount } from '../entities/account.js';
+import { type MastodonStatus, mastodonStatus } from '../entities/status.js';
+import { requireScope, requireToken } from '../oauth/routes.js';
+import { publicOrigin } from './urls.js';
+
+/**
+ * Statuses (docs.joinmastodon.org/methods/statuses): post, view, delete.
+ * A status is a Chorus post; its id is the post id mapped by
+ * domain/mastodon-ids.ts. Posting goes through Social.postAsSession with
+ * the bearer token (a web session or an OAuth user token, both sessions
+ * in the store), so the token is checked again inside the post's txn and
+ * the Idempotency-Key header makes a retry return the first status.
+ */
+
+const VISIBILITIES = ['public', 'unlisted', 'private', 'direct'];
+const LANGUAGE_PATTERN = /^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/;
+const SPOILER_MAX = 500;
+
+/** Mastodon's 404 body for every missing record. */
+export const recordNotFound = () => notFound('Record not found');
+
+/** The post a `:id` path segment names, or `not_found` (Mastodon answers 404 for a malformed id too). */
+function postIdParam(request: FastifyRequest): string {
+  const postId = postIdOf((request.params as { id?: unknown }).id);
+  if (postId === undefined) throw recordNotFound();
+  return postId;
+}
+
+async function getPost(social: Social, id: string): Promise<Post> {
+  try {
+    return await social.getPost(id);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'not_found') throw recordNotFound();
+    throw error;
+  }
+}
+
+/** A Rails-style boolean ("true", "1", true, ...); `invalid` for anything else. */
+export function railsBoolean(value: unknown, name: string): boolean {
+  if (value === undefined || value === '' || value === null) return false;
+  if (value === true || value === 'true' || value === '1' || value === 1 || value === 'on') return true;
+  if (value === false || value === 'false' || value === '0' || value === 0 || value === 'off') return false;
+  throw invalid(`${name} must be true or false.`, name);
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw invalid(`${name} must be a string.`, name);
+  return value;
+}
+
+interface StatusBody {
+  status: string;
+  inReplyTo: string | undefined;
+}
+
+/**
+ * POST /api/v1/statuses's parameters. Chorus stores plain public posts:
+ * `visibility` is checked and then every status is stored PUBLIC (Chorus
+ * has no audiences yet, so a client asking for another is told by the
+ * Status it gets back, whose visibility is public); `sensitive`,
+ * `spoiler_text` and `language` are checked and not stored (no content
+ * warnings or languages yet). Media and polls are refused outright, since
+ * dropping them would lose what the person meant to say.
+ */
+function readStatusBody(input: unknown): StatusBody {
+  if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
+    throw invalid('The body must be an object of parameters.');
+  }
+  const body = (input ?? {}) as Record<string, unknown>;
+  const media = body.media_ids ?? body['media_ids[]'];
+  // An empty list, or a form's lone empty `media_ids[]=`, asks for no media.
+  const noMedia = media === undefined || media === null || media === '' || (Array.isArray(media) && media.every((id) => id === ''));
+  if (!noMedia) {
+    throw invalid('Chorus does not store media: media_ids must be empty.', 'media_ids');
+  }
+  if (body.poll !== undefined && body.poll !== null && body.poll !== '') {
+    throw invalid('Chorus has no polls.', 'poll');
+  }
+  const visibility = optionalString(body.visibility, 'visibility');
+  if (visibility !== undefined && !VISIBILITIES.includes(visibility)) {
+    throw invalid(`visibility must be one of ${VISIBILITIES.join(', ')}.`, 'visibility');
+  }
+  railsBoolean(body.sensitive, 'sensitive');
+  const spoiler = optionalString(body.spoiler_text, 'spoiler_text');
+  if (spoiler !== undefined && [...spoiler].length > SPOILER_MAX) {
+    throw invalid(`spoiler_text is at most ${SPOILER_MAX} characters.`, 'spoiler_text');
+  }
+  const language = optionalString(body.language, 'language');
+  if (language !== undefined && (language.length > 35 || !LANGUAGE_PATTERN.test(language))) {
+    throw invalid('language must be an ISO 639 language code.', 'language');
+  }
+  const replyTo = optionalString(body.in_reply_to_id, 'in_reply_to_id');
+  const inReplyTo = replyTo === undefined ? undefined : postIdOf(replyTo);
+  if (replyTo !== undefined && inReplyTo === undefined) throw invalid('in_reply_to_id must be a status id.', 'in_reply_to_id');
+  const status = body.status ?? '';
+  if (typeof status !== 'string') throw invalid('status must be a string.', 'status');
+  return { status, inReplyTo };
+}
+
+/**
+ * Status entities for posts, in their order, with each author's account
+ * and counts: one profile read per distinct author (a page has at most
+ * MASTODON_PAGE_MAX posts), all at once.
+ */
+export async function renderStatuses(
+  social: Social,
+  origin: string,
+  posts: readonly Post[],
+  viewer: string | undefined,
+): Promise<MastodonStatus[]> {
+  const authors = [...new Set(posts.map((post) => post.author))];
+  const profiles = await Promise.all(authors.map((author) => social.getProfile(author)));
+  const byAuthor = new Map<string, Profile>(profiles.map((profile) => [profile.account.username, profile]));
+  return posts.map((post) => {
+    const profile = byAuthor.get(post.author);
+    if (!profile) throw new Error(`No profile read for ${post.author}`);
+    return mastodonStatus(origin, post, profileAccount(origin, profile), viewer);
+  });
+}
+
+/** The viewer of a public read: the token's account when a token is sent (and it must then be valid), else nobody. */
+export async function optionalViewer(request: FastifyRequest, auth: RouteContext['auth']): Promise<string | undefined> {
+  if (request.headers.authorization === undefined) return undefined;
+  return (await requireToken(request, auth)).account?.username;
+}
+
+export const statusRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
+  app.post('/api/v1/statuses', async (request) => {
+    const grant = await requireScope(request, auth, 'write:statuses');
+    const body = readStatusBody(request.body);
+    const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
+    // Chorus has no threads yet: a reply is checked to exist and then stored as a top-level post.
+    if (body.inReplyTo !== undefined) await getPost(social, body.inReplyTo);
+    const post = await social.postAsSession(grant.token, body.status, idempotencyKey);
+    const [status] = await renderStatuses(social, publicOrigin(request).origin, [post], grant.account.username);
+    return status;
+  });
+
+  app.get('/api/v1/statuses/:id', async (request) => {
+    const postId = postIdParam(request);
+    const viewer = await optionalViewer(request, auth);
+    const post = await getPost(social, postId);
+    const [status] = await renderStatuses(social, publicOrigin(request).origin, [post], viewer);
+    return status;
+  });
+
+  /** Answers the deleted status with its source `text`, as Mastodon does, so a client can offer "delete and redraft". */
+  app.delete('/api/v1/statuses/:id', async (request) => {
+    const grant = await requireScope(request, auth, 'write:statuses');
+    const postId = postIdParam(request);
+    const post = await getPost(social, postId);
+    const [status] = await renderStatuses(social, publicOrigin(request).origin, [post], grant.account.username);
+    try {
+      await social.deletePost(postId, grant.account.username);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'not_found') throw recordNotFound();
+      throw error;
+    }
+    return { ...status, text: post.text };
+  });
+};
