@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { RouteContext } from '../context.js';
 import { oauthAppRoutes, oauthTokenRoutes } from '../oauth/routes.js';
+import { streamingRoutes } from '../streaming/routes.js';
 import { mastodonBodies } from './body.js';
 import { instanceRoutes } from './instance.js';
 import { nodeinfoRoutes } from './nodeinfo.js';
@@ -23,4 +24,5 @@ export const mastodonApi: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
   await app.register(stubRoutes, ctx);
   await app.register(oauthAppRoutes, ctx);
   await app.register(oauthTokenRoutes, ctx);
+  await app.register(streamingRoutes, ctx);
 };
