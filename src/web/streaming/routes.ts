@@ -14,6 +14,7 @@ import { isStreamName, StreamHub, type StreamListener, type StreamName } from '.
 /** Bytes a socket may have unsent before it is closed as too slow (it reconnects and misses nothing it would have kept). */
 const MAX_BUFFERED_BYTES = 4 << 20;
 const MAX_MESSAGE_BYTES = 4096;
+const CLOSE_GRACE_MS = 1000;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -57,7 +58,18 @@ function requestedStream(request: FastifyRequest): StreamName | undefined {
 export const streamingRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
   const hub = new StreamHub(social, (message, error) => app.log.warn({ err: error }, message));
   app.addHook('onClose', async () => hub.close());
-  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: MAX_MESSAGE_BYTES },
+    // Says goodbye to every socket (1001, going away: clients reconnect elsewhere) and cuts those that do not answer.
+    preClose(done) {
+      for (const client of this.websocketServer.clients) {
+        client.close(1001, 'Server shutting down');
+        setTimeout(() => client.terminate(), CLOSE_GRACE_MS).unref();
+      }
+      this.websocketServer.close();
+      done();
+    },
+  });
 
   app.get(
     '/api/v1/streaming',
