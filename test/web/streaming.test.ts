@@ -42,7 +42,13 @@ async function connect(url: string, options?: WebSocket.ClientOptions, protocols
       const seen = frames.find(match);
       if (seen) return resolve(seen);
       const timer = setTimeout(() => reject(new Error(`no matching frame in ${timeoutMs} ms; got ${JSON.stringify(frames)}`)), timeoutMs);
-      waiters.push({ match, resolve: (f) => (clearTimeout(timer), resolve(f)) });
+      waiters.push({
+        match,
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+      });
     });
   return { socket, frames, next };
 }
