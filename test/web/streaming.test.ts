@@ -98,6 +98,11 @@ describe('the streaming API, in process', () => {
     assert.equal(await refusal(wsUrl(app, '?stream=public')), 401);
     assert.equal(await refusal(wsUrl(app, '?stream=public&access_token=nonsense')), 401);
     assert.equal(await refusal(wsUrl(app, `?stream=nonsense&access_token=${alice}`)), 422);
+    const plain = await app.inject({ method: 'GET', url: '/api/v1/streaming', headers: { authorization: `Bearer ${alice}` } });
+    assert.equal(plain.statusCode, 422);
+    assert.match(plain.json().error, /WebSocket/);
+    const health = await app.inject({ method: 'GET', url: '/api/v1/streaming/health' });
+    assert.equal(health.body, 'OK');
   });
 
   it('streams public and user updates as Status JSON text, and deletes', async () => {

@@ -71,22 +71,24 @@ export const streamingRoutes: FastifyPluginAsync<RouteContext> = async (app, { a
     },
   });
 
-  app.get(
-    '/api/v1/streaming',
-    {
-      websocket: true,
-      preValidation: async (request) => {
-        requestedStream(request);
-        const grant = await auth.inspectToken(streamingToken(request));
-        if (!grant.account) throw new DomainError('unauthenticated', 'This method requires an authenticated user.');
-        if (!scopeAllows(grant.scopes, 'read:statuses')) {
-          throw new DomainError('forbidden', 'This action is outside the authorized scopes (needs read:statuses).');
-        }
-        request.streamingUser = grant.account.username;
-      },
+  app.route({
+    method: 'GET',
+    url: '/api/v1/streaming',
+    preValidation: async (request) => {
+      requestedStream(request);
+      const grant = await auth.inspectToken(streamingToken(request));
+      if (!grant.account) throw new DomainError('unauthenticated', 'This method requires an authenticated user.');
+      if (!scopeAllows(grant.scopes, 'read:statuses')) {
+        throw new DomainError('forbidden', 'This action is outside the authorized scopes (needs read:statuses).');
+      }
+      request.streamingUser = grant.account.username;
     },
-    (socket, request) => serveSocket(hub, socket, request),
-  );
+    // A plain HTTP request (no Upgrade) is told what to send instead.
+    handler: async () => {
+      throw new DomainError('invalid', 'This endpoint speaks WebSocket: send an Upgrade request.');
+    },
+    wsHandler: (socket, request) => serveSocket(hub, socket, request),
+  });
 };
 
 function serveSocket(hub: StreamHub, socket: WebSocket, request: FastifyRequest): void {
