@@ -4,17 +4,19 @@ import type { Account, Profile } from '../domain/account.js';
 import { DomainError } from '../domain/errors.js';
 import type { Page } from '../domain/page.js';
 import type { Post } from '../domain/post.js';
-import type { SessionFeed, Social } from '../domain/social.js';
+import type { PostEvent, SessionFeed, Social } from '../domain/social.js';
 import {
   type PostAsSessionRequest,
   type PostAsSessionResult,
   type SessionFeedRequest,
   type SessionFeedResult,
   SocialServiceClient,
+  WatchPostsResponse_Kind,
   type Account as WireAccount,
   type Post as WirePost,
 } from '../gen/chorus/social/v1/social.js';
 import { fromItemError } from '../rpc/status.js';
+import { callServerStream } from '../rpc/stream.js';
 import { callUnary } from '../rpc/unary.js';
 import { Batcher } from './batcher.js';
 import { channelOptions, channelTarget } from './channel.js';
@@ -137,6 +139,18 @@ export class SocialClient implements Social {
   async publicTimeline(limit = 0, cursor = ''): Promise<Page<Post>> {
     const r = await this.#call(this.#client.publicTimeline, { limit, cursor });
     return page(r.posts, r.next, post);
+  }
+
+  /**
+   * One WatchPosts stream to one instance. It ends (`unavailable`) when
+   * that instance restarts or drains; the caller subscribes again, and the
+   * channel then picks a live instance. Events of unknown kinds are skipped.
+   */
+  async *watchPosts(signal: AbortSignal): AsyncGenerator<PostEvent> {
+    for await (const event of callServerStream(this.#client, this.#client.watchPosts, {}, signal)) {
+      if (event.kind === WatchPostsResponse_Kind.KIND_UPDATE && event.post) yield { kind: 'update', post: post(event.post) };
+      else if (event.kind === WatchPostsResponse_Kind.KIND_DELETE) yield { kind: 'delete', id: event.postId };
+    }
   }
 
   close(): void {

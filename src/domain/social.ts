@@ -52,7 +52,20 @@ export interface Social {
    * instance and every post is public). Same cursors as listPosts.
    */
   publicTimeline(limit?: number, cursor?: string): Promise<Page<Post>>;
+  /**
+   * Every post created or deleted from now on, in the store's order, until
+   * `signal` aborts (the iteration then ends without error). Best effort,
+   * for live streams: nothing is replayed, and events written while a
+   * stream is down (a restart, a reconnect) are not sent later. The
+   * iteration fails with `unavailable` when the consumer falls too far
+   * behind (its events are dropped rather than buffered without bound) or
+   * the service goes away; the caller may then subscribe again. Who
+   * follows whom is not part of an event: the caller decides who sees it.
+   */
+  watchPosts(signal: AbortSignal): AsyncIterable<PostEvent>;
 }
+
+export type PostEvent = { kind: 'update'; post: Post } | { kind: 'delete'; id: string };
 
 export interface SessionFeed {
   account: Account;

@@ -11,6 +11,8 @@ export interface GrpcService {
   implementation: UntypedServiceImplementation;
   /** The .proto file under proto/, for server reflection. */
   protoFile: string;
+  /** Called when the server starts draining: ends long-lived streams so their callers move elsewhere. */
+  drain?: () => void;
 }
 
 export interface GrpcServer {
@@ -48,6 +50,7 @@ export async function startGrpcServer(host: string, port: number, services: Grpc
   const drain = () => {
     health.setStatus('', 'NOT_SERVING');
     for (const service of services) health.setStatus(service.name, 'NOT_SERVING');
+    for (const service of services) service.drain?.();
   };
   return {
     port: boundPort,

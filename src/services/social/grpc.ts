@@ -3,9 +3,16 @@ import type { Account } from '../../domain/account.js';
 import type { Page } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import type { Social } from '../../domain/social.js';
-import { type ItemError, type SocialServiceServer, SocialServiceService } from '../../gen/chorus/social/v1/social.js';
+import {
+  type ItemError,
+  type SocialServiceServer,
+  SocialServiceService,
+  type WatchPostsResponse,
+  WatchPostsResponse_Kind,
+} from '../../gen/chorus/social/v1/social.js';
 import type { GrpcService } from '../../rpc/server.js';
 import { toItemError } from '../../rpc/status.js';
+import { serverStream } from '../../rpc/stream.js';
 import { unary } from '../../rpc/unary.js';
 
 /**
@@ -35,6 +42,8 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
       ),
     );
   const u = <Req, Res>(handler: (request: Req) => Promise<Res>) => unary(handler, onInternalError);
+  /** Aborted when the server drains: open streams end with UNAVAILABLE so callers move to another instance. */
+  const draining = new AbortController();
 
   const implementation: SocialServiceServer = {
     getProfile: u(async (r) => {
@@ -73,9 +82,21 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
       };
     }),
     publicTimeline: u(async (r) => posts(await social.publicTimeline(limit(r.limit), cursor(r.cursor)))),
+    watchPosts: serverStream(
+      async function* (_request, signal): AsyncGenerator<WatchPostsResponse> {
+        for await (const event of social.watchPosts(signal)) {
+          yield event.kind === 'update'
+            ? { kind: WatchPostsResponse_Kind.KIND_UPDATE, post: post(event.post), postId: event.post.id }
+            : { kind: WatchPostsResponse_Kind.KIND_DELETE, post: undefined, postId: event.id };
+        }
+      },
+      onInternalError,
+      draining.signal,
+    ),
   };
   return {
     name: 'chorus.social.v1.SocialService',
+    drain: () => draining.abort(),
     definition: SocialServiceService,
     implementation,
     protoFile: 'chorus/social/v1/social.proto',

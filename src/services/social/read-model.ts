@@ -1,6 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Family, KEY_CHARS, type Keyspace, keyspace } from '../../kv/keys.js';
-import { type KV, type RangeOptions, type RangeResult, type Watch, type WatchBatch, WatchCompactedError } from '../../kv/kv.js';
+import {
+  type KV,
+  type RangeOptions,
+  type RangeResult,
+  type Watch,
+  type WatchBatch,
+  WatchCompactedError,
+  type WatchEvent,
+} from '../../kv/kv.js';
 import { scanPages } from '../../kv/scan.js';
 import { limiter } from './concurrency.js';
 import { View } from './view.js';
@@ -69,6 +77,7 @@ export class ReadModel {
   #closed = false;
   #generation = 0;
   readonly #listingSlot = limiter(LISTING_PARALLELISM);
+  readonly #listeners = new Set<(events: readonly WatchEvent[]) => void>();
 
   private constructor(options: ReadModelOptions) {
     this.#kv = options.kv;
@@ -135,8 +144,20 @@ export class ReadModel {
     });
   }
 
+  /**
+   * Calls `listener` with each batch of watch events once the view has
+   * applied it (so a read in the listener sees them). Events the model
+   * missed while listing again after a lost watch are not replayed.
+   * Returns the removal of the listener; a throwing listener is removed.
+   */
+  listen(listener: (events: readonly WatchEvent[]) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    this.#listeners.clear();
     clearTimeout(this.#fenceTimer);
     for (const waiter of [...this.#waiters]) this.#settle(waiter, false);
     await this.#watch?.close();
@@ -233,6 +254,16 @@ export class ReadModel {
   #onBatch(generation: number, batch: WatchBatch): void {
     if (generation !== this.#generation) return;
     for (const event of batch.events) this.#view.applyEvent(event);
+    if (batch.events.length > 0) {
+      for (const listener of this.#listeners) {
+        try {
+          listener(batch.events);
+        } catch (error) {
+          this.#listeners.delete(listener);
+          this.#log('watch listener failed: removed', { error: (error as Error).message });
+        }
+      }
+    }
     if (batch.revision <= this.#applied) return;
     this.#applied = batch.revision;
     if (this.#waiters.length === 0 || this.#applied < this.#consistentFrom) return;

@@ -5,7 +5,7 @@ import type { Page } from '../../domain/page.js';
 import { parseLimit, parsePageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import { isPostId } from '../../domain/post.js';
-import type { SessionFeed, Social } from '../../domain/social.js';
+import type { PostEvent, SessionFeed, Social } from '../../domain/social.js';
 import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
 import { parsePublicAccount } from '../../kv/records.js';
@@ -14,6 +14,7 @@ import type { Store } from '../store.js';
 import { hashToken, isTokenShape } from '../tokens.js';
 import { isUsername, noSuchUser } from './accounts.js';
 import { follow, listEdges, unfollow } from './follows.js';
+import { PostEventHub, storeEventSource } from './post-events.js';
 import { createPost, deletePost, noSuchPost } from './posts.js';
 import type { ReadModel } from './read-model.js';
 import type { SessionOwner, SocialReads } from './reads.js';
@@ -35,6 +36,8 @@ export interface SocialServiceOptions {
    * staleness bound) reads go to the store.
    */
   readModel?: ReadModel;
+  /** Post events a watchPosts subscriber may have waiting before it is dropped. */
+  streamBuffer?: number;
 }
 
 /**
@@ -54,6 +57,7 @@ export class SocialService implements Social {
   private readonly storeReads: StoreReads;
   private readonly readModel: ReadModel | undefined;
   private readonly revisions: RevisionReader;
+  private readonly postEvents: PostEventHub;
 
   constructor(options: SocialServiceOptions) {
     this.kv = options.kv;
@@ -64,6 +68,12 @@ export class SocialService implements Social {
     this.storeReads = new StoreReads(this.store);
     this.readModel = options.readModel;
     this.revisions = new RevisionReader(options.kv);
+    const readModel = this.readModel;
+    this.postEvents = new PostEventHub(
+      this.keys,
+      readModel ? (listener) => readModel.listen(listener) : storeEventSource(this.kv, this.keys),
+      options.streamBuffer,
+    );
   }
 
   /**
@@ -175,6 +185,16 @@ export class SocialService implements Social {
       const page = parsePageRequest(limit, cursor, isPostId);
       return (await this.reads()).timeline(page);
     });
+  }
+
+  /** From the read model's watch when there is one (events arrive once the view has them), else a store watch of its own. */
+  watchPosts(signal: AbortSignal): AsyncIterable<PostEvent> {
+    return this.postEvents.watch(signal);
+  }
+
+  /** Ends every watchPosts stream with `unavailable` (the service is shutting down). */
+  closeStreams(): void {
+    this.postEvents.close();
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { RouteContext } from '../context.js';
 import { oauthAppRoutes, oauthTokenRoutes } from '../oauth/routes.js';
+import { streamingRoutes } from '../streaming/routes.js';
 import { accountRoutes } from './accounts.js';
 import { mastodonBodies } from './body.js';
 import { instanceRoutes } from './instance.js';
@@ -29,4 +30,5 @@ export const mastodonApi: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
   await app.register(oauthAppRoutes, ctx);
   await app.register(oauthTokenRoutes, ctx);
   await app.register(accountRoutes, ctx);
+  await app.register(streamingRoutes, ctx);
 };

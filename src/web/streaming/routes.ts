@@ -1,0 +1,138 @@
+import fastifyWebsocket from '@fastify/websocket';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { DomainError } from '../../domain/errors.js';
+import { statusId } from '../../domain/mastodon-ids.js';
+import { scopeAllows } from '../../domain/oauth.js';
+import { publicOrigin } from '../api/urls.js';
+import type { RouteContext } from '../context.js';
+import { mastodonAccount, profileAccount } from '../entities/account.js';
+import { mastodonStatus } from '../entities/status.js';
+import { bearerToken } from '../session.js';
+import { isStreamName, StreamHub, type StreamListener, type StreamName } from './hub.js';
+
+/** Bytes a socket may have unsent before it is closed as too slow (it reconnects and misses nothing it would have kept). */
+const MAX_BUFFERED_BYTES = 4 << 20;
+const MAX_MESSAGE_BYTES = 4096;
+const CLOSE_GRACE_MS = 1000;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The streaming socket's account, once its token has been checked before the upgrade. */
+    streamingUser?: string;
+  }
+}
+
+/**
+ * The token of a streaming request: the Authorization header, else the
+ * Sec-WebSocket-Protocol header (browsers cannot set headers on a
+ * WebSocket; the protocol is echoed back by the upgrade), else
+ * `?access_token=`, as Mastodon's streaming server reads them.
+ */
+function streamingToken(request: FastifyRequest): string {
+  if (request.headers.authorization) return bearerToken(request);
+  const protocol = request.headers['sec-websocket-protocol']?.split(',')[0]?.trim();
+  if (protocol) return protocol;
+  const query = request.query as Record<string, unknown>;
+  if (typeof query.access_token === 'string' && query.access_token !== '') return query.access_token;
+  throw new DomainError('unauthenticated', 'Missing access token');
+}
+
+function requestedStream(request: FastifyRequest): StreamName | undefined {
+  const stream = (request.query as Record<string, unknown>).stream;
+  if (stream === undefined || stream === '') return undefined;
+  if (!isStreamName(stream)) throw new DomainError('invalid', 'Unknown stream type');
+  return stream;
+}
+
+/**
+ * GET /api/v1/streaming: Mastodon's streaming API over a WebSocket. The
+ * token is checked before the upgrade (401 in Mastodon's error shape
+ * without one; it needs read:statuses). `?stream=` subscribes at once;
+ * `{"type":"subscribe"|"unsubscribe","stream":"…"}` messages change the
+ * subscriptions later. Frames are `{"stream":[name],"event":"update",
+ * "payload":"<Status JSON>"}` and `{"stream":[name],"event":"delete",
+ * "payload":"<status id>"}`. Every socket of this instance shares one
+ * subscription to the social service (StreamHub).
+ */
+export const streamingRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
+  const hub = new StreamHub(social, (message, error) => app.log.warn({ err: error }, message));
+  app.addHook('onClose', async () => hub.close());
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: MAX_MESSAGE_BYTES },
+    // Says goodbye to every socket (1001, going away: clients reconnect elsewhere) and cuts those that do not answer.
+    preClose(done) {
+      for (const client of this.websocketServer.clients) {
+        client.close(1001, 'Server shutting down');
+        setTimeout(() => client.terminate(), CLOSE_GRACE_MS).unref();
+      }
+      this.websocketServer.close();
+      done();
+    },
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/api/v1/streaming',
+    preValidation: async (request) => {
+      requestedStream(request);
+      const grant = await auth.inspectToken(streamingToken(request));
+      if (!grant.account) throw new DomainError('unauthenticated', 'This method requires an authenticated user.');
+      if (!scopeAllows(grant.scopes, 'read:statuses')) {
+        throw new DomainError('forbidden', 'This action is outside the authorized scopes (needs read:statuses).');
+      }
+      request.streamingUser = grant.account.username;
+    },
+    // A plain HTTP request (no Upgrade) is told what to send instead.
+    handler: async () => {
+      throw new DomainError('invalid', 'This endpoint speaks WebSocket: send an Upgrade request.');
+    },
+    wsHandler: (socket, request) => serveSocket(hub, socket, request),
+  });
+};
+
+function serveSocket(hub: StreamHub, socket: WebSocket, request: FastifyRequest): void {
+  const origin = publicOrigin(request).origin;
+  const username = request.streamingUser!;
+  const streams = new Set<StreamName>();
+  const initial = requestedStream(request);
+  if (initial) streams.add(initial);
+
+  const send = (frame: unknown) => {
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      socket.close(1013, 'Too slow');
+      return;
+    }
+    socket.send(JSON.stringify(frame));
+  };
+  const listener: StreamListener = {
+    username,
+    streams,
+    update(post, author, names) {
+      const account = author ? profileAccount(origin, author) : mastodonAccount(origin, { username: post.author, createdAtMs: 0 });
+      const payload = JSON.stringify(mastodonStatus(origin, post, account, username));
+      for (const name of names) send({ stream: [name], event: 'update', payload });
+    },
+    delete(postId) {
+      for (const name of streams) send({ stream: [name], event: 'delete', payload: statusId(postId) });
+    },
+  };
+  const remove = hub.add(listener);
+  socket.on('close', remove);
+  socket.on('error', () => socket.terminate());
+  socket.on('message', (data, isBinary) => {
+    let message: { type?: unknown; stream?: unknown };
+    try {
+      message = isBinary ? {} : JSON.parse(data.toString());
+    } catch {
+      send({ error: 'Invalid JSON', status: 400 });
+      return;
+    }
+    if (message === null || typeof message !== 'object') return send({ error: 'Invalid message', status: 400 });
+    if (message.type !== 'subscribe' && message.type !== 'unsubscribe') return send({ error: 'Unknown message type', status: 400 });
+    if (!isStreamName(message.stream)) return send({ error: 'Unknown stream type', status: 400 });
+    if (message.type === 'subscribe') streams.add(message.stream);
+    else streams.delete(message.stream);
+  });
+}
