@@ -2,10 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { credentials } from '@grpc/grpc-js';
 import type { Account, Profile } from '../domain/account.js';
 import { DomainError } from '../domain/errors.js';
+import type { ScopeNeed } from '../domain/oauth.js';
 import type { Page } from '../domain/page.js';
 import type { Post } from '../domain/post.js';
 import type { PostEvent, SessionFeed, Social } from '../domain/social.js';
 import {
+  type GetProfileResponse,
   type PostAsSessionRequest,
   type PostAsSessionResult,
   type SessionFeedRequest,
@@ -28,6 +30,12 @@ const post = (p: WirePost | undefined): Post => ({
   text: p?.text ?? '',
   createdAtMs: p?.createdAtMs ?? 0,
 });
+const profile = (r: GetProfileResponse): Profile => ({
+  account: account(r.account),
+  followers: r.followers,
+  following: r.following,
+  posts: r.posts,
+});
 const page = <W, T>(items: W[], next: string, convert: (w: W) => T): Page<T> => ({
   items: items.map(convert),
   next: next === '' ? null : next,
@@ -48,6 +56,7 @@ export class SocialClient implements Social {
       // retried only with an idempotency key, by createPost below.
       channelOptions('chorus.social.v1.SocialService', [
         'GetProfile',
+        'GetProfiles',
         'SearchAccounts',
         'ListFollowers',
         'ListFollowing',
@@ -56,6 +65,7 @@ export class SocialClient implements Social {
         'IsFollowing',
         'GetPost',
         'ListPosts',
+        'PublicTimeline',
         'SessionFeeds',
       ]),
     );
@@ -69,8 +79,11 @@ export class SocialClient implements Social {
   }
 
   async getProfile(username: string): Promise<Profile> {
-    const r = await this.#call(this.#client.getProfile, { username });
-    return { account: account(r.account), followers: r.followers, following: r.following, posts: r.posts };
+    return profile(await this.#call(this.#client.getProfile, { username }));
+  }
+
+  async getProfiles(usernames: readonly string[]): Promise<Profile[]> {
+    return (await this.#call(this.#client.getProfiles, { usernames: [...usernames] })).profiles.map(profile);
   }
 
   async searchAccounts(prefix: string, limit = 0): Promise<Account[]> {
@@ -129,8 +142,8 @@ export class SocialClient implements Social {
   }
 
   /** Batched: the feed requests of one event-loop turn travel in one SessionFeeds call. */
-  async sessionFeed(token: string, limit = 0, cursor = ''): Promise<SessionFeed> {
-    const result = await this.#feeds.call({ token, limit, cursor });
+  async sessionFeed(token: string, limit = 0, cursor = '', need?: ScopeNeed): Promise<SessionFeed> {
+    const result = await this.#feeds.call({ token, limit, cursor, requiredScope: need ?? '' });
     if (result.error) throw fromItemError(result.error);
     if (!result.feed) throw new DomainError('internal', 'Something went wrong on our side.');
     return { account: account(result.feed.account), page: page(result.feed.posts, result.feed.next, post) };

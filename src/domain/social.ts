@@ -1,4 +1,5 @@
 import type { Account, Profile } from './account.js';
+import type { ScopeNeed } from './oauth.js';
 import type { Page } from './page.js';
 import type { Post } from './post.js';
 
@@ -12,6 +13,12 @@ import type { Post } from './post.js';
 export interface Social {
   /** `not_found` for an unknown user. */
   getProfile(username: string): Promise<Profile>;
+  /**
+   * The profiles of many users from one consistent read, in the order
+   * asked, unknown users left out: what rendering a page of statuses
+   * needs, in one call instead of one per author. At most 100 names.
+   */
+  getProfiles(usernames: readonly string[]): Promise<Profile[]>;
   /** Accounts whose username starts with `prefix`, in username order. */
   searchAccounts(prefix: string, limit?: number): Promise<Account[]>;
   /** In username order; `not_found` for an unknown user. */
@@ -44,9 +51,11 @@ export interface Social {
    * The home feed of the account a session token belongs to (posts by the
    * accounts it follows, newest first, stable under new posts), with that
    * account: one call where authenticating and reading the feed would take
-   * two. `unauthenticated` for an unknown, expired or revoked token.
+   * two. `unauthenticated` for an unknown, expired or revoked token;
+   * `forbidden` when `need` is given and the session (an OAuth grant) lacks
+   * that scope (a session of the site itself has every scope).
    */
-  sessionFeed(token: string, limit?: number, cursor?: string): Promise<SessionFeed>;
+  sessionFeed(token: string, limit?: number, cursor?: string, need?: ScopeNeed): Promise<SessionFeed>;
   /**
    * Everyone's posts, newest first (the public timeline; Chorus is one
    * instance and every post is public). Same cursors as listPosts.

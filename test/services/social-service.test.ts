@@ -381,6 +381,47 @@ forEachEngine((engine) => {
         }
       });
 
+      it('reads many profiles in one call, in the order asked, unknown users left out', async () => {
+        const { social, signUp, close } = await setup();
+        try {
+          await signUp('alice', 'bob');
+          await social.follow('alice', 'bob');
+          const profiles = await social.getProfiles(['bob', 'ghost', 'Alice', 'not a name']);
+          assert.deepEqual(
+            profiles.map((p) => [p.account.username, p.followers, p.following]),
+            [
+              ['bob', 1, 0],
+              ['alice', 0, 1],
+            ],
+          );
+          assert.deepEqual(await social.getProfiles([]), []);
+          await assert.rejects(social.getProfiles(Array.from({ length: 101 }, () => 'bob')), rejectsWith('invalid'));
+        } finally {
+          await close();
+        }
+      });
+
+      it("checks an OAuth session's scope with its feed; a session of the site has every scope", async () => {
+        const { social, auth, signUp, homeFeed, close } = await setup();
+        try {
+          await signUp('alice');
+          assert.deepEqual((await homeFeed('alice')).items, [], 'a site session reads its feed whatever scope is asked');
+          const app = await auth.registerApp({
+            name: 'Reader',
+            redirectUris: ['urn:ietf:wg:oauth:2.0:oob'],
+            scopes: 'read write',
+            website: '',
+          });
+          const client = { clientId: app.clientId, clientSecret: app.clientSecret };
+          const writer = await auth.passwordGrant(client, 'alice', 'password123', 'write');
+          const reader = await auth.passwordGrant(client, 'alice', 'password123', 'read');
+          await assert.rejects(social.sessionFeed(writer.token, 20, undefined, 'read:statuses'), rejectsWith('forbidden'));
+          assert.equal((await social.sessionFeed(reader.token, 20, undefined, 'read:statuses')).account.username, 'alice');
+        } finally {
+          await close();
+        }
+      });
+
       it('merges the feed across many followees', async () => {
         const { social, signUp, homeFeed, tick, close } = await setup();
         try {

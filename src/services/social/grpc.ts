@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
-import type { Account } from '../../domain/account.js';
+import type { Account, Profile } from '../../domain/account.js';
+import type { ScopeNeed } from '../../domain/oauth.js';
 import type { Page } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import type { Social } from '../../domain/social.js';
@@ -26,6 +27,7 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
   const posts = (page: Page<Post>) => ({ posts: page.items.map(post), next: page.next ?? '' });
   const limit = (n: number) => (n === 0 ? undefined : n);
   const cursor = (c: string) => (c === '' ? undefined : c);
+  const scope = (s: string) => (s === '' ? undefined : (s as ScopeNeed));
   const itemError = (error: unknown): ItemError => {
     const item = toItemError(error);
     if (item.code === status.INTERNAL) onInternalError(error);
@@ -45,11 +47,11 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
   /** Aborted when the server drains: open streams end with UNAVAILABLE so callers move to another instance. */
   const draining = new AbortController();
 
+  const profile = (p: Profile) => ({ account: account(p.account), followers: p.followers, following: p.following, posts: p.posts });
+
   const implementation: SocialServiceServer = {
-    getProfile: u(async (r) => {
-      const profile = await social.getProfile(r.username);
-      return { account: account(profile.account), followers: profile.followers, following: profile.following, posts: profile.posts };
-    }),
+    getProfile: u(async (r) => profile(await social.getProfile(r.username))),
+    getProfiles: u(async (r) => ({ profiles: (await social.getProfiles(r.usernames)).map(profile) })),
     searchAccounts: u(async (r) => ({ accounts: (await social.searchAccounts(r.prefix, limit(r.limit))).map(account) })),
     listFollowers: u(async (r) => accounts(await social.listFollowers(r.username, limit(r.limit), cursor(r.cursor)))),
     listFollowing: u(async (r) => accounts(await social.listFollowing(r.username, limit(r.limit), cursor(r.cursor)))),
@@ -74,7 +76,7 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
     }),
     listPosts: u(async (r) => posts(await social.listPosts(r.author, limit(r.limit), cursor(r.cursor)))),
     sessionFeeds: u(async (r) => {
-      const results = await each(r.requests, (q) => social.sessionFeed(q.token, limit(q.limit), cursor(q.cursor)));
+      const results = await each(r.requests, (q) => social.sessionFeed(q.token, limit(q.limit), cursor(q.cursor), scope(q.requiredScope)));
       return {
         results: results.map((result) =>
           'ok' in result ? { feed: { account: account(result.ok.account), ...posts(result.ok.page) } } : result,

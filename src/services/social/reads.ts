@@ -1,6 +1,7 @@
 import type { Profile } from '../../domain/account.js';
 import type { Page, PageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
+import type { StoredSession } from '../../kv/records.js';
 
 /** Who a session belongs to, and its use for idle expiry. */
 export interface SessionOwner {
@@ -9,6 +10,15 @@ export interface SessionOwner {
   createdAtMs: number;
   lastSeenMs?: number;
   idleTimeoutMs?: number;
+  /** The OAuth scopes granted, space-separated; absent for a session of the site itself, which has every scope. */
+  scopes?: string;
+}
+
+/** What the reads keep of a stored session: its owner, its use, and the scopes of an OAuth grant. */
+export function sessionOwner(stored: StoredSession): SessionOwner {
+  const { username, accountCreatedAtMs, createdAtMs, lastSeenMs, idleTimeoutMs, clientId, scopes } = stored;
+  const owner = { username, accountCreatedAtMs, createdAtMs, lastSeenMs, idleTimeoutMs };
+  return clientId === undefined ? owner : { ...owner, scopes: scopes ?? '' };
 }
 
 /**

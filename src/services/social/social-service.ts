@@ -1,6 +1,7 @@
 import type { Account, Profile } from '../../domain/account.js';
 import { lookupUsername, parseUsernamePrefix } from '../../domain/account.js';
 import { DomainError, guard } from '../../domain/errors.js';
+import { type ScopeNeed, scopeAllows } from '../../domain/oauth.js';
 import type { Page } from '../../domain/page.js';
 import { parseLimit, parsePageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
@@ -88,6 +89,18 @@ export class SocialService implements Social {
     return (await this.readModel.waitFor(revision)) ? new ViewReads(this.readModel.view) : this.storeReads;
   }
 
+  getProfiles(usernames: readonly string[]): Promise<Profile[]> {
+    return guard(async () => {
+      if (!Array.isArray(usernames) || usernames.length > MAX_PROFILES) {
+        throw new DomainError('invalid', `Ask for at most ${MAX_PROFILES} profiles at once.`);
+      }
+      const names = usernames.map((name) => (typeof name === 'string' ? name.toLowerCase() : '')).filter(isUsername);
+      const reads = await this.reads();
+      const profiles = await Promise.all(names.map((name) => reads.profile(name)));
+      return profiles.filter((profile): profile is Profile => profile !== undefined);
+    });
+  }
+
   getProfile(username: string): Promise<Profile> {
     return guard(async () => {
       const name = lookupUsername(username);
@@ -164,7 +177,7 @@ export class SocialService implements Social {
     });
   }
 
-  sessionFeed(token: string, limit?: number, cursor?: string): Promise<SessionFeed> {
+  sessionFeed(token: string, limit?: number, cursor?: string, need?: ScopeNeed): Promise<SessionFeed> {
     return guard(async () => {
       if (!isTokenShape(token)) throw loggedOut();
       const page = parsePageRequest(limit, cursor, isPostId);
@@ -172,7 +185,10 @@ export class SocialService implements Social {
       const reads = await this.reads();
       const owner = await reads.session(tokenHash);
       if (!owner) throw loggedOut();
-      const { username, accountCreatedAtMs } = this.liveSessionOwner(tokenHash, owner);
+      const { username, accountCreatedAtMs, scopes } = this.liveSessionOwner(tokenHash, owner);
+      if (need !== undefined && scopes !== undefined && !scopeAllows(scopes.split(' ').filter(Boolean), need)) {
+        throw new DomainError('forbidden', `This action is outside the authorized scopes (needs ${need}).`);
+      }
       const feed = await reads.feed(username, page);
       // Accounts are never deleted, so a live session's account is there.
       if (!feed) throw loggedOut();
@@ -216,6 +232,9 @@ export class SocialService implements Social {
     return owner;
   }
 }
+
+/** Enough for a page of statuses (at most 40 authors) with room to spare. */
+const MAX_PROFILES = 100;
 
 const loggedOut = () => new DomainError('unauthenticated', 'Log in first.');
 

@@ -10,7 +10,7 @@ import { getAccount } from './accounts.js';
 import { mapLimit } from './concurrency.js';
 import { listAllFollowing } from './follows.js';
 import { mergeNewestFirst } from './merge.js';
-import type { SessionOwner, SocialReads } from './reads.js';
+import { type SessionOwner, type SocialReads, sessionOwner } from './reads.js';
 
 /** Store round trips in flight at once while reading followees' posts. */
 const FEED_PARALLELISM = 16;
@@ -95,7 +95,7 @@ export class StoreReads implements SocialReads {
 
   async session(tokenHash: string): Promise<SessionOwner | undefined> {
     const entry = await this.#kv.get(this.#keys.session(tokenHash));
-    return entry && parseSession(entry.value);
+    return entry && sessionOwner(parseSession(entry.value));
   }
 
   #authorPosts(author: string, page: PageRequest): Promise<CursorPage> {

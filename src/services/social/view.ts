@@ -5,7 +5,7 @@ import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KeyValue, WatchEvent } from '../../kv/kv.js';
 import { parsePost, parsePublicAccount, parseSession } from '../../kv/records.js';
 import { mergeNewestFirst } from './merge.js';
-import type { SessionOwner } from './reads.js';
+import { type SessionOwner, sessionOwner } from './reads.js';
 
 /**
  * The social service's in-memory copy of what its hot reads need: accounts,
@@ -127,8 +127,7 @@ export class View {
         return;
       }
       case 'sessions': {
-        const { username, accountCreatedAtMs, createdAtMs, lastSeenMs, idleTimeoutMs } = parseSession(kv.value);
-        this.#sessions.set(key.tokenHash, { username, accountCreatedAtMs, createdAtMs, lastSeenMs, idleTimeoutMs });
+        this.#sessions.set(key.tokenHash, sessionOwner(parseSession(kv.value)));
         return;
       }
     }

@@ -118,7 +118,8 @@ export async function renderStatuses(
   viewer: string | undefined,
 ): Promise<MastodonStatus[]> {
   const authors = [...new Set(posts.map((post) => post.author))];
-  const profiles = await Promise.all(authors.map((author) => social.getProfile(author)));
+  // One call for every author of the page, not one per author: in the cluster each is a round trip and a consistent read.
+  const profiles = authors.length === 0 ? [] : await social.getProfiles(authors);
   const byAuthor = new Map<string, Profile>(profiles.map((profile) => [profile.account.username, profile]));
   return posts.map((post) => {
     const profile = byAuthor.get(post.author);

@@ -5,7 +5,7 @@ import type { Post } from '../../domain/post.js';
 import type { Social } from '../../domain/social.js';
 import type { RouteContext } from '../context.js';
 import { linkHeader } from '../link-header.js';
-import { requireScope } from '../oauth/routes.js';
+import { bearerToken } from '../session.js';
 import { optionalViewer, railsBoolean, renderStatuses } from './statuses.js';
 import { publicOrigin } from './urls.js';
 
@@ -26,12 +26,11 @@ async function sendPage(
   request: FastifyRequest,
   reply: FastifyReply,
   social: Social,
-  fetch: (limit: number, cursor: string | undefined) => Promise<Page<Post>>,
-  viewer: string | undefined,
+  fetch: (limit: number, cursor: string | undefined) => Promise<{ page: Page<Post>; viewer: string | undefined }>,
 ) {
   const page = parseStatusPage(request.query as MastodonPageParams);
   const { limit, cursor } = serviceCursor(page);
-  const served = await fetch(limit, cursor);
+  const { page: served, viewer } = await fetch(limit, cursor);
   const { items } = trimPage(page, served.items, served.next !== null);
   const bound = page.newerThan;
   const cut = bound !== undefined && served.items.some((post) => post.id >= bound);
@@ -49,12 +48,15 @@ async function sendPage(
 export const timelineRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
   /**
    * The posts of the accounts the token's owner follows: one sessionFeed
-   * call, which authenticates the token and reads the feed together.
+   * call, which checks the token and its scope and reads the feed together
+   * (an app token is no session, so it is refused there too).
    */
   app.get('/api/v1/timelines/home', async (request, reply) => {
-    const grant = await requireScope(request, auth, 'read:statuses');
-    const fetch = async (limit: number, cursor: string | undefined) => (await social.sessionFeed(grant.token, limit, cursor)).page;
-    return sendPage(request, reply, social, fetch, grant.account.username);
+    const token = bearerToken(request);
+    return sendPage(request, reply, social, async (limit, cursor) => {
+      const feed = await social.sessionFeed(token, limit, cursor, 'read:statuses');
+      return { page: feed.page, viewer: feed.account.username };
+    });
   });
 
   /**
@@ -71,6 +73,6 @@ export const timelineRoutes: FastifyPluginAsync<RouteContext> = async (app, { au
       parseStatusPage(query as MastodonPageParams);
       return [];
     }
-    return sendPage(request, reply, social, (limit, cursor) => social.publicTimeline(limit, cursor), viewer);
+    return sendPage(request, reply, social, async (limit, cursor) => ({ page: await social.publicTimeline(limit, cursor), viewer }));
   });
 };
