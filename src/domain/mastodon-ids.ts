@@ -60,11 +60,17 @@ export function postIdOf(input: unknown): string | undefined {
   return (POST_ID_SPACE - 1n - offset).toString(36).padStart(POST_ID_DIGITS, '0');
 }
 
+/**
+ * Seventeen base-36 digits do not fit a double, but nine and eight do
+ * (36^9 < 2^53): two native parses and one BigInt step, instead of a
+ * BigInt step per digit, which was a tenth of a timeline's rendering.
+ */
 function parseBase36(digits: string): bigint {
-  let value = 0n;
-  for (const digit of digits) value = value * 36n + BigInt(Number.parseInt(digit, 36));
-  return value;
+  const split = digits.length - 8;
+  return BigInt(Number.parseInt(digits.slice(0, split), 36)) * BASE36_8 + BigInt(Number.parseInt(digits.slice(split), 36));
 }
+
+const BASE36_8 = 36n ** 8n;
 
 const USERNAME_ALPHABET = '0123456789_abcdefghijklmnopqrstuvwxyz';
 const RADIX = BigInt(USERNAME_ALPHABET.length);
