@@ -180,4 +180,11 @@ export interface Auth {
    * expired. Counts as a use, like authenticate.
    */
   inspectToken(token: string): Promise<TokenGrant>;
+  /**
+   * signUp through an app (Mastodon's POST /api/v1/accounts): `appToken` must
+   * be an app token (client_credentials), else `unauthenticated`; the new
+   * session is a session of that app with the app token's scopes. Claims,
+   * validates and throttles exactly as signUp.
+   */
+  appSignUp(appToken: string, username: string, password: string, clientIp?: string, userAgent?: string): Promise<OAuthToken>;
 }
