@@ -180,7 +180,9 @@ describe('API through web → gRPC → services → etcd', () => {
 
     const got = await b('GET', `/api/v1/statuses/${created.body.id}`, { token: gina });
     assert.equal(got.status, 200);
-    assert.deepEqual(got.body, created.body);
+    // The same status, its links on the origin each instance was reached at.
+    const sameOrigin = (body: unknown, origin: string) => JSON.parse(JSON.stringify(body).replaceAll(origin, 'ORIGIN'));
+    assert.deepEqual(sameOrigin(got.body, deployment.webUrls[1]!), sameOrigin(created.body, deployment.webUrls[0]!));
     await a('POST', '/api/v1/statuses', { token: hank, json: { status: 'not followed' } });
 
     const ids = [created.body.id];
