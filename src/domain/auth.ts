@@ -77,7 +77,7 @@ export interface OAuthToken {
 export interface TokenGrant {
   /** Null for an app token (client_credentials): it acts for no one. */
   account: Account | null;
-  /** Null for a session of the site itself (log-in form, /api/v1/sessions). */
+  /** Null for a session of the site itself (the pages' log-in and sign-up). */
   app: App | null;
   /** Every scope for a session of the site itself. */
   scopes: string[];
