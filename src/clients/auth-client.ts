@@ -166,6 +166,16 @@ export class AuthClient implements Auth {
     return { account: r.account ? account(r.account) : null, app: r.app ? app(r.app) : null, scopes: r.scopes };
   }
 
+  async appSignUp(appToken: string, username: string, password: string, clientIp = '', userAgent = ''): Promise<OAuthToken> {
+    const r = await callUnary(
+      this.#client,
+      this.#client.appSignUp,
+      { appToken, username, password, clientIp, userAgent },
+      this.#deadlineMs,
+    );
+    return oauthToken(r.token);
+  }
+
   close(): void {
     this.#client.close();
   }

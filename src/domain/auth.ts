@@ -77,7 +77,7 @@ export interface OAuthToken {
 export interface TokenGrant {
   /** Null for an app token (client_credentials): it acts for no one. */
   account: Account | null;
-  /** Null for a session of the site itself (log-in form, /api/v1/sessions). */
+  /** Null for a session of the site itself (the pages' log-in and sign-up). */
   app: App | null;
   /** Every scope for a session of the site itself. */
   scopes: string[];
@@ -180,4 +180,11 @@ export interface Auth {
    * expired. Counts as a use, like authenticate.
    */
   inspectToken(token: string): Promise<TokenGrant>;
+  /**
+   * signUp through an app (Mastodon's POST /api/v1/accounts): `appToken` must
+   * be an app token (client_credentials), else `unauthenticated`; the new
+   * session is a session of that app with the app token's scopes. Claims,
+   * validates and throttles exactly as signUp.
+   */
+  appSignUp(appToken: string, username: string, password: string, clientIp?: string, userAgent?: string): Promise<OAuthToken>;
 }

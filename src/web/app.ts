@@ -19,17 +19,12 @@ import {
   errorRendering,
   HttpStatus,
   logHttpError,
-  sendJsonError,
   sendMastodonError,
   setRateLimitHeaders,
   toHttpError,
   toMastodonHttpError,
 } from './errors.js';
 import { oauthPageRoutes } from './oauth/routes.js';
-import { apiAccountRoutes } from './routes/api-accounts.js';
-import { apiFollowingRoutes } from './routes/api-following.js';
-import { apiPostRoutes } from './routes/api-posts.js';
-import { apiSessionRoutes } from './routes/api-sessions.js';
 import { pageRoutes } from './routes/pages.js';
 import { cspNonce, setSecurityHeaders } from './security.js';
 import { cookieName, pageViewer, type Viewer } from './session.js';
@@ -69,7 +64,6 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     logHttpError(request, error, httpError);
     setRateLimitHeaders(reply, error);
     if (rendering === 'mastodon') return sendMastodonError(reply, httpError);
-    if (rendering === 'chorus') return sendJsonError(reply, httpError);
     return reply
       .status(httpError.status)
       .type('text/html; charset=utf-8')
@@ -118,7 +112,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     const rendering = errorRendering(request);
     if (rendering !== 'page') {
       const notFound = { status: HttpStatus.notFound, code: 'not_found', message: 'No such endpoint.', field: undefined } as const;
-      return rendering === 'mastodon' ? sendMastodonError(reply, notFound) : sendJsonError(reply, notFound);
+      return sendMastodonError(reply, notFound);
     }
     // Best effort: a lost visitor still sees the right navigation.
     const viewer = await pageViewer(request, reply, deps.auth, cookies).catch(() => null);
@@ -135,10 +129,6 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   });
   await app.register(fastifyStatic, { root: STATIC_ROOT, prefix: '/static/', maxAge: '1h', index: false, list: false });
 
-  await app.register(apiAccountRoutes, ctx);
-  await app.register(apiSessionRoutes, ctx);
-  await app.register(apiFollowingRoutes, ctx);
-  await app.register(apiPostRoutes, ctx);
   await app.register(pageRoutes, ctx);
   await app.register(oauthPageRoutes, ctx);
   await app.register(mastodonApi, ctx);

@@ -121,15 +121,6 @@ export function logHttpError(request: FastifyRequest, error: unknown, httpError:
   }
 }
 
-export function sendJsonError(reply: FastifyReply, httpError: HttpError): FastifyReply {
-  if (httpError.status === HttpStatus.unauthorized) reply.header('www-authenticate', 'Bearer');
-  const body: { error: { code: string; message: string; field?: string } } = {
-    error: { code: httpError.code, message: httpError.message },
-  };
-  if (httpError.field !== undefined) body.error.field = httpError.field;
-  return reply.status(httpError.status).type('application/json; charset=utf-8').send(body);
-}
-
 /**
  * A throttled answer says when to come back (Retry-After) and what the
  * limit is, in the IETF draft's RateLimit-* fields.
@@ -146,20 +137,15 @@ export function setRateLimitHeaders(reply: FastifyReply, error: unknown): void {
 
 export const isApiPath = (url: string) => url === '/api' || url.startsWith('/api/');
 
-/**
- * How an error is shown: Mastodon's `{"error": "…"}`, the custom API's
- * `{"error": {"code", "message"}}`, or an HTML page.
- */
-export type ErrorRendering = 'mastodon' | 'chorus' | 'page';
+/** How an error is shown: Mastodon's `{"error": "…"}`, or an HTML page. */
+export type ErrorRendering = 'mastodon' | 'page';
 
 /**
  * Paths that answer in Mastodon's shape even when no route matched (an
- * unknown endpoint, a refused URL). `/api/v1/` joins them once the custom
- * JSON API that shares it is gone; until then only the routes registered
- * in the Mastodon scope (see web/api/mastodon.ts) answer so there.
+ * unknown endpoint, a refused URL): every /api path (isApiPath) and these.
  */
 // /oauth/authorize is a page, so only OAuth's JSON endpoints are listed.
-const MASTODON_PREFIXES = ['/api/v2/', '/oauth/token', '/oauth/revoke', '/.well-known/', '/nodeinfo/'];
+const MASTODON_PREFIXES = ['/api/v1/', '/api/v2/', '/oauth/token', '/oauth/revoke', '/.well-known/', '/nodeinfo/'];
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -173,8 +159,8 @@ export function errorRendering(request: FastifyRequest): ErrorRendering {
   // The router's own errors arrive before any route was chosen.
   if (request.routeOptions?.config?.mastodonApi === true) return 'mastodon';
   const url = request.url;
-  if (MASTODON_PREFIXES.some((prefix) => url.startsWith(prefix))) return 'mastodon';
-  return isApiPath(url) ? 'chorus' : 'page';
+  if (MASTODON_PREFIXES.some((prefix) => url.startsWith(prefix)) || isApiPath(url)) return 'mastodon';
+  return 'page';
 }
 
 /**

@@ -84,7 +84,7 @@ const crossSite = () =>
  * site, before the CSRF token is even looked at. Browsers send
  * Sec-Fetch-Site (and Origin) on every such post; a request with neither
  * is a non-browser client or an old browser, left to the CSRF token. The
- * JSON API never reaches this: it takes bearer tokens, which browsers do
+ * Mastodon API never reaches this: it takes bearer tokens, which browsers do
  * not attach on their own. `https` says the site is served over HTTPS (by
  * a proxy that may talk plain HTTP to us), so the origin must say so too.
  */

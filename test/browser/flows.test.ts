@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { logIn as apiLogIn, registerApp } from '../helpers/http.js';
 import {
   audit as auditPage,
   type Chorus,
@@ -88,21 +89,19 @@ async function isLoggedOut(page: Page, url: string): Promise<boolean> {
   return (await page.getByRole('heading', { name: 'Welcome to Chorus' }).count()) === 1;
 }
 
-/** Posts through the JSON API, to fill a feed past one page quickly. */
+/** Posts through the Mastodon API (an app's password grant), to fill a feed past one page quickly. */
 async function seedPosts(url: string, username: string, count: number): Promise<void> {
-  const login = await fetch(`${url}/api/v1/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PASSWORD }),
-  });
-  const { token } = (await login.json()) as { token: string };
+  const app = await registerApp(url, 'Seeder');
+  const login = await apiLogIn(url, app, username, PASSWORD);
+  assert.equal(login.status, 200);
+  const token = login.body.access_token as string;
   for (let i = 0; i < count; i++) {
-    const reply = await fetch(`${url}/api/v1/posts`, {
+    const reply = await fetch(`${url}/api/v1/statuses`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ text: `Earlier thought number ${i}` }),
+      body: JSON.stringify({ status: `Earlier thought number ${i}` }),
     });
-    assert.equal(reply.status, 201);
+    assert.equal(reply.status, 200);
   }
 }
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { accountId } from '../../src/domain/mastodon-ids.js';
 import { type Deployment, startDeployment } from '../helpers/deployment.js';
-import { client } from '../helpers/http.js';
+import { client, nextPath, register, registerApp } from '../helpers/http.js';
 
 /**
  * SIGKILL the etcd leader while clients post through the full chain.
@@ -19,9 +20,10 @@ describe('etcd leader failover under posting', () => {
 
   it('resumes writes after the leader is killed and loses no acknowledged post', async () => {
     const api = client(deployment.webUrls[0]!);
-    const signUp = await api('POST', '/api/v1/accounts', { json: { username: 'writer', password: 'failover password' } });
-    assert.equal(signUp.status, 201);
-    const token = signUp.body.token as string;
+    const app = await registerApp(deployment.webUrls[0]!);
+    const signUp = await register(deployment.webUrls[0]!, app, 'writer', 'failover password');
+    assert.equal(signUp.status, 200);
+    const token = signUp.body.access_token as string;
 
     const acknowledged = new Map<string, string>(); // idempotency key → post id
     const successTimes: number[] = [];
@@ -35,8 +37,8 @@ describe('etcd leader failover under posting', () => {
       while (Date.now() - started < runFor) {
         const key = `k-${n++}`;
         try {
-          const r = await api('POST', '/api/v1/posts', { token, json: { text: `post ${key}` }, headers: { 'idempotency-key': key } });
-          if (r.status === 201) {
+          const r = await api('POST', '/api/v1/statuses', { token, json: { status: `post ${key}` }, headers: { 'idempotency-key': key } });
+          if (r.status === 200) {
             acknowledged.set(key, r.body.id);
             successTimes.push(Date.now());
           } else {
@@ -67,17 +69,18 @@ describe('etcd leader failover under posting', () => {
         `first write ${resumedAfter} ms after the kill, longest gap ${longestGap} ms`,
     );
 
+    // Texts of plain letters, digits and spaces: the status's content is `<p>text</p>`.
     const stored = new Map<string, number>();
-    let cursor: string | null = null;
-    do {
-      const page: { status: number; body: any } = await api(
-        'GET',
-        `/api/v1/accounts/writer/posts?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
-      );
+    let path: string | undefined = `/api/v1/accounts/${accountId('writer')}/statuses?limit=40`;
+    while (path !== undefined) {
+      const page: { status: number; body: any; headers: Headers } = await api('GET', path, { token });
       assert.equal(page.status, 200);
-      for (const post of page.body.posts) stored.set(post.text, (stored.get(post.text) ?? 0) + 1);
-      cursor = page.body.next;
-    } while (cursor);
+      for (const status of page.body) {
+        const text = status.content.replace(/^<p>|<\/p>$/g, '');
+        stored.set(text, (stored.get(text) ?? 0) + 1);
+      }
+      path = page.body.length === 0 ? undefined : nextPath(page.headers);
+    }
     for (const key of acknowledged.keys()) {
       assert.equal(stored.get(`post ${key}`), 1, `acknowledged post ${key} is stored exactly once`);
     }

@@ -36,6 +36,33 @@ forEachEngine((engine) => {
       return { store, auth, session, app, client, request, tick: (ms: number) => (clock += ms) };
     }
 
+    it('signs up through an app: the first session is the app’s, with the app token’s scopes; anything but an app token is refused', async () => {
+      const { store, auth, session, client } = await setUp();
+      try {
+        const appToken = await auth.clientCredentialsGrant(client, 'read write');
+        const token = await auth.appSignUp(appToken.token, 'Bob_2', PASSWORD, '192.0.2.1', 'Tusky/25');
+        assert.deepEqual(token.scopes, ['read', 'write']);
+        const grant = await auth.inspectToken(token.token);
+        assert.equal(grant.account?.username, 'bob_2');
+        assert.equal(grant.app?.name, 'Tusky');
+        assert.deepEqual(grant.scopes, ['read', 'write']);
+        const [listed] = await auth.listSessions(token.token);
+        assert.equal(listed?.appName, 'Tusky');
+        assert.equal(listed?.userAgent, 'Tusky/25');
+        await assert.rejects(auth.appSignUp(appToken.token, 'BOB_2', PASSWORD), rejectsWith('conflict'));
+        await assert.rejects(auth.appSignUp(appToken.token, 'no', PASSWORD), rejectsWith('invalid'));
+        await assert.rejects(auth.appSignUp(session.token, 'carol_2', PASSWORD), rejectsWith('unauthenticated'));
+        await assert.rejects(auth.appSignUp(token.token, 'carol_2', PASSWORD), rejectsWith('unauthenticated'));
+        await assert.rejects(auth.appSignUp('A'.repeat(43), 'carol_2', PASSWORD), rejectsWith('unauthenticated'));
+        await auth.revokeToken(client, appToken.token);
+        await assert.rejects(auth.appSignUp(appToken.token, 'carol_2', PASSWORD), rejectsWith('unauthenticated'));
+        const after = await dumpStore(store);
+        assert.ok(!JSON.stringify(after).includes('carol_2'), 'a refused sign-up writes no account');
+      } finally {
+        await store.close();
+      }
+    });
+
     it('registers an app, storing its secret only hashed', async () => {
       const { store, app } = await setUp();
       try {

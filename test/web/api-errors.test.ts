@@ -3,24 +3,33 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ApiReply, api, type Harness, openHarness, signUp } from './web-harness.js';
+import { accountId } from '../../src/domain/mastodon-ids.js';
+import { type ApiReply, api, type Harness, logIn, logInToken, openHarness, register, signUp, testClient } from './web-harness.js';
 
-function assertError(reply: ApiReply, status: number, code: string): void {
+function assertError(reply: ApiReply, status: number): void {
   assert.equal(reply.status, status, reply.text);
   assert.match(String(reply.headers['content-type']), /application\/json/);
-  assert.equal(reply.body.error.code, code, reply.text);
-  assert.equal(typeof reply.body.error.message, 'string');
-  assert.ok(reply.body.error.message.length > 0);
+  assert.deepEqual(Object.keys(reply.body), ['error'], reply.text);
+  assert.equal(typeof reply.body.error, 'string');
+  assert.ok(reply.body.error.length > 0);
 }
 
-describe('JSON API: bad input is a clear 4xx and writes nothing', () => {
+/** A refused input: 400 when the body cannot be read, 422 when a value is wrong (as Rails answers). */
+function assertRefused(reply: ApiReply, name: string): void {
+  assert.ok(reply.status === 400 || reply.status === 422, `${name}: ${reply.status} ${reply.text}`);
+  assert.equal(typeof reply.body.error, 'string', name);
+}
+
+describe('Mastodon API: bad input is a clear 4xx and writes nothing', () => {
   let h: Harness;
   let amy: string;
   let bob: string;
+  let appToken: string;
   before(async () => {
     h = await openHarness();
     amy = await signUp(h.app, 'amy');
     bob = await signUp(h.app, 'bob');
+    appToken = (await testClient(h.app)).appToken;
   });
   after(async () => {
     await h.close();
@@ -28,93 +37,99 @@ describe('JSON API: bad input is a clear 4xx and writes nothing', () => {
 
   const usernames = async () => (await h.social.searchAccounts('', 100)).map((a) => a.username);
   const postCount = async (username: string) => (await h.social.getProfile(username)).posts;
+  const registerRaw = (payload: string, contentType = 'application/json') =>
+    api(h.app, 'POST', '/api/v1/accounts', { token: appToken, payload, headers: { 'content-type': contentType } });
 
-  it('sign-up: malformed JSON, wrong types, missing, empty, oversized, control characters, extra fields', async () => {
+  it('sign-up: malformed JSON, wrong types, missing, empty, oversized, control characters, no agreement', async () => {
     const bodies: Array<[string, string]> = [
       ['malformed JSON', '{"username": "zed", "password": '],
       ['array', '["zed", "correct horse"]'],
       ['string', '"zed"'],
       ['null', 'null'],
-      ['number username', '{"username": 123, "password": "correct horse"}'],
-      ['object password', '{"username": "zed", "password": {"a": 1}}'],
-      ['missing password', '{"username": "zed"}'],
-      ['missing username', '{"password": "correct horse"}'],
-      ['empty username', '{"username": "", "password": "correct horse"}'],
-      ['short password', '{"username": "zed", "password": "short"}'],
-      ['long username', `{"username": "${'z'.repeat(31)}", "password": "correct horse"}`],
-      ['long password', `{"username": "zed", "password": "${'p'.repeat(257)}"}`],
-      ['bad characters', '{"username": "zed!", "password": "correct horse"}'],
-      ['control characters', '{"username": "ze\\u0000d", "password": "correct horse"}'],
-      ['extra field', '{"username": "zed", "password": "correct horse", "admin": true}'],
-      ['proto pollution', '{"username": "zed", "password": "correct horse", "__proto__": {"x": 1}}'],
+      ['number username', '{"username": 123, "password": "correct horse", "agreement": true}'],
+      ['object password', '{"username": "zed", "password": {"a": 1}, "agreement": true}'],
+      ['missing password', '{"username": "zed", "agreement": true}'],
+      ['missing username', '{"password": "correct horse", "agreement": true}'],
+      ['empty username', '{"username": "", "password": "correct horse", "agreement": true}'],
+      ['short password', '{"username": "zed", "password": "short", "agreement": true}'],
+      ['long username', `{"username": "${'z'.repeat(31)}", "password": "correct horse", "agreement": true}`],
+      ['long password', `{"username": "zed", "password": "${'p'.repeat(257)}", "agreement": true}`],
+      ['bad characters', '{"username": "zed!", "password": "correct horse", "agreement": true}'],
+      ['control characters', '{"username": "ze\\u0000d", "password": "correct horse", "agreement": true}'],
+      ['no agreement', '{"username": "zed", "password": "correct horse"}'],
+      ['agreement false', '{"username": "zed", "password": "correct horse", "agreement": false}'],
     ];
-    for (const [name, payload] of bodies) {
-      const reply = await api(h.app, 'POST', '/api/v1/accounts', { payload, headers: { 'content-type': 'application/json' } });
-      assert.equal(reply.status, 400, `${name}: ${reply.text}`);
-      assert.equal(reply.body.error.code, 'invalid', name);
-    }
-    const empty = await api(h.app, 'POST', '/api/v1/accounts', { payload: '', headers: { 'content-type': 'application/json' } });
-    assertError(empty, 400, 'invalid');
-    const noBody = await api(h.app, 'POST', '/api/v1/accounts');
-    assertError(noBody, 400, 'invalid');
+    for (const [name, payload] of bodies) assertRefused(await registerRaw(payload), name);
+    assertRefused(await registerRaw(''), 'empty body');
+    assertRefused(await api(h.app, 'POST', '/api/v1/accounts', { token: appToken }), 'no body');
     assert.deepEqual(await usernames(), ['amy', 'bob']);
   });
 
-  it('the message names the problem and the field', async () => {
-    const reply = await api(h.app, 'POST', '/api/v1/accounts', { json: { username: 'zed', password: 'short' } });
-    assertError(reply, 400, 'invalid');
-    assert.match(reply.body.error.message, /Password must be 8 to 256 characters/);
-    assert.equal(reply.body.error.field, 'password');
+  it('a __proto__ key is refused; other unknown fields are ignored, as Mastodon does', async () => {
+    const polluted = await registerRaw('{"username": "zed", "password": "correct horse", "agreement": true, "__proto__": {"x": 1}}');
+    assertError(polluted, 400);
+    assert.equal(({} as Record<string, unknown>).x, undefined);
+    assert.deepEqual(await usernames(), ['amy', 'bob']);
+    const reply = await registerRaw('{"username": "zed", "password": "correct horse", "agreement": true, "admin": true}');
+    assert.equal(reply.status, 200, reply.text);
+    assert.deepEqual(await usernames(), ['amy', 'bob', 'zed']);
   });
 
-  it('wrong content types are a 400, not a 415 or 500', async () => {
-    const form = await api(h.app, 'POST', '/api/v1/accounts', {
-      payload: 'username=zed&password=correct+horse',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  it('the message names the problem', async () => {
+    const reply = await register(h.app, { username: 'yan', password: 'short', agreement: true });
+    assertError(reply, 422);
+    assert.match(reply.body.error, /Password must be 8 to 256 characters/);
+  });
+
+  it('unsupported content types are a 400, not a 415 or 500; a form is a Mastodon body', async () => {
+    const text = await registerRaw('{"username":"yan","password":"correct horse","agreement":true}', 'text/plain');
+    assertError(text, 400);
+    const xml = await api(h.app, 'POST', '/api/v1/statuses', {
+      token: amy,
+      payload: '<p/>',
+      headers: { 'content-type': 'application/xml' },
     });
-    assertError(form, 400, 'invalid');
-    const text = await api(h.app, 'POST', '/api/v1/accounts', {
-      payload: '{"username":"zed","password":"correct horse"}',
-      headers: { 'content-type': 'text/plain' },
-    });
-    assertError(text, 400, 'invalid');
-    const xml = await api(h.app, 'POST', '/api/v1/posts', { token: amy, payload: '<p/>', headers: { 'content-type': 'application/xml' } });
-    assertError(xml, 400, 'invalid');
-    assert.deepEqual(await usernames(), ['amy', 'bob']);
+    assertError(xml, 400);
+    assert.deepEqual(await usernames(), ['amy', 'bob', 'zed']);
+    const form = await registerRaw('username=yan&password=correct+horse&agreement=1', 'application/x-www-form-urlencoded');
+    assert.equal(form.status, 200, form.text);
+    assert.deepEqual(await usernames(), ['amy', 'bob', 'yan', 'zed']);
   });
 
-  it('409 for a taken username, whatever its case', async () => {
-    assertError(await api(h.app, 'POST', '/api/v1/accounts', { json: { username: 'AMY', password: 'correct horse' } }), 409, 'conflict');
-    assert.deepEqual(await usernames(), ['amy', 'bob']);
+  it('422 for a taken username, whatever its case', async () => {
+    assertError(await register(h.app, { username: 'AMY', password: 'correct horse', agreement: true }), 422);
+    assert.deepEqual(await usernames(), ['amy', 'bob', 'yan', 'zed']);
   });
 
   it('413 for a body over the limit, before anything runs', async () => {
     const text = 'x'.repeat(20 * 1024);
-    const reply = await api(h.app, 'POST', '/api/v1/posts', { token: amy, json: { text } });
-    assertError(reply, 413, 'too_large');
-    const signup = await api(h.app, 'POST', '/api/v1/accounts', { json: { username: 'big', password: text } });
-    assertError(signup, 413, 'too_large');
+    const reply = await api(h.app, 'POST', '/api/v1/statuses', { token: amy, json: { status: text } });
+    assertError(reply, 413);
+    assert.match(reply.body.error, /too large/);
+    const signup = await register(h.app, { username: 'big', password: text, agreement: true });
+    assertError(signup, 413);
     assert.equal(await postCount('amy'), 0);
-    assert.deepEqual(await usernames(), ['amy', 'bob']);
+    assert.deepEqual(await usernames(), ['amy', 'bob', 'yan', 'zed']);
   });
 
   it('a JSON content type with an empty body is no body: follow, unfollow and log-out work', async () => {
-    const emptyJson = (method: 'PUT' | 'DELETE', url: string, token: string) =>
+    const emptyJson = (method: 'POST' | 'DELETE', url: string, token: string) =>
       api(h.app, method, url, { token, payload: '', headers: { 'content-type': 'application/json' } });
-    assert.equal((await emptyJson('PUT', '/api/v1/following/bob', amy)).status, 204);
+    assert.equal((await emptyJson('POST', `/api/v1/accounts/${accountId('bob')}/follow`, amy)).status, 200);
     assert.equal(await h.social.isFollowing('amy', 'bob'), true);
-    assert.equal((await emptyJson('DELETE', '/api/v1/following/bob', amy)).status, 204);
+    assert.equal((await emptyJson('POST', `/api/v1/accounts/${accountId('bob')}/unfollow`, amy)).status, 200);
     assert.equal(await h.social.isFollowing('amy', 'bob'), false);
-    const token = (await h.auth.logIn('bob', 'correct horse')).token;
-    assert.equal((await emptyJson('DELETE', '/api/v1/sessions/current', token)).status, 204);
-    assertError(await api(h.app, 'GET', '/api/v1/feed', { token }), 401, 'unauthenticated');
+    const token = await logInToken(h.app, 'bob');
+    assert.equal((await emptyJson('DELETE', '/api/v1/chorus/sessions/current', token)).status, 204);
+    assertError(await api(h.app, 'GET', '/api/v1/timelines/home', { token }), 401);
     // A body that is there must still be JSON.
-    const blank = await api(h.app, 'PUT', '/api/v1/following/bob', {
+    const blank = await api(h.app, 'POST', `/api/v1/accounts/${accountId('bob')}/follow`, {
       token: amy,
       payload: ' ',
       headers: { 'content-type': 'application/json' },
     });
-    assertError(blank, 400, 'invalid');
+    assertError(blank, 400);
+    assert.equal(await h.social.isFollowing('amy', 'bob'), false);
   });
 
   it('a page form posted with a JSON content type and no body is refused as a form without its token', async () => {
@@ -125,43 +140,45 @@ describe('JSON API: bad input is a clear 4xx and writes nothing', () => {
     assert.match(emptyJson.text, /form has expired/);
   });
 
-  it('posts: empty, whitespace, over 280 characters, wrong type, control characters, bad idempotency key', async () => {
+  it('statuses: empty, whitespace, over 280 characters, wrong type, control characters, bad idempotency key', async () => {
     const cases: Array<[string, unknown, Record<string, string>?]> = [
-      ['empty', { text: '' }],
-      ['whitespace', { text: '   \n\t ' }],
-      ['too long', { text: 'é'.repeat(281) }],
-      ['number', { text: 42 }],
-      ['null', { text: null }],
+      ['empty', { status: '' }],
+      ['whitespace', { status: '   \n\t ' }],
+      ['too long', { status: 'é'.repeat(281) }],
+      ['number', { status: 42 }],
+      ['null', { status: null }],
       ['missing', {}],
-      ['control', { text: 'bell\u0007' }],
-      ['escape', { text: 'esc\u001b[31m' }],
-      ['extra field', { text: 'hi', author: 'bob' }],
-      ['array', [{ text: 'hi' }]],
-      ['bad key', { text: 'hi' }, { 'idempotency-key': 'x'.repeat(129) }],
-      ['key with space', { text: 'hi' }, { 'idempotency-key': 'a b' }],
+      ['control', { status: 'bell\u0007' }],
+      ['escape', { status: 'esc\u001b[31m' }],
+      ['array', [{ status: 'hi' }]],
+      ['bad key', { status: 'hi' }, { 'idempotency-key': 'x'.repeat(129) }],
+      ['key with space', { status: 'hi' }, { 'idempotency-key': 'a b' }],
     ];
     for (const [name, json, headers] of cases) {
-      const reply = await api(h.app, 'POST', '/api/v1/posts', { token: amy, json, headers });
-      assert.equal(reply.status, 400, `${name}: ${reply.text}`);
-      assert.equal(reply.body.error.code, 'invalid', name);
+      assertRefused(await api(h.app, 'POST', '/api/v1/statuses', { token: amy, json, headers }), name);
     }
-    const long = await api(h.app, 'POST', '/api/v1/posts', { token: amy, json: { text: 'a'.repeat(281) } });
-    assert.match(long.body.error.message, /at most 280/);
+    const long = await api(h.app, 'POST', '/api/v1/statuses', { token: amy, json: { status: 'a'.repeat(281) } });
+    assertError(long, 422);
+    assert.match(long.body.error, /at most 280/);
+    assert.equal(await postCount('amy'), 0);
     // 280 emoji is 280 characters, and allowed.
-    assert.equal((await api(h.app, 'POST', '/api/v1/posts', { token: amy, json: { text: '😀'.repeat(280) } })).status, 201);
+    assert.equal((await api(h.app, 'POST', '/api/v1/statuses', { token: amy, json: { status: '😀'.repeat(280) } })).status, 200);
     assert.equal(await postCount('amy'), 1);
   });
 
-  it('401 for a missing, malformed or forged token on the feed and every write', async () => {
+  it('401 for a missing, malformed or forged token on the home timeline and every write', async () => {
+    const bob = accountId('bob');
     const requests: Array<[string, 'GET' | 'POST' | 'PUT' | 'DELETE', string, unknown?]> = [
-      ['feed', 'GET', '/api/v1/feed'],
-      ['post', 'POST', '/api/v1/posts', { text: 'sneaky' }],
-      ['delete post', 'DELETE', '/api/v1/posts/00000000000000000'],
-      ['follow', 'PUT', '/api/v1/following/bob'],
-      ['unfollow', 'DELETE', '/api/v1/following/bob'],
-      ['logout', 'DELETE', '/api/v1/sessions/current'],
-      ['logout everywhere', 'DELETE', '/api/v1/sessions'],
-      ['password', 'PUT', '/api/v1/account/password', { currentPassword: 'correct horse', newPassword: 'new password' }],
+      ['home', 'GET', '/api/v1/timelines/home'],
+      ['post', 'POST', '/api/v1/statuses', { status: 'sneaky' }],
+      ['delete post', 'DELETE', `/api/v1/statuses/${'1'.repeat(27)}`],
+      ['follow', 'POST', `/api/v1/accounts/${bob}/follow`],
+      ['unfollow', 'POST', `/api/v1/accounts/${bob}/unfollow`],
+      ['logout', 'DELETE', '/api/v1/chorus/sessions/current'],
+      ['logout everywhere', 'DELETE', '/api/v1/chorus/sessions'],
+      ['sessions', 'GET', '/api/v1/chorus/sessions'],
+      ['password', 'PUT', '/api/v1/chorus/password', { current_password: 'correct horse', new_password: 'new password' }],
+      ['sign-up', 'POST', '/api/v1/accounts', { username: 'sneaky', password: 'correct horse', agreement: true }],
     ];
     const credentials: Array<[string, Record<string, string>]> = [
       ['missing', {}],
@@ -175,112 +192,122 @@ describe('JSON API: bad input is a clear 4xx and writes nothing', () => {
       for (const [kind, headers] of credentials) {
         const reply = await api(h.app, method, url, { json, headers });
         assert.equal(reply.status, 401, `${name} with ${kind} token: ${reply.text}`);
-        assert.equal(reply.body.error.code, 'unauthenticated');
+        assert.equal(typeof reply.body.error, 'string');
         assert.equal(reply.headers['www-authenticate'], 'Bearer');
       }
     }
     assert.equal(await postCount('amy'), 1);
     assert.equal((await h.social.getProfile('bob')).followers, 0);
-    assert.equal((await api(h.app, 'GET', '/api/v1/feed', { token: amy })).status, 200);
+    assert.ok(!(await usernames()).includes('sneaky'));
+    assert.equal((await api(h.app, 'GET', '/api/v1/timelines/home', { token: amy })).status, 200);
   });
 
   it('a cookie is not a credential for the API', async () => {
-    const reply = await api(h.app, 'POST', '/api/v1/posts', {
-      json: { text: 'via cookie' },
+    const reply = await api(h.app, 'POST', '/api/v1/statuses', {
+      json: { status: 'via cookie' },
       headers: { cookie: `chorus_session=${amy}` },
     });
-    assertError(reply, 401, 'unauthenticated');
+    assertError(reply, 401);
     assert.equal(await postCount('amy'), 1);
   });
 
-  it('404 for unknown users on profile, posts, followers, following and follow', async () => {
-    for (const name of ['nobody', 'x', 'bad!name', 'a'.repeat(40)]) {
-      for (const url of [
-        `/api/v1/accounts/${encodeURIComponent(name)}`,
-        `/api/v1/accounts/${encodeURIComponent(name)}/posts`,
-        `/api/v1/accounts/${encodeURIComponent(name)}/followers`,
-        `/api/v1/accounts/${encodeURIComponent(name)}/following`,
-      ]) {
-        assertError(await api(h.app, 'GET', url), 404, 'not_found');
+  it('404 for unknown accounts on the account, statuses, followers, following, follow and unfollow', async () => {
+    for (const id of [accountId('nobody'), 'x', 'bad!name', '9'.repeat(60), '0']) {
+      const path = `/api/v1/accounts/${encodeURIComponent(id)}`;
+      for (const url of [path, `${path}/statuses`, `${path}/followers`, `${path}/following`]) {
+        assertError(await api(h.app, 'GET', url, { token: amy }), 404);
       }
-      assertError(await api(h.app, 'PUT', `/api/v1/following/${encodeURIComponent(name)}`, { token: amy }), 404, 'not_found');
-      assertError(await api(h.app, 'DELETE', `/api/v1/following/${encodeURIComponent(name)}`, { token: amy }), 404, 'not_found');
+      assertError(await api(h.app, 'POST', `${path}/follow`, { token: amy }), 404);
+      assertError(await api(h.app, 'POST', `${path}/unfollow`, { token: amy }), 404);
     }
     assert.equal((await h.social.getProfile('amy')).following, 0);
   });
 
-  it('404 for unknown or malformed post ids and unknown routes', async () => {
-    assertError(await api(h.app, 'GET', '/api/v1/posts/00000000000000000'), 404, 'not_found');
-    assertError(await api(h.app, 'GET', '/api/v1/posts/not-an-id'), 404, 'not_found');
-    assertError(await api(h.app, 'DELETE', '/api/v1/posts/not-an-id', { token: amy }), 404, 'not_found');
-    assertError(await api(h.app, 'GET', '/api/v1/nothing-here'), 404, 'not_found');
-    assertError(await api(h.app, 'PATCH' as 'GET', '/api/v1/posts'), 404, 'not_found');
+  it('404 for unknown or malformed status ids and unknown routes', async () => {
+    assertError(await api(h.app, 'GET', `/api/v1/statuses/${'1'.repeat(27)}`, { token: amy }), 404);
+    assertError(await api(h.app, 'GET', '/api/v1/statuses/not-an-id', { token: amy }), 404);
+    assertError(await api(h.app, 'DELETE', '/api/v1/statuses/not-an-id', { token: amy }), 404);
+    assertError(await api(h.app, 'GET', '/api/v1/nothing-here'), 404);
+    assertError(await api(h.app, 'GET', '/api/v1/posts'), 404);
+    assertError(await api(h.app, 'GET', '/api/v1/feed'), 404);
+    assertError(await api(h.app, 'GET', '/api/v3/anything'), 404);
+    assertError(await api(h.app, 'PATCH' as 'GET', '/api/v1/statuses'), 404);
   });
 
-  it('following yourself is a 400 and writes nothing', async () => {
-    assertError(await api(h.app, 'PUT', '/api/v1/following/amy', { token: amy }), 400, 'invalid');
+  it('following yourself is a 422 and writes nothing', async () => {
+    assertError(await api(h.app, 'POST', `/api/v1/accounts/${accountId('amy')}/follow`, { token: amy }), 422);
     assert.equal((await h.social.getProfile('amy')).following, 0);
     assert.equal((await h.social.getProfile('amy')).followers, 0);
   });
 
-  it('400 for a bad limit or a malformed cursor on every list', async () => {
+  it('422 for a bad limit or a malformed max_id on every list; an over-large limit is lowered', async () => {
+    const bob = accountId('bob');
     const lists = [
-      '/api/v1/accounts',
-      '/api/v1/accounts/bob/followers',
-      '/api/v1/accounts/bob/following',
-      '/api/v1/accounts/bob/posts',
-      '/api/v1/feed',
+      '/api/v1/accounts/search?q=a&',
+      `/api/v1/accounts/${bob}/followers?`,
+      `/api/v1/accounts/${bob}/following?`,
+      `/api/v1/accounts/${bob}/statuses?`,
+      '/api/v1/timelines/home?',
     ];
     for (const url of lists) {
-      for (const limit of ['0', '101', '-1', 'abc', '1.5', '1e2', '99999']) {
-        const reply = await api(h.app, 'GET', `${url}?limit=${limit}`, { token: amy });
-        assert.equal(reply.status, 400, `${url} limit=${limit}: ${reply.text}`);
-        assert.equal(reply.body.error.code, 'invalid');
+      for (const limit of ['0', '-1', 'abc', '1.5', '1e2']) {
+        const reply = await api(h.app, 'GET', `${url}limit=${limit}`, { token: amy });
+        assertError(reply, 422);
       }
-      const twice = await api(h.app, 'GET', `${url}?limit=1&limit=2`, { token: amy });
-      assert.equal(twice.status, 400, `${url} with two limits`);
-      assert.equal((await api(h.app, 'GET', `${url}?limit=100`, { token: amy })).status, 200, url);
+      assertError(await api(h.app, 'GET', `${url}limit=1&limit=2`, { token: amy }), 422);
+      assert.equal((await api(h.app, 'GET', `${url}limit=99999`, { token: amy })).status, 200, url);
     }
     for (const url of lists.slice(1)) {
       for (const cursor of ['!!!', 'bm90IGEga2V5', 'x'.repeat(300), '%00']) {
-        const reply = await api(h.app, 'GET', `${url}?cursor=${cursor}`, { token: amy });
-        assert.equal(reply.status, 400, `${url} cursor=${cursor}: ${reply.text}`);
-        assert.equal(reply.body.error.code, 'invalid');
+        assertError(await api(h.app, 'GET', `${url}max_id=${cursor}`, { token: amy }), 422);
       }
     }
-    for (const prefix of ['bad!', 'a'.repeat(31), 'é']) {
-      assertError(await api(h.app, 'GET', `/api/v1/accounts?prefix=${encodeURIComponent(prefix)}`), 400, 'invalid');
+    // A search text no username can start with finds nothing; it is not an error.
+    for (const q of ['bad!', 'a'.repeat(31), 'é']) {
+      const reply = await api(h.app, 'GET', `/api/v1/accounts/search?q=${encodeURIComponent(q)}`, { token: amy });
+      assert.equal(reply.status, 200);
+      assert.deepEqual(reply.body, []);
     }
   });
 
-  it('password change: bad bodies are a 400 and the password is unchanged', async () => {
+  it('password change: bad bodies are a 4xx and the password is unchanged', async () => {
     const cases: unknown[] = [
       {},
-      { currentPassword: 'correct horse' },
-      { currentPassword: 'correct horse', newPassword: 'short' },
-      { currentPassword: 'correct horse', newPassword: 12345678 },
-      { currentPassword: 1, newPassword: 'battery staple' },
-      { currentPassword: 'correct horse', newPassword: 'battery staple', extra: 'x' },
+      { current_password: 'correct horse' },
+      { current_password: 'correct horse', new_password: 'short' },
+      { current_password: 'correct horse', new_password: 12345678 },
+      { current_password: 1, new_password: 'battery staple' },
+      'battery staple',
     ];
     for (const json of cases) {
-      const reply = await api(h.app, 'PUT', '/api/v1/account/password', { token: bob, json });
-      assert.equal(reply.status, 400, `${JSON.stringify(json)}: ${reply.text}`);
+      assertRefused(await api(h.app, 'PUT', '/api/v1/chorus/password', { token: bob, json }), JSON.stringify(json));
     }
-    const wrong = await api(h.app, 'PUT', '/api/v1/account/password', {
+    const wrong = await api(h.app, 'PUT', '/api/v1/chorus/password', {
       token: bob,
-      json: { currentPassword: 'wrong password', newPassword: 'battery staple' },
+      json: { current_password: 'wrong password', new_password: 'battery staple' },
     });
-    assertError(wrong, 401, 'unauthenticated');
-    assert.equal((await api(h.app, 'POST', '/api/v1/sessions', { json: { username: 'bob', password: 'correct horse' } })).status, 201);
+    assertError(wrong, 422);
+    assert.equal((await api(h.app, 'GET', '/api/v1/timelines/home', { token: bob })).status, 200, 'the token still works');
+    assert.equal((await logIn(h.app, 'bob', 'correct horse')).status, 200);
   });
 
   it('log in: bad bodies are a 400, never a 500', async () => {
-    for (const json of [{}, { username: 'bob' }, { username: 1, password: 'x' }, { username: 'bob', password: '' }, 'bob']) {
-      const reply = await api(h.app, 'POST', '/api/v1/sessions', { json });
-      assert.equal(reply.status, 400, `${JSON.stringify(json)}: ${reply.text}`);
+    const { clientId, clientSecret } = await testClient(h.app);
+    const grant = { grant_type: 'password', client_id: clientId, client_secret: clientSecret, scope: 'read' };
+    for (const json of [
+      {},
+      { ...grant },
+      { ...grant, username: 'bob' },
+      { ...grant, username: 1, password: 'x' },
+      { ...grant, username: 'bob', password: '' },
+      'bob',
+    ]) {
+      const reply = await api(h.app, 'POST', '/oauth/token', { json });
+      assert.ok(reply.status === 400 || reply.status === 401, `${JSON.stringify(json)}: ${reply.text}`);
+      assert.equal(typeof reply.body.error, 'string');
     }
-    const weird = await api(h.app, 'POST', '/api/v1/sessions', { json: { username: 'b\u0000b', password: 'correct horse' } });
-    assert.ok(weird.status === 400 || weird.status === 401, weird.text);
+    const weird = await logIn(h.app, 'b\u0000b');
+    assert.equal(weird.status, 400, weird.text);
   });
 });
 
@@ -347,7 +374,7 @@ describe('a body over the limit, over a real socket', () => {
 
   it('a client that writes all 2 MB always reads the 413 (20 tries, declared length)', async () => {
     const head = [
-      'POST /api/v1/posts HTTP/1.1',
+      'POST /api/v1/statuses HTTP/1.1',
       'Host: 127.0.0.1',
       `Authorization: Bearer ${token}`,
       'Content-Type: application/json',
@@ -358,14 +385,14 @@ describe('a body over the limit, over a real socket', () => {
     for (let attempt = 0; attempt < 20; attempt++) {
       const reply = await rawRequest(port, head, body);
       assert.equal(reply.status, 413, `attempt ${attempt}: ${reply.headers}`);
-      assert.equal(JSON.parse(reply.body).error.code, 'too_large');
+      assert.match(JSON.parse(reply.body).error, /too large/);
     }
     assert.equal((await h.social.getProfile('amy')).posts, 0);
   });
 
   it('the same for a chunked body, found too large only while it arrives, and for a page form', async () => {
     const chunkedHead = [
-      'POST /api/v1/posts HTTP/1.1',
+      'POST /api/v1/statuses HTTP/1.1',
       'Host: 127.0.0.1',
       `Authorization: Bearer ${token}`,
       'Content-Type: application/json',

@@ -34,6 +34,6 @@ describe('app: health, readiness, static files, headers', () => {
     assert.equal(reply.headers['x-content-type-options'], 'nosniff');
     assert.equal(reply.headers['x-frame-options'], 'DENY');
     assert.equal(reply.headers['cache-control'], 'no-store');
-    assert.equal((await api(h.app, 'GET', '/api/v1/accounts')).headers['cache-control'], 'no-store');
+    assert.equal((await api(h.app, 'GET', '/api/v1/instance')).headers['cache-control'], 'no-store');
   });
 });

@@ -250,13 +250,12 @@ describe('Mastodon bodies and parameters', () => {
     assert.equal(typeof malformed.body.error, 'string');
   });
 
-  it('the custom JSON API and the page forms read bodies as before', async () => {
+  it('the page forms read bodies as before; the custom API that refused forms is gone', async () => {
     const form = await api(h.app, 'POST', '/api/v1/sessions', {
       payload: 'username=amy&password=correct+horse',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
-    assert.equal(form.status, 400, 'the custom API still refuses forms');
-    assert.equal(form.body.error.code, 'invalid');
+    assertMastodonError(form, 404);
     const browser = new Browser(h.app);
     await browser.get('/login');
     const login = await browser.post('/login', { username: 'amy', password: 'correct horse' });
@@ -345,7 +344,7 @@ describe('Mastodon error shape', () => {
   });
   after(() => h.close());
 
-  it('unknown Mastodon-only paths answer 404 as {"error"}, the custom API keeps its own shape', async () => {
+  it('unknown paths under /api and the Mastodon-only paths answer 404 as {"error"}', async () => {
     assertMastodonError(await api(h.app, 'GET', '/api/v2/nothing-here'), 404);
     assertMastodonError(await api(h.app, 'GET', '/nodeinfo/9.9'), 404);
     assertMastodonError(await api(h.app, 'DELETE', '/api/v2/instance'), 404);
@@ -354,9 +353,11 @@ describe('Mastodon error shape', () => {
     const page = await api(h.app, 'GET', '/oauth/authorize');
     assert.equal(page.status, 400);
     assert.match(String(page.headers['content-type']), /text\/html/, 'the authorize page renders its errors as a page');
-    const custom = await api(h.app, 'GET', '/api/v1/feed');
-    assert.equal(custom.status, 401);
-    assert.equal(custom.body.error.code, 'unauthenticated');
+    // The custom API is gone: its paths are unknown /api paths, in Mastodon's shape too.
+    assertMastodonError(await api(h.app, 'GET', '/api/v1/feed'), 404);
+    assertMastodonError(await api(h.app, 'PUT', '/api/v1/following/amy'), 404);
+    assertMastodonError(await api(h.app, 'GET', '/api/v1/nothing-here'), 404);
+    assertMastodonError(await api(h.app, 'GET', '/api'), 404);
   });
 
   it('bad JSON is a 400 and a wrong content type says what is accepted', async () => {

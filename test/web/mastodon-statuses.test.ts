@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createRestAPIClient } from 'masto';
 import { postIdOf } from '../../src/domain/mastodon-ids.js';
-import { api, type Harness, openHarness, readPaths, signUp } from './web-harness.js';
+import { api, type Harness, logInToken, openHarness, readPaths, signUp } from './web-harness.js';
 
 /** Tusky's order: a longer id is newer, then the greater text. */
 function newerId(a: string, b: string): boolean {
@@ -336,8 +336,6 @@ describe('masto.js against a listening app', () => {
 
   /** eve's client, from a fresh session (signUp already used her name, so log in). */
   async function signUpClient(base: string, username: string) {
-    const session = await api(h.app, 'POST', '/api/v1/sessions', { json: { username, password: 'correct horse' } });
-    assert.equal(session.status, 201, session.text);
-    return createRestAPIClient({ url: base, accessToken: session.body.token });
+    return createRestAPIClient({ url: base, accessToken: await logInToken(h.app, username) });
   }
 });

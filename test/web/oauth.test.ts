@@ -74,7 +74,7 @@ describe('OAuth 2 over HTTP', () => {
     const reply = await token({ grant_type: 'client_credentials' });
     assert.equal(reply.status, 200, reply.text);
     assert.equal((await api(h.app, 'GET', '/api/v1/apps/verify_credentials', { token: reply.body.access_token })).status, 200);
-    assert.equal((await api(h.app, 'GET', '/api/v1/sessions', { token: reply.body.access_token })).status, 401);
+    assert.equal((await api(h.app, 'GET', '/api/v1/chorus/sessions', { token: reply.body.access_token })).status, 401);
     const revoked = await token({ token: reply.body.access_token }).then(() =>
       api(h.app, 'POST', '/oauth/revoke', {
         json: { client_id: app.client_id, client_secret: app.client_secret, token: reply.body.access_token },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { api, Browser, type Harness, openHarness, readPaths, signedUpBrowser } from './web-harness.js';
+import { api, Browser, type Harness, logIn, openHarness, readPaths, signedUpBrowser } from './web-harness.js';
 
 const mainOf = (body: string) => /<main[^>]*>([\s\S]*)<\/main>/.exec(body)?.[1] ?? '';
 
@@ -64,7 +64,7 @@ for (const reads of readPaths)
       assert.match(home.body, /href="\/people"/);
       // The cookie holds a token the API accepts too.
       const token = browser.cookies.get('chorus_session')!;
-      assert.equal((await api(h.app, 'GET', '/api/v1/feed', { token })).status, 200);
+      assert.equal((await api(h.app, 'GET', '/api/v1/timelines/home', { token })).status, 200);
     });
 
     it('bad sign-up input shows messages beside the fields and keeps the username, never the password', async () => {
@@ -114,7 +114,7 @@ for (const reads of readPaths)
 
     it('every state-changing form is CSRF-checked', async () => {
       const bob = await signedUp(h, 'bob');
-      await api(h.app, 'POST', '/api/v1/posts', { token: bob.cookies.get('chorus_session')!, json: { text: 'keep me' } });
+      await api(h.app, 'POST', '/api/v1/statuses', { token: bob.cookies.get('chorus_session')!, json: { status: 'keep me' } });
       const postId = (await h.social.listPosts('bob')).items[0]!.id;
       for (const action of [
         '/posts',
@@ -163,7 +163,7 @@ for (const reads of readPaths)
       const reply = await browser.post('/logout');
       assert.equal(reply.status, 303);
       assert.ok(!browser.cookies.has('chorus_session'));
-      assert.equal((await api(h.app, 'GET', '/api/v1/feed', { token })).status, 401);
+      assert.equal((await api(h.app, 'GET', '/api/v1/timelines/home', { token })).status, 401);
       assert.match((await browser.get('/')).body, /href="\/signup"/);
     });
 
@@ -197,16 +197,16 @@ for (const reads of readPaths)
       assert.equal(ok.status, 303);
       assert.equal(ok.location, '/settings?done=password');
       assert.match((await browser.get(ok.location)).body, /Password changed/);
-      assert.equal((await api(h.app, 'GET', '/api/v1/feed', { token: elsewhere })).status, 401, 'other devices logged out');
-      const relogin = await api(h.app, 'POST', '/api/v1/sessions', { json: { username: 'setter', password: 'battery staple' } });
-      assert.equal(relogin.status, 201);
+      assert.equal((await api(h.app, 'GET', '/api/v1/timelines/home', { token: elsewhere })).status, 401, 'other devices logged out');
+      const relogin = await logIn(h.app, 'setter', 'battery staple');
+      assert.equal(relogin.status, 200);
 
       const token = browser.cookies.get('chorus_session')!;
       const all = await browser.post('/settings/logout-everywhere');
       assert.equal(all.status, 303);
       assert.ok(!browser.cookies.has('chorus_session'));
-      assert.equal((await api(h.app, 'GET', '/api/v1/feed', { token })).status, 401);
-      assert.equal((await api(h.app, 'GET', '/api/v1/feed', { token: relogin.body.token })).status, 401);
+      assert.equal((await api(h.app, 'GET', '/api/v1/timelines/home', { token })).status, 401);
+      assert.equal((await api(h.app, 'GET', '/api/v1/timelines/home', { token: relogin.body.access_token })).status, 401);
       assert.equal((await browser.get('/settings')).location, '/login');
     });
 
@@ -237,9 +237,9 @@ for (const reads of readPaths)
   });
 
 async function signUpElsewhere(h: Harness, username: string): Promise<string> {
-  const reply = await api(h.app, 'POST', '/api/v1/sessions', { json: { username, password: 'correct horse' } });
-  assert.equal(reply.status, 201);
-  return reply.body.token;
+  const reply = await logIn(h.app, username);
+  assert.equal(reply.status, 200);
+  return reply.body.access_token;
 }
 
 for (const reads of readPaths)
@@ -358,7 +358,7 @@ for (const reads of readPaths)
 
     it('feeds and profiles page with an "Older posts" link', async () => {
       const token = ben.cookies.get('chorus_session')!;
-      for (let i = 0; i < 22; i++) await api(h.app, 'POST', '/api/v1/posts', { token, json: { text: `numbered post ${i}` } });
+      for (let i = 0; i < 22; i++) await api(h.app, 'POST', '/api/v1/statuses', { token, json: { status: `numbered post ${i}` } });
       const first = await ann.get('/');
       const older = /href="(\/\?cursor=[^"]+)" rel="next" data-more>Older posts</.exec(first.body);
       assert.ok(older, 'an Older posts link');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { api, Browser, type Harness, openHarness, signedUpBrowser, signUp } from './web-harness.js';
+import { api, Browser, type Harness, logIn, openHarness, signedUpBrowser, signUp } from './web-harness.js';
 
 const CHROME_ON_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
 
@@ -46,7 +46,7 @@ describe('web security: CSP, same-origin form posts, static files, sessions page
       assert.equal(reply.headers['referrer-policy'], 'same-origin');
     }
     assert.equal(nonces.size, 5, 'a nonce is never reused');
-    const json = await api(h.app, 'GET', '/api/v1/accounts');
+    const json = await api(h.app, 'GET', '/api/v1/instance');
     assert.equal(directives(json.headers['content-security-policy']).get('script-src'), "'none'");
   });
 
@@ -87,14 +87,14 @@ describe('web security: CSP, same-origin form posts, static files, sessions page
     assert.equal((await browser.post('/posts', { text: 'typed by hand' })).status, 303);
     assert.equal((await h.social.getProfile('victim')).posts, 2);
 
-    // The JSON API authenticates by bearer token, which no other site can make a browser send: exempt.
+    // The Mastodon API authenticates by bearer token, which no other site can make a browser send: exempt.
     const token = await signUp(h.app, 'api_user');
-    const posted = await api(h.app, 'POST', '/api/v1/posts', {
+    const posted = await api(h.app, 'POST', '/api/v1/statuses', {
       token,
-      json: { text: 'from a program' },
+      json: { status: 'from a program' },
       headers: { origin: 'http://elsewhere.example', 'sec-fetch-site': 'cross-site' },
     });
-    assert.equal(posted.status, 201);
+    assert.equal(posted.status, 200);
   });
 
   it('behind HTTPS, only the https origin counts as our own', async () => {
@@ -113,15 +113,13 @@ describe('web security: CSP, same-origin form posts, static files, sessions page
 
   it('settings lists your sessions by device and revokes one', async () => {
     const browser = await signedUp(h, 'multi');
-    const other = await api(h.app, 'POST', '/api/v1/sessions', {
-      json: { username: 'multi', password: 'correct horse' },
-      headers: { 'user-agent': 'curl/8.5.0' },
-    });
-    assert.equal(other.status, 201);
+    const other = await logIn(h.app, 'multi', 'correct horse', { 'user-agent': 'curl/8.5.0' });
+    assert.equal(other.status, 200);
     const page = await browser.get('/settings');
     assert.equal(page.status, 200);
     assert.match(page.body, /<strong>Chrome on Linux<\/strong> <span class="badge">This device<\/span>/);
-    assert.match(page.body, /<strong>curl<\/strong>/);
+    // A log-in through an app shows the app, and the device it said it was.
+    assert.match(page.body, /<strong>Chorus tests<\/strong> <span class="muted">\(app · curl\)<\/span>/);
     assert.match(
       page.body,
       /<time datetime="[^"]+" title="[^"]+ UTC" data-relative>Jan 15, 2024<\/time>/,
@@ -132,7 +130,7 @@ describe('web security: CSP, same-origin form posts, static files, sessions page
     const reply = await browser.post(revoke[0]![1]!);
     assert.equal(reply.status, 303);
     assert.equal(reply.location, '/settings?done=revoked');
-    assert.equal((await api(h.app, 'GET', '/api/v1/feed', { token: other.body.token })).status, 401);
+    assert.equal((await api(h.app, 'GET', '/api/v1/timelines/home', { token: other.body.access_token })).status, 401);
     const after = await browser.get(reply.location!);
     assert.match(after.body, /That session has ended/);
     for (const odd of ['constructor', '__proto__', 'toString', '']) {

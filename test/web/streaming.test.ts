@@ -202,11 +202,11 @@ describe('the streaming API across web instances over gRPC', () => {
     const started = Date.now();
     const response = await apps[0]!.inject({
       method: 'POST',
-      url: '/api/v1/posts',
+      url: '/api/v1/statuses',
       headers: { authorization: `Bearer ${token}` },
-      payload: { text: 'across instances' },
+      payload: { status: 'across instances' },
     });
-    assert.equal(response.statusCode, 201, response.body);
+    assert.equal(response.statusCode, 200, response.body);
     const frame = await stream.next((f) => f.event === 'update', 1000);
     assert.ok(Date.now() - started < 1000);
     assert.equal(JSON.parse(frame.payload).content, '<p>across instances</p>');

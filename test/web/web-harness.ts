@@ -2,7 +2,8 @@
  * Builds the web app over REAL in-process services on a ':memory:' embedded
  * store, reading through the watch-fed view as production does or straight
  * from the store (the social service's two read paths), and gives tests two small clients over Fastify's `inject` (no
- * network): `api` for the JSON API and `Browser`, which keeps cookies and
+ * network): `api` for the Mastodon API (with `signUp` and `logIn`, which
+ * go through a registered app as a Mastodon client does) and `Browser`, which keeps cookies and
  * fills forms like a browser without JavaScript would.
  */
 import type { FastifyInstance } from 'fastify';
@@ -81,11 +82,78 @@ export async function api(
   };
 }
 
-/** Signs up through the API and returns the token. */
+/** A registered app and an app token of it, as a Mastodon client keeps them. */
+export interface TestClient {
+  clientId: string;
+  clientSecret: string;
+  appToken: string;
+}
+
+const SCOPES = 'read write follow';
+const clients = new WeakMap<FastifyInstance, Promise<TestClient>>();
+
+/** The harness's one app (registered on first use) and its app token. */
+export function testClient(app: FastifyInstance): Promise<TestClient> {
+  let client = clients.get(app);
+  if (!client) {
+    client = (async () => {
+      const registered = await api(app, 'POST', '/api/v1/apps', {
+        json: { client_name: 'Chorus tests', redirect_uris: 'urn:ietf:wg:oauth:2.0:oob', scopes: SCOPES },
+      });
+      if (registered.status !== 200) throw new Error(`app registration failed: ${registered.status} ${registered.text}`);
+      const { client_id: clientId, client_secret: clientSecret } = registered.body;
+      const token = await api(app, 'POST', '/oauth/token', {
+        json: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: SCOPES },
+      });
+      if (token.status !== 200) throw new Error(`app token failed: ${token.status} ${token.text}`);
+      return { clientId, clientSecret, appToken: token.body.access_token };
+    })();
+    clients.set(app, client);
+  }
+  return client;
+}
+
+/** POST /api/v1/accounts with the harness app's token; the raw reply. */
+export async function register(
+  app: FastifyInstance,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<ApiReply> {
+  const { appToken } = await testClient(app);
+  return api(app, 'POST', '/api/v1/accounts', { token: appToken, json: body, headers });
+}
+
+/** Signs up through the Mastodon API (an app's registration) and returns the user token. */
 export async function signUp(app: FastifyInstance, username: string, password = 'correct horse'): Promise<string> {
-  const reply = await api(app, 'POST', '/api/v1/accounts', { json: { username, password } });
-  if (reply.status !== 201) throw new Error(`sign-up of ${username} failed: ${reply.status} ${reply.text}`);
-  return reply.body.token;
+  const reply = await register(app, { username, password, agreement: true, locale: 'en' });
+  if (reply.status !== 200) throw new Error(`sign-up of ${username} failed: ${reply.status} ${reply.text}`);
+  return reply.body.access_token;
+}
+
+/** The password grant at /oauth/token with the harness app; the raw reply (a Token on success). */
+export async function logIn(
+  app: FastifyInstance,
+  username: string,
+  password = 'correct horse',
+  headers: Record<string, string> = {},
+): Promise<ApiReply> {
+  const { clientId, clientSecret } = await testClient(app);
+  return api(app, 'POST', '/oauth/token', {
+    json: { grant_type: 'password', client_id: clientId, client_secret: clientSecret, username, password, scope: SCOPES },
+    headers,
+  });
+}
+
+/** A new user token from the password grant; throws if the log-in fails. */
+export async function logInToken(app: FastifyInstance, username: string, password = 'correct horse'): Promise<string> {
+  const reply = await logIn(app, username, password);
+  if (reply.status !== 200) throw new Error(`log-in of ${username} failed: ${reply.status} ${reply.text}`);
+  return reply.body.access_token;
+}
+
+/** A status's text back from its content, for texts with nothing HTML escapes (and no line breaks). */
+export function plainText(status: { content: string }): string {
+  return status.content.replace(/^<p>/, '').replace(/<\/p>$/, '');
 }
 
 export interface PageReply {

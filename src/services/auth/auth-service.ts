@@ -112,7 +112,29 @@ export class AuthService implements Auth {
   }
 
   signUp(username: string, password: string, clientIp?: string, userAgent?: string): Promise<Session> {
+    return guard(async () => (await this.openNewAccount(username, password, clientIp, userAgent, {})).session);
+  }
+
+  appSignUp(appToken: string, username: string, password: string, clientIp?: string, userAgent?: string): Promise<OAuthToken> {
     return guard(async () => {
+      const appGrant = isTokenShape(appToken) ? await this.oauth.appTokenGrant(hashToken(appToken)) : undefined;
+      if (!appGrant?.app) throw unauthenticated('Sign-up needs an app token (grant_type client_credentials).');
+      const scopes = appGrant.scopes;
+      const grant = { clientId: appGrant.app.clientId, appName: appGrant.app.name, scopes: scopes.join(' ') };
+      const opened = await this.openNewAccount(username, password, clientIp, userAgent, grant);
+      return { token: opened.session.token, scopes, createdAtMs: opened.createdAtMs };
+    });
+  }
+
+  /** signUp's checks, throttling and claim, opening the first session with the given grant. */
+  private async openNewAccount(
+    username: string,
+    password: string,
+    clientIp: string | undefined,
+    userAgent: string | undefined,
+    grant: SessionGrant,
+  ): Promise<{ session: Session; createdAtMs: number }> {
+    {
       const name = parseUsername(username);
       const plain = parsePassword(password);
       // Counted once the input is valid, so a rejected request changes nothing.
@@ -127,17 +149,17 @@ export class AuthService implements Auth {
           // Saves an Argon2 run on an obvious duplicate; the txn's guard is what decides.
           if (existing) throw usernameTaken();
           const account: StoredAccount = { username: name, createdAtMs: this.now(), passwordHash: await this.hasher.hash(plain) };
-          const opening = await this.prepareSession(account, userAgent);
+          const opening = await this.prepareSession(account, userAgent, grant);
           return {
             success: [{ type: 'put', key: this.keys.account(name), value: JSON.stringify(account) }, ...opening.ops],
-            value: opening.session,
+            value: { session: opening.session, createdAtMs: opening.createdAtMs },
             release: opening.release,
           };
         },
       });
       if (outcome.status !== 'written') throw usernameTaken();
       return outcome.value;
-    });
+    }
   }
 
   logIn(username: string, password: string, clientIp?: string, userAgent?: string): Promise<Session> {

@@ -83,6 +83,12 @@ export function authGrpcService(auth: Auth, onInternalError: (error: unknown) =>
       await auth.revokeToken(client(r.client), r.token);
       return {};
     }, onInternalError),
+    appSignUp: unary(
+      async (r) => ({
+        token: token(await auth.appSignUp(r.appToken, r.username, r.password, r.clientIp || undefined, r.userAgent || undefined)),
+      }),
+      onInternalError,
+    ),
     inspectToken: unary(async (r) => {
       const grant = await auth.inspectToken(r.token);
       return {

@@ -3,7 +3,9 @@ import type { Account } from '../../domain/account.js';
 import { USERNAME_MAX } from '../../domain/account.js';
 import { DomainError, invalid, isDomainError } from '../../domain/errors.js';
 import {
+  accountId,
   type MastodonPageParams,
+  parseAccountPage,
   parseMastodonLimit,
   parseStatusPage,
   serviceCursor,
@@ -12,7 +14,7 @@ import {
   usernameOf,
 } from '../../domain/mastodon-ids.js';
 import { scopeAllows } from '../../domain/oauth.js';
-import { PAGE_MAX } from '../../domain/page.js';
+import { encodeCursor, PAGE_MAX } from '../../domain/page.js';
 import type { Social } from '../../domain/social.js';
 import type { RouteContext } from '../context.js';
 import { credentialAccount, type MastodonAccount, mastodonAccount, profileAccount } from '../entities/account.js';
@@ -24,11 +26,9 @@ import { publicOrigin } from './urls.js';
 
 /**
  * The Mastodon accounts resource (docs.joinmastodon.org/methods/accounts)
- * and search (methods/search), as far as their paths leave the old JSON
- * API's /api/v1/accounts/:username alone: verify_credentials, lookup,
- * search and relationships are static segments, which Fastify's router
- * prefers to that parameter, and follow, unfollow and statuses sit one
- * segment below it where the old API has no route of the same name.
+ * and search (methods/search); registration is in registration.ts.
+ * verify_credentials, lookup, search and relationships are static
+ * segments, which Fastify's router prefers to the :id parameter.
  *
  * Every route authenticates with the bearer token and the scope Mastodon
  * asks for; account ids are usernames in disguise (mastodon-ids.ts), so
@@ -39,6 +39,28 @@ import { publicOrigin } from './urls.js';
 const recordNotFound = () => new DomainError('not_found', 'Record not found');
 
 type Query = Record<string, unknown>;
+
+/** The profile of `username`; Mastodon's 404 when nobody holds it. */
+async function profileOrNotFound(social: Social, username: string) {
+  try {
+    return await social.getProfile(username);
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'not_found') throw recordNotFound();
+    throw error;
+  }
+}
+
+/** Mastodon's account lists: 40 by default, at most 80 (larger values are lowered). */
+export const ACCOUNT_LIST_DEFAULT = 40;
+export const ACCOUNT_LIST_MAX = 80;
+
+function parseAccountListLimit(input: unknown): number {
+  if (input === undefined || input === '') return ACCOUNT_LIST_DEFAULT;
+  const limit = typeof input === 'string' && /^\d{1,6}$/.test(input) ? Number(input) : input;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1)
+    throw invalid('limit must be a whole number, 1 or more.', 'limit');
+  return Math.min(limit, ACCOUNT_LIST_MAX);
+}
 
 /** The username an account id names, if the account exists; `not_found` otherwise. */
 async function existingUsername(social: Social, id: unknown): Promise<string> {
@@ -198,6 +220,34 @@ export const accountRoutes: FastifyPluginAsync<RouteContext> = async (app, { aut
       known.filter((name): name is string => name !== undefined).map((username) => relationship(social, account.username, username)),
     );
   });
+
+  // Public in Mastodon: no token needed to read an account or its follow lists.
+  app.get('/api/v1/accounts/:id', async (request) => {
+    const username = usernameOf((request.params as { id: string }).id);
+    if (username === undefined) throw recordNotFound();
+    return profileAccount(publicOrigin(request).origin, await profileOrNotFound(social, username));
+  });
+
+  for (const list of ['followers', 'following'] as const) {
+    app.get(`/api/v1/accounts/:id/${list}`, async (request, reply) => {
+      const username = await existingUsername(social, (request.params as { id: string }).id);
+      const query = request.query as Query & MastodonPageParams;
+      const limit = parseAccountListLimit(query.limit);
+      const { after } = parseAccountPage({ max_id: query.max_id });
+      const server = publicOrigin(request);
+      const cursor = after === undefined ? undefined : encodeCursor(after);
+      const page =
+        list === 'followers' ? await social.listFollowers(username, limit, cursor) : await social.listFollowing(username, limit, cursor);
+      const last = page.items[page.items.length - 1];
+      setLink(
+        reply,
+        linkHeader(requestUrl(request, server.origin), {
+          next: last !== undefined && page.next !== null ? accountId(last.username) : undefined,
+        }),
+      );
+      return withCounts(social, server.origin, page.items);
+    });
+  }
 
   app.post('/api/v1/accounts/:id/follow', async (request) => {
     const { account } = await requireScope(request, auth, 'write:follows');

@@ -4,8 +4,10 @@ import { oauthAppRoutes, oauthTokenRoutes } from '../oauth/routes.js';
 import { streamingRoutes } from '../streaming/routes.js';
 import { accountRoutes } from './accounts.js';
 import { mastodonBodies } from './body.js';
+import { chorusRoutes } from './chorus.js';
 import { instanceRoutes } from './instance.js';
 import { nodeinfoRoutes } from './nodeinfo.js';
+import { registrationRoutes } from './registration.js';
 import { statusRoutes } from './statuses.js';
 import { stubRoutes } from './stubs.js';
 import { timelineRoutes } from './timelines.js';
@@ -30,5 +32,7 @@ export const mastodonApi: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
   await app.register(oauthAppRoutes, ctx);
   await app.register(oauthTokenRoutes, ctx);
   await app.register(accountRoutes, ctx);
+  await app.register(registrationRoutes, ctx);
+  await app.register(chorusRoutes, ctx);
   await app.register(streamingRoutes, ctx);
 };

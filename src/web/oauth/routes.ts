@@ -60,7 +60,7 @@ export function applicationEntity(app: App, secret?: string) {
   };
 }
 
-function tokenEntity(token: OAuthToken) {
+export function tokenEntity(token: OAuthToken) {
   return {
     access_token: token.token,
     token_type: 'Bearer',

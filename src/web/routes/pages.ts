@@ -11,7 +11,7 @@ import { pageSettingsRoutes } from './pages-settings.js';
 
 /**
  * The server-rendered site. Form bodies are parsed only in this scope (the
- * JSON API never accepts them), and every POST here must come from our own
+ * Mastodon API has its own parsers in its own scope), and every POST here must come from our own
  * origin (as the browser reports it) and carry the CSRF token of the
  * double-submit cookie: checking both in scope-wide hooks means no form
  * route can forget them.
