@@ -40,7 +40,12 @@ export async function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
   const pick = () => Math.floor(Math.random() * users.length);
   const bearer = (i: number) => ({ authorization: `Bearer ${users[i]!.token}` });
   const feed = (i: number): AutocannonRequest => ({ method: 'GET', path: '/api/v1/timelines/home?limit=20', headers: bearer(i) });
-  const profile = (i: number): AutocannonRequest => ({ method: 'GET', path: `/api/v1/accounts/${users[i]!.accountId}` });
+  // Chorus's account routes need a token (docs/api.md): user i reads a random account.
+  const profile = (i: number): AutocannonRequest => ({
+    method: 'GET',
+    path: `/api/v1/accounts/${users[pick()]!.accountId}`,
+    headers: bearer(i),
+  });
   const post = (i: number): AutocannonRequest => {
     const key = `${spec.runId}-${++seq}`;
     return {

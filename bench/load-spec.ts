@@ -9,7 +9,8 @@ import { accountId } from '../src/domain/mastodon-ids.js';
  * The requests are the Mastodon client API's (docs/api.md):
  * - hello: GET / (the bare node:http ceiling)
  * - feed: GET /api/v1/timelines/home?limit=20 as a random user of the users file
- * - profiles: GET /api/v1/accounts/<account id of a random user>
+ * - profiles: GET /api/v1/accounts/<account id of a random user>, with a random user's token
+ *   (Chorus's account routes need one, unlike Mastodon's)
  * - posts: POST /api/v1/statuses {status} with a fresh Idempotency-Key, as a random user
  * - mix: 45 % feed, 45 % profiles, 8 % posts, 2 % follow or unfollow
  *   (POST /api/v1/accounts/<account id of another user>/follow or /unfollow)

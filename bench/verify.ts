@@ -98,7 +98,9 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
  */
 export async function checkProfile(baseUrl: string, check: ProfileCheck): Promise<void> {
   const what = `profile of ${check.username}`;
-  const account = (await json(what, `${baseUrl}/api/v1/accounts/lookup?acct=${encodeURIComponent(check.username)}`)) as {
+  const account = (await json(what, `${baseUrl}/api/v1/accounts/lookup?acct=${encodeURIComponent(check.username)}`, {
+    headers: bearer(check.token),
+  })) as {
     id: string;
     username: string;
     followers_count: number;
@@ -219,7 +221,7 @@ export async function probe(baseUrl: string, workload: Workload, users: BenchUse
   const auth = bearer(a.token);
   const requests: [string, string, RequestInit][] = [];
   if (workload === 'feed' || workload === 'mix') requests.push(['home timeline', '/api/v1/timelines/home?limit=20', { headers: auth }]);
-  if (workload === 'profiles' || workload === 'mix') requests.push(['profile', `/api/v1/accounts/${b.accountId}`, {}]);
+  if (workload === 'profiles' || workload === 'mix') requests.push(['profile', `/api/v1/accounts/${b.accountId}`, { headers: auth }]);
   if (workload === 'posts' || workload === 'mix') {
     requests.push([
       'post',

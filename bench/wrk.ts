@@ -54,7 +54,8 @@ local function bearer(i)
 end
 
 local function feed(i) return wrk.format("GET", "/api/v1/timelines/home?limit=20", bearer(i)) end
-local function profile(i) return wrk.format("GET", "/api/v1/accounts/" .. ids[i]) end
+-- Chorus's account routes need a token (docs/api.md): user i reads a random account.
+local function profile(i) return wrk.format("GET", "/api/v1/accounts/" .. ids[math.random(n)], bearer(i)) end
 local function post(i)
   seq = seq + 1
   local key = run_id .. "-" .. tid .. "-" .. seq
