@@ -39,18 +39,27 @@ export async function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
   let seq = 0;
   const pick = () => Math.floor(Math.random() * users.length);
   const bearer = (i: number) => ({ authorization: `Bearer ${users[i]!.token}` });
-  const feed = (i: number): AutocannonRequest => ({ method: 'GET', path: '/api/v1/feed?limit=20', headers: bearer(i) });
-  const profile = (i: number): AutocannonRequest => ({ method: 'GET', path: `/api/v1/accounts/${users[i]!.username}` });
-  const post = (i: number): AutocannonRequest => ({
-    method: 'POST',
-    path: '/api/v1/posts',
-    headers: { ...bearer(i), 'content-type': 'application/json' },
-    body: JSON.stringify({ text: `bench post ${spec.runId}-${++seq} from autocannon` }),
+  const feed = (i: number): AutocannonRequest => ({ method: 'GET', path: '/api/v1/timelines/home?limit=20', headers: bearer(i) });
+  // Chorus's account routes need a token (docs/api.md): user i reads a random account.
+  const profile = (i: number): AutocannonRequest => ({
+    method: 'GET',
+    path: `/api/v1/accounts/${users[pick()]!.accountId}`,
+    headers: bearer(i),
   });
+  const post = (i: number): AutocannonRequest => {
+    const key = `${spec.runId}-${++seq}`;
+    return {
+      method: 'POST',
+      path: '/api/v1/statuses',
+      headers: { ...bearer(i), 'content-type': 'application/json', 'idempotency-key': `bench-autocannon-${key}` },
+      body: JSON.stringify({ status: `bench post ${key} from autocannon` }),
+    };
+  };
   const follow = (i: number): AutocannonRequest => {
     let j = Math.floor(Math.random() * (users.length - 1));
     if (j >= i) j++;
-    return { method: Math.random() < 0.5 ? 'PUT' : 'DELETE', path: `/api/v1/following/${users[j]!.username}`, headers: bearer(i) };
+    const action = Math.random() < 0.5 ? 'follow' : 'unfollow';
+    return { method: 'POST', path: `/api/v1/accounts/${users[j]!.accountId}/${action}`, headers: bearer(i) };
   };
   const next = (): AutocannonRequest => {
     if (spec.workload === 'hello') return { method: 'GET', path: '/' };

@@ -2,20 +2,24 @@
  * What a load generator is asked to do and what it reports, independent of
  * which generator (wrk or autocannon) runs it.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { accountId } from '../src/domain/mastodon-ids.js';
 
 /**
+ * The requests are the Mastodon client API's (docs/api.md):
  * - hello: GET / (the bare node:http ceiling)
- * - feed: GET /api/v1/feed?limit=20 as a random user of the users file
- * - profiles: GET /api/v1/accounts/<random user>
- * - posts: POST /api/v1/posts as a random user
- * - mix: 45 % feed, 45 % profiles, 8 % posts, 2 % follow or unfollow (PUT/DELETE /api/v1/following/<other user>)
+ * - feed: GET /api/v1/timelines/home?limit=20 as a random user of the users file
+ * - profiles: GET /api/v1/accounts/<account id of a random user>, with a random user's token
+ *   (Chorus's account routes need one, unlike Mastodon's)
+ * - posts: POST /api/v1/statuses {status} with a fresh Idempotency-Key, as a random user
+ * - mix: 45 % feed, 45 % profiles, 8 % posts, 2 % follow or unfollow
+ *   (POST /api/v1/accounts/<account id of another user>/follow or /unfollow)
  */
 export type Workload = 'hello' | 'feed' | 'profiles' | 'posts' | 'mix';
 
 export interface LoadSpec {
   workload: Workload;
-  /** Lines of "username token"; not needed for hello. */
+  /** Lines of "username token accountId" (see writeUsers); not needed for hello. */
   usersFile?: string;
   /** One or more web ports on 127.0.0.1; connections are spread over them. */
   ports: number[];
@@ -38,12 +42,27 @@ export interface LoadResult {
   warmupErrors?: number;
 }
 
-export function readUsers(file: string): { username: string; token: string }[] {
+/** A bench user: a bearer token, and the Mastodon account id (accountId(username)), computed once so wrk's Lua needs no big numbers. */
+export interface BenchUser {
+  username: string;
+  token: string;
+  accountId: string;
+}
+
+export function benchUser(username: string, token: string): BenchUser {
+  return { username, token, accountId: accountId(username) };
+}
+
+export function writeUsers(file: string, users: BenchUser[]): void {
+  writeFileSync(file, users.map((u) => `${u.username} ${u.token} ${u.accountId}\n`).join(''));
+}
+
+export function readUsers(file: string): BenchUser[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [username, token] = line.split(' ');
-      return { username: username!, token: token! };
+      const [username, token, id] = line.split(' ');
+      return { username: username!, token: token!, accountId: id! };
     });
 }

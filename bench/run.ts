@@ -23,11 +23,11 @@ import { etcdGetCeiling, etcdPutCeiling, measureHello } from './ceilings.js';
 import { renderChart } from './chart.js';
 import { ClusterDeployment, EmbeddedDeployment, type Measured, sampleRss, startEtcd } from './deploy.js';
 import { chooseGenerator, LoadGenerator } from './load-generator.js';
-import type { Workload } from './load-spec.js';
+import { type BenchUser, benchUser, type Workload, writeUsers } from './load-spec.js';
 import { type BenchOptions, parseBenchOptions, USAGE } from './options.js';
 import { type BenchReport, evaluateTargets, formatReport, type LoadStep, machineInfo, type ScenarioResult } from './report.js';
 import { type Graph, generateGraph, PostGenerator } from './synthetic.js';
-import { checkFeed, checkLogin, checkProfile, eventually, probe } from './verify.js';
+import { checkFeed, checkLogin, checkProfile, eventually, probe, registerApp } from './verify.js';
 
 const PASSWORD = 'bench password';
 const SESSION_TTL_SECONDS = 6 * 3600;
@@ -49,8 +49,10 @@ async function cleanup(): Promise<void> {
   }
 }
 
-function writeUsersFile(file: string, tokens: SessionToken[]): void {
-  writeFileSync(file, tokens.map((t) => `${t.username} ${t.token}\n`).join(''));
+function writeUsersFile(file: string, tokens: SessionToken[]): BenchUser[] {
+  const users = tokens.map((t) => benchUser(t.username, t.token));
+  writeUsers(file, users);
+  return users;
 }
 
 function step(what: string, stats: LoadStats): LoadStep {
@@ -71,6 +73,8 @@ async function verifyAll(baseUrl: string, graph: Graph, posts: PostGenerator, to
   for (const rank of checkedRanks(graph)) {
     await checkProfile(baseUrl, {
       username: graph.users[rank]!,
+      token: tokens.get(graph.users[rank]!)!,
+      newestId: posts.newestIds[rank]!,
       followers: graph.followerCounts[rank]!,
       following: graph.following[rank]!.length,
       posts: posts.postCounts[rank]!,
@@ -142,7 +146,7 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
     posts: number;
     workload: Workload;
     usersFile: string;
-    users: SessionToken[];
+    users: BenchUser[];
     ports: number[];
     connections: number;
     ceiling?: { name: 'node:http' | 'etcd one-put txn'; rate: number | undefined };
@@ -206,12 +210,16 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
   const sessions = await loadSessions(kv, accounts, SESSION_TTL_SECONDS, options.loadConcurrency);
   report.load.push(step('sessions (etcd)', sessions.stats));
   const tokens = new Map(sessions.tokens.map((t) => [t.username, t.token]));
-  const users = sessions.tokens.filter((t) => t.username !== graph.special.username);
-  const specialUsers = sessions.tokens.filter((t) => t.username === graph.special.username);
   const usersFile = path.join(workDir, 'users.txt');
   const specialFile = path.join(workDir, 'special-user.txt');
-  writeUsersFile(usersFile, users);
-  writeUsersFile(specialFile, specialUsers);
+  const users = writeUsersFile(
+    usersFile,
+    sessions.tokens.filter((t) => t.username !== graph.special.username),
+  );
+  const specialUsers = writeUsersFile(
+    specialFile,
+    sessions.tokens.filter((t) => t.username === graph.special.username),
+  );
 
   const postGenerator = new PostGenerator(graph, options.seed + 1, options.zipfExponent, nowMs);
   let loaded = 0;
@@ -227,10 +235,10 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
   const cluster = await ClusterDeployment.start(etcd, { workDir, logDir, webInstances: webCount, profileDir: options.profileDir });
   const ports = cluster.webPorts.slice(0, options.webInstances);
   const baseUrl = `http://127.0.0.1:${ports[0]}`;
-  await checkLogin(baseUrl, graph.users[0]!, PASSWORD);
+  await checkLogin(baseUrl, await registerApp(baseUrl), graph.users[0]!, PASSWORD);
   let measuredWrites = false;
   await verifyAll(baseUrl, graph, postGenerator, tokens, true);
-  progress('load verified through the API (profile counts, feeds, a login)');
+  progress('load verified through the Mastodon API (account counts, statuses, home timelines, a log-in)');
 
   progress('measuring the bare node:http ceiling');
   const hello = await measureHello(generator, { connections: options.connections, durationS: options.durationS, logDir });
@@ -397,9 +405,11 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
   report.load.push(step(`posts 0 → ${options.posts} (embedded)`, await loadPosts(embedded, embeddedPosts, options.posts, 1)));
   await embedded.close();
   resources.kv = undefined;
-  const embeddedUsers = embeddedSessions.tokens.filter((t) => t.username !== graph.special.username);
   const embeddedFile = path.join(workDir, 'users-embedded.txt');
-  writeUsersFile(embeddedFile, embeddedUsers);
+  const embeddedUsers = writeUsersFile(
+    embeddedFile,
+    embeddedSessions.tokens.filter((t) => t.username !== graph.special.username),
+  );
 
   progress('starting the embedded deployment (chorus all)');
   const all = await EmbeddedDeployment.start(dataDir, { workDir, logDir, webInstances: 1, profileDir: options.profileDir });

@@ -33,40 +33,43 @@ function setup(thread)
   counter = counter + 1
 end
 
-local names, tokens, n, seq = {}, {}, 0, 0
+local names, tokens, ids, n, seq = {}, {}, {}, 0, 0
 function init(args)
   if users_file ~= "" then
     for line in io.lines(users_file) do
-      local name, token = line:match("^(%S+) (%S+)$")
+      local name, token, id = line:match("^(%S+) (%S+) (%S+)$")
       if name then
         n = n + 1
         names[n] = name
         tokens[n] = token
+        ids[n] = id
       end
     end
   end
   math.randomseed(run_id * 1000003 + tid * 7919 + 17)
 end
 
-local function bearer(i, extra)
-  local headers = { ["Authorization"] = "Bearer " .. tokens[i] }
-  if extra then headers["Content-Type"] = "application/json" end
-  return headers
+local function bearer(i)
+  return { ["Authorization"] = "Bearer " .. tokens[i] }
 end
 
-local function feed(i) return wrk.format("GET", "/api/v1/feed?limit=20", bearer(i)) end
-local function profile(i) return wrk.format("GET", "/api/v1/accounts/" .. names[i]) end
+local function feed(i) return wrk.format("GET", "/api/v1/timelines/home?limit=20", bearer(i)) end
+-- Chorus's account routes need a token (docs/api.md): user i reads a random account.
+local function profile(i) return wrk.format("GET", "/api/v1/accounts/" .. ids[math.random(n)], bearer(i)) end
 local function post(i)
   seq = seq + 1
-  return wrk.format("POST", "/api/v1/posts", bearer(i, true),
-    '{"text":"bench post ' .. run_id .. '-' .. tid .. '-' .. seq .. ' from wrk"}')
+  local key = run_id .. "-" .. tid .. "-" .. seq
+  local headers = bearer(i)
+  headers["Content-Type"] = "application/json"
+  headers["Idempotency-Key"] = "bench-wrk-" .. key
+  return wrk.format("POST", "/api/v1/statuses", headers, '{"status":"bench post ' .. key .. ' from wrk"}')
 end
 local function follow(i)
   local j = math.random(n - 1)
   if j >= i then j = j + 1 end
-  local method = "PUT"
-  if math.random(2) == 1 then method = "DELETE" end
-  return wrk.format(method, "/api/v1/following/" .. names[j], bearer(i))
+  local action = "/follow"
+  if math.random(2) == 1 then action = "/unfollow" end
+  return wrk.format("POST", "/api/v1/accounts/" .. ids[j] .. action, bearer(i))
 end
 
 function request()
