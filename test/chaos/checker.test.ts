@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkHistory } from '../../chaos/checker.js';
 import { faultFigures } from '../../chaos/figures.js';
-import type { FinalState, Op } from '../../chaos/history.js';
+import { compareStatusIds, type FinalState, type Op } from '../../chaos/history.js';
+import { nextLink, pathOf } from '../../chaos/web-pool.js';
+import { postRef, textOf } from '../../chaos/workload.js';
 
 /**
  * The checker is only worth its run if it can fail: each history below
@@ -289,5 +291,30 @@ describe('chaos figures', () => {
     assert.equal(f!.failedRequests, 1);
     assert.equal(f!.longestWriteGapMs, 30);
     assert.equal(f!.firstWriteMs, 30);
+  });
+});
+
+describe('chaos clients reading Mastodon answers', () => {
+  it('reads a post back from a Status: text from its HTML content, author from its account', () => {
+    assert.deepEqual(postRef({ id: A1, content: '<p>chaos post alice-1</p>', account: { id: '1', username: 'alice' } }), {
+      id: A1,
+      author: 'alice',
+      text: 'chaos post alice-1',
+    });
+    assert.equal(textOf('<p>a &amp; &lt;b&gt;<br>c &quot;d&quot; &#39;e&#39;</p><p>f</p>'), 'a & <b>\nc "d" \'e\'\n\nf');
+  });
+
+  it('follows a Link header to the next page only', () => {
+    const next = `http://127.0.0.1:8080/api/v1/timelines/home?limit=40&max_id=${A1}`;
+    assert.equal(nextLink(`<${next}>; rel="next", <http://127.0.0.1:8080/api/v1/timelines/home?min_id=${A2}>; rel="prev"`), next);
+    assert.equal(nextLink(`<http://127.0.0.1:8080/x?min_id=${A2}>; rel="prev"`), undefined);
+    assert.equal(nextLink(null), undefined);
+    assert.equal(pathOf(next), `/api/v1/timelines/home?limit=40&max_id=${A1}`);
+  });
+
+  it('orders status ids numerically', () => {
+    assert.ok(compareStatusIds(A2, A1) > 0);
+    assert.ok(compareStatusIds('99', '100') < 0);
+    assert.equal(compareStatusIds(A1, A1), 0);
   });
 });
