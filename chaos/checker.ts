@@ -3,7 +3,7 @@
  * unit tests can hand it histories that must fail. Each check names the
  * guarantee it backs; a violation is a sentence a person can act on.
  */
-import type { FinalState, Op, PostRef } from './history.js';
+import { compareStatusIds, type FinalState, type Op, type PostRef } from './history.js';
 import { type EdgeInput, followEdgeModel, type HistoryOp, isLinearizable } from './linearizability.js';
 
 export interface CheckResult {
@@ -21,6 +21,7 @@ export function checkHistory(ops: Op[], final: FinalState): CheckResult {
   checkPosts(ops, final, violations);
   checkFeeds(final, violations);
   const edgesChecked = checkFollowEdges(ops, final, violations);
+  checkPageOrder(ops, final, violations);
   checkReadsSeeWrites(ops, violations);
   checkRevokedTokens(ops, violations);
   const postsAcknowledged = new Set(ops.filter((o) => o.kind === 'post' && o.outcome === 'ok').map((o) => o.key)).size;
@@ -84,9 +85,11 @@ function checkFeeds(final: FinalState, violations: string[]): void {
 
 /**
  * Per follow edge, follow/unfollow/"is following" ops (and the final read)
- * must be linearizable as a one-bit register. Ops with an unknown outcome
- * may take effect at any time before the final read, or never; reads that
- * got no answer say nothing and are left out.
+ * must be linearizable as a one-bit register. "Is following" is each entry
+ * of a relationships answer; an account missing from the answer says
+ * nothing about its edge. Ops with an unknown outcome may take effect at
+ * any time before the final read, or never; reads that got no answer say
+ * nothing and are left out.
  */
 function checkFollowEdges(ops: Op[], final: FinalState, violations: string[]): number {
   const edges = new Map<string, HistoryOp<EdgeInput, boolean | undefined>[]>();
@@ -101,10 +104,10 @@ function checkFollowEdges(ops: Op[], final: FinalState, violations: string[]): n
         end: op.outcome === 'ok' ? op.end : final.at,
       });
     }
-    if (op.kind === 'following' && op.outcome === 'ok' && op.following) {
-      for (const other of users) {
-        if (other === op.client) continue;
-        add(`${op.client}→${other}`, { input: { kind: 'read' }, output: op.following.includes(other), start: op.start, end: op.end });
+    if (op.kind === 'relationships' && op.outcome === 'ok' && op.relationships) {
+      for (const [other, following] of Object.entries(op.relationships)) {
+        if (other === op.client || !users.includes(other)) continue;
+        add(`${op.client}→${other}`, { input: { kind: 'read' }, output: following, start: op.start, end: op.end });
       }
     }
   }
@@ -136,7 +139,9 @@ function describeEdge(history: HistoryOp<EdgeInput, boolean | undefined>[]): str
  * Read-your-writes, and more: a read that started after a post was
  * acknowledged must show it, in the author's posts and profile count, and
  * in the feed of a reader certainly following the author throughout. Only
- * the part of a page a post would fall in is judged: ids sort newest first.
+ * the part of a page a post would fall in is judged: pages are newest
+ * first, and a newer status has a greater id, so an incomplete page covers
+ * the posts whose ids are greater than its last (oldest) one.
  */
 function checkReadsSeeWrites(ops: Op[], violations: string[]): void {
   const ackedPosts = ops.filter((o) => o.kind === 'post' && o.outcome === 'ok' && o.postId);
@@ -154,7 +159,8 @@ function checkReadsSeeWrites(ops: Op[], violations: string[]): void {
     const shown = new Set(page.map((p) => p.id));
     const oldest = page.at(-1)?.id;
     return (byAuthor.get(author) ?? []).filter(
-      (p) => p.end < read.start && !shown.has(p.postId!) && (read.complete || (oldest !== undefined && p.postId! < oldest)),
+      (p) =>
+        p.end < read.start && !shown.has(p.postId!) && (read.complete || (oldest !== undefined && compareStatusIds(p.postId!, oldest) > 0)),
     );
   };
   for (const read of ops) {
@@ -184,6 +190,29 @@ function checkReadsSeeWrites(ops: Op[], violations: string[]): void {
         }
       }
     }
+  }
+}
+
+/**
+ * Every list of statuses is newest first, each id smaller than the one
+ * before: the read-your-writes check relies on it to know which posts a
+ * partial page covers.
+ */
+function checkPageOrder(ops: Op[], final: FinalState, violations: string[]): void {
+  const check = (what: string, posts: PostRef[]) => {
+    for (let i = 1; i < posts.length; i++) {
+      if (compareStatusIds(posts[i - 1]!.id, posts[i]!.id) <= 0) {
+        violations.push(`${what} is not newest first: ${posts[i - 1]!.id} before ${posts[i]!.id}`);
+        return;
+      }
+    }
+  };
+  for (const op of ops) {
+    if (op.outcome === 'ok' && op.posts) check(`${op.client}'s ${op.kind} read at ${Math.round(op.start)}`, op.posts);
+  }
+  for (const [user, { posts, feed }] of Object.entries(final.users)) {
+    check(`${user}'s final posts list`, posts);
+    check(`${user}'s final feed`, feed);
   }
 }
 

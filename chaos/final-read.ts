@@ -1,21 +1,23 @@
 /**
- * The read of everything after the faults are healed: each account's posts,
- * following list and whole home feed, every page, retried until answered
- * (the deployment is whole again, so a failure here is itself a finding).
+ * The read of everything after the faults are healed: each account's
+ * statuses, following list and whole home timeline, every page (following
+ * the Link header's rel="next"), retried until answered (the deployment is
+ * whole again, so a failure here is itself a finding).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FinalState, PostRef } from './history.js';
-import type { WebPool } from './web-pool.js';
-import { PASSWORD } from './workload.js';
+import { accountId } from '../src/domain/mastodon-ids.js';
+import type { FinalState } from './history.js';
+import { type Answer, pathOf, type WebPool } from './web-pool.js';
+import { ACCOUNT_PAGE, type ChaosApp, passwordGrant, postRef, STATUS_PAGE } from './workload.js';
 
 const ATTEMPTS = 20;
 
-async function get(pool: WebPool, path: string, token?: string, method = 'GET', json?: unknown): Promise<any> {
+async function send(pool: WebPool, path: string, token?: string, method = 'GET', json?: unknown): Promise<Answer> {
   let last = '';
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     try {
       const answer = await pool.request(method, path, { token, json, timeoutMs: 10_000 });
-      if (answer.status >= 200 && answer.status < 300) return answer.body;
+      if (answer.status >= 200 && answer.status < 300) return answer;
       last = `HTTP ${answer.status}`;
     } catch (error) {
       last = (error as Error).message;
@@ -25,28 +27,29 @@ async function get(pool: WebPool, path: string, token?: string, method = 'GET', 
   throw new Error(`final read: ${method} ${path} failed ${ATTEMPTS} times, last: ${last}`);
 }
 
-async function allPages<T>(pool: WebPool, path: string, field: string, token?: string): Promise<T[]> {
+/** Every page of a Mastodon list, from `path` on by rel="next". */
+async function allPages<T>(pool: WebPool, path: string, token: string, map: (item: any) => T): Promise<T[]> {
   const items: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const separator = path.includes('?') ? '&' : '?';
-    const page: any = await get(pool, `${path}${separator}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, token);
-    items.push(...(page[field] as T[]));
-    cursor = page.next;
-  } while (cursor);
+  let next: string | undefined = path;
+  while (next !== undefined) {
+    const page: Answer = await send(pool, next, token);
+    if (!Array.isArray(page.body)) throw new Error(`final read: GET ${next} answered ${JSON.stringify(page.body)}, not a list`);
+    items.push(...page.body.map(map));
+    next = page.next === undefined ? undefined : pathOf(page.next);
+  }
   return items;
 }
 
-export async function readFinalState(pool: WebPool, usernames: string[], now: () => number): Promise<FinalState> {
+export async function readFinalState(pool: WebPool, app: ChaosApp, usernames: string[], now: () => number): Promise<FinalState> {
   const at = now();
   const users: FinalState['users'] = {};
   for (const username of usernames) {
-    const { token } = await get(pool, '/api/v1/sessions', undefined, 'POST', { username, password: PASSWORD });
-    const asRef = (p: PostRef) => ({ id: p.id, author: p.author, text: p.text });
+    const token = String((await send(pool, '/oauth/token', undefined, 'POST', passwordGrant(app, username))).body.access_token);
+    const id = accountId(username);
     users[username] = {
-      posts: (await allPages<PostRef>(pool, `/api/v1/accounts/${username}/posts`, 'posts')).map(asRef),
-      following: (await allPages<{ username: string }>(pool, `/api/v1/accounts/${username}/following`, 'accounts')).map((a) => a.username),
-      feed: (await allPages<PostRef>(pool, '/api/v1/feed', 'posts', token)).map(asRef),
+      posts: await allPages(pool, `/api/v1/accounts/${id}/statuses?limit=${STATUS_PAGE}`, token, postRef),
+      following: await allPages(pool, `/api/v1/accounts/${id}/following?limit=${ACCOUNT_PAGE}`, token, (a) => String(a.username)),
+      feed: await allPages(pool, `/api/v1/timelines/home?limit=${STATUS_PAGE}`, token, postRef),
     };
   }
   return { at, users };

@@ -18,8 +18,8 @@ export type OpKind =
   | 'post'
   | 'follow'
   | 'unfollow'
-  /** The signed-in user's following list: the "is following" read of every edge from that user. */
-  | 'following'
+  /** GET /api/v1/accounts/relationships for every other account: the "is following" read of each edge from the signed-in user. */
+  | 'relationships'
   | 'feed'
   | 'profile'
   | 'posts'
@@ -28,9 +28,22 @@ export type OpKind =
 
 /** A post as a read returned it. */
 export interface PostRef {
+  /** The Mastodon status id: 27 decimal digits, a newer post's is greater (compareStatusIds). */
   id: string;
+  /** The author's username. */
   author: string;
+  /** The text, read back from the status's HTML content. */
   text: string;
+}
+
+/**
+ * Negative when status id a is older than b, positive when newer: the
+ * numeric order of decimal ids without leading zeros, compared as Tusky
+ * does (length, then text), so a malformed id cannot throw.
+ */
+export function compareStatusIds(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export interface Op {
@@ -50,11 +63,11 @@ export interface Op {
   /** post: the idempotency key and the unique text it carries. */
   key?: string;
   text?: string;
-  /** post, when ok: the id the server gave. */
+  /** post, when ok: the status id the server gave. */
   postId?: string;
-  /** following: the usernames listed (the whole list: one page under the limit). */
-  following?: string[];
-  /** feed and posts: the page read, newest first, and whether it was the last page. */
+  /** relationships: whether the client follows each account asked about, by username. */
+  relationships?: Record<string, boolean>;
+  /** feed and posts: the page read, newest first, and whether it was the last page (no Link rel="next"). */
   posts?: PostRef[];
   complete?: boolean;
   /** profile: the counts read. */

@@ -9,6 +9,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface Answer {
   status: number;
   body: any;
+  /** The URL of the Link header's rel="next", if there was one: Mastodon lists page by it. */
+  next: string | undefined;
+}
+
+/** The rel="next" URL of a Link header (`<url>; rel="next", <url>; rel="prev"`). */
+export function nextLink(header: string | null): string | undefined {
+  for (const part of header?.split(',') ?? []) {
+    const match = /^\s*<([^>]*)>\s*;\s*rel="?next"?\s*$/.exec(part);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+/** The path and query of an absolute URL, to send to whichever instance the pool picks. */
+export function pathOf(url: string): string {
+  const parsed = new URL(url);
+  return parsed.pathname + parsed.search;
 }
 
 /** No answer came: the request may or may not have been processed. */
@@ -81,7 +98,7 @@ export class WebPool {
         });
         const text = await response.text();
         const json = response.headers.get('content-type')?.includes('application/json') && text !== '';
-        return { status: response.status, body: json ? JSON.parse(text) : text };
+        return { status: response.status, body: json ? JSON.parse(text) : text, next: nextLink(response.headers.get('link')) };
       } catch (error) {
         const code = ((error as Error).cause as { code?: string } | undefined)?.code;
         if (code !== 'ECONNREFUSED') throw new NoAnswerError(`${method} ${path} on ${this.urls[i]}: ${code ?? (error as Error).message}`);

@@ -1,11 +1,12 @@
 /**
  * The chaos clients: each owns one account and does what a person would,
- * through the JSON API of whichever web instance the pool picks, recording
- * every request. A write that failed or timed out is sent again, with the
- * same idempotency key for posts, until it is acknowledged or definitely
- * refused, or its retry budget runs out.
+ * through the Mastodon API of whichever web instance the pool picks, as one
+ * registered app, recording every request. A write that failed or timed out
+ * is sent again, with the same Idempotency-Key for posts, until it is
+ * acknowledged or definitely refused, or its retry budget runs out.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { accountId } from '../src/domain/mastodon-ids.js';
 import { type HistoryRecorder, type Op, type OpKind, outcomeOf, type PostRef } from './history.js';
 import type { Answer, WebPool } from './web-pool.js';
 
@@ -26,22 +27,95 @@ export interface WorkloadOptions {
 }
 
 export const PASSWORD = 'chaos monkey password';
+export const SCOPES = 'read write follow';
 const WRITE_ATTEMPTS = 10;
+/** Mastodon's page limits: statuses and timelines at most 40, account lists 80. */
+export const STATUS_PAGE = 40;
+export const ACCOUNT_PAGE = 80;
 
-export type Action = 'post' | 'follow' | 'unfollow' | 'following' | 'feed' | 'profile' | 'posts' | 'logout';
+/** The one app a run registers; every client signs up and logs in as it. */
+export interface ChaosApp {
+  clientId: string;
+  clientSecret: string;
+  /** A client_credentials token: what POST /api/v1/accounts (sign-up) needs. */
+  appToken: string;
+}
+
+export type Action = 'post' | 'follow' | 'unfollow' | 'relationships' | 'feed' | 'profile' | 'posts' | 'logout';
 export const REALISTIC_MIX: [Action, number][] = [
   ['post', 30],
   ['feed', 18],
   ['follow', 10],
   ['unfollow', 6],
-  ['following', 10],
+  ['relationships', 10],
   ['profile', 8],
   ['posts', 10],
   ['logout', 3],
 ];
 
-const postRefs = (body: any): PostRef[] =>
-  Array.isArray(body?.posts) ? body.posts.map((p: any) => ({ id: String(p.id), author: String(p.author), text: String(p.text) })) : [];
+/** The plain text of a status's HTML content ("<p>text</p>", line breaks as <br>). */
+export function textOf(content: string): string {
+  return content
+    .replace(/<br\s*\/?>/g, '\n')
+    .replace(/<\/p>\s*<p>/g, '\n\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+/** A Mastodon Status as the checker sees it. */
+export const postRef = (status: any): PostRef => ({
+  id: String(status.id),
+  author: String(status.account?.username),
+  text: textOf(String(status.content)),
+});
+
+const postRefs = (body: unknown): PostRef[] => (Array.isArray(body) ? body.map(postRef) : []);
+
+/**
+ * Registers the run's app and gets its app token, retrying until both are
+ * answered (before any fault; an unanswered registration only leaves an
+ * unused app behind). Not part of the history: no guarantee is about it.
+ */
+export async function registerApp(pool: WebPool, attempts = 20): Promise<ChaosApp> {
+  const send = async (path: string, json: unknown): Promise<any> => {
+    let last = '';
+    for (let n = 0; n < attempts; n++) {
+      try {
+        const answer = await pool.request('POST', path, { json, timeoutMs: 10_000 });
+        if (answer.status === 200) return answer.body;
+        last = `HTTP ${answer.status} ${JSON.stringify(answer.body)}`;
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      await sleep(250);
+    }
+    throw new Error(`POST ${path} failed ${attempts} times, last: ${last}`);
+  };
+  const app = await send('/api/v1/apps', { client_name: 'chorus chaos', redirect_uris: 'urn:ietf:wg:oauth:2.0:oob', scopes: SCOPES });
+  const clientId = String(app.client_id);
+  const clientSecret = String(app.client_secret);
+  const token = await send('/oauth/token', {
+    grant_type: 'client_credentials',
+    client_id: clientId,
+    client_secret: clientSecret,
+    scope: SCOPES,
+  });
+  return { clientId, clientSecret, appToken: String(token.access_token) };
+}
+
+/** Logs in with the password grant: the request POST /oauth/token takes. */
+export const passwordGrant = (app: ChaosApp, username: string) => ({
+  grant_type: 'password',
+  client_id: app.clientId,
+  client_secret: app.clientSecret,
+  username,
+  password: PASSWORD,
+  scope: SCOPES,
+});
 
 class Client {
   token: string | undefined;
@@ -50,20 +124,23 @@ class Client {
   constructor(
     readonly username: string,
     private readonly o: WorkloadOptions,
+    private readonly app: ChaosApp,
   ) {}
 
+  /** `token` is recorded with the op and sent as the bearer token, unless `bearer` names another to send. */
   async #send(
     kind: OpKind,
     method: string,
     path: string,
-    extra: Partial<Op> & { json?: unknown; headers?: Record<string, string>; token?: string },
+    extra: Partial<Op> & { json?: unknown; headers?: Record<string, string>; token?: string; bearer?: string | null },
     read?: (answer: Answer) => Partial<Op>,
   ) {
-    const { json, headers, ...fields } = extra;
+    const { json, headers, bearer, ...fields } = extra;
+    const sent = bearer === undefined ? fields.token : (bearer ?? undefined);
     return this.o.recorder.record<Answer>(
       { client: this.username, kind, ...fields },
       // No answer (NoAnswerError) is recorded as unknown by the recorder.
-      () => this.o.pool.request(method, path, { token: fields.token, json, headers, timeoutMs: this.o.requestTimeoutMs }),
+      () => this.o.pool.request(method, path, { token: sent, json, headers, timeoutMs: this.o.requestTimeoutMs }),
       (answer) => {
         const outcome = outcomeOf(answer.status);
         return { outcome, status: answer.status, ...(outcome === 'ok' && read ? read(answer) : {}) };
@@ -83,12 +160,16 @@ class Client {
   async signUp(): Promise<void> {
     let unknownBefore = false;
     const op = await this.#write(async () => {
-      const r = await this.#send('signup', 'POST', '/api/v1/accounts', { json: { username: this.username, password: PASSWORD } }, (a) => ({
-        token: a.body.token,
-      }));
-      if (r.op.outcome === 'ok') this.token = r.result!.body.token;
-      // A 409 after an attempt with no answer: that attempt created the account.
-      if (r.op.status === 409 && unknownBefore) return { op: { ...r.op, outcome: 'ok' as const } };
+      const r = await this.#send(
+        'signup',
+        'POST',
+        '/api/v1/accounts',
+        { bearer: this.app.appToken, json: { username: this.username, password: PASSWORD, agreement: true, locale: 'en' } },
+        (a) => ({ token: a.body.access_token }),
+      );
+      if (r.op.outcome === 'ok') this.token = r.result!.body.access_token;
+      // A 422 (username taken) after an attempt with no answer: that attempt created the account.
+      if (r.op.status === 422 && unknownBefore) return { op: { ...r.op, outcome: 'ok' as const } };
       unknownBefore ||= r.op.outcome === 'unknown';
       return r;
     });
@@ -98,8 +179,8 @@ class Client {
 
   async logIn(): Promise<void> {
     const op = await this.#write(async () => {
-      const r = await this.#send('login', 'POST', '/api/v1/sessions', { json: { username: this.username, password: PASSWORD } });
-      if (r.op.outcome === 'ok') this.token = r.result!.body.token;
+      const r = await this.#send('login', 'POST', '/oauth/token', { json: passwordGrant(this.app, this.username) });
+      if (r.op.outcome === 'ok') this.token = r.result!.body.access_token;
       return r;
     });
     if (op.outcome !== 'ok') this.token = undefined;
@@ -111,56 +192,76 @@ class Client {
       if (!this.token) return;
     }
     const token = this.token;
+    const otherId = accountId(other);
     switch (action) {
       case 'post': {
         const key = `${this.username}-${++this.#posts}`;
+        // Nothing in it that HTML escapes: the text read back from `content` is this text.
         const text = `chaos post ${key}`;
         await this.#write(() =>
-          this.#send('post', 'POST', '/api/v1/posts', { token, key, text, json: { text }, headers: { 'idempotency-key': key } }, (a) => ({
-            postId: a.body.id,
-          })),
+          this.#send(
+            'post',
+            'POST',
+            '/api/v1/statuses',
+            { token, key, text, json: { status: text }, headers: { 'idempotency-key': key } },
+            (a) => ({ postId: String(a.body.id) }),
+          ),
         );
         return;
       }
       case 'follow':
       case 'unfollow':
-        await this.#write(() =>
-          this.#send(action, action === 'follow' ? 'PUT' : 'DELETE', `/api/v1/following/${other}`, { token, target: other }),
-        );
+        await this.#write(() => this.#send(action, 'POST', `/api/v1/accounts/${otherId}/${action}`, { token, target: other }));
         return;
-      case 'following':
-        await this.#send('following', 'GET', `/api/v1/accounts/${this.username}/following?limit=100`, { token }, (a) =>
-          a.body.next === null ? { following: a.body.accounts.map((x: { username: string }) => x.username) } : {},
-        );
+      case 'relationships': {
+        // Every other account at once: one "is following" read per edge from this user.
+        const others = this.o.usernames.filter((u) => u !== this.username);
+        const query = others.map((u) => `id[]=${accountId(u)}`).join('&');
+        const byId = new Map(others.map((u) => [accountId(u), u]));
+        await this.#send('relationships', 'GET', `/api/v1/accounts/relationships?${query}`, { token }, (a) => ({
+          relationships: Object.fromEntries(
+            (a.body as { id: string; following: boolean }[])
+              .filter((r) => byId.has(String(r.id)))
+              .map((r) => [byId.get(String(r.id))!, r.following === true]),
+          ),
+        }));
         return;
+      }
       case 'feed':
-        await this.#send('feed', 'GET', '/api/v1/feed?limit=50', { token }, (a) => ({
+        await this.#send('feed', 'GET', `/api/v1/timelines/home?limit=${STATUS_PAGE}`, { token }, (a) => ({
           posts: postRefs(a.body),
-          complete: a.body.next === null,
+          complete: a.next === undefined,
         }));
         return;
       case 'profile': {
         const target = this.o.random() < 0.5 ? this.username : other;
-        await this.#send('profile', 'GET', `/api/v1/accounts/${target}`, { target }, (a) => ({
-          counts: { posts: a.body.posts, following: a.body.following, followers: a.body.followers },
+        await this.#send('profile', 'GET', `/api/v1/accounts/${accountId(target)}`, { token, target }, (a) => ({
+          counts: { posts: a.body.statuses_count, following: a.body.following_count, followers: a.body.followers_count },
         }));
         return;
       }
       case 'posts': {
         const target = this.o.random() < 0.5 ? this.username : other;
-        await this.#send('posts', 'GET', `/api/v1/accounts/${target}/posts?limit=50`, { target }, (a) => ({
+        await this.#send('posts', 'GET', `/api/v1/accounts/${accountId(target)}/statuses?limit=${STATUS_PAGE}`, { token, target }, (a) => ({
           posts: postRefs(a.body),
-          complete: a.body.next === null,
+          complete: a.next === undefined,
         }));
         return;
       }
       case 'logout': {
-        const op = await this.#write(() => this.#send('logout', 'DELETE', '/api/v1/sessions/current', { token }));
+        // OAuth revocation with the app's credentials; the token goes in the body, not as the bearer.
+        const op = await this.#write(() =>
+          this.#send('logout', 'POST', '/oauth/revoke', {
+            token,
+            bearer: null,
+            json: { client_id: this.app.clientId, client_secret: this.app.clientSecret, token },
+          }),
+        );
         this.token = undefined;
-        // The token must now be refused everywhere: ask both the feed and a write.
+        // The token must now be refused everywhere: ask both the home timeline and a write.
         if (op.outcome === 'ok') {
-          await this.#send('revoked', 'GET', '/api/v1/feed?limit=1', { token });
-          await this.#send('revoked', 'PUT', `/api/v1/following/${other}`, { token });
+          await this.#send('revoked', 'GET', '/api/v1/timelines/home?limit=1', { token });
+          await this.#send('revoked', 'POST', `/api/v1/accounts/${otherId}/follow`, { token });
         }
         await this.logIn();
         return;
@@ -182,15 +283,19 @@ function pick(random: () => number, mix: [Action, number][]): Action {
 export interface Workload {
   /** Every client's account, for the final read. */
   usernames: string[];
+  /** The app they signed up and log in as. */
+  app: ChaosApp;
   run(): Promise<void>;
 }
 
-/** Signs every account up (before the faults start, so follows have targets), then returns the load to run. */
+/** Registers the app and signs every account up (before the faults start, so follows have targets), then returns the load to run. */
 export async function prepareWorkload(o: WorkloadOptions): Promise<Workload> {
-  const clients = o.usernames.map((u) => new Client(u, o));
+  const app = await registerApp(o.pool);
+  const clients = o.usernames.map((u) => new Client(u, o, app));
   await Promise.all(clients.map((c) => c.signUp()));
   return {
     usernames: o.usernames,
+    app,
     run: async () => {
       await Promise.all(
         clients.map(async (client) => {
