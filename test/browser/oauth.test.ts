@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { register, registerApp } from '../helpers/http.js';
 import { audit, type Chorus, DESKTOP, launchChromium, openContext, PHONE, startChorus } from './harness.js';
 
 const PASSWORD = 'correct horse battery';
@@ -30,12 +31,8 @@ describe('in Chromium: authorizing an app with OAuth 2 and PKCE', { timeout: 240
     appSite = createServer((_request, response) => response.end('the app got the answer'));
     await new Promise<void>((resolve) => appSite.listen(0, '127.0.0.1', resolve));
     callback = `http://127.0.0.1:${(appSite.address() as AddressInfo).port}/callback`;
-    const signUp = await fetch(`${chorus.url}/api/v1/accounts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'oauth_person', password: PASSWORD }),
-    });
-    assert.equal(signUp.status, 201);
+    const signUp = await register(chorus.url, await registerApp(chorus.url), 'oauth_person', PASSWORD);
+    assert.equal(signUp.status, 200);
     const registered = await fetch(`${chorus.url}/api/v1/apps`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
