@@ -8,24 +8,6 @@ export interface Post {
   createdAtMs: number;
 }
 
-/**
- * A post as the JSON API shows it. It lives here, not in the web tier,
- * because the social service also renders it: the read model keeps each
- * post's JSON text so a feed page is a join of ready strings (see
- * docs/performance.md).
- */
-export interface PostJson {
-  id: string;
-  author: string;
-  text: string;
-  /** ISO-8601, UTC. */
-  createdAt: string;
-}
-
-export function postJson(post: Post): PostJson {
-  return { id: post.id, author: post.author, text: post.text, createdAt: new Date(post.createdAtMs).toISOString() };
-}
-
 export const POST_MAX = 280;
 
 /** Trims, then requires 1–280 code points and no control characters but newlines and tabs. */
