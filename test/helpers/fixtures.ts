@@ -14,3 +14,16 @@ export function rejectsWith(code: string, message?: string, field?: string) {
     return true;
   };
 }
+
+/** Follows every page of a paginated call to the end. */
+export async function collect<T>(fetch: (cursor: string | undefined) => Promise<{ items: T[]; next: string | null }>) {
+  const pages: T[][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await fetch(cursor);
+    pages.push(page.items);
+    cursor = page.next ?? undefined;
+    assert.ok(pages.length < 100, 'pagination does not end');
+  } while (cursor !== undefined);
+  return pages;
+}

@@ -5,20 +5,11 @@ import { AuthService } from '../../src/services/auth/auth-service.js';
 import { ReadModel } from '../../src/services/social/read-model.js';
 import { SocialService } from '../../src/services/social/social-service.js';
 import { forEachEngine } from '../helpers/engines.js';
-import { FAST_HASHING, rejectsWith } from '../helpers/fixtures.js';
+import { collect, FAST_HASHING, rejectsWith } from '../helpers/fixtures.js';
 
 /** Every page of the public timeline at `limit`, followed to the end. */
-async function wholeTimeline(social: SocialService, limit: number): Promise<Post[][]> {
-  const pages: Post[][] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await social.publicTimeline(limit, cursor);
-    pages.push(page.items);
-    cursor = page.next ?? undefined;
-    assert.ok(pages.length < 100, 'pagination does not end');
-  } while (cursor !== undefined);
-  return pages;
-}
+const wholeTimeline = (social: SocialService, limit: number): Promise<Post[][]> =>
+  collect((cursor) => social.publicTimeline(limit, cursor));
 
 forEachEngine((engine) => {
   for (const withView of [false, true]) {

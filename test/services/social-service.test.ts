@@ -10,7 +10,7 @@ import { SocialService } from '../../src/services/social/social-service.js';
 import { hashToken } from '../../src/services/tokens.js';
 import { dumpStore, forEachEngine } from '../helpers/engines.js';
 import { eventually } from '../helpers/eventually.js';
-import { FAST_HASHING, rejectsWith } from '../helpers/fixtures.js';
+import { collect, FAST_HASHING, rejectsWith } from '../helpers/fixtures.js';
 
 /** A deterministic uniform [0, 1) source (mulberry32). */
 function seeded(seed: number): () => number {
@@ -21,19 +21,6 @@ function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** Follows every page of a paginated call to the end. */
-async function collect<T>(fetch: (cursor: string | undefined) => Promise<{ items: T[]; next: string | null }>) {
-  const pages: T[][] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await fetch(cursor);
-    pages.push(page.items);
-    cursor = page.next ?? undefined;
-    assert.ok(pages.length < 100, 'pagination does not end');
-  } while (cursor !== undefined);
-  return pages;
 }
 
 forEachEngine((engine) => {
