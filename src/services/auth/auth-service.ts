@@ -134,32 +134,30 @@ export class AuthService implements Auth {
     userAgent: string | undefined,
     grant: SessionGrant,
   ): Promise<{ session: Session; createdAtMs: number }> {
-    {
-      const name = parseUsername(username);
-      const plain = parsePassword(password);
-      // Counted once the input is valid, so a rejected request changes nothing.
-      if (clientIp && this.limits.signUpPerIp) {
-        await this.throttle.hit('signup-ip', clientIp, this.limits.signUpPerIp, TOO_MANY_SIGNUPS);
-      }
-      // One attempt: losing the race for a name means it is taken, not that we should try again.
-      const outcome = await compareAndSwap(this.kv, {
-        key: this.keys.account(name),
-        maxAttempts: 1,
-        plan: async (existing) => {
-          // Saves an Argon2 run on an obvious duplicate; the txn's guard is what decides.
-          if (existing) throw usernameTaken();
-          const account: StoredAccount = { username: name, createdAtMs: this.now(), passwordHash: await this.hasher.hash(plain) };
-          const opening = await this.prepareSession(account, userAgent, grant);
-          return {
-            success: [{ type: 'put', key: this.keys.account(name), value: JSON.stringify(account) }, ...opening.ops],
-            value: { session: opening.session, createdAtMs: opening.createdAtMs },
-            release: opening.release,
-          };
-        },
-      });
-      if (outcome.status !== 'written') throw usernameTaken();
-      return outcome.value;
+    const name = parseUsername(username);
+    const plain = parsePassword(password);
+    // Counted once the input is valid, so a rejected request changes nothing.
+    if (clientIp && this.limits.signUpPerIp) {
+      await this.throttle.hit('signup-ip', clientIp, this.limits.signUpPerIp, TOO_MANY_SIGNUPS);
     }
+    // One attempt: losing the race for a name means it is taken, not that we should try again.
+    const outcome = await compareAndSwap(this.kv, {
+      key: this.keys.account(name),
+      maxAttempts: 1,
+      plan: async (existing) => {
+        // Saves an Argon2 run on an obvious duplicate; the txn's guard is what decides.
+        if (existing) throw usernameTaken();
+        const account: StoredAccount = { username: name, createdAtMs: this.now(), passwordHash: await this.hasher.hash(plain) };
+        const opening = await this.prepareSession(account, userAgent, grant);
+        return {
+          success: [{ type: 'put', key: this.keys.account(name), value: JSON.stringify(account) }, ...opening.ops],
+          value: { session: opening.session, createdAtMs: opening.createdAtMs },
+          release: opening.release,
+        };
+      },
+    });
+    if (outcome.status !== 'written') throw usernameTaken();
+    return outcome.value;
   }
 
   logIn(username: string, password: string, clientIp?: string, userAgent?: string): Promise<Session> {
@@ -174,46 +172,44 @@ export class AuthService implements Auth {
     userAgent: string | undefined,
     grant: SessionGrant,
   ): Promise<{ session: Session; createdAtMs: number }> {
-    {
-      const name = canonicalUsername(username);
-      // Before any password work: a throttled guesser costs us two small writes, not an Argon2 run.
-      if (clientIp && this.limits.logInPerIp) {
-        await this.throttle.hit('login-ip', clientIp, this.limits.logInPerIp, TOO_MANY_LOGINS);
-      }
-      if (name !== undefined && this.limits.logInPerAccount) {
-        await this.throttle.hit('login-account', name, this.limits.logInPerAccount, TOO_MANY_LOGINS);
-      }
-      // Longer than any valid password even in surrogate pairs: no need to hash it.
-      if (typeof password !== 'string' || password.length > 2 * PASSWORD_MAX) throw unauthenticated(WRONG_CREDENTIALS);
-      const noSuchAccount = async () => {
-        await this.hasher.verifyDummy(password);
-        return unauthenticated(WRONG_CREDENTIALS);
-      };
-      if (name === undefined) throw await noSuchAccount();
-      // The txn requires the account unchanged since we verified: a password changed meanwhile must not let the old one in.
-      const outcome = await compareAndSwap(this.kv, {
-        key: this.keys.account(name),
-        maxAttempts: MAX_ATTEMPTS,
-        plan: async (entry) => {
-          if (!entry) throw await noSuchAccount();
-          const account = parseAccount(entry.value);
-          if (!(await this.hasher.verify(account.passwordHash, password))) throw unauthenticated(WRONG_CREDENTIALS);
-          const upgrade: Op[] = [];
-          if (this.hasher.needsRehash(account.passwordHash)) {
-            const passwordHash = await this.hasher.hash(password);
-            upgrade.push({ type: 'put', key: entry.key, value: JSON.stringify({ ...account, passwordHash }) });
-          }
-          const opening = await this.prepareSession(account, userAgent, grant);
-          return {
-            success: [...upgrade, ...opening.ops],
-            value: { session: opening.session, createdAtMs: opening.createdAtMs },
-            release: opening.release,
-          };
-        },
-      });
-      if (outcome.status !== 'written') throw accountBusy();
-      return outcome.value;
+    const name = canonicalUsername(username);
+    // Before any password work: a throttled guesser costs us two small writes, not an Argon2 run.
+    if (clientIp && this.limits.logInPerIp) {
+      await this.throttle.hit('login-ip', clientIp, this.limits.logInPerIp, TOO_MANY_LOGINS);
     }
+    if (name !== undefined && this.limits.logInPerAccount) {
+      await this.throttle.hit('login-account', name, this.limits.logInPerAccount, TOO_MANY_LOGINS);
+    }
+    // Longer than any valid password even in surrogate pairs: no need to hash it.
+    if (typeof password !== 'string' || password.length > 2 * PASSWORD_MAX) throw unauthenticated(WRONG_CREDENTIALS);
+    const noSuchAccount = async () => {
+      await this.hasher.verifyDummy(password);
+      return unauthenticated(WRONG_CREDENTIALS);
+    };
+    if (name === undefined) throw await noSuchAccount();
+    // The txn requires the account unchanged since we verified: a password changed meanwhile must not let the old one in.
+    const outcome = await compareAndSwap(this.kv, {
+      key: this.keys.account(name),
+      maxAttempts: MAX_ATTEMPTS,
+      plan: async (entry) => {
+        if (!entry) throw await noSuchAccount();
+        const account = parseAccount(entry.value);
+        if (!(await this.hasher.verify(account.passwordHash, password))) throw unauthenticated(WRONG_CREDENTIALS);
+        const upgrade: Op[] = [];
+        if (this.hasher.needsRehash(account.passwordHash)) {
+          const passwordHash = await this.hasher.hash(password);
+          upgrade.push({ type: 'put', key: entry.key, value: JSON.stringify({ ...account, passwordHash }) });
+        }
+        const opening = await this.prepareSession(account, userAgent, grant);
+        return {
+          success: [...upgrade, ...opening.ops],
+          value: { session: opening.session, createdAtMs: opening.createdAtMs },
+          release: opening.release,
+        };
+      },
+    });
+    if (outcome.status !== 'written') throw accountBusy();
+    return outcome.value;
   }
 
   logOut(token: string): Promise<void> {
