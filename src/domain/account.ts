@@ -4,6 +4,16 @@ export interface Account {
   /** Lower case; usernames are unique without regard to case. */
   username: string;
   createdAtMs: number;
+  /** Shown instead of the username where set; absent or '' means unset. At most DISPLAY_NAME_MAX code points. */
+  displayName?: string;
+  /** Plain text as written (links, mentions and tags are linked when shown); at most BIO_MAX code points. */
+  bio?: string;
+}
+
+/** What a person can change about their profile; an absent field is left as it is. */
+export interface ProfileChanges {
+  displayName?: string;
+  bio?: string;
 }
 
 /** What a profile page shows: the account and its counts. */
@@ -18,6 +28,8 @@ export const USERNAME_MIN = 3;
 export const USERNAME_MAX = 30;
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 256;
+export const DISPLAY_NAME_MAX = 30;
+export const BIO_MAX = 500;
 
 const usernamePattern = /^[a-z0-9_]+$/;
 
@@ -65,4 +77,28 @@ export function parseUsernamePrefix(input: unknown): string {
     throw invalid('Search by the start of a username: letters a-z, digits and underscores.', 'prefix');
   }
   return prefix;
+}
+
+/** Trims; 0–30 code points on one line without control characters ('' clears it). */
+export function parseDisplayName(input: unknown): string {
+  if (typeof input !== 'string') throw invalid('Display name must be a string.', 'displayName');
+  const name = input.trim();
+  const length = [...name].length;
+  if (length > DISPLAY_NAME_MAX) {
+    throw invalid(`A display name is at most ${DISPLAY_NAME_MAX} characters (this one has ${length}).`, 'displayName');
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this check's job.
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw invalid('A display name is one line without control characters.', 'displayName');
+  return name;
+}
+
+/** Trims; 0–500 code points, newlines and tabs allowed, no other control characters ('' clears it). */
+export function parseBio(input: unknown): string {
+  if (typeof input !== 'string') throw invalid('Bio must be a string.', 'bio');
+  const bio = input.replace(/\r\n?/g, '\n').trim();
+  const length = [...bio].length;
+  if (length > BIO_MAX) throw invalid(`A bio is at most ${BIO_MAX} characters (this one has ${length}).`, 'bio');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this check's job.
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(bio)) throw invalid('Bio contains control characters.', 'bio');
+  return bio;
 }

@@ -1,11 +1,39 @@
+import { createHash } from 'node:crypto';
 import { invalid } from './errors.js';
 
 export interface Post {
   /** Sorts newest first: see newPostId. */
   id: string;
   author: string;
+  /** '' for a reblog, which has no text of its own. */
   text: string;
   createdAtMs: number;
+  /** The post this one answers, and that post's author (kept when the parent is deleted). */
+  inReplyToId?: string;
+  inReplyToAuthor?: string;
+  /** Set on a reblog: the id of the original post it shares. */
+  reblogOf?: string;
+  /** Usernames of existing accounts mentioned in the text, in order of first mention, without repeats. */
+  mentions?: string[];
+  /** Lower-cased hashtags of the text, in order of first use, without repeats (see text.ts). */
+  tags?: string[];
+}
+
+/** What a person can give besides the text when posting. */
+export interface PostOptions {
+  /** A post id to answer; `not_found` when it does not exist, `forbidden` across a block. */
+  inReplyToId?: string;
+}
+
+/** A post as one viewer sees it: the post, its counts and that viewer's own flags. */
+export interface PostView {
+  post: Post;
+  replies: number;
+  reblogs: number;
+  favourites: number;
+  /** By the viewer the post was described for; false when there was none. */
+  favourited: boolean;
+  reblogged: boolean;
 }
 
 export const POST_MAX = 280;
@@ -37,6 +65,21 @@ export function newPostId(nowMs: number, random: () => number = Math.random): st
   const time = (TIME_MAX - nowMs).toString(36).padStart(TIME_DIGITS, '0');
   let suffix = '';
   for (let i = 0; i < RANDOM_DIGITS; i++) suffix += Math.floor(random() * 36).toString(36);
+  return time + suffix;
+}
+
+/**
+ * An id in the same format and order as post ids for something that
+ * happened at `timeMs` (a notification, a favourite), whose random part is
+ * a hash of `seed` instead: whoever knows the time and the seed (the
+ * action's type, actor and subject) can name the record again, so undoing
+ * an action finds its notification without an index.
+ */
+export function derivedId(timeMs: number, seed: string): string {
+  const time = (TIME_MAX - timeMs).toString(36).padStart(TIME_DIGITS, '0');
+  const hash = createHash('sha256').update(seed).digest();
+  let suffix = '';
+  for (let i = 0; i < RANDOM_DIGITS; i++) suffix += (hash[i]! % 36).toString(36);
   return time + suffix;
 }
 

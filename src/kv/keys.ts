@@ -8,9 +8,10 @@
  * root of its own. `parse` is the inverse of the layouts, so code that
  * reads keys back (the read model's view) never spells a layout again.
  *
- * Usernames are [a-z0-9_]{3,30}, post ids [0-9a-z]{17} and token hashes
- * base64url without '-', so no key part can contain '/', and a prefix of
- * one user's keys never matches another's.
+ * Usernames are [a-z0-9_]{3,30}, post and notification ids [0-9a-z]{17},
+ * tags [a-z0-9_]{1,100} and token hashes base64url without '-', so no key
+ * part can contain '/', and a prefix of one user's keys never matches
+ * another's.
  */
 export const DEFAULT_ROOT = '/chorus/v1/';
 
@@ -35,7 +36,17 @@ export type Family =
   | 'fence'
   | 'apps'
   | 'oauth-codes'
-  | 'app-tokens';
+  | 'app-tokens'
+  | 'replies'
+  | 'tags'
+  | 'favourites'
+  | 'favourites-by'
+  | 'reblogs'
+  | 'notifications'
+  | 'notification-marks'
+  | 'blocks'
+  | 'blocked-by'
+  | 'mutes';
 
 /** A key read back into its parts; which parts it has depends on its family. */
 export type ParsedKey =
@@ -51,7 +62,17 @@ export type ParsedKey =
   | { family: 'fence' }
   | { family: 'apps'; clientId: string }
   | { family: 'oauth-codes'; codeHash: string }
-  | { family: 'app-tokens'; tokenHash: string };
+  | { family: 'app-tokens'; tokenHash: string }
+  | { family: 'replies'; parentId: string; replyId: string }
+  | { family: 'tags'; tag: string; postId: string }
+  | { family: 'favourites'; postId: string; actor: string }
+  | { family: 'favourites-by'; actor: string; favouriteId: string }
+  | { family: 'reblogs'; postId: string; actor: string }
+  | { family: 'notifications'; recipient: string; notificationId: string }
+  | { family: 'notification-marks'; recipient: string }
+  | { family: 'blocks'; blocker: string; blocked: string }
+  | { family: 'blocked-by'; blocked: string; blocker: string }
+  | { family: 'mutes'; muter: string; muted: string };
 
 export type Keyspace = ReturnType<typeof keyspace>;
 
@@ -106,6 +127,39 @@ export function keyspace(root: string = DEFAULT_ROOT) {
     /** JSON StoredAppToken on its lease: a client-credentials token, which acts for no account. */
     appToken: (tokenHash: string) => `${root}app-tokens/${tokenHash}`,
 
+    // ----- Conversations, reactions, notifications (issue 11) -----
+    // Every row below is written in the same txn as the action it records
+    // (and its notification), and deleted in the same txn as its undoing.
+
+    /** A reply's row under the post it answers; value: the reply's author. Deleted with the reply. */
+    reply: (parentId: string, replyId: string) => `${root}replies/${parentId}/${replyId}`,
+    repliesPrefix: (parentId: string) => `${root}replies/${parentId}/`,
+    /** A post's row under each of its tags (lower case, [a-z0-9_]); value: the author. Deleted with the post. */
+    tagPost: (tag: string, postId: string) => `${root}tags/${tag}/${postId}`,
+    tagPrefix: (tag: string) => `${root}tags/${tag}/`,
+    /** The favourite itself, once per (post, actor): its existence is the idempotency check; value: favourite time (ms). */
+    favourite: (postId: string, actor: string) => `${root}favourites/${postId}/${actor}`,
+    favouritesPrefix: (postId: string) => `${root}favourites/${postId}/`,
+    /** The actor's favourites, most recent first: favouriteId = derivedId(time, actor/postId); value: the post id. */
+    actorFavourite: (actor: string, favouriteId: string) => `${root}favourites-by/${actor}/${favouriteId}`,
+    actorFavouritesPrefix: (actor: string) => `${root}favourites-by/${actor}/`,
+    /** A reblog, once per (original, actor); value: the reblog's own post id. */
+    reblog: (postId: string, actor: string) => `${root}reblogs/${postId}/${actor}`,
+    reblogsPrefix: (postId: string) => `${root}reblogs/${postId}/`,
+    /** JSON Notification, newest first; the id is derived (see domain/notification.ts). */
+    notification: (recipient: string, notificationId: string) => `${root}notifications/${recipient}/${notificationId}`,
+    notificationsPrefix: (recipient: string) => `${root}notifications/${recipient}/`,
+    /** The id of the newest notification the recipient has read. */
+    notificationMark: (recipient: string) => `${root}notification-marks/${recipient}`,
+    /** Both directions of a block, in one txn; value: block time (ms). */
+    block: (blocker: string, blocked: string) => `${root}blocks/${blocker}/${blocked}`,
+    blocksPrefix: (blocker: string) => `${root}blocks/${blocker}/`,
+    blockedBy: (blocked: string, blocker: string) => `${root}blocked-by/${blocked}/${blocker}`,
+    blockedByPrefix: (blocked: string) => `${root}blocked-by/${blocked}/`,
+    /** value: mute time (ms). */
+    mute: (muter: string, muted: string) => `${root}mutes/${muter}/${muted}`,
+    mutesPrefix: (muter: string) => `${root}mutes/${muter}/`,
+
     /** The parts of a key of these layouts; undefined for anything else (another root, a stray key). */
     parse: (key: string): ParsedKey | undefined => (key.startsWith(root) ? parseParts(key.slice(root.length).split('/')) : undefined),
   });
@@ -127,6 +181,26 @@ function parseParts(parts: string[]): ParsedKey | undefined {
       return { family: 'app-tokens', tokenHash: a };
     case 'posts/2':
       return { family: 'posts', postId: a };
+    case 'notification-marks/2':
+      return { family: 'notification-marks', recipient: a };
+    case 'replies/3':
+      return { family: 'replies', parentId: a, replyId: b };
+    case 'tags/3':
+      return { family: 'tags', tag: a, postId: b };
+    case 'favourites/3':
+      return { family: 'favourites', postId: a, actor: b };
+    case 'favourites-by/3':
+      return { family: 'favourites-by', actor: a, favouriteId: b };
+    case 'reblogs/3':
+      return { family: 'reblogs', postId: a, actor: b };
+    case 'notifications/3':
+      return { family: 'notifications', recipient: a, notificationId: b };
+    case 'blocks/3':
+      return { family: 'blocks', blocker: a, blocked: b };
+    case 'blocked-by/3':
+      return { family: 'blocked-by', blocked: a, blocker: b };
+    case 'mutes/3':
+      return { family: 'mutes', muter: a, muted: b };
     case 'user-sessions/3':
       return { family: 'user-sessions', username: a, tokenHash: b };
     case 'following/3':

@@ -4,15 +4,23 @@
  * type system checks that the list matches the record's interface (every
  * field listed, `?` exactly on the optional ones, the right type).
  *
- * Why not a schema library: records are flat objects of strings and
- * numbers, and one parser runs per key when a view lists a million posts;
+ * Why not a schema library: records are flat objects of strings,
+ * numbers and lists of strings, and one parser runs per key when a view lists a million posts;
  * a loop over a handful of fields does that with nothing to learn, and
  * with a dependency less.
  */
 
-type Primitive = 'string' | 'number' | 'boolean';
+type Primitive = 'string' | 'number' | 'boolean' | 'string[]';
 
-type PrimitiveOf<V> = V extends string ? 'string' : V extends number ? 'number' : V extends boolean ? 'boolean' : never;
+type PrimitiveOf<V> = V extends string
+  ? 'string'
+  : V extends number
+    ? 'number'
+    : V extends boolean
+      ? 'boolean'
+      : V extends readonly string[]
+        ? 'string[]'
+        : never;
 
 /** The field spec a value type needs: `'number'`, or `'number?'` when it may be absent. */
 export type FieldSpec<V> = undefined extends V ? `${PrimitiveOf<Exclude<V, undefined>>}?` : PrimitiveOf<V>;
@@ -33,6 +41,8 @@ export function recordParser<T extends object>(name: string, shape: RecordShape<
     optional: spec.endsWith('?'),
     type: spec.replace('?', '') as Primitive,
   }));
+  const matches = (v: unknown, type: Primitive) =>
+    type === 'string[]' ? Array.isArray(v) && v.every((item) => typeof item === 'string') : typeof v === type;
   return (json) => {
     const value: unknown = JSON.parse(json);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`malformed ${name} record`);
@@ -41,7 +51,7 @@ export function recordParser<T extends object>(name: string, shape: RecordShape<
     for (const { field, optional, type } of fields) {
       const v = source[field];
       if (v === undefined && optional) continue;
-      if (typeof v !== type) throw new Error(`malformed ${name} record: ${field} is not a ${type}`);
+      if (!matches(v, type)) throw new Error(`malformed ${name} record: ${field} is not a ${type}`);
       record[field] = v;
     }
     return record as T;

@@ -3,14 +3,13 @@
  * services that write and read them (and by tools that load data in bulk).
  */
 import type { Account } from '../domain/account.js';
+import type { Notification } from '../domain/notification.js';
 import type { Post } from '../domain/post.js';
 import type { LeaseId } from './kv.js';
 import { recordParser } from './record-parser.js';
 
 /** The value at keys.account(username). The social service reads it too, ignoring passwordHash. */
-export interface StoredAccount {
-  username: string;
-  createdAtMs: number;
+export interface StoredAccount extends Account {
   /** Argon2id PHC string. */
   passwordHash: string;
 }
@@ -59,11 +58,18 @@ export interface StoredUserSession extends SessionActivity, SessionGrant {
 export const parseAccount = recordParser<StoredAccount>('account', {
   username: 'string',
   createdAtMs: 'number',
+  displayName: 'string?',
+  bio: 'string?',
   passwordHash: 'string',
 });
 
 /** The account record without its password hash, for services that only show accounts. */
-export const parsePublicAccount = recordParser<Account>('account', { username: 'string', createdAtMs: 'number' });
+export const parsePublicAccount = recordParser<Account>('account', {
+  username: 'string',
+  createdAtMs: 'number',
+  displayName: 'string?',
+  bio: 'string?',
+});
 
 const activity = { lastSeenMs: 'number?', idleTimeoutMs: 'number?', userAgent: 'string?' } as const;
 const grant = { clientId: 'string?', appName: 'string?', scopes: 'string?' } as const;
@@ -85,7 +91,27 @@ export const parseUserSession = recordParser<StoredUserSession>('user session', 
 });
 
 /** The value at keys.authorPost(author, id) and keys.idempotency(author, key). */
-export const parsePost = recordParser<Post>('post', { id: 'string', author: 'string', text: 'string', createdAtMs: 'number' });
+export const parsePost = recordParser<Post>('post', {
+  id: 'string',
+  author: 'string',
+  text: 'string',
+  createdAtMs: 'number',
+  inReplyToId: 'string?',
+  inReplyToAuthor: 'string?',
+  reblogOf: 'string?',
+  mentions: 'string[]?',
+  tags: 'string[]?',
+});
+
+/** The value at keys.notification(recipient, id). */
+export const parseNotification = recordParser<Notification>('notification', {
+  id: 'string',
+  recipient: 'string',
+  type: 'string',
+  actor: 'string',
+  postId: 'string?',
+  createdAtMs: 'number',
+}) as (json: string) => Notification;
 
 /** The value at keys.app(clientId). Lists are stored joined (records are flat): URIs by '\n', scopes by ' '. */
 export interface StoredApp {

@@ -87,6 +87,7 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
     watchPosts: serverStream(
       async function* (_request, signal): AsyncGenerator<WatchPostsResponse> {
         for await (const event of social.watchPosts(signal)) {
+          if (event.kind === 'notification') continue; // ISSUE-11-STUB: the wire format for notifications comes with the API work.
           yield event.kind === 'update'
             ? { kind: WatchPostsResponse_Kind.KIND_UPDATE, post: post(event.post), postId: event.post.id }
             : { kind: WatchPostsResponse_Kind.KIND_DELETE, post: undefined, postId: event.id };

@@ -231,6 +231,80 @@ export class SocialService implements Social {
     }
     return owner;
   }
+
+  // ISSUE-11-STUB: the methods below are placeholders while issue 11 is built on branches; none may remain when it is merged.
+  updateProfile(): Promise<never> {
+    return notYet();
+  }
+  describePosts(): Promise<never> {
+    return notYet();
+  }
+  getThread(): Promise<never> {
+    return notYet();
+  }
+  tagTimeline(): Promise<never> {
+    return notYet();
+  }
+  favourite(): Promise<never> {
+    return notYet();
+  }
+  unfavourite(): Promise<never> {
+    return notYet();
+  }
+  reblog(): Promise<never> {
+    return notYet();
+  }
+  unreblog(): Promise<never> {
+    return notYet();
+  }
+  favouritedBy(): Promise<never> {
+    return notYet();
+  }
+  rebloggedBy(): Promise<never> {
+    return notYet();
+  }
+  listFavourites(): Promise<never> {
+    return notYet();
+  }
+  listNotifications(): Promise<never> {
+    return notYet();
+  }
+  getNotification(): Promise<never> {
+    return notYet();
+  }
+  dismissNotification(): Promise<never> {
+    return notYet();
+  }
+  clearNotifications(): Promise<never> {
+    return notYet();
+  }
+  notificationMarker(): Promise<never> {
+    return notYet();
+  }
+  markNotificationsRead(): Promise<never> {
+    return notYet();
+  }
+  block(): Promise<never> {
+    return notYet();
+  }
+  unblock(): Promise<never> {
+    return notYet();
+  }
+  mute(): Promise<never> {
+    return notYet();
+  }
+  unmute(): Promise<never> {
+    return notYet();
+  }
+  listBlocks(): Promise<never> {
+    return notYet();
+  }
+  listMutes(): Promise<never> {
+    return notYet();
+  }
+  relationships(): Promise<never> {
+    return notYet();
+  }
 }
 
 /** Enough for a page of statuses (at most 40 authors) with room to spare. */
@@ -242,3 +316,6 @@ function found<T>(value: T | undefined, missing: () => DomainError): T {
   if (value === undefined) throw missing();
   return value;
 }
+
+/** ISSUE-11-STUB */
+const notYet = (): Promise<never> => Promise.reject(new DomainError('unavailable', 'Not built yet.'));

@@ -88,6 +88,7 @@ export class StreamHub {
       for (const listener of listeners) listener.delete(event.id);
       return;
     }
+    if (event.kind === 'notification') return; // ISSUE-11-STUB: the user:notification stream comes with the API work.
     const { post } = event;
     const author = post.author.toLowerCase();
     const askers = new Set(
