@@ -1,4 +1,5 @@
 import { invalid } from './errors.js';
+import { derivedId } from './post.js';
 
 /**
  * A notification: one per action on someone else's account or post.
@@ -60,4 +61,21 @@ export interface NotificationQuery {
   cursor?: string;
   /** Only these types; all when absent. */
   types?: NotificationType[];
+}
+
+/**
+ * The notification an action causes, with its derived id (see
+ * derivedId): the action's undoing rebuilds the same record from the
+ * action's time to delete it. `subject` is the post id, or for a follow
+ * the follower.
+ */
+export function notificationFor(
+  type: NotificationType,
+  actor: string,
+  recipient: string,
+  createdAtMs: number,
+  postId?: string,
+): Notification {
+  const id = derivedId(createdAtMs, `${type}/${actor}/${postId ?? actor}`);
+  return postId === undefined ? { id, recipient, type, actor, createdAtMs } : { id, recipient, type, actor, postId, createdAtMs };
 }

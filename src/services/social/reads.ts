@@ -44,6 +44,12 @@ export interface SocialReads {
   feed(username: string, page: PageRequest): Promise<Page<Post> | undefined>;
   /** Every author's posts, newest first, after `page.after`. */
   timeline(page: PageRequest): Promise<Page<Post>>;
+  /**
+   * Whose posts and notifications `viewer` must not see: accounts blocked
+   * by the viewer or blocking them, and accounts the viewer mutes. Read
+   * once per call, then asked per post.
+   */
+  hiddenFor(viewer: string): Promise<(author: string) => boolean>;
   /** The owner of a live session key by its token hash, or undefined; idle expiry is the caller's to judge. */
   session(tokenHash: string): Promise<SessionOwner | undefined>;
 }

@@ -101,4 +101,9 @@ export class StoreReads implements SocialReads {
   #authorPosts(author: string, page: PageRequest): Promise<CursorPage> {
     return rangeAfterCursor(this.#kv, { prefix: this.#keys.authorPostsPrefix(author), cursor: page.after, limit: page.limit });
   }
+
+  // ISSUE-11-STUB: blocks and mutes hide nothing until their indexes exist.
+  hiddenFor(_viewer: string): Promise<(author: string) => boolean> {
+    return Promise.resolve(() => false);
+  }
 }

@@ -39,4 +39,9 @@ export class ViewReads implements SocialReads {
   session(tokenHash: string): Promise<SessionOwner | undefined> {
     return Promise.resolve(this.view.session(tokenHash));
   }
+
+  // ISSUE-11-STUB: blocks and mutes hide nothing until their indexes exist.
+  hiddenFor(_viewer: string): Promise<(author: string) => boolean> {
+    return Promise.resolve(() => false);
+  }
 }
