@@ -49,11 +49,13 @@ for (const reads of readPaths)
     });
 
     it('a malformed or over-long tag is a 400 page', async () => {
-      for (const tag of ['bad!', '123', 'a'.repeat(200)]) {
+      for (const tag of ['bad!', '123']) {
         const reply = await ann.get(`/tags/${tag}`);
         assert.equal(reply.status, 400, tag);
-        assert.match(reply.body, /hashtag/);
+        assert.match(reply.body, /A hashtag is letters a-z/);
       }
+      // Past 100 characters the router refuses the address before the route sees it.
+      assert.equal((await ann.get(`/tags/${'a'.repeat(200)}`)).status, 400);
     });
 
     it("a post's page has the post, a reply form and its replies; Reply posts and shows the thread", async () => {

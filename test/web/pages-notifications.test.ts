@@ -94,7 +94,7 @@ for (const reads of readPaths)
       assert.equal(badge(home.body), 1);
       assert.match(
         home.body,
-        /Notifications<span class="visually-hidden"> \(<\/span> <span class="unread-badge">1<\/span><span class="visually-hidden"> unread\)/,
+        /Notifications <span class="visually-hidden">\(<\/span><span class="unread-badge">1<\/span><span class="visually-hidden"> unread\)/,
       );
       assert.equal(items((await ben.get('/notifications')).body).filter((m) => m[1] === ' unread').length, 1);
     });

@@ -11,7 +11,7 @@ export interface ComposerState {
 
 export interface ComposerOptions {
   action: string;
-  label: string;
+  label: string | SafeHtml;
   button: string;
   csrf: string;
   /** Rows of the text box: a reply is usually shorter than a post. */

@@ -27,7 +27,7 @@ export function homePage(
 ): string {
   const { viewer } = frame;
   const main = html`<section class="composer" aria-label="Write a post">
-${composer(state, { action: '/posts', label: `What's happening, @${viewer.username}?`, button: 'Post', csrf: frame.csrf })}
+${composer(state, { action: '/posts', label: html`What's happening, @${viewer.username}?`, button: 'Post', csrf: frame.csrf })}
 </section>
 ${posted ? notice(html`Your post is live. <a href="/p/${posted.id}">See it</a> or <a href="/u/${viewer.username}">your profile</a>.`) : ''}
 <section aria-labelledby="feed-title">

@@ -32,7 +32,7 @@ function notificationsLink(frame: Frame): SafeHtml {
   const label =
     unread === 0
       ? 'Notifications'
-      : html`Notifications<span class="visually-hidden"> (</span> <span class="unread-badge">${unread > 99 ? '99+' : unread}</span><span class="visually-hidden"> unread)</span>`;
+      : html`Notifications <span class="visually-hidden">(</span><span class="unread-badge">${unread > 99 ? '99+' : unread}</span><span class="visually-hidden"> unread)</span>`;
   return navLink(frame, '/notifications', label, 'data-notifications');
 }
 
