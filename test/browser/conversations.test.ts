@@ -21,8 +21,8 @@ const runs: Setup[] = [
 ];
 
 const PASSWORD = 'correct horse battery';
-/** Screenshots of the new pages come from the scripted run. */
-const SHOTS: Record<string, string> = { desktop: 'desktop' };
+/** Screenshots of the new pages, at both widths. */
+const SHOTS: Record<string, string> = { desktop: 'desktop', 'phone-nojs': 'phone-dark' };
 
 /** The page's own document, inside evaluate callbacks (this project compiles without the DOM library). */
 declare const document: { activeElement: unknown };

@@ -32,7 +32,7 @@ function replyForm(frame: Frame, view: ThreadView): SafeHtml {
   if (!view.reply) {
     return html`<p class="card muted" id="reply"><a href="/login">Log in</a> to reply to @${post.author}.</p>`;
   }
-  return html`<section class="composer reply" id="reply" aria-label="Reply to @${post.author}">
+  return html`<section class="composer reply" id="reply" aria-label="Write a reply">
 ${composer(view.reply, { action: `/p/${post.id}/reply`, label: `Reply to @${post.author}`, button: 'Reply', csrf: frame.csrf, rows: 2 })}
 </section>`;
 }
