@@ -5,7 +5,7 @@ import { NOTIFICATION_TYPES, type Notification, notificationFor } from '../../sr
 import { encodeCursor } from '../../src/domain/page.js';
 import type { PostEvent } from '../../src/domain/social.js';
 import type { KV, TxnRequest } from '../../src/kv/kv.js';
-import { trimNotifications } from '../../src/services/social/notifications.js';
+import { trimNotifications } from '../../src/services/social/notification-trim.js';
 import { dumpStore, forEachEngine } from '../helpers/engines.js';
 import { eventually } from '../helpers/eventually.js';
 import { collect, rejectsWith } from '../helpers/fixtures.js';

@@ -1,20 +1,11 @@
 import { lookupUsername } from '../../domain/account.js';
 import { invalid, notFound } from '../../domain/errors.js';
-import {
-  isNotificationType,
-  NOTIFICATION_TYPES,
-  NOTIFICATIONS_KEPT,
-  NOTIFICATIONS_SLACK,
-  type Notification,
-  type NotificationQuery,
-} from '../../domain/notification.js';
+import { isNotificationType, NOTIFICATION_TYPES, type Notification, type NotificationQuery } from '../../domain/notification.js';
 import { decodeCursor, type Page, parseLimit } from '../../domain/page.js';
 import { isPostId } from '../../domain/post.js';
 import type { NotificationMarker } from '../../domain/social.js';
 import { CONFLICT, DEFAULT_CAS_ATTEMPTS, retryOnConflict } from '../../kv/cas.js';
-import type { Compare, KeyValue } from '../../kv/kv.js';
-import { MAX_TXN_OPS } from '../../kv/limits.js';
-import { scanPages } from '../../kv/scan.js';
+import type { Compare } from '../../kv/kv.js';
 import type { Store } from '../store.js';
 import { busy } from './follows.js';
 import type { NotificationPageRequest } from './notification-pages.js';
@@ -100,49 +91,4 @@ export function parseNotificationQuery(query: NotificationQuery): NotificationPa
     throw invalid(`Notification types are ${NOTIFICATION_TYPES.join(', ')}.`, 'types');
   }
   return { limit: parseLimit(query.limit), after: decodeCursor(query.cursor, isPostId), types };
-}
-
-/** How many notifications an account keeps, and how far past that it may go before a trim. */
-export interface NotificationBound {
-  kept: number;
-  slack: number;
-}
-
-export const DEFAULT_NOTIFICATION_BOUND: NotificationBound = Object.freeze({ kept: NOTIFICATIONS_KEPT, slack: NOTIFICATIONS_SLACK });
-
-/** Keys read per page while looking for the oldest notifications. */
-const TRIM_PAGE = 500;
-
-/**
- * Keeps one recipient's notifications bounded: when they have more than
- * `kept + slack`, deletes the oldest beyond `kept`. Run it after a write
- * that added a notification, off the request path (nothing waits for it,
- * and a failure is repaired by the next trim); concurrent trims of the
- * same recipient are harmless. It costs one count-only range, and when
- * over the bound, a scan of the prefix and batches of guarded deletes: a
- * notification rewritten since it was read (an undone action redone in the
- * same millisecond) is left, and its batch waits for a later trim.
- * Returns how many it deleted.
- *
- * Every write that adds a notification calls it through
- * SocialService.keepNotificationsBounded(recipient, revision).
- */
-export async function trimNotifications({ kv, keys }: Store, recipient: string, bound = DEFAULT_NOTIFICATION_BOUND): Promise<number> {
-  const prefix = keys.notificationsPrefix(recipient);
-  if ((await kv.count(prefix)) <= bound.kept + bound.slack) return 0;
-  const oldest: KeyValue[] = [];
-  let seen = 0;
-  for await (const page of scanPages(kv, { prefix, pageSize: TRIM_PAGE })) {
-    for (const item of page.items) if (++seen > bound.kept) oldest.push(item);
-  }
-  let deleted = 0;
-  for (let i = 0; i < oldest.length; i += MAX_TXN_OPS) {
-    const batch = oldest.slice(i, i + MAX_TXN_OPS);
-    const result = await kv.txn({
-      compare: batch.map((item) => ({ key: item.key, target: 'modRevision', op: '==', value: item.modRevision })),
-      success: batch.map((item) => ({ type: 'delete', key: item.key })),
-    });
-    if (result.succeeded) deleted += batch.length;
-  }
-  return deleted;
 }

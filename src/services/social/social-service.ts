@@ -17,16 +17,14 @@ import { hashToken, isTokenShape } from '../tokens.js';
 import { isUsername, noSuchUser } from './accounts.js';
 import { block, listBlocks, listMutes, mute, relationships, unblock, unmute } from './blocks.js';
 import { follow, listEdges, unfollow } from './follows.js';
+import { type NotificationBound, NotificationTrimmer } from './notification-trim.js';
 import {
   clearNotifications,
-  DEFAULT_NOTIFICATION_BOUND,
   dismissNotification,
   getNotification,
   listNotifications,
   markNotificationsRead,
-  type NotificationBound,
   notificationMarker,
-  trimNotifications,
 } from './notifications.js';
 import { PostEventHub, storeEventSource } from './post-events.js';
 import { createPost, deletePost, noSuchPost } from './posts.js';
@@ -74,9 +72,8 @@ export class SocialService implements Social {
   private readonly readModel: ReadModel | undefined;
   private readonly revisions: RevisionReader;
   private readonly postEvents: PostEventHub;
-  private readonly notificationBound: NotificationBound;
-  /** Recipients whose notifications are being trimmed by this instance, so a burst trims once. */
-  private readonly trimming = new Set<string>();
+  /** Every write that adds a notification tells it: `this.notificationTrimmer.notified(recipient, revision)`. */
+  private readonly notificationTrimmer: NotificationTrimmer;
 
   constructor(options: SocialServiceOptions) {
     this.kv = options.kv;
@@ -86,9 +83,11 @@ export class SocialService implements Social {
     this.random = options.random ?? Math.random;
     this.storeReads = new StoreReads(this.store);
     this.readModel = options.readModel;
-    this.notificationBound = options.notificationBound ?? DEFAULT_NOTIFICATION_BOUND;
     this.revisions = new RevisionReader(options.kv);
     const readModel = this.readModel;
+    this.notificationTrimmer = new NotificationTrimmer(this.store, options.notificationBound, async (recipient, revision) =>
+      readModel && (await readModel.waitFor(revision)) ? readModel.view.relations.notificationCount(recipient) : undefined,
+    );
     this.postEvents = new PostEventHub(
       this.keys,
       readModel ? (listener) => readModel.listen(listener) : storeEventSource(this.kv, this.keys),
@@ -146,7 +145,7 @@ export class SocialService implements Social {
   follow(follower: string, followee: string): Promise<void> {
     return guard(async () => {
       const revision = await follow(this.store, this.now, follower, followee);
-      if (revision !== undefined) this.keepNotificationsBounded(followee.toLowerCase(), revision);
+      if (revision !== undefined) this.notificationTrimmer.notified(followee.toLowerCase(), revision);
     });
   }
 
@@ -278,27 +277,6 @@ export class SocialService implements Social {
 
   markNotificationsRead(recipient: string, lastReadId?: string): Promise<NotificationMarker> {
     return guard(() => markNotificationsRead(this.store, () => this.reads(), recipient, lastReadId));
-  }
-
-  /**
-   * Call after every write that added a notification for `recipient`
-   * (canonical username), with the write's revision: off the request
-   * path, once the view has applied the write, if it counts the
-   * recipient past the bound (or when there is no fresh view), trims their
-   * oldest notifications (trimNotifications). Never throws; a failed trim
-   * is repaired by the next one.
-   */
-  private keepNotificationsBounded(recipient: string, revision: number): void {
-    if (this.trimming.has(recipient)) return;
-    this.trimming.add(recipient);
-    const { kept, slack } = this.notificationBound;
-    const readModel = this.readModel;
-    (async () => {
-      if (readModel && (await readModel.waitFor(revision)) && readModel.view.relations.notificationCount(recipient) <= kept + slack) return;
-      await trimNotifications(this.store, recipient, this.notificationBound);
-    })()
-      .catch(() => {})
-      .finally(() => this.trimming.delete(recipient));
   }
 
   // ----- Blocks and mutes (blocks.ts) -----
