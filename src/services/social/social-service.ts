@@ -1,12 +1,13 @@
-import type { Account, Profile } from '../../domain/account.js';
+import type { Account, Profile, ProfileChanges } from '../../domain/account.js';
 import { lookupUsername, parseUsernamePrefix } from '../../domain/account.js';
 import { DomainError, guard } from '../../domain/errors.js';
 import { type ScopeNeed, scopeAllows } from '../../domain/oauth.js';
 import type { Page } from '../../domain/page.js';
 import { parseLimit, parsePageRequest } from '../../domain/page.js';
-import type { Post } from '../../domain/post.js';
+import type { Post, PostOptions } from '../../domain/post.js';
 import { isPostId } from '../../domain/post.js';
-import type { PostEvent, SessionFeed, Social } from '../../domain/social.js';
+import type { PostDescriptions, PostEvent, SessionFeed, Social, Thread } from '../../domain/social.js';
+import { parseTag } from '../../domain/text.js';
 import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
 import { parsePublicAccount } from '../../kv/records.js';
@@ -14,13 +15,18 @@ import { isIdleExpired, needsTouch, touchSession } from '../sessions.js';
 import type { Store } from '../store.js';
 import { hashToken, isTokenShape } from '../tokens.js';
 import { isUsername, noSuchUser } from './accounts.js';
+import { describePosts } from './describe.js';
 import { follow, listEdges, unfollow } from './follows.js';
 import { PostEventHub, storeEventSource } from './post-events.js';
 import { createPost, deletePost, noSuchPost } from './posts.js';
+import { updateProfile } from './profiles.js';
+import { favourite, reactedBy, reblog, unfavourite, unreblog } from './reactions.js';
 import type { ReadModel } from './read-model.js';
 import type { SessionOwner, SocialReads } from './reads.js';
 import { RevisionReader } from './revision-reader.js';
 import { StoreReads } from './store-reads.js';
+import { thread } from './threads.js';
+import { authorPosts, favouritesOf, homeFeed, publicTimeline, tagTimeline } from './timelines.js';
 import { ViewReads } from './view-reads.js';
 
 export interface SocialServiceOptions {
@@ -141,11 +147,11 @@ export class SocialService implements Social {
     });
   }
 
-  createPost(author: string, text: string, idempotencyKey?: string): Promise<Post> {
-    return guard(() => createPost(this.store, this.now, this.random, author, text, idempotencyKey));
+  createPost(author: string, text: string, idempotencyKey?: string, options?: PostOptions): Promise<Post> {
+    return guard(() => createPost(this.store, this.now, this.random, author, text, idempotencyKey, undefined, options));
   }
 
-  postAsSession(token: string, text: string, idempotencyKey?: string): Promise<Post> {
+  postAsSession(token: string, text: string, idempotencyKey?: string, options?: PostOptions): Promise<Post> {
     return guard(async () => {
       if (!isTokenShape(token)) throw loggedOut();
       const tokenHash = hashToken(token);
@@ -154,7 +160,7 @@ export class SocialService implements Social {
       const owner = this.readModel?.view.session(tokenHash) ?? (await this.storeReads.session(tokenHash));
       if (!owner) throw loggedOut();
       const author = this.liveSessionOwner(tokenHash, owner).username;
-      return createPost(this.store, this.now, this.random, author, text, idempotencyKey, tokenHash);
+      return createPost(this.store, this.now, this.random, author, text, idempotencyKey, tokenHash, options);
     });
   }
 
@@ -169,11 +175,11 @@ export class SocialService implements Social {
     return guard(() => deletePost(this.store, id, actor));
   }
 
-  listPosts(author: string, limit?: number, cursor?: string): Promise<Page<Post>> {
+  listPosts(author: string, limit?: number, cursor?: string, viewer?: string): Promise<Page<Post>> {
     return guard(async () => {
       const name = lookupUsername(author);
       const page = parsePageRequest(limit, cursor, isPostId);
-      return found(await (await this.reads()).posts(name, page), noSuchUser);
+      return found(await authorPosts(await this.reads(), name, page, viewerName(viewer)), noSuchUser);
     });
   }
 
@@ -189,17 +195,17 @@ export class SocialService implements Social {
       if (need !== undefined && scopes !== undefined && !scopeAllows(scopes.split(' ').filter(Boolean), need)) {
         throw new DomainError('forbidden', `This action is outside the authorized scopes (needs ${need}).`);
       }
-      const feed = await reads.feed(username, page);
+      const feed = await homeFeed(reads, username, page);
       // Accounts are never deleted, so a live session's account is there.
       if (!feed) throw loggedOut();
       return { account: { username, createdAtMs: accountCreatedAtMs }, page: feed };
     });
   }
 
-  publicTimeline(limit?: number, cursor?: string): Promise<Page<Post>> {
+  publicTimeline(limit?: number, cursor?: string, viewer?: string): Promise<Page<Post>> {
     return guard(async () => {
       const page = parsePageRequest(limit, cursor, isPostId);
-      return (await this.reads()).timeline(page);
+      return publicTimeline(await this.reads(), page, viewerName(viewer));
     });
   }
 
@@ -232,40 +238,70 @@ export class SocialService implements Social {
     return owner;
   }
 
+  updateProfile(username: string, changes: ProfileChanges): Promise<Account> {
+    return guard(() => updateProfile(this.store, username, changes));
+  }
+
+  describePosts(postIds: readonly string[], viewer?: string): Promise<PostDescriptions> {
+    return guard(async () => {
+      if (!Array.isArray(postIds) || postIds.length > MAX_DESCRIBED) {
+        throw new DomainError('invalid', `Describe at most ${MAX_DESCRIBED} posts at once.`);
+      }
+      return describePosts(await this.reads(), postIds, viewerName(viewer));
+    });
+  }
+
+  getThread(postId: string, viewer?: string): Promise<Thread> {
+    return guard(async () => {
+      if (!isPostId(postId)) throw noSuchPost();
+      const name = viewerName(viewer);
+      const reads = await this.reads();
+      const hidden = name === undefined ? () => false : await reads.hiddenFor(name);
+      return found(await thread(reads, postId, hidden), noSuchPost);
+    });
+  }
+
+  tagTimeline(tag: string, limit?: number, cursor?: string, viewer?: string): Promise<Page<Post>> {
+    return guard(async () => {
+      const name = parseTag(tag);
+      const page = parsePageRequest(limit, cursor, isPostId);
+      return tagTimeline(await this.reads(), name, page, viewerName(viewer));
+    });
+  }
+
+  favourite(actor: string, postId: string): Promise<void> {
+    return guard(() => favourite(this.store, this.now, actor, postId));
+  }
+
+  unfavourite(actor: string, postId: string): Promise<void> {
+    return guard(() => unfavourite(this.store, actor, postId));
+  }
+
+  reblog(actor: string, postId: string): Promise<Post> {
+    return guard(() => reblog(this.store, this.now, this.random, actor, postId));
+  }
+
+  unreblog(actor: string, postId: string): Promise<void> {
+    return guard(() => unreblog(this.store, actor, postId));
+  }
+
+  favouritedBy(postId: string, limit?: number, cursor?: string): Promise<Page<Account>> {
+    return guard(() => reactedBy(this.store, 'favourites', postId, limit, cursor));
+  }
+
+  rebloggedBy(postId: string, limit?: number, cursor?: string): Promise<Page<Account>> {
+    return guard(() => reactedBy(this.store, 'reblogs', postId, limit, cursor));
+  }
+
+  listFavourites(actor: string, limit?: number, cursor?: string): Promise<Page<Post>> {
+    return guard(async () => {
+      const name = lookupUsername(actor);
+      const page = parsePageRequest(limit, cursor, isPostId);
+      return favouritesOf(await this.reads(), name, page);
+    });
+  }
+
   // ISSUE-11-STUB: the methods below are placeholders while issue 11 is built on branches; none may remain when it is merged.
-  updateProfile(): Promise<never> {
-    return notYet();
-  }
-  describePosts(): Promise<never> {
-    return notYet();
-  }
-  getThread(): Promise<never> {
-    return notYet();
-  }
-  tagTimeline(): Promise<never> {
-    return notYet();
-  }
-  favourite(): Promise<never> {
-    return notYet();
-  }
-  unfavourite(): Promise<never> {
-    return notYet();
-  }
-  reblog(): Promise<never> {
-    return notYet();
-  }
-  unreblog(): Promise<never> {
-    return notYet();
-  }
-  favouritedBy(): Promise<never> {
-    return notYet();
-  }
-  rebloggedBy(): Promise<never> {
-    return notYet();
-  }
-  listFavourites(): Promise<never> {
-    return notYet();
-  }
   listNotifications(): Promise<never> {
     return notYet();
   }
@@ -309,6 +345,13 @@ export class SocialService implements Social {
 
 /** Enough for a page of statuses (at most 40 authors) with room to spare. */
 const MAX_PROFILES = 100;
+/** A page of statuses is at most 40; their originals come with them. */
+const MAX_DESCRIBED = 100;
+
+/** Who a read is for: a trusted username (the web tier authenticated it), or nobody when absent or empty (proto3's unset). */
+function viewerName(viewer: string | undefined): string | undefined {
+  return viewer === undefined || viewer === '' ? undefined : lookupUsername(viewer);
+}
 
 const loggedOut = () => new DomainError('unauthenticated', 'Log in first.');
 

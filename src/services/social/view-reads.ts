@@ -1,7 +1,7 @@
 import type { Profile } from '../../domain/account.js';
 import type { Page, PageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
-import type { SessionOwner, SocialReads } from './reads.js';
+import type { FavouriteListEntry, Reactions, SessionOwner, SocialReads } from './reads.js';
 import type { View } from './view.js';
 
 /**
@@ -38,6 +38,23 @@ export class ViewReads implements SocialReads {
 
   session(tokenHash: string): Promise<SessionOwner | undefined> {
     return Promise.resolve(this.view.session(tokenHash));
+  }
+
+  replies(parentId: string): Promise<string[]> {
+    return Promise.resolve(this.view.indexes.replies(parentId));
+  }
+
+  tagged(tag: string, page: PageRequest): Promise<Page<Post>> {
+    return Promise.resolve(this.view.indexes.tagged(tag, page, (id) => this.view.post(id)));
+  }
+
+  reactions(postId: string, viewer?: string): Promise<Reactions> {
+    return Promise.resolve(this.view.indexes.reactions(postId, viewer));
+  }
+
+  favourites(actor: string, page: PageRequest): Promise<{ items: FavouriteListEntry[]; next: string | undefined }> {
+    const { items, next } = this.view.indexes.favouritesBy(actor, page);
+    return Promise.resolve({ items: items.map((entry) => ({ id: entry.id, post: this.view.post(entry.postId) })), next });
   }
 
   // ISSUE-11-STUB: blocks and mutes hide nothing until their indexes exist.

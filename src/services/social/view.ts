@@ -6,6 +6,7 @@ import type { KeyValue, WatchEvent } from '../../kv/kv.js';
 import { parsePost, parsePublicAccount, parseSession } from '../../kv/records.js';
 import { mergeNewestFirst } from './merge.js';
 import { type SessionOwner, sessionOwner } from './reads.js';
+import { PostIndexes } from './view-posts.js';
 
 /**
  * The social service's in-memory copy of what its hot reads need: accounts,
@@ -33,7 +34,7 @@ export class View {
   readonly #posts = new Map<string, Post[]>();
   readonly #postsById = new Map<string, Post>();
   /**
-   * Every post, in DEScending id order (oldest first), for the public
+   * Every post but reblogs, in DEScending id order (oldest first), for the public
    * timeline. Of the orders over all posts considered, this one is cheap
    * for all three operations the view does:
    * - a new post has (nearly always) the smallest id yet, so it lands at
@@ -57,6 +58,8 @@ export class View {
   readonly #sessions = new Map<string, SessionOwner>();
   /** Authors whose posts were listed out of order (see applyListed). */
   readonly #unsorted = new Set<string>();
+  /** Replies, tags, favourites and reblogs (view-posts.ts). */
+  readonly indexes = new PostIndexes();
 
   /** A view of the keys laid out by `keys`; keys of any other layout are ignored. */
   constructor(keys: Keyspace = keyspace()) {
@@ -77,6 +80,7 @@ export class View {
   endListing(): void {
     for (const author of this.#unsorted) this.#posts.get(author)?.sort(byId);
     this.#unsorted.clear();
+    this.indexes.endListing();
     if (this.#timelineUnsorted) this.#timeline.sort(byIdDescending);
     this.#timelineUnsorted = false;
   }
@@ -88,6 +92,7 @@ export class View {
 
   #put(kv: KeyValue, listing = false): void {
     const key = this.#keys.parse(kv.key);
+    if (key && this.indexes.put(key, kv.value, listing)) return;
     switch (key?.family) {
       case 'accounts': {
         this.#accounts.set(key.username, parsePublicAccount(kv.value));
@@ -118,6 +123,8 @@ export class View {
           list.splice(firstAfter(list, post.id, true), 0, post);
         }
         this.#postsById.set(post.id, post);
+        // The public timeline lists no reblogs.
+        if (post.reblogOf !== undefined) return;
         if (listing) {
           this.#timeline.push(post);
           this.#timelineUnsorted = true;
@@ -135,6 +142,7 @@ export class View {
 
   #delete(storeKey: string, revision: number): void {
     const key = this.#keys.parse(storeKey);
+    if (key && this.indexes.delete(key)) return;
     switch (key?.family) {
       case 'accounts':
         this.#accounts.delete(key.username);
