@@ -97,7 +97,10 @@ forEachReadPath((open) => {
       tick();
       const before = await dump();
       for (const inReplyToId of [gone.id, '00000000000000000', 'not an id', '../x']) {
-        await assert.rejects(social.createPost('bob', 'reply', undefined, { inReplyToId }), rejectsWith('not_found', undefined, 'inReplyToId'));
+        await assert.rejects(
+          social.createPost('bob', 'reply', undefined, { inReplyToId }),
+          rejectsWith('not_found', undefined, 'inReplyToId'),
+        );
       }
       // Either direction of the block refuses it.
       await assert.rejects(social.createPost('carol', 'reply', 'key', { inReplyToId: parent.id }), rejectsWith('forbidden'));

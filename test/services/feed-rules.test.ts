@@ -156,7 +156,11 @@ forEachReadPath((open) => {
 
       assert.deepEqual(texts((await homeFeed(hiding, 'reader', first()))!), ['to bob', 'by bob']);
       assert.deepEqual(texts(await publicTimeline(hiding, first(), 'reader')), ['to bob', 'to muted', 'by bob']);
-      assert.deepEqual(texts(await publicTimeline(hiding, first())), ['to bob', 'to muted', 'by bob', 'hidden'], 'no viewer, nothing hidden');
+      assert.deepEqual(
+        texts(await publicTimeline(hiding, first())),
+        ['to bob', 'to muted', 'by bob', 'hidden'],
+        'no viewer, nothing hidden',
+      );
       assert.deepEqual(await authorPosts(hiding, 'muted', first(), 'reader'), { items: [], next: null });
       assert.equal((await authorPosts(hiding, 'muted', first()))!.items.length, 2);
       assert.deepEqual(

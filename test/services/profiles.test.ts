@@ -58,7 +58,10 @@ forEachReadPath((open) => {
       const before = await dump();
       await assert.rejects(social.updateProfile('alice', { bio: 'b'.repeat(501) }), rejectsWith('invalid', undefined, 'bio'));
       await assert.rejects(social.updateProfile('alice', { bio: 'bell\u0007' }), rejectsWith('invalid', undefined, 'bio'));
-      await assert.rejects(social.updateProfile('alice', { displayName: 'x'.repeat(31) }), rejectsWith('invalid', undefined, 'displayName'));
+      await assert.rejects(
+        social.updateProfile('alice', { displayName: 'x'.repeat(31) }),
+        rejectsWith('invalid', undefined, 'displayName'),
+      );
       await assert.rejects(social.updateProfile('alice', { displayName: 'two\nlines' }), rejectsWith('invalid', undefined, 'displayName'));
       await assert.rejects(
         social.updateProfile('alice', { displayName: 'fine', bio: 'b'.repeat(501) }),

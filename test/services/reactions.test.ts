@@ -28,14 +28,17 @@ forEachReadPath((open) => {
       assert.equal((await notifications('alice')).length, 1, 'no notification for your own post');
 
       const seenBy = async (viewer?: string) => (await social.describePosts([post.id], viewer)).posts[0]!;
-      assert.deepEqual({ ...(await seenBy('bob')), post: undefined }, {
-        post: undefined,
-        replies: 0,
-        reblogs: 0,
-        favourites: 2,
-        favourited: true,
-        reblogged: false,
-      });
+      assert.deepEqual(
+        { ...(await seenBy('bob')), post: undefined },
+        {
+          post: undefined,
+          replies: 0,
+          reblogs: 0,
+          favourites: 2,
+          favourited: true,
+          reblogged: false,
+        },
+      );
       assert.equal((await seenBy('carol')).favourited, false);
       assert.equal((await seenBy()).favourited, false);
       assert.deepEqual(
