@@ -130,6 +130,15 @@ forEachReadPath((open) => {
           'a long run costs a short page (with a cursor to go on), not an unbounded read',
         );
       }
+
+      // The public timeline reads past a run of reblogs (which the store's id index holds) the same way.
+      const originals = (await social.publicTimeline(MIN_ROUND + 5)).items;
+      for (const original of [...originals].reverse()) {
+        tick();
+        await social.reblog('reader', original.id);
+      }
+      assert.deepEqual((await social.publicTimeline(1)).items, [originals[0]]);
+      assert.deepEqual((await collect((cursor) => social.publicTimeline(7, cursor))).flat().length, expected.length + 1 + 3 + 85 + 1 + 30);
     } finally {
       await close();
     }

@@ -76,10 +76,14 @@ export async function homeFeed(reads: SocialReads, reader: string, page: PageReq
   return known ? result : undefined;
 }
 
-/** Everyone's posts but reblogs (SocialReads.timeline holds none); with a viewer, hidden authors are left out. */
+/**
+ * Everyone's posts but reblogs (SocialReads.timeline holds none); with a
+ * viewer, hidden authors are left out. Read in rounds even without one:
+ * the store's raw pages come short where reblogs or just-deleted posts
+ * were left out.
+ */
 export async function publicTimeline(reads: SocialReads, page: PageRequest, viewer?: string): Promise<Page<Post>> {
-  if (viewer === undefined) return reads.timeline(page);
-  const hidden = await reads.hiddenFor(viewer);
+  const hidden = viewer === undefined ? nobody : await reads.hiddenFor(viewer);
   return filteredPage<Post>({
     read: async (after, limit) => raw(await reads.timeline({ after, limit })),
     keyOf: (post) => post.id,
