@@ -35,6 +35,14 @@ describe('service identity (mutual TLS)', () => {
   const internalErrors: unknown[] = [];
   const identity = (certificates: RpcCertificates, files: CertificateFiles) =>
     readRpcIdentity({ ca: certificates.ca, cert: files.cert, key: files.key });
+  const signUpOverTls = async (username: string) => {
+    const auth = new AuthClient({ addresses: [`127.0.0.1:${authServer.port}`], deadlineMs: 5000, identity: identity(ours, ours.web) });
+    try {
+      return await auth.signUp(username, 'a fine password', '127.0.0.1');
+    } finally {
+      auth.close();
+    }
+  };
   const servers = () => [
     { name: serviceNames.auth, port: authServer.port },
     { name: serviceNames.social, port: socialServer.port },
@@ -121,6 +129,29 @@ describe('service identity (mutual TLS)', () => {
       assert.match(await handshake(port, ours.ca, name), /^refused: ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED$/, name);
       assert.match(await handshake(port, ours.ca, name, theirs.web), /^refused/, name);
     }
+  });
+
+  it('knows a service by the name in its certificate, whichever of its addresses answers', async () => {
+    // 127.0.0.2 is loopback too, but in no certificate: only the service's name can vouch for it there.
+    const second = await startGrpcServer(
+      '127.0.0.2',
+      0,
+      [socialGrpcService(new SocialService({ kv }), (e) => internalErrors.push(e))],
+      identity(ours, ours.social),
+    );
+    const social = new SocialClient({
+      addresses: [`127.0.0.2:${second.port}`, `127.0.0.1:${socialServer.port}`],
+      deadlineMs: 5000,
+      identity: identity(ours, ours.web),
+    });
+    try {
+      await signUpOverTls('named_user');
+      for (let i = 0; i < 4; i++) assert.equal((await social.getProfile('named_user')).account.username, 'named_user');
+    } finally {
+      social.close();
+      await second.close(100);
+    }
+    assert.deepEqual(internalErrors, []);
   });
 
   it('trusts only a server that its CA signed and that names the service asked for', async () => {
