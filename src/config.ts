@@ -26,7 +26,7 @@ export interface Config {
   role: Role;
   /** Interface the web listener binds to (and the services', unless rpcHost says otherwise). */
   host: string;
-  /** Interface the gRPC services bind to: loopback, unless given TLS (rpcTls). */
+  /** Interface the gRPC services bind to (HOST, but loopback for `all`); anything but loopback requires rpcTls. */
   rpcHost: string;
   /** The web port (the first web instance's, for `cluster`). */
   port: number;
@@ -213,12 +213,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const [ca, cert, key] = names.map(raw);
     const given = [ca, cert, key].filter((file) => file !== undefined).length;
     if (given !== 0 && given !== 3) {
-      throw new ConfigError(
-        `${names
-          .map(label)
-          .join(', ')
-          .replace(/, ([^,]*)$/, ' and $1')} go together: give all three or none`,
-      );
+      throw new ConfigError(`${label(names[0])}, ${label(names[1])} and ${label(names[2])} go together: give all three or none`);
     }
     for (const name of names) {
       const file = raw(name);
