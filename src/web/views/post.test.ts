@@ -4,7 +4,7 @@ import type { Account } from '../../domain/account.js';
 import type { Post, PostView } from '../../domain/post.js';
 import type { NotificationMarker } from '../../domain/social.js';
 import { layout } from './layout.js';
-import { isUnread } from './notifications.js';
+import { isUnread, notificationsPage } from './notifications.js';
 import { described, type StatusOptions, statusItem } from './post.js';
 import { depths } from './thread.js';
 
@@ -158,5 +158,39 @@ describe('the navigation', () => {
     assert.match(layout({ ...frame, unread: 0 }, 'x', '' as never), /<a href="\/notifications" data-notifications>Notifications<\/a>/);
     assert.match(layout({ ...frame, unread: 250 }, 'x', '' as never), />99\+</);
     assert.doesNotMatch(layout({ ...frame, viewer: null }, 'x', '' as never), /Notifications/);
+  });
+});
+
+describe('the notifications page', () => {
+  const frame = { viewer: account('ben'), csrf: 't', nonce: 'n', path: '/notifications', now };
+  const notification = {
+    id: '0000000004aaaaaaa',
+    recipient: 'ben',
+    type: 'favourite' as const,
+    actor: 'ann',
+    postId: 'p1',
+    createdAtMs: now,
+  };
+
+  it('says a post was deleted when it went between listing and rendering', () => {
+    const page = notificationsPage(frame, {
+      page: { items: [notification], next: null },
+      described: described({ posts: [], profiles: [] }, ['p1']),
+      marker: { lastReadId: '', unread: 1 },
+      firstPage: true,
+    });
+    assert.match(page, /<a href="\/u\/ann" class="author">@ann<\/a> favourited your post <span class="badge">New<\/span>/);
+    assert.match(page, /That post has been deleted/);
+    assert.match(page, /name="lastReadId" value="0000000004aaaaaaa"/);
+  });
+
+  it('shows nothing as new, and no Mark all as read, when the marker could not be read', () => {
+    const page = notificationsPage(frame, {
+      page: { items: [notification], next: null },
+      described: described({ posts: [], profiles: [] }, ['p1']),
+      marker: undefined,
+      firstPage: true,
+    });
+    assert.doesNotMatch(page, />New<|Mark all as read/);
   });
 });
