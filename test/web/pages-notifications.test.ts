@@ -14,7 +14,7 @@ function badge(body: string): number {
   const link = /<a href="\/notifications"[^>]*>([\s\S]*?)<\/a>/.exec(body)?.[1];
   assert.ok(link !== undefined, 'a Notifications link in the navigation');
   assert.match(link, /^Notifications/);
-  return Number(/class="unread-badge">(\d+)</.exec(link)?.[1] ?? 0);
+  return Number(/class="unread-badge" aria-hidden="true">(\d+)</.exec(link)?.[1] ?? 0);
 }
 const items = (body: string) => [...mainOf(body).matchAll(/<li class="notification( unread)?" id="notification-[^"]+">([\s\S]*?)<\/li>/g)];
 
@@ -94,7 +94,7 @@ for (const reads of readPaths)
       assert.equal(badge(home.body), 1);
       assert.match(
         home.body,
-        /Notifications <span class="visually-hidden">\(<\/span><span class="unread-badge">1<\/span><span class="visually-hidden"> unread\)/,
+        /Notifications <span class="unread-badge" aria-hidden="true">1<\/span><span class="visually-hidden">\(1 unread\)<\/span>/,
       );
       assert.equal(items((await ben.get('/notifications')).body).filter((m) => m[1] === ' unread').length, 1);
     });

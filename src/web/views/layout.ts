@@ -29,10 +29,11 @@ export const backTo = (frame: Frame): string => frame.url ?? frame.path;
 /** "Notifications", with the unread count as a badge that is read out as words. */
 function notificationsLink(frame: Frame): SafeHtml {
   const unread = frame.unread ?? 0;
+  const shown = unread > 99 ? '99+' : String(unread);
   const label =
     unread === 0
       ? 'Notifications'
-      : html`Notifications <span class="visually-hidden">(</span><span class="unread-badge">${unread > 99 ? '99+' : unread}</span><span class="visually-hidden"> unread)</span>`;
+      : html`Notifications <span class="unread-badge" aria-hidden="true">${shown}</span><span class="visually-hidden">(${shown} unread)</span>`;
   return navLink(frame, '/notifications', label, 'data-notifications');
 }
 

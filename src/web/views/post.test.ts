@@ -153,10 +153,10 @@ describe('the navigation', () => {
   it('shows Notifications with the unread count read out as words, and no badge at zero', () => {
     assert.match(
       layout({ ...frame, unread: 3 }, 'x', '' as never),
-      /<a href="\/notifications" data-notifications>Notifications <span class="visually-hidden">\(<\/span><span class="unread-badge">3<\/span><span class="visually-hidden"> unread\)<\/span><\/a>/,
+      /<a href="\/notifications" data-notifications>Notifications <span class="unread-badge" aria-hidden="true">3<\/span><span class="visually-hidden">\(3 unread\)<\/span><\/a>/,
     );
     assert.match(layout({ ...frame, unread: 0 }, 'x', '' as never), /<a href="\/notifications" data-notifications>Notifications<\/a>/);
-    assert.match(layout({ ...frame, unread: 250 }, 'x', '' as never), />99\+</);
+    assert.match(layout({ ...frame, unread: 250 }, 'x', '' as never), />99\+<\/span><span class="visually-hidden">\(99\+ unread\)</);
     assert.doesNotMatch(layout({ ...frame, viewer: null }, 'x', '' as never), /Notifications/);
   });
 });
