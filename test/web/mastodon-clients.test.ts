@@ -17,16 +17,19 @@ import { FAST_HASHING } from '../helpers/fixtures.js';
  * tests read the docs. Mastodon's docs and a client disagree → the client
  * wins, and this file is where that shows.
  */
+const OOB = 'urn:ietf:wg:oauth:2.0:oob';
+
 describe('Mastodon client libraries: discovery, apps and tokens', () => {
   let kv: EmbeddedKV;
   let readModel: ReadModel;
   let web: FastifyInstance;
   let url: string;
+  let auth: AuthService;
 
   before(async () => {
     kv = await EmbeddedKV.open({ path: ':memory:' });
     readModel = await ReadModel.start({ kv });
-    const auth = new AuthService({ kv, passwordHashing: FAST_HASHING });
+    auth = new AuthService({ kv, passwordHashing: FAST_HASHING });
     web = await buildApp({ auth, social: new SocialService({ kv, readModel }) });
     url = await web.listen({ host: '127.0.0.1', port: 0 });
     // An account to sign in as, made the way the pages make one.
@@ -105,5 +108,67 @@ describe('Mastodon client libraries: discovery, apps and tokens', () => {
       (error: { response?: { status?: number; data?: { error?: string } } }) => error.response?.data?.error,
     );
     assert.equal(token, 'invalid_grant', 'a made-up code is refused in OAuth terms');
+  });
+
+  it('megalodon: credentials, lookup, follow and relationships, post, read and delete statuses, the home timeline', async () => {
+    await auth.signUp('meg_writer', 'correct horse battery');
+    await auth.signUp('meg_reader', 'correct horse battery');
+    const oauth = createOAuthAPIClient({ url });
+    const app = await createRestAPIClient({ url }).v1.apps.create({
+      clientName: 'megalodon everyday',
+      redirectUris: OOB,
+      scopes: 'read write follow',
+    });
+    const tokenOf = async (username: string) =>
+      (
+        await oauth.token.create({
+          grantType: 'password',
+          clientId: app.clientId!,
+          clientSecret: app.clientSecret!,
+          redirectUri: OOB,
+          username,
+          password: 'correct horse battery',
+          scope: 'read write follow',
+        })
+      ).accessToken;
+    const writer = generator('mastodon', url, await tokenOf('meg_writer'));
+    const reader = generator('mastodon', url, await tokenOf('meg_reader'));
+
+    const me = (await writer.verifyAccountCredentials()).data;
+    assert.equal(me.username, 'meg_writer');
+    const found = (await reader.lookupAccount('meg_writer')).data;
+    assert.equal(found.id, me.id);
+
+    const followed = (await reader.followAccount(me.id)).data;
+    assert.equal(followed.following, true);
+    const [relationship] = (await reader.getRelationships([me.id])).data;
+    assert.deepEqual([relationship?.id, relationship?.following, relationship?.followed_by], [me.id, true, false]);
+
+    const first = (await writer.postStatus('first from megalodon', {})).data;
+    const second = (await writer.postStatus('second from megalodon', { visibility: 'public' })).data;
+    assert.ok('content' in first && 'content' in second);
+    assert.equal((await reader.getStatus(first.id)).data.content, '<p>first from megalodon</p>');
+    const own = (await reader.getAccountStatuses(me.id, { limit: 10 })).data;
+    assert.deepEqual(
+      own.map((status) => status.id),
+      [second.id, first.id],
+    );
+    const home = (await reader.getHomeTimeline({ limit: 10 })).data;
+    assert.deepEqual(
+      home.map((status) => status.id),
+      [second.id, first.id],
+    );
+
+    // megalodon types the answer as {}; Mastodon (and Chorus) answer the deleted status.
+    const deleted = (await writer.deleteStatus(first.id)).data as { id?: string };
+    assert.equal(deleted.id, first.id);
+    await assert.rejects(reader.getStatus(first.id), (error: { response?: { status?: number } }) => error.response?.status === 404);
+    assert.deepEqual(
+      (await reader.getHomeTimeline({ limit: 10 })).data.map((status) => status.id),
+      [second.id],
+    );
+
+    assert.equal((await reader.unfollowAccount(me.id)).data.following, false);
+    assert.deepEqual((await reader.getHomeTimeline({ limit: 10 })).data, []);
   });
 });
