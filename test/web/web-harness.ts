@@ -57,7 +57,7 @@ export interface ApiReply {
   text: string;
 }
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export async function api(
   app: FastifyInstance,
