@@ -2,6 +2,7 @@ import type { Profile } from '../../domain/account.js';
 import type { Page, PageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import type { StoredSession } from '../../kv/records.js';
+import type { RelationReads } from './relation-reads.js';
 
 /** Who a session belongs to, and its use for idle expiry. */
 export interface SessionOwner {
@@ -29,9 +30,10 @@ export function sessionOwner(stored: StoredSession): SessionOwner {
  * the service on each.
  *
  * Usernames given here are canonical (lower case, validated); post ids and
- * page cursors are validated by the caller.
+ * page cursors are validated by the caller. Blocks, mutes and notifications
+ * are RelationReads (relation-reads.ts).
  */
-export interface SocialReads {
+export interface SocialReads extends RelationReads {
   /** The profile with its counts; undefined for an unknown user. */
   profile(username: string): Promise<Profile | undefined>;
   /** Whether the edge exists (false for unknown users). */

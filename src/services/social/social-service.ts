@@ -1,12 +1,13 @@
 import type { Account, Profile } from '../../domain/account.js';
 import { lookupUsername, parseUsernamePrefix } from '../../domain/account.js';
 import { DomainError, guard } from '../../domain/errors.js';
+import type { Notification, NotificationQuery } from '../../domain/notification.js';
 import { type ScopeNeed, scopeAllows } from '../../domain/oauth.js';
 import type { Page } from '../../domain/page.js';
 import { parseLimit, parsePageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import { isPostId } from '../../domain/post.js';
-import type { PostEvent, SessionFeed, Social } from '../../domain/social.js';
+import type { NotificationMarker, PostEvent, Relationship, SessionFeed, Social } from '../../domain/social.js';
 import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
 import { parsePublicAccount } from '../../kv/records.js';
@@ -14,7 +15,17 @@ import { isIdleExpired, needsTouch, touchSession } from '../sessions.js';
 import type { Store } from '../store.js';
 import { hashToken, isTokenShape } from '../tokens.js';
 import { isUsername, noSuchUser } from './accounts.js';
+import { block, listBlocks, listMutes, mute, relationships, unblock, unmute } from './blocks.js';
 import { follow, listEdges, unfollow } from './follows.js';
+import { type NotificationBound, NotificationTrimmer } from './notification-trim.js';
+import {
+  clearNotifications,
+  dismissNotification,
+  getNotification,
+  listNotifications,
+  markNotificationsRead,
+  notificationMarker,
+} from './notifications.js';
 import { PostEventHub, storeEventSource } from './post-events.js';
 import { createPost, deletePost, noSuchPost } from './posts.js';
 import type { ReadModel } from './read-model.js';
@@ -39,6 +50,8 @@ export interface SocialServiceOptions {
   readModel?: ReadModel;
   /** Post events a watchPosts subscriber may have waiting before it is dropped. */
   streamBuffer?: number;
+  /** Notifications kept per account (domain/notification.ts); smaller in tests. */
+  notificationBound?: NotificationBound;
 }
 
 /**
@@ -59,6 +72,8 @@ export class SocialService implements Social {
   private readonly readModel: ReadModel | undefined;
   private readonly revisions: RevisionReader;
   private readonly postEvents: PostEventHub;
+  /** Every write that adds a notification tells it: `this.notificationTrimmer.notified(recipient, revision)`. */
+  private readonly notificationTrimmer: NotificationTrimmer;
 
   constructor(options: SocialServiceOptions) {
     this.kv = options.kv;
@@ -70,6 +85,9 @@ export class SocialService implements Social {
     this.readModel = options.readModel;
     this.revisions = new RevisionReader(options.kv);
     const readModel = this.readModel;
+    this.notificationTrimmer = new NotificationTrimmer(this.store, options.notificationBound, async (recipient, revision) =>
+      readModel && (await readModel.waitFor(revision)) ? readModel.view.relations.notificationCount(recipient) : undefined,
+    );
     this.postEvents = new PostEventHub(
       this.keys,
       readModel ? (listener) => readModel.listen(listener) : storeEventSource(this.kv, this.keys),
@@ -125,7 +143,10 @@ export class SocialService implements Social {
   }
 
   follow(follower: string, followee: string): Promise<void> {
-    return guard(() => follow(this.store, this.now, follower, followee));
+    return guard(async () => {
+      const revision = await follow(this.store, this.now, follower, followee);
+      if (revision !== undefined) this.notificationTrimmer.notified(followee.toLowerCase(), revision);
+    });
   }
 
   unfollow(follower: string, followee: string): Promise<void> {
@@ -232,6 +253,62 @@ export class SocialService implements Social {
     return owner;
   }
 
+  // ----- Notifications (notifications.ts) -----
+
+  listNotifications(recipient: string, query?: NotificationQuery): Promise<Page<Notification>> {
+    return guard(() => listNotifications(() => this.reads(), recipient, query));
+  }
+
+  getNotification(recipient: string, id: string): Promise<Notification> {
+    return guard(() => getNotification(() => this.reads(), recipient, id));
+  }
+
+  dismissNotification(recipient: string, id: string): Promise<void> {
+    return guard(() => dismissNotification(this.store, recipient, id));
+  }
+
+  clearNotifications(recipient: string): Promise<void> {
+    return guard(() => clearNotifications(this.store, recipient));
+  }
+
+  notificationMarker(recipient: string): Promise<NotificationMarker> {
+    return guard(() => notificationMarker(() => this.reads(), recipient));
+  }
+
+  markNotificationsRead(recipient: string, lastReadId?: string): Promise<NotificationMarker> {
+    return guard(() => markNotificationsRead(this.store, () => this.reads(), recipient, lastReadId));
+  }
+
+  // ----- Blocks and mutes (blocks.ts) -----
+
+  block(actor: string, target: string): Promise<void> {
+    return guard(() => block(this.store, this.now, actor, target));
+  }
+
+  unblock(actor: string, target: string): Promise<void> {
+    return guard(() => unblock(this.store, actor, target));
+  }
+
+  mute(actor: string, target: string): Promise<void> {
+    return guard(() => mute(this.store, this.now, actor, target));
+  }
+
+  unmute(actor: string, target: string): Promise<void> {
+    return guard(() => unmute(this.store, actor, target));
+  }
+
+  listBlocks(actor: string, limit?: number, cursor?: string): Promise<Page<Account>> {
+    return guard(() => listBlocks(this.store, actor, limit, cursor));
+  }
+
+  listMutes(actor: string, limit?: number, cursor?: string): Promise<Page<Account>> {
+    return guard(() => listMutes(this.store, actor, limit, cursor));
+  }
+
+  relationships(actor: string, targets: readonly string[]): Promise<Relationship[]> {
+    return guard(() => relationships(() => this.reads(), actor, targets));
+  }
+
   // ISSUE-11-STUB: the methods below are placeholders while issue 11 is built on branches; none may remain when it is merged.
   updateProfile(): Promise<never> {
     return notYet();
@@ -264,45 +341,6 @@ export class SocialService implements Social {
     return notYet();
   }
   listFavourites(): Promise<never> {
-    return notYet();
-  }
-  listNotifications(): Promise<never> {
-    return notYet();
-  }
-  getNotification(): Promise<never> {
-    return notYet();
-  }
-  dismissNotification(): Promise<never> {
-    return notYet();
-  }
-  clearNotifications(): Promise<never> {
-    return notYet();
-  }
-  notificationMarker(): Promise<never> {
-    return notYet();
-  }
-  markNotificationsRead(): Promise<never> {
-    return notYet();
-  }
-  block(): Promise<never> {
-    return notYet();
-  }
-  unblock(): Promise<never> {
-    return notYet();
-  }
-  mute(): Promise<never> {
-    return notYet();
-  }
-  unmute(): Promise<never> {
-    return notYet();
-  }
-  listBlocks(): Promise<never> {
-    return notYet();
-  }
-  listMutes(): Promise<never> {
-    return notYet();
-  }
-  relationships(): Promise<never> {
     return notYet();
   }
 }

@@ -1,6 +1,8 @@
 import type { Profile } from '../../domain/account.js';
+import type { Notification } from '../../domain/notification.js';
 import { encodeCursor, type Page, type PageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
+import type { NotificationMarker, Relationship } from '../../domain/social.js';
 import type { Keyspace } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
 import { parsePost, parseSession } from '../../kv/records.js';
@@ -10,7 +12,9 @@ import { getAccount } from './accounts.js';
 import { mapLimit } from './concurrency.js';
 import { listAllFollowing } from './follows.js';
 import { mergeNewestFirst } from './merge.js';
+import type { NotificationPageRequest } from './notification-pages.js';
 import { type SessionOwner, type SocialReads, sessionOwner } from './reads.js';
+import { StoreRelations } from './relation-reads.js';
 
 /** Store round trips in flight at once while reading followees' posts. */
 const FEED_PARALLELISM = 16;
@@ -24,9 +28,11 @@ export class StoreReads implements SocialReads {
   readonly #store: Store;
   readonly #kv: KV;
   readonly #keys: Keyspace;
+  readonly #relations: StoreRelations;
 
   constructor(store: Store) {
     this.#store = store;
+    this.#relations = new StoreRelations(store);
     this.#kv = store.kv;
     this.#keys = store.keys;
   }
@@ -102,8 +108,24 @@ export class StoreReads implements SocialReads {
     return rangeAfterCursor(this.#kv, { prefix: this.#keys.authorPostsPrefix(author), cursor: page.after, limit: page.limit });
   }
 
-  // ISSUE-11-STUB: blocks and mutes hide nothing until their indexes exist.
-  hiddenFor(_viewer: string): Promise<(author: string) => boolean> {
-    return Promise.resolve(() => false);
+  // Blocks, mutes and notifications: see relation-reads.ts.
+  hiddenFor(viewer: string): Promise<(author: string) => boolean> {
+    return this.#relations.hiddenFor(viewer);
+  }
+
+  relationships(actor: string, targets: readonly string[]): Promise<Relationship[]> {
+    return this.#relations.relationships(actor, targets);
+  }
+
+  notifications(recipient: string, request: NotificationPageRequest): Promise<Page<Notification>> {
+    return this.#relations.notifications(recipient, request);
+  }
+
+  notification(recipient: string, id: string): Promise<Notification | undefined> {
+    return this.#relations.notification(recipient, id);
+  }
+
+  notificationMarker(recipient: string): Promise<NotificationMarker> {
+    return this.#relations.notificationMarker(recipient);
   }
 }

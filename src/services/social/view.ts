@@ -6,6 +6,7 @@ import type { KeyValue, WatchEvent } from '../../kv/kv.js';
 import { parsePost, parsePublicAccount, parseSession } from '../../kv/records.js';
 import { mergeNewestFirst } from './merge.js';
 import { type SessionOwner, sessionOwner } from './reads.js';
+import { isRelationKey, ViewRelations } from './view-relations.js';
 
 /**
  * The social service's in-memory copy of what its hot reads need: accounts,
@@ -57,10 +58,13 @@ export class View {
   readonly #sessions = new Map<string, SessionOwner>();
   /** Authors whose posts were listed out of order (see applyListed). */
   readonly #unsorted = new Set<string>();
+  /** Blocks, mutes and notifications (view-relations.ts), applied and read alike. */
+  readonly relations: ViewRelations;
 
   /** A view of the keys laid out by `keys`; keys of any other layout are ignored. */
   constructor(keys: Keyspace = keyspace()) {
     this.#keys = keys;
+    this.relations = new ViewRelations(this);
   }
 
   /**
@@ -88,6 +92,10 @@ export class View {
 
   #put(kv: KeyValue, listing = false): void {
     const key = this.#keys.parse(kv.key);
+    if (isRelationKey(key)) {
+      this.relations.put(key, kv);
+      return;
+    }
     switch (key?.family) {
       case 'accounts': {
         this.#accounts.set(key.username, parsePublicAccount(kv.value));
@@ -135,6 +143,10 @@ export class View {
 
   #delete(storeKey: string, revision: number): void {
     const key = this.#keys.parse(storeKey);
+    if (isRelationKey(key)) {
+      this.relations.delete(key, revision);
+      return;
+    }
     switch (key?.family) {
       case 'accounts':
         this.#accounts.delete(key.username);
