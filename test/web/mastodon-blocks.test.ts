@@ -128,6 +128,10 @@ for (const reads of readPaths) {
       await refused(alice.v1.accounts.$select(accountId('b6_alice')).mute(), 422);
       await refused(alice.v1.accounts.$select(accountId('nobody_here')).block(), 404);
       await refused(alice.v1.accounts.$select('not-an-id').mute(), 404);
+      await refused(alice.v1.accounts.$select(accountId('b6_bob')).mute({ notifications: false }), 422);
+      await refused(alice.v1.accounts.$select(accountId('b6_bob')).mute({ duration: 3600 }), 422);
+      assert.equal((await alice.v1.accounts.$select(accountId('b6_bob')).mute({ notifications: true, duration: 0 })).muting, true);
+      await alice.v1.accounts.$select(accountId('b6_bob')).unmute();
       const readOnly = await scopedToken(m.h, 'b6_alice', 'read');
       assert.equal((await api(m.h.app, 'POST', `/api/v1/accounts/${accountId('b6_bob')}/block`, { token: readOnly })).status, 403);
       const followScope = await scopedToken(m.h, 'b6_alice', 'follow');
@@ -136,6 +140,11 @@ for (const reads of readPaths) {
       const writeOnly = await scopedToken(m.h, 'b6_alice', 'write');
       assert.equal((await api(m.h.app, 'GET', '/api/v1/mutes', { token: writeOnly })).status, 403);
       assert.deepEqual((await m.social.listBlocks('b6_alice')).items, []);
+      assert.deepEqual(
+        (await m.social.listMutes('b6_alice')).items.map((a) => a.username),
+        ['b6_bob'],
+        'only the mute by the follow-scoped token',
+      );
     });
 
     it('megalodon blocks, lists blocks and unblocks', async () => {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { invalid } from '../../domain/errors.js';
 import type { ScopeNeed } from '../../domain/oauth.js';
 import type { Social } from '../../domain/social.js';
 import type { RouteContext } from '../context.js';
@@ -7,6 +8,7 @@ import { relationshipOf } from './accounts.js';
 import { ACCOUNT_LIST_DEFAULT, ACCOUNT_LIST_MAX, opaqueCursor, opaquePage, parseListLimit } from './paging.js';
 import { renderAccounts } from './render.js';
 import { existingUsername } from './requests.js';
+import { railsBoolean } from './statuses.js';
 import { publicOrigin } from './urls.js';
 
 /**
@@ -19,6 +21,24 @@ import { publicOrigin } from './urls.js';
 
 type Action = (social: Social, actor: string, target: string) => Promise<void>;
 
+/**
+ * A Chorus mute hides the account's notifications too and lasts until
+ * undone, so Mastodon's `notifications=false` and a `duration` are
+ * refused rather than ignored: the person would get another mute than the
+ * one asked for.
+ */
+function readMuteBody(input: unknown): void {
+  const body = (input ?? {}) as Record<string, unknown>;
+  if (typeof body !== 'object' || Array.isArray(body)) throw invalid('The body must be an object of parameters.');
+  if (body.notifications !== undefined && !railsBoolean(body.notifications, 'notifications')) {
+    throw invalid('Chorus mutes always hide notifications too: notifications must be true.', 'notifications');
+  }
+  const duration = body.duration;
+  if (duration !== undefined && duration !== '' && duration !== 0 && duration !== '0') {
+    throw invalid('Chorus mutes last until undone: duration must be 0.', 'duration');
+  }
+}
+
 const actions: ReadonlyArray<readonly [path: string, scope: ScopeNeed, act: Action]> = [
   ['block', 'write:blocks', (s, a, t) => s.block(a, t)],
   ['unblock', 'write:blocks', (s, a, t) => s.unblock(a, t)],
@@ -30,6 +50,7 @@ export const blockRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth,
   for (const [path, scope, act] of actions) {
     app.post(`/api/v1/accounts/:id/${path}`, async (request) => {
       const { account } = await requireScope(request, auth, scope);
+      if (path === 'mute') readMuteBody(request.body);
       const target = await existingUsername(social, (request.params as { id: string }).id);
       await act(social, account.username, target);
       return relationshipOf(social, account.username, target);
