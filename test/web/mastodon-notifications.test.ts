@@ -209,6 +209,42 @@ for (const reads of readPaths) {
       }
     });
 
+    it('streams a follow without a status, and nothing from a muted account', async () => {
+      const { recipient, actor, recipientName, recipientId, actorName } = await pair('stream_follow');
+      const muted = await m.as('stream_follow_muted');
+      await recipient.v1.accounts.$select(accountId('stream_follow_muted')).mute();
+      const instance = await recipient.v2.instance.fetch();
+      const streaming = createStreamingAPIClient({
+        streamingApiUrl: instance.configuration.urls.streaming,
+        accessToken: m.tokens.get(recipientName)!,
+        retry: false,
+      });
+      const subscription = streaming.user.notification.subscribe();
+      try {
+        const events = subscription.values();
+        const next = events.next();
+        // The stream sends nothing from before its subscription: the muted account follows (and is not told),
+        // then the other follows and unfollows until its follow arrives.
+        let arrived: IteratorResult<mastodon.streaming.Event> | undefined;
+        for (let attempt = 0; attempt < 10 && !arrived; attempt++) {
+          await muted.v1.accounts.$select(recipientId).follow();
+          await muted.v1.accounts.$select(recipientId).unfollow();
+          await actor.v1.accounts.$select(recipientId).follow();
+          arrived = await Promise.race([next, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000))]);
+          if (!arrived) await actor.v1.accounts.$select(recipientId).unfollow();
+        }
+        assert.ok(arrived && !arrived.done, 'a follow arrived');
+        assert.equal(arrived.value.event, 'notification');
+        if (arrived.value.event !== 'notification') return;
+        assert.deepEqual(arrived.value.stream, ['user:notification']);
+        assert.deepEqual([arrived.value.payload.type, arrived.value.payload.account.username], ['follow', actorName]);
+        assert.equal(arrived.value.payload.status, undefined);
+      } finally {
+        subscription.unsubscribe();
+        streaming.close();
+      }
+    });
+
     it('megalodon reads and dismisses notifications', async () => {
       const follower = await m.as('meg_follower');
       await follower.v1.accounts.$select(accountId('alice')).follow();
