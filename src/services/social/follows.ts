@@ -17,15 +17,10 @@ import { noSuchUser } from './accounts.js';
  * one txn, only if the followee exists, the edge does not, and neither
  * blocks the other: a repeated follow (a retry after an unknown outcome
  * included) writes nothing. The edge's value is the follow time, from
- * which unfollow names the notification again. Returns the revision of
- * the write, or undefined when nothing was written.
+ * which unfollow names the notification again.
  */
-export async function follow(
-  { kv, keys }: Store,
-  now: () => number,
-  followerInput: string,
-  followeeInput: string,
-): Promise<number | undefined> {
+export async function follow(store: Store, now: () => number, followerInput: string, followeeInput: string): Promise<void> {
+  const { kv, keys } = store;
   const follower = lookupUsername(followerInput);
   const followee = lookupUsername(followeeInput);
   checkFollow(follower, followee);
@@ -49,12 +44,14 @@ export async function follow(
       { type: 'get', key: keys.block(followee, follower) },
     ],
   });
-  if (result.succeeded) return result.revision;
+  if (result.succeeded) {
+    store.notified?.(followee, result.revision);
+    return;
+  }
   const [account, blocking, blockedBy] = result.results;
   if (!account) throw noSuchUser();
   if (blockedBy) throw new DomainError('forbidden', 'You cannot follow an account that has blocked you.');
   if (blocking) throw new DomainError('forbidden', 'Unblock this account before following it.');
-  return undefined;
 }
 
 /**

@@ -32,7 +32,18 @@ export interface ReadModelOptions {
 }
 
 /** The families the view holds, listed in this order so posts can share their author's username string. */
-const LISTED: readonly Family[] = ['accounts', 'following', 'posts-by', 'sessions', ...RELATION_FAMILIES];
+const LISTED: readonly Family[] = [
+  'accounts',
+  'following',
+  'posts-by',
+  'sessions',
+  'replies',
+  'tags',
+  'favourites',
+  'favourites-by',
+  'reblogs',
+  ...RELATION_FAMILIES,
+];
 
 /** Store reads a listing has in flight at once, however its slices nest. */
 const LISTING_PARALLELISM = 8;

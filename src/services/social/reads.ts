@@ -54,4 +54,34 @@ export interface SocialReads extends RelationReads {
   hiddenFor(viewer: string): Promise<(author: string) => boolean>;
   /** The owner of a live session key by its token hash, or undefined; idle expiry is the caller's to judge. */
   session(tokenHash: string): Promise<SessionOwner | undefined>;
+
+  // ----- Conversations and reactions (issue 11): the raw rows; the rules that filter them live in timelines.ts, threads.ts, describe.ts -----
+
+  /** The ids of the replies to a post, oldest first. */
+  replies(parentId: string): Promise<string[]>;
+  /** Posts with the tag (canonical), newest first, after post id `page.after`. */
+  tagged(tag: string, page: PageRequest): Promise<Page<Post>>;
+  /** The post's counts, and the viewer's flags (false without a viewer), from its rows. */
+  reactions(postId: string, viewer?: string): Promise<Reactions>;
+  /**
+   * The actor's favourites list, most recently favourited first, after
+   * entry id `page.after`; `post` is undefined for a post deleted since.
+   * `next` is the last entry's id when more follow.
+   */
+  favourites(actor: string, page: PageRequest): Promise<{ items: FavouriteListEntry[]; next: string | undefined }>;
+}
+
+/** What a post's rows say about it, for one viewer. */
+export interface Reactions {
+  replies: number;
+  reblogs: number;
+  favourites: number;
+  favourited: boolean;
+  reblogged: boolean;
+}
+
+export interface FavouriteListEntry {
+  /** The list row's id (see reactions.ts favouriteListId). */
+  id: string;
+  post: Post | undefined;
 }

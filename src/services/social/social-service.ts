@@ -1,13 +1,14 @@
-import type { Account, Profile } from '../../domain/account.js';
+import type { Account, Profile, ProfileChanges } from '../../domain/account.js';
 import { lookupUsername, parseUsernamePrefix } from '../../domain/account.js';
 import { DomainError, guard } from '../../domain/errors.js';
 import type { Notification, NotificationQuery } from '../../domain/notification.js';
 import { type ScopeNeed, scopeAllows } from '../../domain/oauth.js';
 import type { Page } from '../../domain/page.js';
 import { parseLimit, parsePageRequest } from '../../domain/page.js';
-import type { Post } from '../../domain/post.js';
+import type { Post, PostOptions } from '../../domain/post.js';
 import { isPostId } from '../../domain/post.js';
-import type { NotificationMarker, PostEvent, Relationship, SessionFeed, Social } from '../../domain/social.js';
+import type { NotificationMarker, PostDescriptions, PostEvent, Relationship, SessionFeed, Social, Thread } from '../../domain/social.js';
+import { parseTag } from '../../domain/text.js';
 import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
 import { parsePublicAccount } from '../../kv/records.js';
@@ -16,6 +17,7 @@ import type { Store } from '../store.js';
 import { hashToken, isTokenShape } from '../tokens.js';
 import { isUsername, noSuchUser } from './accounts.js';
 import { block, listBlocks, listMutes, mute, relationships, unblock, unmute } from './blocks.js';
+import { describePosts } from './describe.js';
 import { follow, listEdges, unfollow } from './follows.js';
 import { type NotificationBound, NotificationTrimmer } from './notification-trim.js';
 import {
@@ -28,10 +30,14 @@ import {
 } from './notifications.js';
 import { PostEventHub, storeEventSource } from './post-events.js';
 import { createPost, deletePost, noSuchPost } from './posts.js';
+import { updateProfile } from './profiles.js';
+import { favourite, reactedBy, reblog, unfavourite, unreblog } from './reactions.js';
 import type { ReadModel } from './read-model.js';
 import type { SessionOwner, SocialReads } from './reads.js';
 import { RevisionReader } from './revision-reader.js';
 import { StoreReads } from './store-reads.js';
+import { thread } from './threads.js';
+import { authorPosts, favouritesOf, homeFeed, publicTimeline, tagTimeline } from './timelines.js';
 import { ViewReads } from './view-reads.js';
 
 export interface SocialServiceOptions {
@@ -72,13 +78,17 @@ export class SocialService implements Social {
   private readonly readModel: ReadModel | undefined;
   private readonly revisions: RevisionReader;
   private readonly postEvents: PostEventHub;
-  /** Every write that adds a notification tells it: `this.notificationTrimmer.notified(recipient, revision)`. */
+  /** Every write that adds a notification tells it, through `store.notified`. */
   private readonly notificationTrimmer: NotificationTrimmer;
 
   constructor(options: SocialServiceOptions) {
     this.kv = options.kv;
     this.keys = options.keys ?? keyspace();
-    this.store = { kv: this.kv, keys: this.keys };
+    this.store = {
+      kv: this.kv,
+      keys: this.keys,
+      notified: (recipient, revision) => this.notificationTrimmer.notified(recipient, revision),
+    };
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.storeReads = new StoreReads(this.store);
@@ -144,8 +154,7 @@ export class SocialService implements Social {
 
   follow(follower: string, followee: string): Promise<void> {
     return guard(async () => {
-      const revision = await follow(this.store, this.now, follower, followee);
-      if (revision !== undefined) this.notificationTrimmer.notified(followee.toLowerCase(), revision);
+      await follow(this.store, this.now, follower, followee);
     });
   }
 
@@ -162,11 +171,11 @@ export class SocialService implements Social {
     });
   }
 
-  createPost(author: string, text: string, idempotencyKey?: string): Promise<Post> {
-    return guard(() => createPost(this.store, this.now, this.random, author, text, idempotencyKey));
+  createPost(author: string, text: string, idempotencyKey?: string, options?: PostOptions): Promise<Post> {
+    return guard(() => createPost(this.store, this.now, this.random, author, text, idempotencyKey, undefined, options));
   }
 
-  postAsSession(token: string, text: string, idempotencyKey?: string): Promise<Post> {
+  postAsSession(token: string, text: string, idempotencyKey?: string, options?: PostOptions): Promise<Post> {
     return guard(async () => {
       if (!isTokenShape(token)) throw loggedOut();
       const tokenHash = hashToken(token);
@@ -175,7 +184,7 @@ export class SocialService implements Social {
       const owner = this.readModel?.view.session(tokenHash) ?? (await this.storeReads.session(tokenHash));
       if (!owner) throw loggedOut();
       const author = this.liveSessionOwner(tokenHash, owner).username;
-      return createPost(this.store, this.now, this.random, author, text, idempotencyKey, tokenHash);
+      return createPost(this.store, this.now, this.random, author, text, idempotencyKey, tokenHash, options);
     });
   }
 
@@ -190,11 +199,11 @@ export class SocialService implements Social {
     return guard(() => deletePost(this.store, id, actor));
   }
 
-  listPosts(author: string, limit?: number, cursor?: string): Promise<Page<Post>> {
+  listPosts(author: string, limit?: number, cursor?: string, viewer?: string): Promise<Page<Post>> {
     return guard(async () => {
       const name = lookupUsername(author);
       const page = parsePageRequest(limit, cursor, isPostId);
-      return found(await (await this.reads()).posts(name, page), noSuchUser);
+      return found(await authorPosts(await this.reads(), name, page, viewerName(viewer)), noSuchUser);
     });
   }
 
@@ -210,17 +219,17 @@ export class SocialService implements Social {
       if (need !== undefined && scopes !== undefined && !scopeAllows(scopes.split(' ').filter(Boolean), need)) {
         throw new DomainError('forbidden', `This action is outside the authorized scopes (needs ${need}).`);
       }
-      const feed = await reads.feed(username, page);
+      const feed = await homeFeed(reads, username, page);
       // Accounts are never deleted, so a live session's account is there.
       if (!feed) throw loggedOut();
       return { account: { username, createdAtMs: accountCreatedAtMs }, page: feed };
     });
   }
 
-  publicTimeline(limit?: number, cursor?: string): Promise<Page<Post>> {
+  publicTimeline(limit?: number, cursor?: string, viewer?: string): Promise<Page<Post>> {
     return guard(async () => {
       const page = parsePageRequest(limit, cursor, isPostId);
-      return (await this.reads()).timeline(page);
+      return publicTimeline(await this.reads(), page, viewerName(viewer));
     });
   }
 
@@ -309,44 +318,79 @@ export class SocialService implements Social {
     return guard(() => relationships(() => this.reads(), actor, targets));
   }
 
-  // ISSUE-11-STUB: the methods below are placeholders while issue 11 is built on branches; none may remain when it is merged.
-  updateProfile(): Promise<never> {
-    return notYet();
+  updateProfile(username: string, changes: ProfileChanges): Promise<Account> {
+    return guard(() => updateProfile(this.store, username, changes));
   }
-  describePosts(): Promise<never> {
-    return notYet();
+
+  describePosts(postIds: readonly string[], viewer?: string): Promise<PostDescriptions> {
+    return guard(async () => {
+      if (!Array.isArray(postIds) || postIds.length > MAX_DESCRIBED) {
+        throw new DomainError('invalid', `Describe at most ${MAX_DESCRIBED} posts at once.`);
+      }
+      return describePosts(await this.reads(), postIds, viewerName(viewer));
+    });
   }
-  getThread(): Promise<never> {
-    return notYet();
+
+  getThread(postId: string, viewer?: string): Promise<Thread> {
+    return guard(async () => {
+      if (!isPostId(postId)) throw noSuchPost();
+      const name = viewerName(viewer);
+      const reads = await this.reads();
+      const hidden = name === undefined ? () => false : await reads.hiddenFor(name);
+      return found(await thread(reads, postId, hidden), noSuchPost);
+    });
   }
-  tagTimeline(): Promise<never> {
-    return notYet();
+
+  tagTimeline(tag: string, limit?: number, cursor?: string, viewer?: string): Promise<Page<Post>> {
+    return guard(async () => {
+      const name = parseTag(tag);
+      const page = parsePageRequest(limit, cursor, isPostId);
+      return tagTimeline(await this.reads(), name, page, viewerName(viewer));
+    });
   }
-  favourite(): Promise<never> {
-    return notYet();
+
+  favourite(actor: string, postId: string): Promise<void> {
+    return guard(() => favourite(this.store, this.now, actor, postId));
   }
-  unfavourite(): Promise<never> {
-    return notYet();
+
+  unfavourite(actor: string, postId: string): Promise<void> {
+    return guard(() => unfavourite(this.store, actor, postId));
   }
-  reblog(): Promise<never> {
-    return notYet();
+
+  reblog(actor: string, postId: string): Promise<Post> {
+    return guard(() => reblog(this.store, this.now, this.random, actor, postId));
   }
-  unreblog(): Promise<never> {
-    return notYet();
+
+  unreblog(actor: string, postId: string): Promise<void> {
+    return guard(() => unreblog(this.store, actor, postId));
   }
-  favouritedBy(): Promise<never> {
-    return notYet();
+
+  favouritedBy(postId: string, limit?: number, cursor?: string): Promise<Page<Account>> {
+    return guard(() => reactedBy(this.store, 'favourites', postId, limit, cursor));
   }
-  rebloggedBy(): Promise<never> {
-    return notYet();
+
+  rebloggedBy(postId: string, limit?: number, cursor?: string): Promise<Page<Account>> {
+    return guard(() => reactedBy(this.store, 'reblogs', postId, limit, cursor));
   }
-  listFavourites(): Promise<never> {
-    return notYet();
+
+  listFavourites(actor: string, limit?: number, cursor?: string): Promise<Page<Post>> {
+    return guard(async () => {
+      const name = lookupUsername(actor);
+      const page = parsePageRequest(limit, cursor, isPostId);
+      return favouritesOf(await this.reads(), name, page);
+    });
   }
 }
 
 /** Enough for a page of statuses (at most 40 authors) with room to spare. */
 const MAX_PROFILES = 100;
+/** A page of statuses is at most 40; their originals come with them. */
+const MAX_DESCRIBED = 100;
+
+/** Who a read is for: a trusted username (the web tier authenticated it), or nobody when absent or empty (proto3's unset). */
+function viewerName(viewer: string | undefined): string | undefined {
+  return viewer === undefined || viewer === '' ? undefined : lookupUsername(viewer);
+}
 
 const loggedOut = () => new DomainError('unauthenticated', 'Log in first.');
 
@@ -354,6 +398,3 @@ function found<T>(value: T | undefined, missing: () => DomainError): T {
   if (value === undefined) throw missing();
   return value;
 }
-
-/** ISSUE-11-STUB */
-const notYet = (): Promise<never> => Promise.reject(new DomainError('unavailable', 'Not built yet.'));

@@ -4,7 +4,7 @@ import type { Page, PageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import type { NotificationMarker, Relationship } from '../../domain/social.js';
 import type { NotificationPageRequest } from './notification-pages.js';
-import type { SessionOwner, SocialReads } from './reads.js';
+import type { FavouriteListEntry, Reactions, SessionOwner, SocialReads } from './reads.js';
 import type { View } from './view.js';
 
 /**
@@ -62,5 +62,22 @@ export class ViewReads implements SocialReads {
 
   notificationMarker(recipient: string): Promise<NotificationMarker> {
     return Promise.resolve(this.view.relations.notificationMarker(recipient));
+  }
+
+  replies(parentId: string): Promise<string[]> {
+    return Promise.resolve(this.view.indexes.replies(parentId));
+  }
+
+  tagged(tag: string, page: PageRequest): Promise<Page<Post>> {
+    return Promise.resolve(this.view.indexes.tagged(tag, page, (id) => this.view.post(id)));
+  }
+
+  reactions(postId: string, viewer?: string): Promise<Reactions> {
+    return Promise.resolve(this.view.indexes.reactions(postId, viewer));
+  }
+
+  favourites(actor: string, page: PageRequest): Promise<{ items: FavouriteListEntry[]; next: string | undefined }> {
+    const { items, next } = this.view.indexes.favouritesBy(actor, page);
+    return Promise.resolve({ items: items.map((entry) => ({ id: entry.id, post: this.view.post(entry.postId) })), next });
   }
 }

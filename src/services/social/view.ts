@@ -6,6 +6,7 @@ import type { KeyValue, WatchEvent } from '../../kv/kv.js';
 import { parsePost, parsePublicAccount, parseSession } from '../../kv/records.js';
 import { mergeNewestFirst } from './merge.js';
 import { type SessionOwner, sessionOwner } from './reads.js';
+import { PostIndexes } from './view-posts.js';
 import { isRelationKey, ViewRelations } from './view-relations.js';
 
 /**
@@ -34,7 +35,7 @@ export class View {
   readonly #posts = new Map<string, Post[]>();
   readonly #postsById = new Map<string, Post>();
   /**
-   * Every post, in DEScending id order (oldest first), for the public
+   * Every post but reblogs, in DEScending id order (oldest first), for the public
    * timeline. Of the orders over all posts considered, this one is cheap
    * for all three operations the view does:
    * - a new post has (nearly always) the smallest id yet, so it lands at
@@ -60,6 +61,8 @@ export class View {
   readonly #unsorted = new Set<string>();
   /** Blocks, mutes and notifications (view-relations.ts), applied and read alike. */
   readonly relations: ViewRelations;
+  /** Replies, tags, favourites and reblogs (view-posts.ts). */
+  readonly indexes = new PostIndexes();
 
   /** A view of the keys laid out by `keys`; keys of any other layout are ignored. */
   constructor(keys: Keyspace = keyspace()) {
@@ -81,6 +84,7 @@ export class View {
   endListing(): void {
     for (const author of this.#unsorted) this.#posts.get(author)?.sort(byId);
     this.#unsorted.clear();
+    this.indexes.endListing();
     if (this.#timelineUnsorted) this.#timeline.sort(byIdDescending);
     this.#timelineUnsorted = false;
   }
@@ -96,6 +100,7 @@ export class View {
       this.relations.put(key, kv);
       return;
     }
+    if (key && this.indexes.put(key, kv.value, listing)) return;
     switch (key?.family) {
       case 'accounts': {
         this.#accounts.set(key.username, parsePublicAccount(kv.value));
@@ -126,6 +131,8 @@ export class View {
           list.splice(firstAfter(list, post.id, true), 0, post);
         }
         this.#postsById.set(post.id, post);
+        // The public timeline lists no reblogs.
+        if (post.reblogOf !== undefined) return;
         if (listing) {
           this.#timeline.push(post);
           this.#timelineUnsorted = true;
@@ -147,6 +154,7 @@ export class View {
       this.relations.delete(key, revision);
       return;
     }
+    if (key && this.indexes.delete(key)) return;
     switch (key?.family) {
       case 'accounts':
         this.#accounts.delete(key.username);
