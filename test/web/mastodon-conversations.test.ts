@@ -169,6 +169,15 @@ for (const reads of readPaths) {
       assert.deepEqual((await bob.v2.search.list({ q: `${m.url}/p/${'0'.repeat(17)}`, type: 'statuses' })).statuses, []);
     });
 
+    it("answers a hashtag's Tag entity, 404 for one nobody used or that cannot be a tag", async () => {
+      await carol.v1.statuses.create({ status: 'about #Entities' });
+      const tag = await bob.v1.tags.$select('ENTITIES').fetch();
+      assert.deepEqual([tag.name, tag.url, tag.history, tag.following], ['entities', `${m.url}/tags/entities`, [], false]);
+      await refused(bob.v1.tags.$select('unused_tag').fetch(), 404);
+      await refused(bob.v1.tags.$select('not-a-tag').fetch(), 404);
+      assert.deepEqual(await bob.v1.followedTags.list(), []);
+    });
+
     it("shows a reply in a follower's home only when they follow whom it answers (Mastodon's rule)", async () => {
       const dave = await m.as('dave');
       const erin = await m.as('erin');

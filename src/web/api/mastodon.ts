@@ -15,6 +15,7 @@ import { registrationRoutes } from './registration.js';
 import { searchRoutes } from './search.js';
 import { statusRoutes } from './statuses.js';
 import { stubRoutes } from './stubs.js';
+import { tagRoutes } from './tags.js';
 import { timelineRoutes } from './timelines.js';
 
 /**
@@ -35,6 +36,7 @@ export const mastodonApi: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
   await app.register(statusRoutes, ctx);
   await app.register(reactionRoutes, ctx);
   await app.register(timelineRoutes, ctx);
+  await app.register(tagRoutes, ctx);
   await app.register(notificationRoutes, ctx);
   await app.register(markerRoutes, ctx);
   await app.register(oauthAppRoutes, ctx);

@@ -19,6 +19,7 @@ const emptyPerUserLists: ReadonlyArray<readonly [path: string, scope: ScopeNeed]
   ['/api/v2/filters', 'read:filters'],
   ['/api/v1/lists', 'read:lists'],
   ['/api/v1/follow_requests', 'read:follows'],
+  ['/api/v1/followed_tags', 'read:follows'],
   ['/api/v1/bookmarks', 'read:bookmarks'],
   ['/api/v1/conversations', 'read:statuses'],
 ];
