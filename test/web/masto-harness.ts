@@ -8,12 +8,15 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createRestAPIClient, type mastodon } from 'masto';
 import type { Social } from '../../src/domain/social.js';
+import { type Keyspace, keyspace } from '../../src/kv/keys.js';
 import { api, type Harness, openHarness, type ReadPath, signUp, testClient } from './web-harness.js';
 
 export interface MastoHarness {
   h: Harness;
   /** The in-process service, to check what was (not) written. */
   social: Social;
+  /** The store's key layout, for keyCounts. */
+  keys: Keyspace;
   url: string;
   /** Each user's token, by username, as signed up. */
   tokens: Map<string, string>;
@@ -30,6 +33,7 @@ export async function openMastoHarness(reads: ReadPath): Promise<MastoHarness> {
   return {
     h,
     social: h.social,
+    keys: keyspace(),
     url,
     tokens,
     async as(username) {
@@ -85,4 +89,9 @@ export async function linkPages(h: Harness, path: string, token?: string, most =
     next = match ? new URL(match[1]!).pathname + new URL(match[1]!).search : undefined;
   }
   return pages;
+}
+
+/** How many keys the store holds under each prefix: taken before and after a refused request, they must not change. */
+export function keyCounts(m: MastoHarness, prefixes: readonly string[]): Promise<number[]> {
+  return Promise.all(prefixes.map((prefix) => m.h.kv.count(prefix)));
 }

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { mastodon } from 'masto';
 import generator from 'megalodon';
-import { accountId } from '../../src/domain/mastodon-ids.js';
-import { type MastoHarness, openMastoHarness, pagesOf, refused, scopedToken } from './masto-harness.js';
+import { accountId, postIdOf } from '../../src/domain/mastodon-ids.js';
+import { keyCounts, type MastoHarness, openMastoHarness, pagesOf, refused, scopedToken } from './masto-harness.js';
 import { api, readPaths } from './web-harness.js';
 
 /**
@@ -45,21 +45,37 @@ for (const reads of readPaths) {
       assert.equal((await alice.v1.accounts.$select(bobId).unblock()).blocking, false);
     });
 
-    it('refuses follows, replies and favourites across a block either way (403), writing nothing', async () => {
+    it('refuses follows, replies, favourites and reblogs across a block either way (403), writing nothing', async () => {
       const alice = await m.as('b2_alice');
       const bob = await m.as('b2_bob');
       const post = await alice.v1.statuses.create({ status: 'no blocked replies please' });
       await alice.v1.accounts.$select(accountId('b2_bob')).block();
-      const postsBefore = (await m.social.getProfile('b2_bob')).posts;
+      const postId = postIdOf(post.id)!;
+      const rows = [
+        m.keys.authorPostsPrefix('b2_bob'),
+        m.keys.followingPrefix('b2_bob'),
+        m.keys.followingPrefix('b2_alice'),
+        m.keys.repliesPrefix(postId),
+        m.keys.favouritesPrefix(postId),
+        m.keys.reblogsPrefix(postId),
+        m.keys.notificationsPrefix('b2_alice'),
+      ];
+      const before = await keyCounts(m, rows);
 
       await refused(bob.v1.accounts.$select(accountId('b2_alice')).follow(), 403);
       await refused(alice.v1.accounts.$select(accountId('b2_bob')).follow(), 403);
       await refused(bob.v1.statuses.create({ status: 'let me answer', inReplyToId: post.id }), 403);
       await refused(bob.v1.statuses.$select(post.id).favourite(), 403);
       await refused(bob.v1.statuses.$select(post.id).reblog(), 403);
-      assert.equal((await m.social.getProfile('b2_bob')).posts, postsBefore);
-      assert.equal((await m.social.getProfile('b2_alice')).followers, 0);
-      assert.deepEqual((await m.social.listFavourites('b2_bob')).items, []);
+      assert.deepEqual(await keyCounts(m, rows), before);
+
+      // A mention of the blocker is stored (it is bob's own post) but notifies nobody.
+      const mention = await bob.v1.statuses.create({ status: '@b2_alice hello?' });
+      assert.deepEqual(
+        mention.mentions.map((account) => account.username),
+        ['b2_alice'],
+      );
+      assert.equal(await m.h.kv.count(m.keys.notificationsPrefix('b2_alice')), before.at(-1));
       assert.deepEqual(await alice.v1.notifications.list(), []);
     });
 
