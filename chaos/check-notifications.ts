@@ -9,23 +9,31 @@
  * notification, and none gets near the bound of 1,000 per account.
  */
 import { blockedAtEnd } from './check-edges.js';
-import type { FinalState, NotificationRef } from './history.js';
+import type { FinalState, NotificationRef, Op } from './history.js';
 
 /** What a notification records: `follow/actor`, or `type/actor/status`. */
 const keyOf = (type: string, actor: string, status?: string) => (status === undefined ? `${type}/${actor}` : `${type}/${actor}/${status}`);
 
-/** Returns how many notifications were checked. */
-export function checkNotifications(final: FinalState, violations: string[]): number {
+/** Returns how many notifications of the final state were checked. */
+export function checkNotifications(ops: Op[], final: FinalState, violations: string[]): number {
+  for (const read of ops) {
+    if (read.kind !== 'notifications' || read.outcome !== 'ok') continue;
+    for (const [key, copies] of byAction(read.notifications ?? [])) {
+      if (copies.length > 1)
+        violations.push(
+          `duplicate notification: ${read.client}'s notifications read at ${Math.round(read.start)} hold ${copies.length} for ${key} (${copies.map((c) => c.id).join(', ')})`,
+        );
+    }
+  }
   const actions = actionsByRecipient(final);
   let checked = 0;
   for (const [recipient, { notifications }] of Object.entries(final.users)) {
     if (!notifications) continue;
     const expected = actions.get(recipient) ?? new Map<string, string>();
-    const seen = new Map<string, NotificationRef[]>();
+    const seen = byAction(notifications);
     for (const n of notifications) {
       checked++;
-      const key = keyOf(n.type, n.actor, n.type === 'follow' ? undefined : n.status);
-      seen.set(key, [...(seen.get(key) ?? []), n]);
+      const key = actionOf(n);
       if (n.actor === recipient) violations.push(`self notification: ${recipient} was notified of their own ${n.type} (${n.id})`);
       else if (!expected.has(key) && !unknowable(final, n))
         violations.push(`orphan notification: ${recipient}'s ${n.id} (${key}) matches no action in the final state`);
@@ -40,6 +48,14 @@ export function checkNotifications(final: FinalState, violations: string[]): num
     }
   }
   return checked;
+}
+
+const actionOf = (n: NotificationRef) => keyOf(n.type, n.actor, n.type === 'follow' ? undefined : n.status);
+
+function byAction(notifications: NotificationRef[]): Map<string, NotificationRef[]> {
+  const groups = new Map<string, NotificationRef[]>();
+  for (const n of notifications) groups.set(actionOf(n), [...(groups.get(actionOf(n)) ?? []), n]);
+  return groups;
 }
 
 /** Actions in the final state that notify someone else, by recipient: key → actor. */

@@ -30,7 +30,7 @@ export function checkHistory(ops: Op[], final: FinalState): CheckResult {
   const edgesChecked = checkFollowEdges(ops, final, violations);
   checkBlocksLeaveNoEdge(final, violations);
   const reactionsChecked = checkReactions(ops, final, violations);
-  const notificationsChecked = checkNotifications(final, violations);
+  const notificationsChecked = checkNotifications(ops, final, violations);
   checkPageOrder(ops, final, violations);
   checkReadsSeeWrites(ops, violations);
   checkRevokedTokens(ops, violations);
@@ -108,11 +108,13 @@ function checkFeeds(final: FinalState, violations: string[]): void {
       }
     }
     const seen = new Set<string>();
-    const shownOriginals = new Set(feed.map((p) => p.reblogOf ?? p.id));
+    const shownOriginals = new Set<string>(); // originals the feed shows, as themselves or by a reblog it may show
     for (const post of feed) {
       if (seen.has(post.id)) violations.push(`${user}'s feed shows ${post.id} twice`);
       seen.add(post.id);
-      if (post.reblogOf === undefined ? !originals.has(post.id) : !reblogs.has(`${post.author} ${post.reblogOf}`))
+      const expected = post.reblogOf === undefined ? originals.has(post.id) : reblogs.has(`${post.author} ${post.reblogOf}`);
+      if (expected) shownOriginals.add(post.reblogOf ?? post.id);
+      else
         violations.push(
           `${user}'s feed shows ${post.id} by ${post.author}${post.reblogOf === undefined ? '' : ` (a reblog of ${post.reblogOf})`}, ` +
             `whom ${user} does not follow or who has no such ${post.reblogOf === undefined ? 'post' : 'reblog'} they may see`,
