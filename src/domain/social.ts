@@ -48,8 +48,8 @@ export interface Social {
   deletePost(id: string, actor: string): Promise<void>;
   /**
    * The author's posts (their reblogs included), newest first; `not_found`
-   * for an unknown user. With a viewer blocked by the author or blocking
-   * them, an empty page.
+   * for an unknown user. With a viewer the author is hidden from (a block
+   * either way, or the viewer's mute: SocialReads.hiddenFor), an empty page.
    */
   listPosts(author: string, limit?: number, cursor?: string, viewer?: string): Promise<Page<Post>>;
   /**

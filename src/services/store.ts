@@ -5,4 +5,10 @@ import type { KV } from '../kv/kv.js';
 export interface Store {
   readonly kv: KV;
   readonly keys: Keyspace;
+  /**
+   * Told of every write that added a notification, with its revision, so
+   * the service can keep each account's notifications bounded
+   * (notification-trim.ts). Absent where nobody needs to know (tools).
+   */
+  readonly notified?: (recipient: string, revision: number) => void;
 }

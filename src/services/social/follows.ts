@@ -1,51 +1,104 @@
 import type { Account } from '../../domain/account.js';
 import { lookupUsername } from '../../domain/account.js';
+import { DomainError } from '../../domain/errors.js';
 import { checkFollow } from '../../domain/follow.js';
+import { notificationFor } from '../../domain/notification.js';
 import type { Page } from '../../domain/page.js';
-import { encodeCursor, parsePageRequest } from '../../domain/page.js';
-import { rangeAfterCursor, scan } from '../../kv/scan.js';
+import { CONFLICT, DEFAULT_CAS_ATTEMPTS, retryOnConflict } from '../../kv/cas.js';
+import type { Keyspace } from '../../kv/keys.js';
+import type { Compare, KeyValue, Op } from '../../kv/kv.js';
+import { scan } from '../../kv/scan.js';
 import type { Store } from '../store.js';
-import { getAccount, isUsername, noSuchUser } from './accounts.js';
+import { accountPage } from './account-lists.js';
+import { noSuchUser } from './accounts.js';
 
 /**
- * Writes both directions of the edge in one txn, only if the followee
- * exists and the edge does not: a repeated follow writes nothing.
+ * Writes both directions of the edge and the followee's notification in
+ * one txn, only if the followee exists, the edge does not, and neither
+ * blocks the other: a repeated follow (a retry after an unknown outcome
+ * included) writes nothing. The edge's value is the follow time, from
+ * which unfollow names the notification again.
  */
-export async function follow({ kv, keys }: Store, now: () => number, followerInput: string, followeeInput: string): Promise<void> {
+export async function follow(store: Store, now: () => number, followerInput: string, followeeInput: string): Promise<void> {
+  const { kv, keys } = store;
   const follower = lookupUsername(followerInput);
   const followee = lookupUsername(followeeInput);
   checkFollow(follower, followee);
-  const since = String(now());
+  const since = now();
+  const notification = notificationFor('follow', follower, followee, since);
   const result = await kv.txn({
     compare: [
       { key: keys.account(followee), target: 'version', op: '>', value: 0 },
       { key: keys.following(follower, followee), target: 'version', op: '==', value: 0 },
+      { key: keys.block(follower, followee), target: 'version', op: '==', value: 0 },
+      { key: keys.block(followee, follower), target: 'version', op: '==', value: 0 },
     ],
     success: [
-      { type: 'put', key: keys.following(follower, followee), value: since },
-      { type: 'put', key: keys.follower(followee, follower), value: since },
+      { type: 'put', key: keys.following(follower, followee), value: String(since) },
+      { type: 'put', key: keys.follower(followee, follower), value: String(since) },
+      { type: 'put', key: keys.notification(followee, notification.id), value: JSON.stringify(notification) },
     ],
-    failure: [{ type: 'get', key: keys.account(followee) }],
+    failure: [
+      { type: 'get', key: keys.account(followee) },
+      { type: 'get', key: keys.block(follower, followee) },
+      { type: 'get', key: keys.block(followee, follower) },
+    ],
   });
-  if (!result.succeeded && !result.results[0]) throw noSuchUser();
+  if (result.succeeded) {
+    store.notified?.(followee, result.revision);
+    return;
+  }
+  const [account, blocking, blockedBy] = result.results;
+  if (!account) throw noSuchUser();
+  if (blockedBy) throw new DomainError('forbidden', 'You cannot follow an account that has blocked you.');
+  if (blocking) throw new DomainError('forbidden', 'Unblock this account before following it.');
 }
 
-/** Deletes both directions in one txn if the edge exists; the followee must exist either way. */
+/**
+ * Deletes both directions and the follow's notification in one txn if the
+ * edge exists; the followee must exist either way. The edge is read first
+ * for its time (which names the notification) and the txn requires it
+ * unchanged since, so a follow that came and went meanwhile is read again.
+ */
 export async function unfollow({ kv, keys }: Store, followerInput: string, followeeInput: string): Promise<void> {
   const follower = lookupUsername(followerInput);
   const followee = lookupUsername(followeeInput);
-  const result = await kv.txn({
-    compare: [
-      { key: keys.account(followee), target: 'version', op: '>', value: 0 },
-      { key: keys.following(follower, followee), target: 'version', op: '>', value: 0 },
-    ],
-    success: [
-      { type: 'delete', key: keys.following(follower, followee) },
-      { type: 'delete', key: keys.follower(followee, follower) },
-    ],
-    failure: [{ type: 'get', key: keys.account(followee) }],
+  const result = await retryOnConflict(DEFAULT_CAS_ATTEMPTS, async () => {
+    const read = await kv.txn({
+      compare: [],
+      success: [
+        { type: 'get', key: keys.account(followee) },
+        { type: 'get', key: keys.following(follower, followee) },
+      ],
+    });
+    const [account, edge] = read.results;
+    if (!account) throw noSuchUser();
+    if (!edge) return;
+    const removal = edgeRemoval(keys, follower, followee, edge);
+    const written = await kv.txn({ compare: removal.compare, success: removal.deletes });
+    return written.succeeded ? undefined : CONFLICT;
   });
-  if (!result.succeeded && !result.results[0]) throw noSuchUser();
+  if (result.status === 'exhausted') throw busy();
+}
+
+/** Every attempt of a read-then-write lost to concurrent writes. */
+export const busy = () => new DomainError('conflict', 'Too many changes at once; try again.');
+
+/**
+ * What removes a follow edge as it was read: a compare that it is still
+ * that write, and the deletes of both directions and of its notification
+ * (named from the edge's value, the follow time).
+ */
+export function edgeRemoval(keys: Keyspace, follower: string, followee: string, edge: KeyValue): { compare: Compare[]; deletes: Op[] } {
+  const deletes: Op[] = [
+    { type: 'delete', key: keys.following(follower, followee) },
+    { type: 'delete', key: keys.follower(followee, follower) },
+  ];
+  const since = Number(edge.value);
+  if (Number.isSafeInteger(since)) {
+    deletes.push({ type: 'delete', key: keys.notification(followee, notificationFor('follow', follower, followee, since).id) });
+  }
+  return { compare: [{ key: edge.key, target: 'modRevision', op: '==', value: edge.modRevision }], deletes };
 }
 
 /** One page of a user's followers or followees, in username order, with their accounts. */
@@ -57,19 +110,8 @@ export async function listEdges(
   cursor: unknown,
 ): Promise<Page<Account>> {
   const username = lookupUsername(usernameInput);
-  const page = parsePageRequest(limit, cursor, isUsername);
   const prefix = list === 'followers' ? store.keys.followersPrefix(username) : store.keys.followingPrefix(username);
-  const [owner, range] = await Promise.all([
-    getAccount(store, username),
-    rangeAfterCursor(store.kv, { prefix, cursor: page.after, limit: page.limit }),
-  ]);
-  if (!owner) throw noSuchUser();
-  const accounts = await Promise.all(range.items.map((item) => getAccount(store, item.key.slice(prefix.length))));
-  return {
-    // Accounts are never deleted today; skipping a dangling edge keeps a page readable if that changes.
-    items: accounts.filter((account): account is Account => account !== undefined),
-    next: range.next === undefined ? null : encodeCursor(range.next),
-  };
+  return accountPage(store, username, prefix, limit, cursor);
 }
 
 const FOLLOWING_PAGE = 1000;

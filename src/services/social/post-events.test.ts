@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { notificationFor } from '../../domain/notification.js';
 import type { PostEvent } from '../../domain/social.js';
 import { keyspace } from '../../kv/keys.js';
 import type { WatchEvent } from '../../kv/kv.js';
-import { PostEventHub } from './post-events.js';
+import { PostEventHub, postEvents } from './post-events.js';
 
 const keys = keyspace();
 const put = (author: string, id: string): WatchEvent => ({
@@ -52,5 +53,24 @@ describe('PostEventHub', () => {
     assert.equal((await fast.next()).done, true);
     assert.equal(hub.size, 0);
     assert.equal(removed, 1, 'the source is removed with the last subscriber');
+  });
+
+  it('streams new notifications, but not their deletion, beside the post events', () => {
+    const notification = notificationFor('follow', 'ann', 'bob', 1_700_000_000_000);
+    const key = keys.notification('bob', notification.id);
+    const at = (type: WatchEvent['type'], value: string): WatchEvent => ({ type, kv: { key, value, modRevision: 2 } as WatchEvent['kv'] });
+    assert.deepEqual(
+      postEvents(keys, [put('ann', 'p1'), at('put', JSON.stringify(notification)), at('delete', ''), at('put', 'not json')]),
+      [
+        { kind: 'update', post: { id: 'p1', author: 'ann', text: 'hi', createdAtMs: 1 } },
+        { kind: 'notification', notification },
+      ] satisfies PostEvent[],
+    );
+    assert.deepEqual(
+      postEvents(keys, [
+        { type: 'put', kv: { key: keys.notificationMark('bob'), value: notification.id, modRevision: 3 } as WatchEvent['kv'] },
+      ]),
+      [],
+    );
   });
 });

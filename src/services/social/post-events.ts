@@ -1,8 +1,8 @@
 import { DomainError } from '../../domain/errors.js';
 import type { PostEvent } from '../../domain/social.js';
-import type { Keyspace } from '../../kv/keys.js';
-import type { KV, WatchEvent } from '../../kv/kv.js';
-import { parsePost } from '../../kv/records.js';
+import type { Family, Keyspace } from '../../kv/keys.js';
+import type { KV, Watch, WatchEvent } from '../../kv/kv.js';
+import { parseNotification, parsePost } from '../../kv/records.js';
 
 /** Events a subscriber may have waiting before it is dropped as too slow. */
 export const SUBSCRIBER_BUFFER = 1000;
@@ -10,19 +10,26 @@ export const SUBSCRIBER_BUFFER = 1000;
 /** Where the store's events come from: registers a listener, returns its removal. */
 export type EventSource = (listener: (events: readonly WatchEvent[]) => void) => () => void;
 
-/** The post events among a batch of store events: puts and deletes under the posts-by family. */
+/** The families whose events are streamed. */
+const STREAMED: readonly Family[] = ['posts-by', 'notifications'];
+
+/**
+ * The post events among a batch of store events: puts and deletes under
+ * the posts-by family, and new notifications (puts under notifications;
+ * a deleted notification is not announced).
+ */
 export function postEvents(keys: Keyspace, events: readonly WatchEvent[]): PostEvent[] {
   const out: PostEvent[] = [];
   for (const event of events) {
     const key = keys.parse(event.kv.key);
-    if (key?.family !== 'posts-by') continue;
-    if (event.type === 'delete') out.push({ kind: 'delete', id: key.postId });
-    else {
-      try {
-        out.push({ kind: 'update', post: parsePost(event.kv.value) });
-      } catch {
-        // A record this version cannot read is not streamed.
+    try {
+      if (key?.family === 'posts-by') {
+        out.push(event.type === 'delete' ? { kind: 'delete', id: key.postId } : { kind: 'update', post: parsePost(event.kv.value) });
+      } else if (key?.family === 'notifications' && event.type === 'put') {
+        out.push({ kind: 'notification', notification: parseNotification(event.kv.value) });
       }
+    } catch {
+      // A record this version cannot read is not streamed.
     }
   }
   return out;
@@ -112,29 +119,37 @@ export class PostEventHub {
   }
 }
 
-/** A source of its own, for a service without a read model: one store watch while anyone listens. */
+/**
+ * A source of its own, for a service without a read model: one store
+ * watch per streamed family while anyone listens (events of different
+ * families may then arrive in a different order than they were written).
+ */
 export function storeEventSource(kv: KV, keys: Keyspace, log: (message: string) => void = () => {}): EventSource {
   return (listener) => {
     let closed = false;
-    const watch = kv
+    const open = (family: Family, revision: number) =>
+      kv.watch({
+        prefix: keys.family(family),
+        fromRevision: revision + 1,
+        onBatch: (batch) => listener(batch.events),
+        onError: (error) => log(`post watch failed: ${error.message}`),
+      });
+    const watches = kv
       .revision()
-      .then((revision) =>
-        closed
-          ? undefined
-          : kv.watch({
-              prefix: keys.family('posts-by'),
-              fromRevision: revision + 1,
-              onBatch: (batch) => listener(batch.events),
-              onError: (error) => log(`post watch failed: ${error.message}`),
-            }),
+      .then((revision) => Promise.allSettled(STREAMED.map((family) => (closed ? undefined : open(family, revision)))))
+      .then((opened) =>
+        opened.flatMap((result) => {
+          if (result.status === 'rejected') log(`post watch failed: ${(result.reason as Error).message}`);
+          return result.status === 'fulfilled' && result.value ? [result.value] : [];
+        }),
       )
-      .catch((error: Error) => {
+      .catch((error: Error): Watch[] => {
         log(`post watch failed: ${error.message}`);
-        return undefined;
+        return [];
       });
     return () => {
       closed = true;
-      void watch.then((w) => w?.close());
+      void watches.then((list) => Promise.all(list.map((w) => w.close())));
     };
   };
 }

@@ -12,6 +12,7 @@ import {
 import { scanPages } from '../../kv/scan.js';
 import { limiter } from './concurrency.js';
 import { View } from './view.js';
+import { RELATION_FAMILIES } from './view-relations.js';
 
 export interface ReadModelOptions {
   kv: KV;
@@ -31,7 +32,18 @@ export interface ReadModelOptions {
 }
 
 /** The families the view holds, listed in this order so posts can share their author's username string. */
-const LISTED: readonly Family[] = ['accounts', 'following', 'posts-by', 'sessions'];
+const LISTED: readonly Family[] = [
+  'accounts',
+  'following',
+  'posts-by',
+  'sessions',
+  'replies',
+  'tags',
+  'favourites',
+  'favourites-by',
+  'reblogs',
+  ...RELATION_FAMILIES,
+];
 
 /** Store reads a listing has in flight at once, however its slices nest. */
 const LISTING_PARALLELISM = 8;

@@ -2,6 +2,7 @@ import type { Profile } from '../../domain/account.js';
 import type { Page, PageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import type { StoredSession } from '../../kv/records.js';
+import type { RelationReads } from './relation-reads.js';
 
 /** Who a session belongs to, and its use for idle expiry. */
 export interface SessionOwner {
@@ -29,9 +30,10 @@ export function sessionOwner(stored: StoredSession): SessionOwner {
  * the service on each.
  *
  * Usernames given here are canonical (lower case, validated); post ids and
- * page cursors are validated by the caller.
+ * page cursors are validated by the caller. Blocks, mutes and notifications
+ * are RelationReads (relation-reads.ts).
  */
-export interface SocialReads {
+export interface SocialReads extends RelationReads {
   /** The profile with its counts; undefined for an unknown user. */
   profile(username: string): Promise<Profile | undefined>;
   /** Whether the edge exists (false for unknown users). */
@@ -52,4 +54,34 @@ export interface SocialReads {
   hiddenFor(viewer: string): Promise<(author: string) => boolean>;
   /** The owner of a live session key by its token hash, or undefined; idle expiry is the caller's to judge. */
   session(tokenHash: string): Promise<SessionOwner | undefined>;
+
+  // ----- Conversations and reactions (issue 11): the raw rows; the rules that filter them live in timelines.ts, threads.ts, describe.ts -----
+
+  /** The ids of the replies to a post, oldest first. */
+  replies(parentId: string): Promise<string[]>;
+  /** Posts with the tag (canonical), newest first, after post id `page.after`. */
+  tagged(tag: string, page: PageRequest): Promise<Page<Post>>;
+  /** The post's counts, and the viewer's flags (false without a viewer), from its rows. */
+  reactions(postId: string, viewer?: string): Promise<Reactions>;
+  /**
+   * The actor's favourites list, most recently favourited first, after
+   * entry id `page.after`; `post` is undefined for a post deleted since.
+   * `next` is the last entry's id when more follow.
+   */
+  favourites(actor: string, page: PageRequest): Promise<{ items: FavouriteListEntry[]; next: string | undefined }>;
+}
+
+/** What a post's rows say about it, for one viewer. */
+export interface Reactions {
+  replies: number;
+  reblogs: number;
+  favourites: number;
+  favourited: boolean;
+  reblogged: boolean;
+}
+
+export interface FavouriteListEntry {
+  /** The list row's id (see reactions.ts favouriteListId). */
+  id: string;
+  post: Post | undefined;
 }

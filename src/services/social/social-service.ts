@@ -1,12 +1,14 @@
-import type { Account, Profile } from '../../domain/account.js';
+import type { Account, Profile, ProfileChanges } from '../../domain/account.js';
 import { lookupUsername, parseUsernamePrefix } from '../../domain/account.js';
 import { DomainError, guard } from '../../domain/errors.js';
+import type { Notification, NotificationQuery } from '../../domain/notification.js';
 import { type ScopeNeed, scopeAllows } from '../../domain/oauth.js';
 import type { Page } from '../../domain/page.js';
 import { parseLimit, parsePageRequest } from '../../domain/page.js';
-import type { Post } from '../../domain/post.js';
+import type { Post, PostOptions } from '../../domain/post.js';
 import { isPostId } from '../../domain/post.js';
-import type { PostEvent, SessionFeed, Social } from '../../domain/social.js';
+import type { NotificationMarker, PostDescriptions, PostEvent, Relationship, SessionFeed, Social, Thread } from '../../domain/social.js';
+import { parseTag } from '../../domain/text.js';
 import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
 import { parsePublicAccount } from '../../kv/records.js';
@@ -14,13 +16,28 @@ import { isIdleExpired, needsTouch, touchSession } from '../sessions.js';
 import type { Store } from '../store.js';
 import { hashToken, isTokenShape } from '../tokens.js';
 import { isUsername, noSuchUser } from './accounts.js';
+import { block, listBlocks, listMutes, mute, relationships, unblock, unmute } from './blocks.js';
+import { describePosts } from './describe.js';
 import { follow, listEdges, unfollow } from './follows.js';
+import { type NotificationBound, NotificationTrimmer } from './notification-trim.js';
+import {
+  clearNotifications,
+  dismissNotification,
+  getNotification,
+  listNotifications,
+  markNotificationsRead,
+  notificationMarker,
+} from './notifications.js';
 import { PostEventHub, storeEventSource } from './post-events.js';
 import { createPost, deletePost, noSuchPost } from './posts.js';
+import { updateProfile } from './profiles.js';
+import { favourite, reactedBy, reblog, unfavourite, unreblog } from './reactions.js';
 import type { ReadModel } from './read-model.js';
 import type { SessionOwner, SocialReads } from './reads.js';
 import { RevisionReader } from './revision-reader.js';
 import { StoreReads } from './store-reads.js';
+import { thread } from './threads.js';
+import { authorPosts, favouritesOf, homeFeed, publicTimeline, tagTimeline } from './timelines.js';
 import { ViewReads } from './view-reads.js';
 
 export interface SocialServiceOptions {
@@ -39,6 +56,8 @@ export interface SocialServiceOptions {
   readModel?: ReadModel;
   /** Post events a watchPosts subscriber may have waiting before it is dropped. */
   streamBuffer?: number;
+  /** Notifications kept per account (domain/notification.ts); smaller in tests. */
+  notificationBound?: NotificationBound;
 }
 
 /**
@@ -59,17 +78,26 @@ export class SocialService implements Social {
   private readonly readModel: ReadModel | undefined;
   private readonly revisions: RevisionReader;
   private readonly postEvents: PostEventHub;
+  /** Every write that adds a notification tells it, through `store.notified`. */
+  private readonly notificationTrimmer: NotificationTrimmer;
 
   constructor(options: SocialServiceOptions) {
     this.kv = options.kv;
     this.keys = options.keys ?? keyspace();
-    this.store = { kv: this.kv, keys: this.keys };
+    this.store = {
+      kv: this.kv,
+      keys: this.keys,
+      notified: (recipient, revision) => this.notificationTrimmer.notified(recipient, revision),
+    };
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.storeReads = new StoreReads(this.store);
     this.readModel = options.readModel;
     this.revisions = new RevisionReader(options.kv);
     const readModel = this.readModel;
+    this.notificationTrimmer = new NotificationTrimmer(this.store, options.notificationBound, async (recipient, revision) =>
+      readModel && (await readModel.waitFor(revision)) ? readModel.view.relations.notificationCount(recipient) : undefined,
+    );
     this.postEvents = new PostEventHub(
       this.keys,
       readModel ? (listener) => readModel.listen(listener) : storeEventSource(this.kv, this.keys),
@@ -125,7 +153,9 @@ export class SocialService implements Social {
   }
 
   follow(follower: string, followee: string): Promise<void> {
-    return guard(() => follow(this.store, this.now, follower, followee));
+    return guard(async () => {
+      await follow(this.store, this.now, follower, followee);
+    });
   }
 
   unfollow(follower: string, followee: string): Promise<void> {
@@ -141,11 +171,11 @@ export class SocialService implements Social {
     });
   }
 
-  createPost(author: string, text: string, idempotencyKey?: string): Promise<Post> {
-    return guard(() => createPost(this.store, this.now, this.random, author, text, idempotencyKey));
+  createPost(author: string, text: string, idempotencyKey?: string, options?: PostOptions): Promise<Post> {
+    return guard(() => createPost(this.store, this.now, this.random, author, text, idempotencyKey, undefined, options));
   }
 
-  postAsSession(token: string, text: string, idempotencyKey?: string): Promise<Post> {
+  postAsSession(token: string, text: string, idempotencyKey?: string, options?: PostOptions): Promise<Post> {
     return guard(async () => {
       if (!isTokenShape(token)) throw loggedOut();
       const tokenHash = hashToken(token);
@@ -154,7 +184,7 @@ export class SocialService implements Social {
       const owner = this.readModel?.view.session(tokenHash) ?? (await this.storeReads.session(tokenHash));
       if (!owner) throw loggedOut();
       const author = this.liveSessionOwner(tokenHash, owner).username;
-      return createPost(this.store, this.now, this.random, author, text, idempotencyKey, tokenHash);
+      return createPost(this.store, this.now, this.random, author, text, idempotencyKey, tokenHash, options);
     });
   }
 
@@ -169,11 +199,11 @@ export class SocialService implements Social {
     return guard(() => deletePost(this.store, id, actor));
   }
 
-  listPosts(author: string, limit?: number, cursor?: string): Promise<Page<Post>> {
+  listPosts(author: string, limit?: number, cursor?: string, viewer?: string): Promise<Page<Post>> {
     return guard(async () => {
       const name = lookupUsername(author);
       const page = parsePageRequest(limit, cursor, isPostId);
-      return found(await (await this.reads()).posts(name, page), noSuchUser);
+      return found(await authorPosts(await this.reads(), name, page, viewerName(viewer)), noSuchUser);
     });
   }
 
@@ -189,17 +219,17 @@ export class SocialService implements Social {
       if (need !== undefined && scopes !== undefined && !scopeAllows(scopes.split(' ').filter(Boolean), need)) {
         throw new DomainError('forbidden', `This action is outside the authorized scopes (needs ${need}).`);
       }
-      const feed = await reads.feed(username, page);
+      const feed = await homeFeed(reads, username, page);
       // Accounts are never deleted, so a live session's account is there.
       if (!feed) throw loggedOut();
       return { account: { username, createdAtMs: accountCreatedAtMs }, page: feed };
     });
   }
 
-  publicTimeline(limit?: number, cursor?: string): Promise<Page<Post>> {
+  publicTimeline(limit?: number, cursor?: string, viewer?: string): Promise<Page<Post>> {
     return guard(async () => {
       const page = parsePageRequest(limit, cursor, isPostId);
-      return (await this.reads()).timeline(page);
+      return publicTimeline(await this.reads(), page, viewerName(viewer));
     });
   }
 
@@ -232,83 +262,135 @@ export class SocialService implements Social {
     return owner;
   }
 
-  // ISSUE-11-STUB: the methods below are placeholders while issue 11 is built on branches; none may remain when it is merged.
-  updateProfile(): Promise<never> {
-    return notYet();
+  // ----- Notifications (notifications.ts) -----
+
+  listNotifications(recipient: string, query?: NotificationQuery): Promise<Page<Notification>> {
+    return guard(() => listNotifications(() => this.reads(), recipient, query));
   }
-  describePosts(): Promise<never> {
-    return notYet();
+
+  getNotification(recipient: string, id: string): Promise<Notification> {
+    return guard(() => getNotification(() => this.reads(), recipient, id));
   }
-  getThread(): Promise<never> {
-    return notYet();
+
+  dismissNotification(recipient: string, id: string): Promise<void> {
+    return guard(() => dismissNotification(this.store, recipient, id));
   }
-  tagTimeline(): Promise<never> {
-    return notYet();
+
+  clearNotifications(recipient: string): Promise<void> {
+    return guard(() => clearNotifications(this.store, recipient));
   }
-  favourite(): Promise<never> {
-    return notYet();
+
+  notificationMarker(recipient: string): Promise<NotificationMarker> {
+    return guard(() => notificationMarker(() => this.reads(), recipient));
   }
-  unfavourite(): Promise<never> {
-    return notYet();
+
+  markNotificationsRead(recipient: string, lastReadId?: string): Promise<NotificationMarker> {
+    return guard(() => markNotificationsRead(this.store, () => this.reads(), recipient, lastReadId));
   }
-  reblog(): Promise<never> {
-    return notYet();
+
+  // ----- Blocks and mutes (blocks.ts) -----
+
+  block(actor: string, target: string): Promise<void> {
+    return guard(() => block(this.store, this.now, actor, target));
   }
-  unreblog(): Promise<never> {
-    return notYet();
+
+  unblock(actor: string, target: string): Promise<void> {
+    return guard(() => unblock(this.store, actor, target));
   }
-  favouritedBy(): Promise<never> {
-    return notYet();
+
+  mute(actor: string, target: string): Promise<void> {
+    return guard(() => mute(this.store, this.now, actor, target));
   }
-  rebloggedBy(): Promise<never> {
-    return notYet();
+
+  unmute(actor: string, target: string): Promise<void> {
+    return guard(() => unmute(this.store, actor, target));
   }
-  listFavourites(): Promise<never> {
-    return notYet();
+
+  listBlocks(actor: string, limit?: number, cursor?: string): Promise<Page<Account>> {
+    return guard(() => listBlocks(this.store, actor, limit, cursor));
   }
-  listNotifications(): Promise<never> {
-    return notYet();
+
+  listMutes(actor: string, limit?: number, cursor?: string): Promise<Page<Account>> {
+    return guard(() => listMutes(this.store, actor, limit, cursor));
   }
-  getNotification(): Promise<never> {
-    return notYet();
+
+  relationships(actor: string, targets: readonly string[]): Promise<Relationship[]> {
+    return guard(() => relationships(() => this.reads(), actor, targets));
   }
-  dismissNotification(): Promise<never> {
-    return notYet();
+
+  updateProfile(username: string, changes: ProfileChanges): Promise<Account> {
+    return guard(() => updateProfile(this.store, username, changes));
   }
-  clearNotifications(): Promise<never> {
-    return notYet();
+
+  describePosts(postIds: readonly string[], viewer?: string): Promise<PostDescriptions> {
+    return guard(async () => {
+      if (!Array.isArray(postIds) || postIds.length > MAX_DESCRIBED) {
+        throw new DomainError('invalid', `Describe at most ${MAX_DESCRIBED} posts at once.`);
+      }
+      return describePosts(await this.reads(), postIds, viewerName(viewer));
+    });
   }
-  notificationMarker(): Promise<never> {
-    return notYet();
+
+  getThread(postId: string, viewer?: string): Promise<Thread> {
+    return guard(async () => {
+      if (!isPostId(postId)) throw noSuchPost();
+      const name = viewerName(viewer);
+      const reads = await this.reads();
+      const hidden = name === undefined ? () => false : await reads.hiddenFor(name);
+      return found(await thread(reads, postId, hidden), noSuchPost);
+    });
   }
-  markNotificationsRead(): Promise<never> {
-    return notYet();
+
+  tagTimeline(tag: string, limit?: number, cursor?: string, viewer?: string): Promise<Page<Post>> {
+    return guard(async () => {
+      const name = parseTag(tag);
+      const page = parsePageRequest(limit, cursor, isPostId);
+      return tagTimeline(await this.reads(), name, page, viewerName(viewer));
+    });
   }
-  block(): Promise<never> {
-    return notYet();
+
+  favourite(actor: string, postId: string): Promise<void> {
+    return guard(() => favourite(this.store, this.now, actor, postId));
   }
-  unblock(): Promise<never> {
-    return notYet();
+
+  unfavourite(actor: string, postId: string): Promise<void> {
+    return guard(() => unfavourite(this.store, actor, postId));
   }
-  mute(): Promise<never> {
-    return notYet();
+
+  reblog(actor: string, postId: string): Promise<Post> {
+    return guard(() => reblog(this.store, this.now, this.random, actor, postId));
   }
-  unmute(): Promise<never> {
-    return notYet();
+
+  unreblog(actor: string, postId: string): Promise<void> {
+    return guard(() => unreblog(this.store, actor, postId));
   }
-  listBlocks(): Promise<never> {
-    return notYet();
+
+  favouritedBy(postId: string, limit?: number, cursor?: string): Promise<Page<Account>> {
+    return guard(() => reactedBy(this.store, 'favourites', postId, limit, cursor));
   }
-  listMutes(): Promise<never> {
-    return notYet();
+
+  rebloggedBy(postId: string, limit?: number, cursor?: string): Promise<Page<Account>> {
+    return guard(() => reactedBy(this.store, 'reblogs', postId, limit, cursor));
   }
-  relationships(): Promise<never> {
-    return notYet();
+
+  listFavourites(actor: string, limit?: number, cursor?: string): Promise<Page<Post>> {
+    return guard(async () => {
+      const name = lookupUsername(actor);
+      const page = parsePageRequest(limit, cursor, isPostId);
+      return favouritesOf(await this.reads(), name, page);
+    });
   }
 }
 
 /** Enough for a page of statuses (at most 40 authors) with room to spare. */
 const MAX_PROFILES = 100;
+/** A page of statuses is at most 40; their originals come with them. */
+const MAX_DESCRIBED = 100;
+
+/** Who a read is for: a trusted username (the web tier authenticated it), or nobody when absent or empty (proto3's unset). */
+function viewerName(viewer: string | undefined): string | undefined {
+  return viewer === undefined || viewer === '' ? undefined : lookupUsername(viewer);
+}
 
 const loggedOut = () => new DomainError('unauthenticated', 'Log in first.');
 
@@ -316,6 +398,3 @@ function found<T>(value: T | undefined, missing: () => DomainError): T {
   if (value === undefined) throw missing();
   return value;
 }
-
-/** ISSUE-11-STUB */
-const notYet = (): Promise<never> => Promise.reject(new DomainError('unavailable', 'Not built yet.'));

@@ -1,16 +1,20 @@
 import type { Profile } from '../../domain/account.js';
+import type { Notification } from '../../domain/notification.js';
 import { encodeCursor, type Page, type PageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
+import type { NotificationMarker, Relationship } from '../../domain/social.js';
 import type { Keyspace } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
 import { parsePost, parseSession } from '../../kv/records.js';
-import { type CursorPage, rangeAfterCursor } from '../../kv/scan.js';
+import { type CursorPage, rangeAfterCursor, scan } from '../../kv/scan.js';
 import type { Store } from '../store.js';
 import { getAccount } from './accounts.js';
 import { mapLimit } from './concurrency.js';
 import { listAllFollowing } from './follows.js';
 import { mergeNewestFirst } from './merge.js';
-import { type SessionOwner, type SocialReads, sessionOwner } from './reads.js';
+import type { NotificationPageRequest } from './notification-pages.js';
+import { type FavouriteListEntry, type Reactions, type SessionOwner, type SocialReads, sessionOwner } from './reads.js';
+import { StoreRelations } from './relation-reads.js';
 
 /** Store round trips in flight at once while reading followees' posts. */
 const FEED_PARALLELISM = 16;
@@ -24,9 +28,11 @@ export class StoreReads implements SocialReads {
   readonly #store: Store;
   readonly #kv: KV;
   readonly #keys: Keyspace;
+  readonly #relations: StoreRelations;
 
   constructor(store: Store) {
     this.#store = store;
+    this.#relations = new StoreRelations(store);
     this.#kv = store.kv;
     this.#keys = store.keys;
   }
@@ -89,7 +95,8 @@ export class StoreReads implements SocialReads {
     const entries = await mapLimit(range.items, FEED_PARALLELISM, (item) =>
       this.#kv.get(this.#keys.authorPost(item.value, item.key.slice(this.#keys.family('posts').length))),
     );
-    const items = entries.flatMap((entry) => (entry ? [parsePost(entry.value)] : []));
+    // The public timeline lists no reblogs (the view never holds them there).
+    const items = entries.flatMap((entry) => (entry ? [parsePost(entry.value)] : [])).filter((post) => post.reblogOf === undefined);
     return { items, next: range.next === undefined ? null : encodeCursor(range.next) };
   }
 
@@ -98,12 +105,70 @@ export class StoreReads implements SocialReads {
     return entry && sessionOwner(parseSession(entry.value));
   }
 
+  async replies(parentId: string): Promise<string[]> {
+    const prefix = this.#keys.repliesPrefix(parentId);
+    const ids: string[] = [];
+    for await (const item of scan(this.#kv, { prefix })) ids.push(item.key.slice(prefix.length));
+    return ids.reverse();
+  }
+
+  /** A range over the tag's rows (value: the author), then each post under its author; one deleted meanwhile is left out. */
+  async tagged(tag: string, page: PageRequest): Promise<Page<Post>> {
+    const prefix = this.#keys.tagPrefix(tag);
+    const range = await rangeAfterCursor(this.#kv, { prefix, cursor: page.after, limit: page.limit });
+    const entries = await mapLimit(range.items, FEED_PARALLELISM, (item) =>
+      this.#kv.get(this.#keys.authorPost(item.value, item.key.slice(prefix.length))),
+    );
+    const items = entries.flatMap((entry) => (entry ? [parsePost(entry.value)] : []));
+    return { items, next: range.next === undefined ? null : encodeCursor(range.next) };
+  }
+
+  /** Counts are count-only ranges over the rows, so no counter key exists to become hot. */
+  async reactions(postId: string, viewer?: string): Promise<Reactions> {
+    const keys = this.#keys;
+    const has = async (key: string) => viewer !== undefined && (await this.#kv.get(key)) !== undefined;
+    const [replies, reblogs, favourites, favourited, reblogged] = await Promise.all([
+      this.#kv.count(keys.repliesPrefix(postId)),
+      this.#kv.count(keys.reblogsPrefix(postId)),
+      this.#kv.count(keys.favouritesPrefix(postId)),
+      has(keys.favourite(postId, viewer ?? '')),
+      has(keys.reblog(postId, viewer ?? '')),
+    ]);
+    return { replies, reblogs, favourites, favourited, reblogged };
+  }
+
+  async favourites(actor: string, page: PageRequest): Promise<{ items: FavouriteListEntry[]; next: string | undefined }> {
+    const prefix = this.#keys.actorFavouritesPrefix(actor);
+    const range = await rangeAfterCursor(this.#kv, { prefix, cursor: page.after, limit: page.limit });
+    const items = await mapLimit(range.items, FEED_PARALLELISM, async (item) => ({
+      id: item.key.slice(prefix.length),
+      post: await this.post(item.value),
+    }));
+    return { items, next: range.next };
+  }
+
   #authorPosts(author: string, page: PageRequest): Promise<CursorPage> {
     return rangeAfterCursor(this.#kv, { prefix: this.#keys.authorPostsPrefix(author), cursor: page.after, limit: page.limit });
   }
 
-  // ISSUE-11-STUB: blocks and mutes hide nothing until their indexes exist.
-  hiddenFor(_viewer: string): Promise<(author: string) => boolean> {
-    return Promise.resolve(() => false);
+  // Blocks, mutes and notifications: see relation-reads.ts.
+  hiddenFor(viewer: string): Promise<(author: string) => boolean> {
+    return this.#relations.hiddenFor(viewer);
+  }
+
+  relationships(actor: string, targets: readonly string[]): Promise<Relationship[]> {
+    return this.#relations.relationships(actor, targets);
+  }
+
+  notifications(recipient: string, request: NotificationPageRequest): Promise<Page<Notification>> {
+    return this.#relations.notifications(recipient, request);
+  }
+
+  notification(recipient: string, id: string): Promise<Notification | undefined> {
+    return this.#relations.notification(recipient, id);
+  }
+
+  notificationMarker(recipient: string): Promise<NotificationMarker> {
+    return this.#relations.notificationMarker(recipient);
   }
 }

@@ -1,7 +1,10 @@
 import type { Profile } from '../../domain/account.js';
+import type { Notification } from '../../domain/notification.js';
 import type { Page, PageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
-import type { SessionOwner, SocialReads } from './reads.js';
+import type { NotificationMarker, Relationship } from '../../domain/social.js';
+import type { NotificationPageRequest } from './notification-pages.js';
+import type { FavouriteListEntry, Reactions, SessionOwner, SocialReads } from './reads.js';
 import type { View } from './view.js';
 
 /**
@@ -40,8 +43,41 @@ export class ViewReads implements SocialReads {
     return Promise.resolve(this.view.session(tokenHash));
   }
 
-  // ISSUE-11-STUB: blocks and mutes hide nothing until their indexes exist.
-  hiddenFor(_viewer: string): Promise<(author: string) => boolean> {
-    return Promise.resolve(() => false);
+  // Blocks, mutes and notifications: see view-relations.ts.
+  hiddenFor(viewer: string): Promise<(author: string) => boolean> {
+    return Promise.resolve(this.view.relations.hiddenFor(viewer));
+  }
+
+  relationships(actor: string, targets: readonly string[]): Promise<Relationship[]> {
+    return Promise.resolve(this.view.relations.relationships(actor, targets));
+  }
+
+  notifications(recipient: string, request: NotificationPageRequest): Promise<Page<Notification>> {
+    return Promise.resolve(this.view.relations.notifications(recipient, request));
+  }
+
+  notification(recipient: string, id: string): Promise<Notification | undefined> {
+    return Promise.resolve(this.view.relations.notification(recipient, id));
+  }
+
+  notificationMarker(recipient: string): Promise<NotificationMarker> {
+    return Promise.resolve(this.view.relations.notificationMarker(recipient));
+  }
+
+  replies(parentId: string): Promise<string[]> {
+    return Promise.resolve(this.view.indexes.replies(parentId));
+  }
+
+  tagged(tag: string, page: PageRequest): Promise<Page<Post>> {
+    return Promise.resolve(this.view.indexes.tagged(tag, page, (id) => this.view.post(id)));
+  }
+
+  reactions(postId: string, viewer?: string): Promise<Reactions> {
+    return Promise.resolve(this.view.indexes.reactions(postId, viewer));
+  }
+
+  favourites(actor: string, page: PageRequest): Promise<{ items: FavouriteListEntry[]; next: string | undefined }> {
+    const { items, next } = this.view.indexes.favouritesBy(actor, page);
+    return Promise.resolve({ items: items.map((entry) => ({ id: entry.id, post: this.view.post(entry.postId) })), next });
   }
 }

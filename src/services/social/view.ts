@@ -6,6 +6,8 @@ import type { KeyValue, WatchEvent } from '../../kv/kv.js';
 import { parsePost, parsePublicAccount, parseSession } from '../../kv/records.js';
 import { mergeNewestFirst } from './merge.js';
 import { type SessionOwner, sessionOwner } from './reads.js';
+import { PostIndexes } from './view-posts.js';
+import { isRelationKey, ViewRelations } from './view-relations.js';
 
 /**
  * The social service's in-memory copy of what its hot reads need: accounts,
@@ -33,7 +35,7 @@ export class View {
   readonly #posts = new Map<string, Post[]>();
   readonly #postsById = new Map<string, Post>();
   /**
-   * Every post, in DEScending id order (oldest first), for the public
+   * Every post but reblogs, in DEScending id order (oldest first), for the public
    * timeline. Of the orders over all posts considered, this one is cheap
    * for all three operations the view does:
    * - a new post has (nearly always) the smallest id yet, so it lands at
@@ -57,10 +59,15 @@ export class View {
   readonly #sessions = new Map<string, SessionOwner>();
   /** Authors whose posts were listed out of order (see applyListed). */
   readonly #unsorted = new Set<string>();
+  /** Blocks, mutes and notifications (view-relations.ts), applied and read alike. */
+  readonly relations: ViewRelations;
+  /** Replies, tags, favourites and reblogs (view-posts.ts). */
+  readonly indexes = new PostIndexes();
 
   /** A view of the keys laid out by `keys`; keys of any other layout are ignored. */
   constructor(keys: Keyspace = keyspace()) {
     this.#keys = keys;
+    this.relations = new ViewRelations(this);
   }
 
   /**
@@ -77,6 +84,7 @@ export class View {
   endListing(): void {
     for (const author of this.#unsorted) this.#posts.get(author)?.sort(byId);
     this.#unsorted.clear();
+    this.indexes.endListing();
     if (this.#timelineUnsorted) this.#timeline.sort(byIdDescending);
     this.#timelineUnsorted = false;
   }
@@ -88,6 +96,11 @@ export class View {
 
   #put(kv: KeyValue, listing = false): void {
     const key = this.#keys.parse(kv.key);
+    if (isRelationKey(key)) {
+      this.relations.put(key, kv);
+      return;
+    }
+    if (key && this.indexes.put(key, kv.value, listing)) return;
     switch (key?.family) {
       case 'accounts': {
         this.#accounts.set(key.username, parsePublicAccount(kv.value));
@@ -118,6 +131,8 @@ export class View {
           list.splice(firstAfter(list, post.id, true), 0, post);
         }
         this.#postsById.set(post.id, post);
+        // The public timeline lists no reblogs.
+        if (post.reblogOf !== undefined) return;
         if (listing) {
           this.#timeline.push(post);
           this.#timelineUnsorted = true;
@@ -135,6 +150,11 @@ export class View {
 
   #delete(storeKey: string, revision: number): void {
     const key = this.#keys.parse(storeKey);
+    if (isRelationKey(key)) {
+      this.relations.delete(key, revision);
+      return;
+    }
+    if (key && this.indexes.delete(key)) return;
     switch (key?.family) {
       case 'accounts':
         this.#accounts.delete(key.username);
