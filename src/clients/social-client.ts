@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { credentials } from '@grpc/grpc-js';
 import type { Account, Profile } from '../domain/account.js';
 import { DomainError } from '../domain/errors.js';
 import type { ScopeNeed } from '../domain/oauth.js';
@@ -19,6 +18,7 @@ import {
 } from '../gen/chorus/social/v1/social.js';
 import { fromItemError } from '../rpc/status.js';
 import { callServerStream } from '../rpc/stream.js';
+import { clientCredentials, type RpcIdentity } from '../rpc/tls.js';
 import { callUnary } from '../rpc/unary.js';
 import { Batcher } from './batcher.js';
 import { channelOptions, channelTarget } from './channel.js';
@@ -48,10 +48,11 @@ export class SocialClient implements Social {
   readonly #feeds: Batcher<SessionFeedRequest, SessionFeedResult>;
   readonly #posts: Batcher<PostAsSessionRequest, PostAsSessionResult>;
 
-  constructor(options: { addresses: string[]; deadlineMs: number }) {
+  /** `identity`: the certificate presented to services that demand one (mutual TLS); plaintext without. */
+  constructor(options: { addresses: string[]; deadlineMs: number; identity?: RpcIdentity }) {
     this.#client = new SocialServiceClient(
       channelTarget(options.addresses),
-      credentials.createInsecure(),
+      clientCredentials(options.identity),
       // Reads, and follows whose repetition leaves the same edge. Posts are
       // retried only with an idempotency key, by createPost below.
       channelOptions('chorus.social.v1.SocialService', [
