@@ -197,7 +197,7 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
       // which a slow machine can cause without any error, so it is a warning, not a failure.
       if (result.requests === 0) {
         const warning = `${def.label}: no request was answered in the ${result.durationS.toFixed(1)} s measured; its figures are not a measurement`;
-        (report.warnings ??= []).push(warning);
+        report.warnings.push(warning);
         progress(`WARNING: ${warning}`);
       }
       progress(
