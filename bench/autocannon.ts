@@ -61,12 +61,23 @@ export async function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
     const action = Math.random() < 0.5 ? 'follow' : 'unfollow';
     return { method: 'POST', path: `/api/v1/accounts/${users[j]!.accountId}/${action}`, headers: bearer(i) };
   };
+  const statuses = spec.statusIds ?? [];
+  const status = () => statuses[Math.floor(Math.random() * statuses.length)]!;
+  // Many users favouriting and unfavouriting a few popular statuses.
+  const favourite = (i: number): AutocannonRequest => ({
+    method: 'POST',
+    path: `/api/v1/statuses/${status()}/${Math.random() < 0.5 ? 'favourite' : 'unfavourite'}`,
+    headers: bearer(i),
+  });
+  const thread = (i: number): AutocannonRequest => ({ method: 'GET', path: `/api/v1/statuses/${status()}/context`, headers: bearer(i) });
   const next = (): AutocannonRequest => {
     if (spec.workload === 'hello') return { method: 'GET', path: '/' };
     const i = pick();
     if (spec.workload === 'feed') return feed(i);
     if (spec.workload === 'profiles') return profile(i);
     if (spec.workload === 'posts') return post(i);
+    if (spec.workload === 'favourites') return favourite(i);
+    if (spec.workload === 'thread') return thread(i);
     const r = Math.random();
     return r < 0.45 ? feed(i) : r < 0.9 ? profile(i) : r < 0.98 ? post(i) : follow(i);
   };

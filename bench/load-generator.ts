@@ -38,9 +38,9 @@ export class LoadGenerator {
     private readonly warmupS: number,
   ) {}
 
-  /** Warms up for warmupS (results discarded), then measures for spec.durationS. */
-  async measure(spec: Omit<LoadSpec, 'runId'>): Promise<LoadResult> {
-    const warmup = this.warmupS > 0 ? await this.once({ ...spec, durationS: this.warmupS, runId: ++this.runs }) : undefined;
+  /** Warms up for warmupS (results discarded; `warmupS` overrides the generator's), then measures for spec.durationS. */
+  async measure(spec: Omit<LoadSpec, 'runId'>, warmupS = this.warmupS): Promise<LoadResult> {
+    const warmup = warmupS > 0 ? await this.once({ ...spec, durationS: warmupS, runId: ++this.runs }) : undefined;
     const result = await this.once({ ...spec, runId: ++this.runs });
     return { ...result, warmupErrors: warmup?.errorCount ?? 0 };
   }

@@ -14,13 +14,19 @@ import { accountId } from '../src/domain/mastodon-ids.js';
  * - posts: POST /api/v1/statuses {status} with a fresh Idempotency-Key, as a random user
  * - mix: 45 % feed, 45 % profiles, 8 % posts, 2 % follow or unfollow
  *   (POST /api/v1/accounts/<account id of another user>/follow or /unfollow)
+ * - favourites: POST /api/v1/statuses/<id>/favourite or /unfavourite (even
+ *   odds) of one of a few popular statuses (`statusIds`), as a random user
+ * - thread: GET /api/v1/statuses/<id>/context of a random post of one
+ *   thread (`statusIds`), as a random user
  */
-export type Workload = 'hello' | 'feed' | 'profiles' | 'posts' | 'mix';
+export type Workload = 'hello' | 'feed' | 'profiles' | 'posts' | 'mix' | 'favourites' | 'thread';
 
 export interface LoadSpec {
   workload: Workload;
   /** Lines of "username token accountId" (see writeUsers); not needed for hello. */
   usersFile?: string;
+  /** Status ids the favourites and thread workloads pick from. */
+  statusIds?: string[];
   /** One or more web ports on 127.0.0.1; connections are spread over them. */
   ports: number[];
   connections: number;

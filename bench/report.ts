@@ -84,6 +84,8 @@ export interface BenchReport {
   targets: TargetResult[];
   errors: number;
   failures: string[];
+  /** What makes a figure meaningless without being an error: a scenario in which no request was answered. */
+  warnings: string[];
 }
 
 export function machineInfo(etcdVersion: string, generator: string): Machine {
@@ -249,5 +251,6 @@ export function formatReport(report: BenchReport): string {
     ),
   );
   if (report.failures.length > 0) out.push('', 'FAILURES:', ...report.failures.map((f) => `  ${f}`));
+  if (report.warnings.length > 0) out.push('', 'WARNINGS (figures that measured nothing):', ...report.warnings.map((w) => `  ${w}`));
   return out.join('\n');
 }

@@ -216,7 +216,7 @@ export async function eventually(check: () => Promise<void>, timeoutMs: number):
 }
 
 /** One request of each kind the workload sends; throws on anything but 2xx (and on a profile of the wrong account). */
-export async function probe(baseUrl: string, workload: Workload, users: BenchUser[]): Promise<void> {
+export async function probe(baseUrl: string, workload: Workload, users: BenchUser[], statusIds: string[] = []): Promise<void> {
   const [a, b] = [users[0]!, users[1] ?? users[0]!];
   const auth = bearer(a.token);
   const requests: [string, string, RequestInit][] = [];
@@ -239,6 +239,13 @@ export async function probe(baseUrl: string, workload: Workload, users: BenchUse
     requests.push(['unfollow', `/api/v1/accounts/${b.accountId}/unfollow`, { method: 'POST', headers: auth }]);
     requests.push(['follow again', follow, { method: 'POST', headers: auth }]);
   }
+  const status = statusIds[0];
+  if (workload === 'favourites' && status !== undefined) {
+    requests.push(['favourite', `/api/v1/statuses/${status}/favourite`, { method: 'POST', headers: auth }]);
+    requests.push(['unfavourite', `/api/v1/statuses/${status}/unfavourite`, { method: 'POST', headers: auth }]);
+  }
+  if (workload === 'thread' && status !== undefined) requests.push(['thread', `/api/v1/statuses/${status}/context`, { headers: auth }]);
+  if ((workload === 'favourites' || workload === 'thread') && status === undefined) throw new Error(`probe of ${workload}: no status ids`);
   for (const [what, path, init] of requests) {
     const { status, body } = await call(`${baseUrl}${path}`, init);
     if (status < 200 || status >= 300)

@@ -24,6 +24,7 @@ local mode = ${luaString(spec.workload)}
 local users_file = ${luaString(spec.usersFile ?? '')}
 local ports = { ${spec.ports.join(', ')} }
 local run_id = ${spec.runId}
+local statuses = { ${(spec.statusIds ?? []).map(luaString).join(', ')} }
 
 local counter = 0
 function setup(thread)
@@ -72,12 +73,24 @@ local function follow(i)
   return wrk.format("POST", "/api/v1/accounts/" .. ids[j] .. action, bearer(i))
 end
 
+-- Many users favouriting and unfavouriting a few popular statuses.
+local function favourite(i)
+  local action = "/favourite"
+  if math.random(2) == 1 then action = "/unfavourite" end
+  return wrk.format("POST", "/api/v1/statuses/" .. statuses[math.random(#statuses)] .. action, bearer(i))
+end
+local function thread(i)
+  return wrk.format("GET", "/api/v1/statuses/" .. statuses[math.random(#statuses)] .. "/context", bearer(i))
+end
+
 function request()
   if mode == "hello" then return wrk.format("GET", "/") end
   local i = math.random(n)
   if mode == "feed" then return feed(i) end
   if mode == "profiles" then return profile(i) end
   if mode == "posts" then return post(i) end
+  if mode == "favourites" then return favourite(i) end
+  if mode == "thread" then return thread(i) end
   local r = math.random()
   if r < 0.45 then return feed(i) end
   if r < 0.90 then return profile(i) end

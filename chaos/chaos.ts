@@ -40,6 +40,8 @@ export interface ScenarioReport {
   failedRequests: number;
   postsAcknowledged: number;
   edgesChecked: number;
+  reactionsChecked: number;
+  notificationsChecked: number;
   byKind: Partial<KindFigures>;
   faults: FaultFigures[];
   violations: string[];
@@ -62,6 +64,8 @@ function report(result: Pick<ScenarioResult, 'name' | 'check' | 'recorder' | 'fa
     failedRequests: failedRequests(ops).length,
     postsAcknowledged: result.check.postsAcknowledged,
     edgesChecked: result.check.edgesChecked,
+    reactionsChecked: result.check.reactionsChecked,
+    notificationsChecked: result.check.notificationsChecked,
     byKind: countByKind(ops),
     faults: faultFigures(ops, result.faults),
     violations: result.check.violations,
@@ -115,11 +119,12 @@ export function formatReport(r: ChaosReport): string {
     lines.push(
       '',
       `## ${s.name}: ${s.ops} requests in ${(s.durationMs / 1000).toFixed(1)} s, ${s.failedRequests} failed, ` +
-        `${s.postsAcknowledged} posts acknowledged, ${s.edgesChecked} follow edges checked for linearizability`,
+        `${s.postsAcknowledged} posts acknowledged, ${s.edgesChecked} follow edges and ${s.reactionsChecked} ` +
+        `(account, status) favourites and reblogs checked for linearizability, ${s.notificationsChecked} notifications matched`,
     );
-    lines.push('kind       ok  failed  unknown');
+    lines.push('kind              ok  failed  unknown');
     for (const [kind, c] of Object.entries(s.byKind)) {
-      lines.push(`${kind.padEnd(9)} ${String(c.ok).padStart(4)} ${String(c.failed).padStart(7)} ${String(c.unknown).padStart(8)}`);
+      lines.push(`${kind.padEnd(13)} ${String(c.ok).padStart(6)} ${String(c.failed).padStart(7)} ${String(c.unknown).padStart(8)}`);
     }
     if (s.faults.length > 0) {
       lines.push('fault               target           healed ms  failed reqs  longest write gap ms  first write ms');

@@ -3,13 +3,20 @@
  * unit tests can hand it histories that must fail. Each check names the
  * guarantee it backs; a violation is a sentence a person can act on.
  */
+import { blockedAtEnd, checkBlocksLeaveNoEdge, checkFollowEdges } from './check-edges.js';
+import { checkNotifications } from './check-notifications.js';
+import { checkReactions } from './check-reactions.js';
+import { checkReadsSeeWrites } from './check-reads.js';
 import { compareStatusIds, type FinalState, type Op, type PostRef } from './history.js';
-import { type EdgeInput, followEdgeModel, type HistoryOp, isLinearizable } from './linearizability.js';
 
 export interface CheckResult {
   violations: string[];
   /** Edges whose history went through the linearizability checker. */
   edgesChecked: number;
+  /** (account, status) favourite and reblog registers that went through it. */
+  reactionsChecked: number;
+  /** Notifications in the final state matched against the actions. */
+  notificationsChecked: number;
   postsAcknowledged: number;
 }
 
@@ -21,13 +28,16 @@ export function checkHistory(ops: Op[], final: FinalState): CheckResult {
   checkPosts(ops, final, violations);
   checkFeeds(final, violations);
   const edgesChecked = checkFollowEdges(ops, final, violations);
+  checkBlocksLeaveNoEdge(final, violations);
+  const reactionsChecked = checkReactions(ops, final, violations);
+  const notificationsChecked = checkNotifications(ops, final, violations);
   checkPageOrder(ops, final, violations);
   checkReadsSeeWrites(ops, violations);
   checkRevokedTokens(ops, violations);
   const postsAcknowledged = new Set(ops.filter((o) => o.kind === 'post' && o.outcome === 'ok').map((o) => o.key)).size;
   const shown = violations.slice(0, MAX_REPORTED);
   if (violations.length > MAX_REPORTED) shown.push(`… and ${violations.length - MAX_REPORTED} more violations`);
-  return { violations: shown, edgesChecked, postsAcknowledged };
+  return { violations: shown, edgesChecked, reactionsChecked, notificationsChecked, postsAcknowledged };
 }
 
 /** Every acknowledged post stored exactly once, by its key; nothing stored that no client attempted. */
@@ -41,6 +51,7 @@ function checkPosts(ops: Op[], final: FinalState, violations: string[]): void {
   for (const [user, { posts }] of Object.entries(final.users)) {
     for (const post of posts) {
       if (post.author !== user) violations.push(`${user}'s posts list a post by ${post.author}: ${post.id}`);
+      if (post.reblogOf !== undefined) continue; // a reblog: check-reactions.ts
       stored.set(post.text, [...(stored.get(post.text) ?? []), post]);
     }
   }
@@ -68,127 +79,60 @@ function checkPosts(ops: Op[], final: FinalState, violations: string[]): void {
   }
 }
 
-/** A home feed holds exactly the posts of the accounts followed at the end, each once. */
+/**
+ * A home feed holds exactly the posts and reblogs of the accounts
+ * followed at the end, each once, except reblogs of an account blocked
+ * either way with the reader. One post may stand for another sharing its
+ * original (itself or a reblog of it): a page shows an original at most
+ * once. Reblogs are matched by (reblogger, original): a reblogger's own
+ * listing may hide a reblog that the reader's feed shows.
+ */
 function checkFeeds(final: FinalState, violations: string[]): void {
+  const reblogged = new Map<string, Set<string>>(); // reblogger → originals, from their posts and their reads
+  for (const [user, { posts }] of Object.entries(final.users)) {
+    reblogged.set(user, new Set(posts.flatMap((p) => (p.reblogOf === undefined ? [] : [p.reblogOf]))));
+  }
+  for (const [status, { reads }] of Object.entries(final.statuses ?? {})) {
+    for (const [user, read] of Object.entries(reads)) if (read.reblogged) reblogged.get(user)?.add(status);
+  }
+  const authorOf = (status: string) => final.statuses?.[status]?.author;
   for (const [user, { following, feed }] of Object.entries(final.users)) {
-    const expected = new Set(following.flatMap((followee) => (final.users[followee]?.posts ?? []).map((p) => p.id)));
+    const originals = new Set(
+      following.flatMap((followee) => (final.users[followee]?.posts ?? []).filter((p) => p.reblogOf === undefined).map((p) => p.id)),
+    );
+    const reblogs = new Set<string>(); // `${reblogger} ${original}` the feed must show
+    const maybe = new Set<string>(); // … and those it may show: the reblogger could not read the original at the end
+    for (const followee of following) {
+      for (const original of reblogged.get(followee) ?? []) {
+        const author = authorOf(original);
+        if (author === undefined || !blockedAtEnd(final, user, author)) reblogs.add(`${followee} ${original}`);
+      }
+      for (const [original, { author, reads }] of Object.entries(final.statuses ?? {})) {
+        if (!reads[followee] && !blockedAtEnd(final, user, author)) maybe.add(`${followee} ${original}`);
+      }
+    }
     const seen = new Set<string>();
+    const shownOriginals = new Set<string>(); // originals the feed shows, as themselves or by a reblog it may show
     for (const post of feed) {
       if (seen.has(post.id)) violations.push(`${user}'s feed shows ${post.id} twice`);
       seen.add(post.id);
-      if (!expected.has(post.id))
-        violations.push(`${user}'s feed shows ${post.id} by ${post.author}, whom ${user} does not follow or who has no such post`);
-    }
-    for (const id of expected) if (!seen.has(id)) violations.push(`${user}'s feed misses ${id}, a post by someone ${user} follows`);
-  }
-}
-
-/**
- * Per follow edge, follow/unfollow/"is following" ops (and the final read)
- * must be linearizable as a one-bit register. "Is following" is each entry
- * of a relationships answer; an account missing from the answer says
- * nothing about its edge. Ops with an unknown outcome may take effect at
- * any time before the final read, or never; reads that got no answer say
- * nothing and are left out.
- */
-function checkFollowEdges(ops: Op[], final: FinalState, violations: string[]): number {
-  const edges = new Map<string, HistoryOp<EdgeInput, boolean | undefined>[]>();
-  const add = (edge: string, op: HistoryOp<EdgeInput, boolean | undefined>) => edges.set(edge, [...(edges.get(edge) ?? []), op]);
-  const users = Object.keys(final.users);
-  for (const op of ops) {
-    if ((op.kind === 'follow' || op.kind === 'unfollow') && op.target && op.outcome !== 'failed') {
-      add(`${op.client}→${op.target}`, {
-        input: { kind: op.kind },
-        output: undefined,
-        start: op.start,
-        end: op.outcome === 'ok' ? op.end : final.at,
-      });
-    }
-    if (op.kind === 'relationships' && op.outcome === 'ok' && op.relationships) {
-      for (const [other, following] of Object.entries(op.relationships)) {
-        if (other === op.client || !users.includes(other)) continue;
-        add(`${op.client}→${other}`, { input: { kind: 'read' }, output: following, start: op.start, end: op.end });
-      }
-    }
-  }
-  let checked = 0;
-  for (const [edge, history] of edges) {
-    if (!history.some((h) => h.input.kind !== 'read')) continue; // never written: reads of the initial state only
-    const [from, to] = edge.split('→') as [string, string];
-    const finalValue = final.users[from]?.following.includes(to) ?? false;
-    history.push({ input: { kind: 'read' }, output: finalValue, start: final.at, end: final.at });
-    checked++;
-    if (!isLinearizable(followEdgeModel, history)) {
-      violations.push(`follow edge ${edge} is not linearizable: ${describeEdge(history)}`);
-    }
-  }
-  return checked;
-}
-
-function describeEdge(history: HistoryOp<EdgeInput, boolean | undefined>[]): string {
-  return [...history]
-    .sort((a, b) => a.start - b.start)
-    .map(
-      (h) =>
-        `${h.input.kind}${h.input.kind === 'read' ? `=${h.output}` : ''}[${Math.round(h.start)},${h.end === Infinity ? '?' : Math.round(h.end)}]`,
-    )
-    .join(' ');
-}
-
-/**
- * Read-your-writes, and more: a read that started after a post was
- * acknowledged must show it, in the author's posts and profile count, and
- * in the feed of a reader certainly following the author throughout. Only
- * the part of a page a post would fall in is judged: pages are newest
- * first, and a newer status has a greater id, so an incomplete page covers
- * the posts whose ids are greater than its last (oldest) one.
- */
-function checkReadsSeeWrites(ops: Op[], violations: string[]): void {
-  const ackedPosts = ops.filter((o) => o.kind === 'post' && o.outcome === 'ok' && o.postId);
-  const byAuthor = new Map<string, Op[]>();
-  for (const p of ackedPosts) byAuthor.set(p.client, [...(byAuthor.get(p.client) ?? []), p]);
-  const edgeWrites = new Map<string, Op[]>();
-  for (const op of ops) {
-    if ((op.kind === 'follow' || op.kind === 'unfollow') && op.target && op.outcome !== 'failed') {
-      const edge = `${op.client}→${op.target}`;
-      edgeWrites.set(edge, [...(edgeWrites.get(edge) ?? []), op]);
-    }
-  }
-  const misses = (read: Op, author: string) => {
-    const page = read.posts ?? [];
-    const shown = new Set(page.map((p) => p.id));
-    const oldest = page.at(-1)?.id;
-    return (byAuthor.get(author) ?? []).filter(
-      (p) =>
-        p.end < read.start && !shown.has(p.postId!) && (read.complete || (oldest !== undefined && compareStatusIds(p.postId!, oldest) > 0)),
-    );
-  };
-  for (const read of ops) {
-    if (read.outcome !== 'ok') continue;
-    if (read.kind === 'posts' && read.target) {
-      for (const missed of misses(read, read.target)) {
+      const key = `${post.author} ${post.reblogOf}`;
+      const expected = post.reblogOf === undefined ? originals.has(post.id) : reblogs.has(key) || maybe.has(key);
+      if (expected) shownOriginals.add(post.reblogOf ?? post.id);
+      else
         violations.push(
-          `stale read: ${read.client}'s read of ${read.target}'s posts [${Math.round(read.start)}] misses ${missed.postId}, acknowledged at ${Math.round(missed.end)}`,
+          `${user}'s feed shows ${post.id} by ${post.author}${post.reblogOf === undefined ? '' : ` (a reblog of ${post.reblogOf})`}, ` +
+            `whom ${user} does not follow or who has no such ${post.reblogOf === undefined ? 'post' : 'reblog'} they may see`,
         );
-      }
     }
-    if (read.kind === 'profile' && read.target && read.counts) {
-      const before = (byAuthor.get(read.target) ?? []).filter((p) => p.end < read.start).length;
-      if (read.counts.posts < before) {
-        violations.push(
-          `stale read: ${read.client} read ${read.target}'s profile at ${Math.round(read.start)} with ${read.counts.posts} posts, after ${before} were acknowledged`,
-        );
-      }
+    for (const id of originals) {
+      if (!seen.has(id) && !shownOriginals.has(id)) violations.push(`${user}'s feed misses ${id}, a post by someone ${user} follows`);
     }
-    if (read.kind === 'feed') {
-      for (const author of byAuthor.keys()) {
-        if (!certainlyFollowing(edgeWrites.get(`${read.client}→${author}`) ?? [], read.start, read.end)) continue;
-        for (const missed of misses(read, author)) {
-          violations.push(
-            `stale read: ${read.client}'s feed [${Math.round(read.start)}] misses ${missed.postId} by ${author}, acknowledged at ${Math.round(missed.end)}`,
-          );
-        }
-      }
+    const reblogsShown = new Set(feed.filter((p) => p.reblogOf !== undefined).map((p) => `${p.author} ${p.reblogOf}`));
+    for (const key of reblogs) {
+      const [reblogger, original] = key.split(' ') as [string, string];
+      if (!reblogsShown.has(key) && !shownOriginals.has(original))
+        violations.push(`${user}'s feed misses ${reblogger}'s reblog of ${original}, and shows that post in no other way`);
     }
   }
 }
@@ -214,12 +158,6 @@ function checkPageOrder(ops: Op[], final: FinalState, violations: string[]): voi
     check(`${user}'s final posts list`, posts);
     check(`${user}'s final feed`, feed);
   }
-}
-
-/** Whether a follow was acknowledged before `start` and no unfollow could have landed before `end`. */
-function certainlyFollowing(writes: Op[], start: number, end: number): boolean {
-  const follows = writes.filter((w) => w.kind === 'follow' && w.outcome === 'ok' && w.end < start);
-  return follows.some((f) => !writes.some((w) => w.kind === 'unfollow' && w.start < end && (w.outcome !== 'ok' || w.end > f.start)));
 }
 
 /** After a logout is acknowledged, no request with that token may succeed. */

@@ -82,7 +82,7 @@ export async function runEmbedded(options: {
     const fault = { name: 'kill-embedded', target: 'all', start: killedAt, healed: recorder.now() };
     options.log(`kill-embedded: back after ${Math.round(fault.healed - killedAt)} ms`);
     await load;
-    const final = await readFinalState(pool, workload.app, workload.usernames, () => recorder.now());
+    const final = await readFinalState(pool, workload.app, workload.usernames, () => recorder.now(), workload.targets);
     const check = checkHistory(recorder.ops, final);
     await all.stop();
     integrity.push(integrityCheck(path.join(dataDir, 'chorus.sqlite')));

@@ -26,7 +26,7 @@ export interface FaultFigures extends FaultEvent {
 
 export type KindFigures = Record<OpKind, Record<Outcome, number>>;
 
-const WRITES = new Set<OpKind>(['post', 'follow', 'unfollow']);
+const WRITES = new Set<OpKind>(['post', 'follow', 'unfollow', 'favourite', 'unfavourite', 'reblog', 'unreblog', 'block', 'unblock']);
 
 export function countByKind(ops: Op[]): Partial<KindFigures> {
   const counts: Partial<KindFigures> = {};
@@ -37,9 +37,20 @@ export function countByKind(ops: Op[]): Partial<KindFigures> {
   return counts;
 }
 
-/** Requests a user would count as failed: everything not ok, except the deliberate probes of revoked tokens. */
+/**
+ * A refusal that is the right answer, not a failure: a follow, favourite
+ * or reblog across a block (403), or a status the reader may not see
+ * across one (403 or 404).
+ */
+export function refusedAcrossBlock(op: Op): boolean {
+  if (op.outcome !== 'failed') return false;
+  if (op.kind === 'status') return op.status === 403 || op.status === 404;
+  return op.status === 403 && (op.kind === 'follow' || op.kind === 'favourite' || op.kind === 'reblog');
+}
+
+/** Requests a user would count as failed: everything not ok, except the deliberate probes of revoked tokens and refusals across blocks. */
 export function failedRequests(ops: Op[]): Op[] {
-  return ops.filter((op) => op.kind !== 'revoked' && op.outcome !== 'ok');
+  return ops.filter((op) => op.kind !== 'revoked' && op.outcome !== 'ok' && !refusedAcrossBlock(op));
 }
 
 export function faultFigures(ops: Op[], faults: FaultEvent[]): FaultFigures[] {

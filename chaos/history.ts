@@ -24,7 +24,19 @@ export type OpKind =
   | 'profile'
   | 'posts'
   /** A request made on purpose with a token whose logout was acknowledged; it must be refused. */
-  | 'revoked';
+  | 'revoked'
+  /** POST /api/v1/statuses/:id/favourite|unfavourite|reblog|unreblog of a target status. */
+  | 'favourite'
+  | 'unfavourite'
+  | 'reblog'
+  | 'unreblog'
+  /** POST /api/v1/accounts/:id/block|unblock. */
+  | 'block'
+  | 'unblock'
+  /** GET /api/v1/statuses/:id of a target status: its counts and the reader's own flags. */
+  | 'status'
+  /** GET /api/v1/notifications, the first page. */
+  | 'notifications';
 
 /** A post as a read returned it. */
 export interface PostRef {
@@ -32,8 +44,28 @@ export interface PostRef {
   id: string;
   /** The author's username. */
   author: string;
-  /** The text, read back from the status's HTML content. */
+  /** The text, read back from the status's HTML content ('' for a reblog). */
   text: string;
+  /** For a reblog (a wrapper status): the status id of the original it shares. */
+  reblogOf?: string;
+}
+
+/** A notification as a read returned it. */
+export interface NotificationRef {
+  id: string;
+  type: string;
+  /** Who acted (the notification's account). */
+  actor: string;
+  /** The status concerned (for a reblog, the original), if any. */
+  status?: string;
+}
+
+/** What GET /api/v1/statuses/:id told one reader. */
+export interface StatusRead {
+  favourited: boolean;
+  reblogged: boolean;
+  favourites: number;
+  reblogs: number;
 }
 
 /**
@@ -58,8 +90,12 @@ export interface Op {
   status: number;
   /** The bearer token sent, if any. */
   token?: string;
-  /** follow/unfollow: the followee; profile/posts: whose. */
+  /** follow/unfollow/block/unblock: the other account; profile/posts: whose; reactions and status reads: the status's author. */
   target?: string;
+  /** favourite/unfavourite/reblog/unreblog/status: the target status's id. */
+  statusId?: string;
+  /** reblog, when ok: the id of the reblog (the wrapper status) the server answered with. */
+  reblogId?: string;
   /** post: the idempotency key and the unique text it carries. */
   key?: string;
   text?: string;
@@ -67,6 +103,12 @@ export interface Op {
   postId?: string;
   /** relationships: whether the client follows each account asked about, by username. */
   relationships?: Record<string, boolean>;
+  /** relationships: whether the client blocks each account asked about, and is blocked by it, when the answer said. */
+  blocks?: Record<string, { blocking: boolean; blockedBy: boolean }>;
+  /** status: what the read showed. */
+  statusRead?: StatusRead;
+  /** notifications: the page read. */
+  notifications?: NotificationRef[];
   /** feed and posts: the page read, newest first, and whether it was the last page (no Link rel="next"). */
   posts?: PostRef[];
   complete?: boolean;
@@ -78,7 +120,24 @@ export interface Op {
 export interface FinalState {
   /** When the final read started, on the history's clock: every op had ended by then. */
   at: number;
-  users: Record<string, { posts: PostRef[]; following: string[]; feed: PostRef[] }>;
+  users: Record<
+    string,
+    {
+      posts: PostRef[];
+      following: string[];
+      feed: PostRef[];
+      /** Whom the user blocks (read from the relationships with every other account); absent when not read. */
+      blocking?: string[];
+      /** Every notification of the user, every page; absent when not read. */
+      notifications?: NotificationRef[];
+    }
+  >;
+  /**
+   * The target statuses of reactions, by status id: their author, and what
+   * GET /api/v1/statuses/:id showed each account that could read it (an
+   * account refused the status, as across a block, is absent).
+   */
+  statuses?: Record<string, { author: string; reads: Record<string, StatusRead> }>;
 }
 
 /** Appends ops with increasing ids; the clock is the harness's. */

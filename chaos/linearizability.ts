@@ -118,3 +118,21 @@ export const followEdgeModel: Model<boolean, EdgeInput, boolean | undefined> = {
   },
   key: (state) => (state ? '1' : '0'),
 };
+
+/** Any one-bit register: a favourite or a reblog of one status by one account, which set and clear. */
+export type BitInput = { kind: 'set' } | { kind: 'clear' } | { kind: 'read' };
+
+export const bitModel: Model<boolean, BitInput, boolean | undefined> = {
+  init: false,
+  step(state, input, output) {
+    switch (input.kind) {
+      case 'set':
+        return { ok: true, state: true };
+      case 'clear':
+        return { ok: true, state: false };
+      case 'read':
+        return { ok: output === state, state };
+    }
+  },
+  key: (state) => (state ? '1' : '0'),
+};

@@ -61,7 +61,7 @@ async function underLoad(
     const faults = await disturb(recorder).finally(() => (stopAt = recorder.now() + TAIL_MS));
     await load;
     await sleep(SETTLE_MS);
-    const final = await readFinalState(pool, workload.app, workload.usernames, () => recorder.now());
+    const final = await readFinalState(pool, workload.app, workload.usernames, () => recorder.now(), workload.targets);
     return { name, check: checkHistory(recorder.ops, final), recorder, faults, durationMs: final.at - start };
   } finally {
     stopAt = -Infinity;

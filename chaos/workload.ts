@@ -7,7 +7,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { accountId } from '../src/domain/mastodon-ids.js';
-import { type HistoryRecorder, type Op, type OpKind, outcomeOf, type PostRef } from './history.js';
+import { type HistoryRecorder, type Op, type OpKind, outcomeOf } from './history.js';
+import { type ChaosApp, PASSWORD, passwordGrant, postRefs, registerApp, STATUS_PAGE } from './mastodon.js';
+import { type ActingClient, actSocial, type SendExtra, SOCIAL_ACTIONS, type SocialAction, type Target } from './social-actions.js';
 import type { Answer, WebPool } from './web-pool.js';
 
 export interface WorkloadOptions {
@@ -26,22 +28,10 @@ export interface WorkloadOptions {
   mix?: [Action, number][];
 }
 
-export const PASSWORD = 'chaos monkey password';
-export const SCOPES = 'read write follow';
 const WRITE_ATTEMPTS = 10;
-/** Mastodon's page limits: statuses and timelines at most 40, account lists 80. */
-export const STATUS_PAGE = 40;
-export const ACCOUNT_PAGE = 80;
 
-/** The one app a run registers; every client signs up and logs in as it. */
-export interface ChaosApp {
-  clientId: string;
-  clientSecret: string;
-  /** A client_credentials token: what POST /api/v1/accounts (sign-up) needs. */
-  appToken: string;
-}
-
-export type Action = 'post' | 'follow' | 'unfollow' | 'relationships' | 'feed' | 'profile' | 'posts' | 'logout';
+export type Action = 'post' | 'follow' | 'unfollow' | 'relationships' | 'feed' | 'profile' | 'posts' | 'logout' | SocialAction;
+/** Weights, not percentages: they sum to 120. */
 export const REALISTIC_MIX: [Action, number][] = [
   ['post', 30],
   ['feed', 18],
@@ -51,74 +41,19 @@ export const REALISTIC_MIX: [Action, number][] = [
   ['profile', 8],
   ['posts', 10],
   ['logout', 3],
+  ['favourite', 6],
+  ['unfavourite', 3],
+  ['reblog', 3],
+  ['unreblog', 2],
+  ['block', 1],
+  ['unblock', 1],
+  ['status', 6],
+  ['notifications', 3],
 ];
 
-/** The plain text of a status's HTML content ("<p>text</p>", line breaks as <br>). */
-export function textOf(content: string): string {
-  return content
-    .replace(/<br\s*\/?>/g, '\n')
-    .replace(/<\/p>\s*<p>/g, '\n\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&');
-}
-
-/** A Mastodon Status as the checker sees it. */
-export const postRef = (status: any): PostRef => ({
-  id: String(status.id),
-  author: String(status.account?.username),
-  text: textOf(String(status.content)),
-});
-
-const postRefs = (body: unknown): PostRef[] => (Array.isArray(body) ? body.map(postRef) : []);
-
-/**
- * Registers the run's app and gets its app token, retrying until both are
- * answered (before any fault; an unanswered registration only leaves an
- * unused app behind). Not part of the history: no guarantee is about it.
- */
-export async function registerApp(pool: WebPool, attempts = 20): Promise<ChaosApp> {
-  const send = async (path: string, json: unknown): Promise<any> => {
-    let last = '';
-    for (let n = 0; n < attempts; n++) {
-      try {
-        const answer = await pool.request('POST', path, { json, timeoutMs: 10_000 });
-        if (answer.status === 200) return answer.body;
-        last = `HTTP ${answer.status} ${JSON.stringify(answer.body)}`;
-      } catch (error) {
-        last = (error as Error).message;
-      }
-      await sleep(250);
-    }
-    throw new Error(`POST ${path} failed ${attempts} times, last: ${last}`);
-  };
-  const app = await send('/api/v1/apps', { client_name: 'chorus chaos', redirect_uris: 'urn:ietf:wg:oauth:2.0:oob', scopes: SCOPES });
-  const clientId = String(app.client_id);
-  const clientSecret = String(app.client_secret);
-  const token = await send('/oauth/token', {
-    grant_type: 'client_credentials',
-    client_id: clientId,
-    client_secret: clientSecret,
-    scope: SCOPES,
-  });
-  return { clientId, clientSecret, appToken: String(token.access_token) };
-}
-
-/** Logs in with the password grant: the request POST /oauth/token takes. */
-export const passwordGrant = (app: ChaosApp, username: string) => ({
-  grant_type: 'password',
-  client_id: app.clientId,
-  client_secret: app.clientSecret,
-  username,
-  password: PASSWORD,
-  scope: SCOPES,
-});
-
-class Client {
+class Client implements ActingClient {
   token: string | undefined;
+  readonly blocked = new Set<string>();
   #posts = 0;
 
   constructor(
@@ -128,13 +63,7 @@ class Client {
   ) {}
 
   /** `token` is recorded with the op and sent as the bearer token, unless `bearer` names another to send. */
-  async #send(
-    kind: OpKind,
-    method: string,
-    path: string,
-    extra: Partial<Op> & { json?: unknown; headers?: Record<string, string>; token?: string; bearer?: string | null },
-    read?: (answer: Answer) => Partial<Op>,
-  ) {
+  async send(kind: OpKind, method: string, path: string, extra: SendExtra, read?: (answer: Answer) => Partial<Op>) {
     const { json, headers, bearer, ...fields } = extra;
     const sent = bearer === undefined ? fields.token : (bearer ?? undefined);
     return this.o.recorder.record<Answer>(
@@ -149,7 +78,7 @@ class Client {
   }
 
   /** Sends until acknowledged or refused with a 4xx; between attempts, a short growing pause. */
-  async #write(attempt: () => Promise<{ op: Op }>): Promise<Op> {
+  async write(attempt: () => Promise<{ op: Op }>): Promise<Op> {
     for (let n = 1; ; n++) {
       const { op } = await attempt();
       if (op.outcome !== 'unknown' || n >= WRITE_ATTEMPTS || this.o.recorder.now() > this.o.retryUntil) return op;
@@ -159,8 +88,8 @@ class Client {
 
   async signUp(): Promise<void> {
     let unknownBefore = false;
-    const op = await this.#write(async () => {
-      const r = await this.#send(
+    const op = await this.write(async () => {
+      const r = await this.send(
         'signup',
         'POST',
         '/api/v1/accounts',
@@ -178,71 +107,94 @@ class Client {
   }
 
   async logIn(): Promise<void> {
-    const op = await this.#write(async () => {
-      const r = await this.#send('login', 'POST', '/oauth/token', { json: passwordGrant(this.app, this.username) });
+    const op = await this.write(async () => {
+      const r = await this.send('login', 'POST', '/oauth/token', { json: passwordGrant(this.app, this.username) });
       if (r.op.outcome === 'ok') this.token = r.result!.body.access_token;
       return r;
     });
     if (op.outcome !== 'ok') this.token = undefined;
   }
 
-  async act(action: Action, other: string): Promise<void> {
+  /** Posts a new status with its own idempotency key, retrying like every write; the last attempt. */
+  async post(token: string): Promise<Op> {
+    const key = `${this.username}-${++this.#posts}`;
+    // Nothing in it that HTML escapes: the text read back from `content` is this text.
+    const text = `chaos post ${key}`;
+    return this.write(() =>
+      this.send(
+        'post',
+        'POST',
+        '/api/v1/statuses',
+        { token, key, text, json: { status: text }, headers: { 'idempotency-key': key } },
+        (a) => ({ postId: String(a.body.id) }),
+      ),
+    );
+  }
+
+  /** The client's first post, which every client may favourite and reblog; before the faults, so it must succeed. */
+  async postTarget(): Promise<Target> {
+    if (!this.token) await this.logIn();
+    const op = this.token ? await this.post(this.token) : undefined;
+    if (op?.outcome !== 'ok' || !op.postId) throw new Error(`could not post ${this.username}'s target status: HTTP ${op?.status}`);
+    return { statusId: op.postId, author: this.username };
+  }
+
+  async act(action: Action, other: string, targets: readonly Target[]): Promise<void> {
     if (!this.token) {
       await this.logIn();
       if (!this.token) return;
     }
     const token = this.token;
     const otherId = accountId(other);
+    if ((SOCIAL_ACTIONS as readonly string[]).includes(action)) {
+      if (targets.length === 0) return;
+      const target = targets[Math.floor(this.o.random() * targets.length)]!;
+      await actSocial(this, action as SocialAction, token, other, target, this.o.random);
+      return;
+    }
     switch (action) {
-      case 'post': {
-        const key = `${this.username}-${++this.#posts}`;
-        // Nothing in it that HTML escapes: the text read back from `content` is this text.
-        const text = `chaos post ${key}`;
-        await this.#write(() =>
-          this.#send(
-            'post',
-            'POST',
-            '/api/v1/statuses',
-            { token, key, text, json: { status: text }, headers: { 'idempotency-key': key } },
-            (a) => ({ postId: String(a.body.id) }),
-          ),
-        );
+      case 'post':
+        await this.post(token);
         return;
-      }
       case 'follow':
       case 'unfollow':
-        await this.#write(() => this.#send(action, 'POST', `/api/v1/accounts/${otherId}/${action}`, { token, target: other }));
+        await this.write(() => this.send(action, 'POST', `/api/v1/accounts/${otherId}/${action}`, { token, target: other }));
         return;
       case 'relationships': {
         // Every other account at once: one "is following" read per edge from this user.
         const others = this.o.usernames.filter((u) => u !== this.username);
         const query = others.map((u) => `id[]=${accountId(u)}`).join('&');
         const byId = new Map(others.map((u) => [accountId(u), u]));
-        await this.#send('relationships', 'GET', `/api/v1/accounts/relationships?${query}`, { token }, (a) => ({
-          relationships: Object.fromEntries(
-            (a.body as { id: string; following: boolean }[])
-              .filter((r) => byId.has(String(r.id)))
-              .map((r) => [byId.get(String(r.id))!, r.following === true]),
-          ),
-        }));
+        await this.send('relationships', 'GET', `/api/v1/accounts/relationships?${query}`, { token }, (a) => {
+          const answers = (a.body as { id: string; following: boolean; blocking?: unknown; blocked_by?: unknown }[]).filter((r) =>
+            byId.has(String(r.id)),
+          );
+          const withBlocks = answers.filter((r) => typeof r.blocking === 'boolean' && typeof r.blocked_by === 'boolean');
+          return {
+            relationships: Object.fromEntries(answers.map((r) => [byId.get(String(r.id))!, r.following === true])),
+            blocks: Object.fromEntries(
+              withBlocks.map((r) => [byId.get(String(r.id))!, { blocking: r.blocking === true, blockedBy: r.blocked_by === true }]),
+            ),
+          };
+        });
         return;
       }
       case 'feed':
-        await this.#send('feed', 'GET', `/api/v1/timelines/home?limit=${STATUS_PAGE}`, { token }, (a) => ({
+        await this.send('feed', 'GET', `/api/v1/timelines/home?limit=${STATUS_PAGE}`, { token }, (a) => ({
           posts: postRefs(a.body),
           complete: a.next === undefined,
         }));
         return;
       case 'profile': {
         const target = this.o.random() < 0.5 ? this.username : other;
-        await this.#send('profile', 'GET', `/api/v1/accounts/${accountId(target)}`, { token, target }, (a) => ({
+        await this.send('profile', 'GET', `/api/v1/accounts/${accountId(target)}`, { token, target }, (a) => ({
           counts: { posts: a.body.statuses_count, following: a.body.following_count, followers: a.body.followers_count },
         }));
         return;
       }
       case 'posts': {
         const target = this.o.random() < 0.5 ? this.username : other;
-        await this.#send('posts', 'GET', `/api/v1/accounts/${accountId(target)}/statuses?limit=${STATUS_PAGE}`, { token, target }, (a) => ({
+        await this.send('posts', 'GET', `/api/v1/accounts/${accountId(target)}/statuses?limit=${STATUS_PAGE}`, { token, target }, (a) => ({
           posts: postRefs(a.body),
           complete: a.next === undefined,
         }));
@@ -250,8 +202,8 @@ class Client {
       }
       case 'logout': {
         // OAuth revocation with the app's credentials; the token goes in the body, not as the bearer.
-        const op = await this.#write(() =>
-          this.#send('logout', 'POST', '/oauth/revoke', {
+        const op = await this.write(() =>
+          this.send('logout', 'POST', '/oauth/revoke', {
             token,
             bearer: null,
             json: { client_id: this.app.clientId, client_secret: this.app.clientSecret, token },
@@ -260,8 +212,8 @@ class Client {
         this.token = undefined;
         // The token must now be refused everywhere: ask both the home timeline and a write.
         if (op.outcome === 'ok') {
-          await this.#send('revoked', 'GET', '/api/v1/timelines/home?limit=1', { token });
-          await this.#send('revoked', 'POST', `/api/v1/accounts/${otherId}/follow`, { token });
+          await this.send('revoked', 'GET', '/api/v1/timelines/home?limit=1', { token });
+          await this.send('revoked', 'POST', `/api/v1/accounts/${otherId}/follow`, { token });
         }
         await this.logIn();
         return;
@@ -283,6 +235,8 @@ function pick(random: () => number, mix: [Action, number][]): Action {
 export interface Workload {
   /** Every client's account, for the final read. */
   usernames: string[];
+  /** The statuses the clients react to (each client's first post), when the mix has reactions. */
+  targets: Target[];
   /** The app they signed up and log in as. */
   app: ChaosApp;
   run(): Promise<void>;
@@ -293,15 +247,19 @@ export async function prepareWorkload(o: WorkloadOptions): Promise<Workload> {
   const app = await registerApp(o.pool);
   const clients = o.usernames.map((u) => new Client(u, o, app));
   await Promise.all(clients.map((c) => c.signUp()));
+  const mix = o.mix ?? REALISTIC_MIX;
+  const reacts = mix.some(([action]) => (SOCIAL_ACTIONS as readonly string[]).includes(action));
+  const targets = reacts ? await Promise.all(clients.map((c) => c.postTarget())) : [];
   return {
     usernames: o.usernames,
+    targets,
     app,
     run: async () => {
       await Promise.all(
         clients.map(async (client) => {
           for (let n = 0; n < o.maxOps && !o.stopped(); n++) {
             const others = o.usernames.filter((u) => u !== client.username);
-            await client.act(pick(o.random, o.mix ?? REALISTIC_MIX), others[Math.floor(o.random() * others.length)]!);
+            await client.act(pick(o.random, mix), others[Math.floor(o.random() * others.length)]!, targets);
             await sleep(5);
           }
         }),

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runAutocannon } from '../bench/autocannon.js';
 import { benchUser, type LoadSpec, readUsers, writeUsers } from '../bench/load-spec.js';
 import { nextLink } from '../bench/verify.js';
@@ -39,6 +40,21 @@ function hasWrk(): boolean {
 
 const users = [benchUser('alice', 'token-a'), benchUser('bob_2', 'token-b'), benchUser('carol', 'token-c')];
 const byToken = new Map(users.map((u) => [`Bearer ${u.token}`, u]));
+/** The popular statuses or the thread the issue 11 workloads pick from. */
+const statusIds = ['100000000000000000000000101', '100000000000000000000000202', '100000000000000000000000303'];
+
+/** Throws unless `r` is a request the favourites or thread workload may send. */
+function checkSocialRequest(r: Seen, workload: 'favourites' | 'thread'): string {
+  assert.ok(byToken.has(r.authorization ?? ''), `${workload} with token ${r.authorization}`);
+  const match =
+    workload === 'favourites'
+      ? /^\/api\/v1\/statuses\/([0-9]+)\/(favourite|unfavourite)$/.exec(r.url)
+      : /^\/api\/v1\/statuses\/([0-9]+)\/(context)$/.exec(r.url);
+  assert.ok(match, `unexpected ${workload} request ${r.method} ${r.url}`);
+  assert.equal(r.method, workload === 'favourites' ? 'POST' : 'GET');
+  assert.ok(statusIds.includes(match[1]!), `${workload} of an unknown status ${r.url}`);
+  return match[2]!;
+}
 
 /** Throws unless `r` is a request the mix workload may send. */
 function checkRequest(r: Seen): 'feed' | 'profile' | 'post' | 'follow' {
@@ -114,6 +130,7 @@ describe('bench load generators', () => {
   const spec = (workload: LoadSpec['workload'], runId: number): LoadSpec => ({
     workload,
     usersFile,
+    statusIds,
     ports: [port],
     connections: 2,
     durationS: 1,
@@ -149,6 +166,40 @@ describe('bench load generators', () => {
     assert.ok(seen.length > 100, `only ${seen.length} requests`);
     checkMix('autocannon');
   });
+
+  /** Every request is the workload's, and every kind of it and every status is asked for. */
+  const checkSocial = (generator: string, workload: 'favourites' | 'thread') => {
+    const kinds = new Set(seen.map((r) => checkSocialRequest(r, workload)));
+    assert.deepEqual([...kinds].sort(), workload === 'favourites' ? ['favourite', 'unfavourite'] : ['context'], generator);
+    assert.deepEqual([...new Set(seen.map((r) => r.url.split('/')[4]))].sort(), statusIds, `${generator} spreads over every status`);
+  };
+
+  /** Requests of an earlier run can still be arriving when it returns: waits for 200 ms without one (at most 3 s), then forgets them. */
+  const quiet = async () => {
+    for (let waited = 0, count = -1; count !== seen.length && waited < 3000; waited += 200) {
+      count = seen.length;
+      await sleep(200);
+    }
+    seen.length = 0;
+  };
+
+  for (const workload of ['favourites', 'thread'] as const) {
+    it(`wrk sends the requests of the ${workload} scenario`, { skip: !hasWrk() && 'wrk is not installed', timeout: 30_000 }, async () => {
+      await quiet();
+      const result = await runWrk(spec(workload, 3), dir);
+      assert.equal(result.errorCount, 0);
+      assert.ok(seen.length > 100, `only ${seen.length} requests`);
+      checkSocial('wrk', workload);
+    });
+
+    it(`autocannon sends the requests of the ${workload} scenario`, { timeout: 30_000 }, async () => {
+      await quiet();
+      const result = await runAutocannon(spec(workload, 4));
+      assert.equal(result.errorCount, 0);
+      assert.ok(seen.length > 100, `only ${seen.length} requests`);
+      checkSocial('autocannon', workload);
+    });
+  }
 });
 
 describe('nextLink', () => {

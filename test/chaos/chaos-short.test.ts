@@ -32,6 +32,7 @@ describe('chaos, short', () => {
       assert.ok(scenario.postsAcknowledged > 0, `${scenario.name} acknowledged some posts`);
     }
     assert.ok(report.scenarios[0]!.faults.length >= 1, 'the nemesis injected at least one fault');
+    assert.ok(report.scenarios[0]!.reactionsChecked > 0, 'favourites and reblogs were checked');
     assert.equal(report.scenarios[1]!.failedRequests, 0);
   });
 });

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { checkHistory } from '../../chaos/checker.js';
 import { faultFigures } from '../../chaos/figures.js';
 import { compareStatusIds, type FinalState, type Op } from '../../chaos/history.js';
+import { postRef, textOf } from '../../chaos/mastodon.js';
 import { nextLink, pathOf } from '../../chaos/web-pool.js';
-import { postRef, textOf } from '../../chaos/workload.js';
 
 /**
  * The checker is only worth its run if it can fail: each history below
