@@ -24,6 +24,7 @@ import {
   toHttpError,
   toMastodonHttpError,
 } from './errors.js';
+import { serializeRequest } from './log-redaction.js';
 import { oauthPageRoutes } from './oauth/routes.js';
 import { pageRoutes } from './routes/pages.js';
 import { cspNonce, setSecurityHeaders } from './security.js';
@@ -70,7 +71,8 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
       .send(errorPage(errorFrame(request, reply, request.viewer), httpError.status, httpError.message));
   };
   const app = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Fastify takes the instance's own `req` serializer over its default one, which logs the whole URL.
+    ...(deps.logger ? { loggerInstance: deps.logger.child({}, { serializers: { req: serializeRequest } }) } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: deps.trustProxy ?? false,
     // Rails-style arrays and objects (`id[]=1&id[]=2`), as Mastodon clients send them.

@@ -287,7 +287,8 @@ export class AuthService implements Auth {
   revokeSession(token: string, sessionId: string): Promise<void> {
     return guard(async () => {
       const { session } = await this.requireSession(token);
-      const gone = () => new DomainError('not_found', 'That session has already ended.');
+      // The same answer for another user's session as for none at all: ids reveal nothing about others.
+      const gone = () => new DomainError('not_found', 'None of your sessions has that id.');
       if (typeof sessionId !== 'string' || !new RegExp(`^[0-9a-f]{${SESSION_ID_LENGTH}}$`).test(sessionId)) throw gone();
       let lease: LeaseId | undefined;
       await this.forEachUserSession(session.username, (hash, stored) => {
