@@ -52,6 +52,9 @@ export interface Config {
   rateLimits: {
     signUpPerIp?: RateLimitSetting;
     logInPerIp?: RateLimitSetting;
+    /** Failed logins at one account from one address. */
+    logInPerAccountAddress?: RateLimitSetting;
+    /** Failed logins at one account from every address; far higher than the pair's. */
     logInPerAccount?: RateLimitSetting;
   };
   /** Proxies whose X-Forwarded-For the web tier believes (addresses or CIDRs); none by default. */
@@ -85,7 +88,14 @@ const options = {
   'session-idle-seconds': { env: 'CHORUS_SESSION_IDLE_SECONDS', help: 'a session unused this long ends (default 14 days)' },
   'rate-limits': { env: 'CHORUS_RATE_LIMITS', help: 'on | off: attempt limits (default on; benchmarks turn them off)' },
   'rate-login-per-ip': { env: 'CHORUS_RATE_LOGIN_PER_IP', help: 'logins per client address: N/seconds (default 25/300)' },
-  'rate-login-per-account': { env: 'CHORUS_RATE_LOGIN_PER_ACCOUNT', help: 'logins per account: N/seconds (default 25/300)' },
+  'rate-login-per-account-address': {
+    env: 'CHORUS_RATE_LOGIN_PER_ACCOUNT_ADDRESS',
+    help: 'failed logins at one account from one address: N/seconds (default 10/900)',
+  },
+  'rate-login-per-account': {
+    env: 'CHORUS_RATE_LOGIN_PER_ACCOUNT',
+    help: 'failed logins at one account from all addresses, delayed on the way: N/seconds (default 100/3600)',
+  },
   'rate-signup-per-ip': { env: 'CHORUS_RATE_SIGNUP_PER_IP', help: 'sign-ups per client address: N/seconds (default 5/1800)' },
   'trusted-proxies': { env: 'CHORUS_TRUSTED_PROXIES', help: 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed' },
   'secure-cookies': { env: 'CHORUS_SECURE_COOKIES', help: 'true when served over HTTPS (default false)' },
@@ -253,7 +263,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       ? {
           signUpPerIp: rate('rate-signup-per-ip', '5/1800'),
           logInPerIp: rate('rate-login-per-ip', '25/300'),
-          logInPerAccount: rate('rate-login-per-account', '25/300'),
+          logInPerAccountAddress: rate('rate-login-per-account-address', '10/900'),
+          logInPerAccount: rate('rate-login-per-account', '100/3600'),
         }
       : {},
     trustedProxies,

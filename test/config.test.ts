@@ -24,7 +24,8 @@ describe('config', () => {
     assert.deepEqual(config.rateLimits, {
       signUpPerIp: { max: 5, windowSeconds: 1800 },
       logInPerIp: { max: 25, windowSeconds: 300 },
-      logInPerAccount: { max: 25, windowSeconds: 300 },
+      logInPerAccountAddress: { max: 10, windowSeconds: 900 },
+      logInPerAccount: { max: 100, windowSeconds: 3600 },
     });
   });
 
@@ -37,6 +38,8 @@ describe('config', () => {
   it('turns the attempt limits off and reads their numbers', () => {
     assert.deepEqual(loadConfig(['auth'], { CHORUS_RATE_LIMITS: 'off' }).rateLimits, {});
     assert.deepEqual(loadConfig(['auth'], { CHORUS_RATE_LOGIN_PER_IP: '3/60' }).rateLimits.logInPerIp, { max: 3, windowSeconds: 60 });
+    const pair = loadConfig(['auth'], { CHORUS_RATE_LOGIN_PER_ACCOUNT_ADDRESS: '4/120' }).rateLimits.logInPerAccountAddress;
+    assert.deepEqual(pair, { max: 4, windowSeconds: 120 });
   });
 
   it('takes etcd client certificates as three files together, with https endpoints', () => {

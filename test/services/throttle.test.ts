@@ -55,7 +55,7 @@ forEachEngine((engine) => {
     }
   });
 
-  it('throttles logins per address and per account, and sign-ups per address, before any password work', async () => {
+  it('throttles logins per address and failed logins per account, and sign-ups per address, before any password work', async () => {
     const { kv, keys, close } = await engine.open();
     const auth = new AuthService({
       kv,
@@ -66,6 +66,7 @@ forEachEngine((engine) => {
         logInPerIp: { max: 4, windowSeconds: 600 },
         logInPerAccount: { max: 2, windowSeconds: 600 },
       },
+      sleep: async () => {},
     });
     try {
       await auth.signUp('alice', 'correct horse', '10.1.1.1');
@@ -77,10 +78,12 @@ forEachEngine((engine) => {
       await assert.rejects(auth.signUp('carol', 'correct horse', '10.1.1.1'), rateLimited(600));
       await auth.signUp('carol', 'correct horse', '10.2.2.2');
 
-      await assert.rejects(auth.logIn('alice', 'wrong password', '10.3.3.3'), { code: 'unauthenticated' });
+      // Successes do not count against the account; failures do, from any address.
       await auth.logIn('alice', 'correct horse', '10.3.3.3');
-      // The account is at its limit: even the right password from a new address waits.
-      await assert.rejects(auth.logIn('alice', 'correct horse', '10.4.4.4'), rateLimited(600));
+      await assert.rejects(auth.logIn('alice', 'wrong password', '10.3.3.3'), { code: 'unauthenticated' });
+      await assert.rejects(auth.logIn('alice', 'wrong password', '10.4.4.4'), { code: 'unauthenticated' });
+      await assert.rejects(auth.logIn('alice', 'correct horse', '10.5.5.5'), rateLimited(600));
+      // 10.3.3.3 has made its 2 attempts; 2 more and the address is at its limit for every account.
       await auth.logIn('bob', 'correct horse', '10.3.3.3');
       await assert.rejects(auth.logIn('nobody', 'correct horse', '10.3.3.3'), { code: 'unauthenticated' });
       await assert.rejects(auth.logIn('carol', 'correct horse', '10.3.3.3'), rateLimited(600));
