@@ -57,6 +57,8 @@ export interface Config {
     /** Failed logins at one account from every address; far higher than the pair's. */
     logInPerAccount?: RateLimitSetting;
   };
+  /** Password hashes at once, and the longest wait in line before one is refused; absent means the service's defaults. */
+  passwordHashing: { concurrency?: number; maxWaitMs?: number };
   /** Proxies whose X-Forwarded-For the web tier believes (addresses or CIDRs); none by default. */
   trustedProxies: string[];
   secureCookies: boolean;
@@ -97,6 +99,14 @@ const options = {
     help: 'failed logins at one account from all addresses, delayed on the way: N/seconds (default 100/3600)',
   },
   'rate-signup-per-ip': { env: 'CHORUS_RATE_SIGNUP_PER_IP', help: 'sign-ups per client address: N/seconds (default 5/1800)' },
+  'password-hash-concurrency': {
+    env: 'CHORUS_PASSWORD_HASH_CONCURRENCY',
+    help: 'password hashes at once, below UV_THREADPOOL_SIZE (default: 1 on 2 cores, else 2)',
+  },
+  'password-hash-max-wait-ms': {
+    env: 'CHORUS_PASSWORD_HASH_MAX_WAIT_MS',
+    help: 'a sign-up or log-in that would wait longer for hashing gets 429 (default 2000)',
+  },
   'trusted-proxies': { env: 'CHORUS_TRUSTED_PROXIES', help: 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed' },
   'secure-cookies': { env: 'CHORUS_SECURE_COOKIES', help: 'true when served over HTTPS (default false)' },
   'log-level': { env: 'CHORUS_LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
@@ -267,6 +277,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
           logInPerAccount: rate('rate-login-per-account', '100/3600'),
         }
       : {},
+    passwordHashing: {
+      concurrency: raw('password-hash-concurrency') === undefined ? undefined : int('password-hash-concurrency', 1, 1, 64),
+      maxWaitMs: raw('password-hash-max-wait-ms') === undefined ? undefined : int('password-hash-max-wait-ms', 2000, 0, 60_000),
+    },
     trustedProxies,
     secureCookies: secure === 'true',
     logLevel: oneOf('log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),

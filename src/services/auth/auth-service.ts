@@ -26,7 +26,7 @@ import { hashToken, isTokenShape, newToken } from '../tokens.js';
 import { LoginGuard } from './login-guard.js';
 import { OAuthApps } from './oauth.js';
 import type { PasswordHashingParams } from './password.js';
-import { PasswordHasher } from './password.js';
+import { DEFAULT_HASHING_LIMITS, PasswordHasher } from './password.js';
 import { type Limit, Throttle } from './throttle.js';
 
 export const DEFAULT_SESSION_TTL_SECONDS = 30 * 24 * 60 * 60;
@@ -46,6 +46,8 @@ export interface AuthServiceOptions {
   sessionIdleSeconds?: number;
   /** Argon2id costs; production passes nothing (OWASP parameters), tests lower them. */
   passwordHashing?: Partial<PasswordHashingParams>;
+  /** How many hashes run at once, and the longest wait in line before a hash is refused (429); see PasswordHasher. */
+  passwordHashingLimits?: { concurrency?: number; maxWaitMs?: number };
   /** Attempt limits shared by every instance; an absent limit is off. */
   limits?: AuthLimits;
   /** Waits out a login delay (see LoginGuard); injectable so tests need not wait. */
@@ -115,7 +117,11 @@ export class AuthService implements Auth {
       },
       options.sleep ?? ((ms) => sleep(ms)),
     );
-    this.hasher = new PasswordHasher(options.passwordHashing);
+    const hashing = options.passwordHashingLimits;
+    this.hasher = new PasswordHasher(options.passwordHashing, {
+      concurrency: hashing?.concurrency ?? DEFAULT_HASHING_LIMITS.concurrency,
+      maxWaitMs: hashing?.maxWaitMs ?? DEFAULT_HASHING_LIMITS.maxWaitMs,
+    });
     this.hasher.prepare();
     this.oauth = new OAuthApps({
       kv: this.kv,
