@@ -11,7 +11,7 @@ import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { ReadModel } from '../../src/services/social/read-model.js';
 import { SocialService } from '../../src/services/social/social-service.js';
-import { buildApp } from '../../src/web/app.js';
+import { buildApp, type WebDeps } from '../../src/web/app.js';
 
 export interface Harness {
   app: FastifyInstance;
@@ -25,7 +25,14 @@ export type ReadPath = 'view' | 'store';
 export const readPaths: readonly ReadPath[] = ['view', 'store'];
 
 export async function openHarness(
-  options: { draining?: () => boolean; secureCookies?: boolean; trustProxy?: boolean; reads?: ReadPath; logger?: FastifyBaseLogger } = {},
+  options: {
+    draining?: () => boolean;
+    secureCookies?: boolean;
+    trustProxy?: boolean;
+    reads?: ReadPath;
+    logger?: FastifyBaseLogger;
+    limits?: WebDeps['limits'];
+  } = {},
 ): Promise<Harness> {
   const { reads = 'view', ...appOptions } = options;
   const kv = await EmbeddedKV.open({ path: ':memory:' });
