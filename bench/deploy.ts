@@ -1,9 +1,11 @@
 /**
  * The deployments under test, on loopback with free ports: the replicated
  * one (3 etcd members, auth, social and web as separate processes, wired by
- * environment exactly as test/helpers/deployment.ts does) and the embedded
- * one (the `all` role on SQLite). Processes are started through the CLI,
- * as an operator would.
+ * environment as test/helpers/deployment.ts does) and the embedded one (the
+ * `all` role on SQLite). Processes are started through the CLI, as an
+ * operator would. etcd and gRPC speak plaintext, which loopback allows:
+ * the figures are the services' own, without TLS (`chorus cluster`
+ * and the integration tests run both with mutual TLS).
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';

@@ -2,7 +2,9 @@
  * The deployment the chaos scenarios break: a 3-member etcd cluster, two
  * auth and two social instances and two web instances, on loopback in a
  * work directory, every web instance wired to every service instance. Each
- * Chorus process keeps its port across restarts, as a machine would.
+ * Chorus process keeps its port across restarts, as a machine would. etcd
+ * and gRPC speak plaintext, which loopback allows; the integration tests
+ * cover the mutual TLS of `chorus cluster`.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -24,8 +24,10 @@ export interface RateLimitSetting {
 
 export interface Config {
   role: Role;
-  /** Interface every listener binds to. */
+  /** Interface the web listener binds to (and the services', unless rpcHost says otherwise). */
   host: string;
+  /** Interface the gRPC services bind to (HOST, but loopback for `all`); anything but loopback requires rpcTls. */
+  rpcHost: string;
   /** The web port (the first web instance's, for `cluster`). */
   port: number;
   dataDir: string;
@@ -35,6 +37,13 @@ export interface Config {
   etcdTimeoutMs: number;
   /** PEM files for TLS to etcd with a client certificate (whose Common Name is the etcd user); absent for plain http. */
   etcdTls?: { ca: string; cert: string; key: string };
+  /**
+   * PEM files of this process's gRPC identity: the deployment's CA, its
+   * certificate and key. Services then demand a certificate from that CA
+   * of every caller (mutual TLS), and clients present theirs. Absent for
+   * plaintext, which only loopback allows.
+   */
+  rpcTls?: { ca: string; cert: string; key: string };
   authPort: number;
   socialPort: number;
   /** Where the web role finds each service: one or more host:port. */
@@ -76,6 +85,7 @@ export interface Config {
 /** Each option: its flag, its environment variable, and a description for --help. */
 const options = {
   host: { env: 'HOST', help: 'address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)' },
+  'rpc-host': { env: 'CHORUS_RPC_HOST', help: "gRPC services' address (default HOST; loopback for all); not loopback needs --rpc-ca" },
   port: { env: 'PORT', help: 'web port (default 8080); other ports derive from it' },
   'data-dir': { env: 'DATA_DIR', help: 'where data lives (default ./data)' },
   store: { env: 'CHORUS_STORE', help: 'embedded | etcd (default: embedded for all, etcd otherwise)' },
@@ -84,6 +94,9 @@ const options = {
   'etcd-ca': { env: 'CHORUS_ETCD_CA', help: "CA certificate (PEM) that signed the etcd members' certificates" },
   'etcd-cert': { env: 'CHORUS_ETCD_CERT', help: 'client certificate (PEM) for etcd; its Common Name is the etcd user' },
   'etcd-key': { env: 'CHORUS_ETCD_KEY', help: 'private key (PEM) of --etcd-cert' },
+  'rpc-ca': { env: 'CHORUS_RPC_CA', help: 'CA certificate (PEM) every gRPC service and caller must be signed by (mutual TLS)' },
+  'rpc-cert': { env: 'CHORUS_RPC_CERT', help: "this process's gRPC certificate (PEM); a service's names chorus-auth/-social" },
+  'rpc-key': { env: 'CHORUS_RPC_KEY', help: 'private key (PEM) of --rpc-cert' },
   'auth-port': { env: 'CHORUS_AUTH_PORT', help: 'auth gRPC port (default PORT+10)' },
   'social-port': { env: 'CHORUS_SOCIAL_PORT', help: 'social gRPC port (default PORT+11)' },
   'auth-addr': { env: 'CHORUS_AUTH_ADDR', help: 'auth service host:port list for the web role' },
@@ -211,13 +224,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   // Port 0 (tests) means "pick free ports", so nothing may be derived from it.
   const derived = (offset: number) => (port === 0 ? 0 : port + offset);
   if (port !== 0 && port + 32 > 65535) throw new ConfigError(`${label('port')} leaves no room for derived ports (max 65503)`);
+  const checkHost = (name: OptionName, value: string) => {
+    if (
+      isIP(value) === 0 &&
+      !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(value)
+    ) {
+      throw new ConfigError(`${label(name)} must be an IP address (like 0.0.0.0 or ::) or a host name, got "${value}"`);
+    }
+  };
   const host = raw('host') ?? '127.0.0.1';
-  if (
-    isIP(host) === 0 &&
-    !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host)
-  ) {
-    throw new ConfigError(`${label('host')} must be an IP address (like 0.0.0.0 or ::) or a host name, got "${host}"`);
-  }
+  checkHost('host', host);
   const authPort = int('auth-port', derived(10), 0, 65535);
   const socialPort = int('social-port', derived(11), 0, 65535);
   const clientPorts = [20, 21, 22].map(derived);
@@ -230,16 +246,20 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       throw new ConfigError(`${label('etcd-endpoints')} must be URLs like http://127.0.0.1:2379, got "${endpoint}"`);
     }
   }
-  const tlsFiles = { ca: raw('etcd-ca'), cert: raw('etcd-cert'), key: raw('etcd-key') };
-  const tlsGiven = Object.values(tlsFiles).filter((file) => file !== undefined).length;
-  if (tlsGiven !== 0 && tlsGiven !== 3) {
-    throw new ConfigError(`${label('etcd-ca')}, ${label('etcd-cert')} and ${label('etcd-key')} go together: give all three or none`);
-  }
-  for (const name of ['etcd-ca', 'etcd-cert', 'etcd-key'] as const) {
-    const file = raw(name);
-    if (file !== undefined && !existsSync(file)) throw new ConfigError(`${label(name)}: no such file "${file}"`);
-  }
-  const etcdTls = tlsGiven === 3 ? (tlsFiles as { ca: string; cert: string; key: string }) : undefined;
+  /** A CA, certificate and key given together (or not at all), each an existing file. */
+  const pemFiles = (names: [OptionName, OptionName, OptionName]) => {
+    const [ca, cert, key] = names.map(raw);
+    const given = [ca, cert, key].filter((file) => file !== undefined).length;
+    if (given !== 0 && given !== 3) {
+      throw new ConfigError(`${label(names[0])}, ${label(names[1])} and ${label(names[2])} go together: give all three or none`);
+    }
+    for (const name of names) {
+      const file = raw(name);
+      if (file !== undefined && !existsSync(file)) throw new ConfigError(`${label(name)}: no such file "${file}"`);
+    }
+    return given === 3 ? { ca: ca!, cert: cert!, key: key! } : undefined;
+  };
+  const etcdTls = pemFiles(['etcd-ca', 'etcd-cert', 'etcd-key']);
   if (etcdTls && etcdEndpoints.some((e) => e.startsWith('http:'))) {
     throw new ConfigError(`${label('etcd-endpoints')} must be https:// URLs when etcd certificates are given`);
   }
@@ -265,22 +285,49 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       throw new ConfigError(`${label('trusted-proxies')} must be IP addresses or CIDRs, got "${proxy}"`);
     }
   }
+  const rpcTls = pemFiles(['rpc-ca', 'rpc-cert', 'rpc-key']);
+  // `all` calls its services in process: their ports are for grpcurl and
+  // local web instances, so they stay on loopback when the web listens wider.
+  const rpcHost = raw('rpc-host') ?? (role === 'all' && !isLoopback(host) ? '127.0.0.1' : host);
+  checkHost('rpc-host', rpcHost);
+  const servesRpc = role === 'auth' || role === 'social' || role === 'all';
+  if (servesRpc && !rpcTls && !isLoopback(rpcHost)) {
+    throw new ConfigError(
+      `the gRPC services would listen on ${rpcHost} (${label(raw('rpc-host') === undefined ? 'host' : 'rpc-host')}) without TLS, ` +
+        `open to anyone who reaches it: give ${label('rpc-ca')}, ${label('rpc-cert')} and ${label('rpc-key')} (mutual TLS), ` +
+        'or listen on a loopback address',
+    );
+  }
   // Where this machine's own services are reached when listening on every interface.
-  const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : isIP(host) === 6 ? `[${host}]` : host;
+  const local = rpcHost === '0.0.0.0' || rpcHost === '::' ? '127.0.0.1' : isIP(rpcHost) === 6 ? `[${rpcHost}]` : rpcHost;
+  const authAddresses = addresses('auth-addr', `${local}:${authPort}`);
+  const socialAddresses = addresses('social-addr', `${local}:${socialPort}`);
+  if (role === 'web' && !rpcTls) {
+    // Only addresses, not names, can be told apart from loopback here; a service at a name without TLS fails its first call.
+    const hostOf = (address: string) => address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+    const remote = [...authAddresses, ...socialAddresses].find((a) => isIP(hostOf(a)) !== 0 && !isLoopback(hostOf(a)));
+    if (remote) {
+      throw new ConfigError(
+        `the service at ${remote} is not on loopback, so it demands mutual TLS: give ${label('rpc-ca')}, ${label('rpc-cert')} and ${label('rpc-key')}`,
+      );
+    }
+  }
 
   return Object.freeze({
     role,
     host,
+    rpcHost,
     port,
     dataDir: path.resolve(raw('data-dir') ?? './data'),
     store: oneOf('store', ['embedded', 'etcd'] as const, role === 'all' ? 'embedded' : 'etcd'),
     etcdEndpoints,
     etcdTimeoutMs: int('etcd-timeout-ms', 2000, 100, 60_000),
     etcdTls,
+    rpcTls,
     authPort,
     socialPort,
-    authAddresses: addresses('auth-addr', `${local}:${authPort}`),
-    socialAddresses: addresses('social-addr', `${local}:${socialPort}`),
+    authAddresses,
+    socialAddresses,
     grpcDeadlineMs: int('grpc-deadline-ms', 5000, 100, 120_000),
     webInstances: int('web-instances', 2, 1, 16),
     etcdClientPorts: portList('etcd-client-ports', clientPorts),
@@ -307,4 +354,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     logLevel: oneOf('log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     shutdownGraceMs: int('shutdown-grace-ms', 10_000, 0, 600_000),
   });
+}
+
+/** Whether only this machine can reach `host`: 127.0.0.0/8, ::1 or localhost. */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bare === 'localhost' || bare === '::1') return true;
+  const v4 = bare.startsWith('::ffff:') ? bare.slice(7) : bare;
+  return isIP(v4) === 4 && v4.startsWith('127.');
 }

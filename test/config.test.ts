@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, isLoopback, loadConfig } from '../src/config.js';
+
+/** Any existing file passes for a PEM file here: config checks that the files exist, the processes read them. */
+const pem = fileURLToPath(import.meta.url);
+const rpcTls = { CHORUS_RPC_CA: pem, CHORUS_RPC_CERT: pem, CHORUS_RPC_KEY: pem };
 
 describe('config', () => {
   it('derives every port from PORT so a second deployment needs only PORT and DATA_DIR', () => {
@@ -30,7 +36,7 @@ describe('config', () => {
   });
 
   it('lets flags win over the environment', () => {
-    const config = loadConfig(['web', '--port', '7000', '--auth-addr=10.0.0.1:1,10.0.0.2:2'], { PORT: '9000' });
+    const config = loadConfig(['web', '--port', '7000', '--auth-addr=10.0.0.1:1,10.0.0.2:2'], { PORT: '9000', ...rpcTls });
     assert.equal(config.port, 7000);
     assert.deepEqual(config.authAddresses, ['10.0.0.1:1', '10.0.0.2:2']);
   });
@@ -113,5 +119,56 @@ describe('config', () => {
         bad,
       );
     }
+  });
+
+  it('keeps the gRPC services on loopback unless they have TLS, and says so at start-up', () => {
+    assert.equal(loadConfig(['social'], {}).rpcHost, '127.0.0.1');
+    assert.equal(loadConfig(['auth'], { HOST: '::1' }).rpcHost, '::1');
+    // `all` lets the web tier listen wider while its gRPC ports stay on loopback.
+    const container = loadConfig(['all'], { HOST: '0.0.0.0' });
+    assert.equal(container.host, '0.0.0.0');
+    assert.equal(container.rpcHost, '127.0.0.1');
+    for (const [argv, env] of [
+      [['social'], { HOST: '0.0.0.0' }],
+      [['auth', '--host', '10.0.0.5'], {}],
+      [['auth'], { CHORUS_RPC_HOST: 'auth.internal' }],
+      [['all'], { CHORUS_RPC_HOST: '::' }],
+    ] as [string[], NodeJS.ProcessEnv][]) {
+      assert.throws(
+        () => loadConfig(argv, env),
+        (e: unknown) => e instanceof ConfigError && /without TLS/.test(e.message) && /CHORUS_RPC_CA/.test(e.message),
+        `${argv} ${JSON.stringify(env)}`,
+      );
+      const config = loadConfig(argv, { ...env, ...rpcTls });
+      assert.deepEqual(config.rpcTls, { ca: pem, cert: pem, key: pem });
+    }
+    assert.equal(loadConfig(['social', '--host', '0.0.0.0', '--rpc-ca', pem, '--rpc-cert', pem, '--rpc-key', pem], {}).rpcHost, '0.0.0.0');
+    assert.throws(
+      () => loadConfig(['social'], { CHORUS_RPC_CA: pem }),
+      /CHORUS_RPC_CA, .*CHORUS_RPC_CERT and .*CHORUS_RPC_KEY go together/,
+    );
+    assert.throws(() => loadConfig(['social'], { ...rpcTls, CHORUS_RPC_CERT: '/no/such/cert.pem' }), /CHORUS_RPC_CERT: no such file/);
+    // A web instance told of a service on another machine needs a certificate to call it.
+    assert.throws(() => loadConfig(['web'], { CHORUS_SOCIAL_ADDR: '10.0.0.6:7011' }), /10\.0\.0\.6:7011 is not on loopback.*CHORUS_RPC_CA/);
+    assert.deepEqual(loadConfig(['web'], { CHORUS_SOCIAL_ADDR: '10.0.0.6:7011', ...rpcTls }).socialAddresses, ['10.0.0.6:7011']);
+    assert.deepEqual(loadConfig(['web'], { HOST: '0.0.0.0', PORT: '9080' }).authAddresses, ['127.0.0.1:9090']);
+  });
+
+  it('counts only 127.0.0.0/8, ::1 and localhost as loopback', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) assert.ok(isLoopback(host), host);
+    for (const host of ['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', 'localhost.example', '::ffff:10.0.0.1', '1.127.0.0']) {
+      assert.ok(!isLoopback(host), host);
+    }
+  });
+
+  it('the program refuses to start a service on 0.0.0.0 without TLS: exit 2 and the reason', () => {
+    const main = fileURLToPath(new URL('../src/cmd/main.js', import.meta.url));
+    const run = spawnSync(process.execPath, [main, 'social', '--host', '0.0.0.0', '--port', '0'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, HOST: '', CHORUS_RPC_CA: '', CHORUS_RPC_CERT: '', CHORUS_RPC_KEY: '' },
+    });
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /gRPC services would listen on 0\.0\.0\.0 \(--host \/ HOST\) without TLS/);
   });
 });

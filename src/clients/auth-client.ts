@@ -1,4 +1,3 @@
-import { credentials } from '@grpc/grpc-js';
 import type { Account } from '../domain/account.js';
 import type {
   App,
@@ -18,6 +17,7 @@ import {
   type App as WireApp,
   type OAuthToken as WireToken,
 } from '../gen/chorus/auth/v1/auth.js';
+import { clientCredentials, type RpcIdentity } from '../rpc/tls.js';
 import { callUnary } from '../rpc/unary.js';
 import { channelOptions, channelTarget } from './channel.js';
 
@@ -43,10 +43,11 @@ export class AuthClient implements Auth {
   readonly #client: AuthServiceClient;
   readonly #deadlineMs: number;
 
-  constructor(options: { addresses: string[]; deadlineMs: number }) {
+  /** `identity`: the certificate presented to services that demand one (mutual TLS); plaintext without. */
+  constructor(options: { addresses: string[]; deadlineMs: number; identity?: RpcIdentity }) {
     this.#client = new AuthServiceClient(
       channelTarget(options.addresses),
-      credentials.createInsecure(),
+      clientCredentials(options.identity),
       // Repeating these changes nothing: a second logout or lookup has the same effect as the first.
       channelOptions('chorus.auth.v1.AuthService', [
         'Authenticate',

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { ChannelOptions } from '@grpc/grpc-js';
+import { certificateName } from '../rpc/tls.js';
 
 /**
  * One long-lived channel per service, balancing round-robin over every
@@ -37,6 +38,8 @@ export function channelOptions(service: string, retryableMethods: string[]): Cha
   };
   return {
     'grpc.service_config': JSON.stringify(serviceConfig),
+    // Over TLS the server must prove it is this service, whichever of its addresses answered (ignored in plaintext).
+    'grpc.ssl_target_name_override': certificateName(service),
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 5_000,
     // Reconnect quickly after a service restart instead of backing off for up to two minutes.

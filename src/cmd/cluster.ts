@@ -5,6 +5,8 @@ import type { Config } from '../config.js';
 import { ensureCertificates } from '../local-etcd/certificates.js';
 import { restrictToPrefix } from '../local-etcd/etcd-access.js';
 import { type EtcdCluster, startEtcdCluster } from '../local-etcd/etcd-cluster.js';
+import type { CertificateFiles } from '../local-tls/authority.js';
+import { makeRpcCertificates } from '../local-tls/rpc-certificates.js';
 import { createLogger } from '../log.js';
 import { findFreePort } from '../supervisor/ports.js';
 import { httpReady, type SupervisedProcess, spawnSupervised, tcpReady } from '../supervisor/supervised-process.js';
@@ -14,7 +16,8 @@ import { keys } from './store.js';
  * `chorus cluster`: the replicated deployment on one machine. Three etcd
  * members, one auth and one social service, and N web instances, each its
  * own process, wired through flags and environment exactly as they would be
- * on separate machines. Children run in their own process groups so that
+ * on separate machines: etcd and the services speak mutual TLS, each with
+ * a CA of its own made here. Children run in their own process groups so that
  * Ctrl-C reaches only this supervisor, which then stops them in order: web
  * first (no new requests), then the services, then etcd. Each child gets
  * its own drain time plus a margin before SIGKILL.
@@ -63,24 +66,31 @@ export async function runCluster(config: Config): Promise<void> {
       tls,
     });
     await restrictToPrefix(etcd.endpoints, tls, keys.root);
+    const rpc = await makeRpcCertificates(path.join(config.dataDir, 'rpc-tls'), [config.rpcHost]);
     const base = {
+      CHORUS_AUTH_PORT: String(authPort),
+      CHORUS_SOCIAL_PORT: String(socialPort),
+      HOST: config.host,
+      CHORUS_RPC_HOST: config.rpcHost,
+      CHORUS_RPC_CA: rpc.ca,
+      DATA_DIR: config.dataDir,
+    };
+    // Only the services hold etcd credentials; each process presents its own gRPC certificate.
+    const store = {
       CHORUS_STORE: 'etcd',
       CHORUS_ETCD_ENDPOINTS: etcd.endpoints.join(','),
       CHORUS_ETCD_CA: tls.ca,
       CHORUS_ETCD_CERT: tls.chorus.cert,
       CHORUS_ETCD_KEY: tls.chorus.key,
-      CHORUS_AUTH_PORT: String(authPort),
-      CHORUS_SOCIAL_PORT: String(socialPort),
-      HOST: config.host,
-      DATA_DIR: config.dataDir,
     };
-    const auth = startChild('auth', base);
-    const social = startChild('social', base);
+    const identity = (files: CertificateFiles) => ({ CHORUS_RPC_CERT: files.cert, CHORUS_RPC_KEY: files.key });
+    const auth = startChild('auth', { ...base, ...store, ...identity(rpc.auth) });
+    const social = startChild('social', { ...base, ...store, ...identity(rpc.social) });
     await Promise.all([
-      auth.waitReady(tcpReady(authPort, config.host), { what: `port ${authPort}` }),
-      social.waitReady(tcpReady(socialPort, config.host), { what: `port ${socialPort}` }),
+      auth.waitReady(tcpReady(authPort, config.rpcHost), { what: `port ${authPort}` }),
+      social.waitReady(tcpReady(socialPort, config.rpcHost), { what: `port ${socialPort}` }),
     ]);
-    const webs = webPorts.map((port, i) => startChild('web', { ...base, PORT: String(port) }, `web${i + 1}`));
+    const webs = webPorts.map((port, i) => startChild('web', { ...base, ...identity(rpc.web), PORT: String(port) }, `web${i + 1}`));
     await Promise.all(webs.map((web, i) => web.waitReady(httpReady(`http://${config.host}:${webPorts[i]}/readyz`), { what: '/readyz' })));
     if (stopping) return;
     const urls = webPorts.map((port) => `http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${port}`);
@@ -88,8 +98,8 @@ export async function runCluster(config: Config): Promise<void> {
       [
         'Chorus cluster is running:',
         ...urls.map((url, i) => `  web${i + 1}    ${url}`),
-        `  auth    gRPC ${config.host}:${authPort}`,
-        `  social  gRPC ${config.host}:${socialPort}`,
+        `  auth    gRPC ${config.rpcHost}:${authPort}  (mutual TLS: certificates in ${path.dirname(rpc.ca)})`,
+        `  social  gRPC ${config.rpcHost}:${socialPort}`,
         `  etcd    ${etcd.endpoints.join(' ')}`,
         `  data    ${config.dataDir}`,
         'Ctrl-C stops everything.',

@@ -3,6 +3,7 @@ import { AuthClient } from '../clients/auth-client.js';
 import { SocialClient } from '../clients/social-client.js';
 import { type Config, ConfigError, loadConfig, usage } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
+import { readRpcIdentity } from '../rpc/tls.js';
 import { runCluster } from './cluster.js';
 import { Lifecycle, shutdownSignal } from './lifecycle.js';
 import { authGrpcService, createAuth, createSocial, serveGrpc, socialGrpcService } from './services.js';
@@ -59,22 +60,23 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
         const social = await createSocial(lifecycle, log, kv, signal);
         port = await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(social, e)]);
       }
-      log.info({ port, store: config.store }, `${config.role} service listening`);
+      log.info({ host: config.rpcHost, port, store: config.store, tls: config.rpcTls !== undefined }, `${config.role} service listening`);
       return;
     }
     case 'web': {
+      const identity = config.rpcTls && readRpcIdentity(config.rpcTls);
       const auth = lifecycle.add(
         'auth client',
-        new AuthClient({ addresses: config.authAddresses, deadlineMs: config.grpcDeadlineMs }),
+        new AuthClient({ addresses: config.authAddresses, deadlineMs: config.grpcDeadlineMs, identity }),
         (c) => c.close(),
       );
       const social = lifecycle.add(
         'social client',
-        new SocialClient({ addresses: config.socialAddresses, deadlineMs: config.grpcDeadlineMs }),
+        new SocialClient({ addresses: config.socialAddresses, deadlineMs: config.grpcDeadlineMs, identity }),
         (c) => c.close(),
       );
       const url = await serveWeb(config, lifecycle, log, { auth, social });
-      log.info({ url, auth: config.authAddresses, social: config.socialAddresses }, 'web listening');
+      log.info({ url, auth: config.authAddresses, social: config.socialAddresses, tls: identity !== undefined }, 'web listening');
       return;
     }
     case 'all': {

@@ -4,6 +4,7 @@ import type { Auth } from '../domain/auth.js';
 import type { Social } from '../domain/social.js';
 import type { KV } from '../kv/kv.js';
 import { type GrpcService, startGrpcServer } from '../rpc/server.js';
+import { readRpcIdentity } from '../rpc/tls.js';
 import { AuthService } from '../services/auth/auth-service.js';
 import { authGrpcService } from '../services/auth/grpc.js';
 import { socialGrpcService } from '../services/social/grpc.js';
@@ -43,10 +44,12 @@ export async function serveGrpc(
   services: ((onInternalError: (error: unknown) => void) => GrpcService)[],
 ): Promise<number> {
   const onInternalError = (error: unknown) => log.error({ err: error }, 'internal error');
+  const identity = config.rpcTls && readRpcIdentity(config.rpcTls);
   const server = await startGrpcServer(
-    config.host,
+    config.rpcHost,
     port,
     services.map((make) => make(onInternalError)),
+    identity,
   );
   lifecycle.add('grpc server', server, (s) => s.close(config.shutdownGraceMs));
   return server.port;

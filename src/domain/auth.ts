@@ -93,8 +93,10 @@ export interface Auth {
   /**
    * Claims the username atomically; `conflict` if it is taken, `invalid` for
    * bad input, `rate_limited` past the sign-up limit for `clientIp` (the
-   * end user's address, when the caller knows it). `userAgent` is kept with
-   * the new session so its owner can recognise it in listSessions.
+   * end user's address, which the web tier always passes: over gRPC a call
+   * without one is refused as `invalid`, field client_ip, as are logIn,
+   * passwordGrant and appSignUp). `userAgent` is kept with the new session
+   * so its owner can recognise it in listSessions.
    */
   signUp(username: string, password: string, clientIp?: string, userAgent?: string): Promise<Session>;
   /**

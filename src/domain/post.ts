@@ -83,6 +83,11 @@ export function derivedId(timeMs: number, seed: string): string {
   return time + suffix;
 }
 
+/** The millisecond time a post id (or a derived id) was made for: the inverse of its time digits. */
+export function postTime(id: string): number {
+  return TIME_MAX - Number.parseInt(id.slice(0, TIME_DIGITS), 36);
+}
+
 export function isPostId(input: unknown): input is string {
   return typeof input === 'string' && postIdPattern.test(input);
 }

@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
+import { type RpcIdentity, serverCredentials } from './tls.js';
 
 export interface GrpcService {
   /** Fully qualified name, e.g. chorus.auth.v1.AuthService, as health checks ask for it. */
@@ -26,8 +27,13 @@ export interface GrpcServer {
 
 const protoRoot = fileURLToPath(new URL('../../../proto/', import.meta.url));
 
-/** Serves the services with gRPC health checking and server reflection (so grpcurl works). */
-export async function startGrpcServer(host: string, port: number, services: GrpcService[]): Promise<GrpcServer> {
+/**
+ * Serves the services with gRPC health checking and server reflection (so
+ * grpcurl works). With an identity, every caller must present a
+ * certificate from its CA, health and reflection included; without one,
+ * anyone who reaches the port may call (config.ts allows that on loopback only).
+ */
+export async function startGrpcServer(host: string, port: number, services: GrpcService[], identity?: RpcIdentity): Promise<GrpcServer> {
   const server = new Server({ 'grpc.max_receive_message_length': 1 << 20 });
   const health = new HealthImplementation({ '': 'SERVING' });
   for (const service of services) {
@@ -42,7 +48,7 @@ export async function startGrpcServer(host: string, port: number, services: Grpc
   new ReflectionService(packageDefinition).addToServer(server);
 
   const boundPort = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, serverCredentials(identity), (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );

@@ -38,12 +38,6 @@ export function bearerToken(request: FastifyRequest): string {
   return match[1]!;
 }
 
-/** The account behind an API request's bearer token; `unauthenticated` otherwise. */
-export async function requireApiViewer(request: FastifyRequest, auth: Auth): Promise<Viewer> {
-  const token = bearerToken(request);
-  return { account: await auth.authenticate(token), token };
-}
-
 export interface CookieSettings {
   secure: boolean;
 }

@@ -14,6 +14,7 @@ import { AuthService } from '../../src/services/auth/auth-service.js';
 import { authGrpcService } from '../../src/services/auth/grpc.js';
 import { socialGrpcService } from '../../src/services/social/grpc.js';
 import { SocialService } from '../../src/services/social/social-service.js';
+import { rejectsWith } from '../helpers/fixtures.js';
 
 /**
  * The gRPC edge on its own: the generated clients against the adapters,
@@ -22,6 +23,8 @@ import { SocialService } from '../../src/services/social/social-service.js';
  */
 const require = createRequire(import.meta.url);
 const light = { memoryCost: 256, timeCost: 1, parallelism: 1 };
+/** The end user's address, which the web tier passes with every call that counts attempts per address. */
+const IP = '127.0.0.1';
 
 function loadService(file: string, includeDir: string) {
   const definition = protoLoader.loadSync(file, { includeDirs: [includeDir], keepCase: true, enums: String });
@@ -54,10 +57,10 @@ describe('gRPC services', () => {
   });
 
   it('round-trips the domain through the wire', async () => {
-    const session = await auth.signUp('Grpc_User', 'a fine password');
+    const session = await auth.signUp('Grpc_User', 'a fine password', IP);
     assert.equal(session.account.username, 'grpc_user');
     assert.deepEqual(await auth.authenticate(session.token), session.account);
-    await auth.signUp('other_user', 'a fine password');
+    await auth.signUp('other_user', 'a fine password', IP);
     await social.follow('grpc_user', 'other_user');
     const post = await social.createPost('other_user', 'hello over gRPC', 'key-1');
     assert.deepEqual(await social.createPost('other_user', 'hello over gRPC', 'key-1'), post);
@@ -86,12 +89,12 @@ describe('gRPC services', () => {
   });
 
   it('turns a service error back into the same DomainError, field included', async () => {
-    await assert.rejects(auth.signUp('grpc_user', 'a fine password'), (e: unknown) => {
+    await assert.rejects(auth.signUp('grpc_user', 'a fine password', IP), (e: unknown) => {
       assert.ok(e instanceof DomainError);
       assert.equal(e.code, 'conflict');
       return true;
     });
-    await assert.rejects(auth.signUp('x', 'a fine password'), (e: unknown) => {
+    await assert.rejects(auth.signUp('x', 'a fine password', IP), (e: unknown) => {
       assert.ok(e instanceof DomainError);
       assert.equal(e.code, 'invalid');
       assert.equal(e.field, 'username');
@@ -104,8 +107,27 @@ describe('gRPC services', () => {
     assert.deepEqual(internalErrors, []);
   });
 
+  it('refuses sign-up, log-in and the password grant without the client address the per-address limits count', async () => {
+    const missing = rejectsWith('invalid', undefined, 'client_ip');
+    await assert.rejects(auth.signUp('no_address', 'a fine password'), missing);
+    await assert.rejects(auth.signUp('no_address', 'a fine password', 'not-an-address'), missing);
+    // Refused before anything was written: the name is still free.
+    await auth.signUp('no_address', 'a fine password', IP);
+    await assert.rejects(auth.logIn('no_address', 'a fine password'), missing);
+    await assert.rejects(auth.logIn('no_address', 'a fine password', '   '), missing);
+    await auth.logIn('no_address', 'a fine password', '::1');
+    const app = await auth.registerApp({ name: 'No address', redirectUris: ['urn:ietf:wg:oauth:2.0:oob'], scopes: 'read', website: '' });
+    const client = { clientId: app.clientId, clientSecret: app.clientSecret };
+    await assert.rejects(auth.passwordGrant(client, 'no_address', 'a fine password', 'read'), missing);
+    assert.deepEqual((await auth.passwordGrant(client, 'no_address', 'a fine password', 'read', IP)).scopes, ['read']);
+    const appToken = await auth.clientCredentialsGrant(client, 'read');
+    await assert.rejects(auth.appSignUp(appToken.token, 'no_address_2', 'a fine password'), missing);
+    await auth.appSignUp(appToken.token, 'no_address_2', 'a fine password', IP);
+    assert.deepEqual(internalErrors, []);
+  });
+
   it('batches concurrent feed requests, each with its own answer or error', async () => {
-    const reader = await auth.signUp('batch_reader', 'a fine password');
+    const reader = await auth.signUp('batch_reader', 'a fine password', IP);
     await social.follow('batch_reader', 'other_user');
     const calls = Array.from({ length: 50 }, (_, i) =>
       i % 10 === 9 ? social.sessionFeed('A'.repeat(43)) : social.sessionFeed(reader.token, 1 + (i % 3)),
@@ -127,7 +149,7 @@ describe('gRPC services', () => {
   });
 
   it('batches concurrent posts, each its own transaction with its own answer', async () => {
-    const writer = await auth.signUp('batch_writer', 'a fine password');
+    const writer = await auth.signUp('batch_writer', 'a fine password', IP);
     const calls = Array.from({ length: 30 }, (_, i) =>
       social.postAsSession(i === 7 ? 'B'.repeat(43) : writer.token, i === 11 ? '   ' : `batched ${i}`),
     );

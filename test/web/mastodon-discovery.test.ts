@@ -197,6 +197,9 @@ describe('Mastodon discovery and start-up calls', () => {
   });
 });
 
+/** A well-formed notification id (they map like status ids) that no notification has. */
+const NOTIFICATION_ID = '100000000000000000000000007';
+
 describe('Mastodon bodies and parameters', () => {
   let h: Harness;
   let token: string;
@@ -218,7 +221,7 @@ describe('Mastodon bodies and parameters', () => {
   it('urlencoded form bodies with nested Rails names are read', async () => {
     const form = (payload: string) =>
       api(h.app, 'POST', '/api/v1/markers', { token, payload, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    const ok = await form('home%5Blast_read_id%5D=103&notifications[last_read_id]=7');
+    const ok = await form(`home%5Blast_read_id%5D=103&notifications[last_read_id]=${NOTIFICATION_ID}`);
     assert.equal(ok.status, 200, ok.text);
     assertMastodonError(await form('bogus[last_read_id]=1'), 422, /Unknown timeline "bogus"/);
     assertMastodonError(await form('home[last_read_id][]=1'), 422, /home\[last_read_id\]/);
@@ -232,9 +235,10 @@ describe('Mastodon bodies and parameters', () => {
     const ok = await send([
       ['home[last_read_id]', '103'],
       ['avatar', 'not really a picture', 'a.png'],
-      ['notifications[last_read_id]', '7'],
+      ['notifications[last_read_id]', NOTIFICATION_ID],
     ]);
     assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.body.notifications.last_read_id, NOTIFICATION_ID);
     assertMastodonError(await send([['bogus[last_read_id]', '1']]), 422, /Unknown timeline "bogus"/);
     const big = await send([
       ['home[last_read_id]', 'x'.repeat(10 * 1024)],
@@ -376,6 +380,9 @@ describe('Mastodon error shape', () => {
     const failing = (error: DomainError): Auth => {
       const auth = Object.create(h.auth) as Auth;
       auth.authenticate = async () => {
+        throw error;
+      };
+      auth.inspectToken = async () => {
         throw error;
       };
       return auth;

@@ -17,6 +17,8 @@ export interface Harness {
   app: FastifyInstance;
   auth: AuthService;
   social: SocialService;
+  /** The store under the services (default key layout), to check what a refused request did not write. */
+  kv: EmbeddedKV;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function openHarness(
     app,
     auth,
     social,
+    kv,
     async close() {
       await app.close();
       await readModel?.close();
@@ -64,7 +67,7 @@ export interface ApiReply {
   text: string;
 }
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export async function api(
   app: FastifyInstance,

@@ -1,10 +1,27 @@
+import { isIP } from 'node:net';
 import type { Account } from '../../domain/account.js';
 import type { App, Auth, AuthorizationRequest, OAuthToken } from '../../domain/auth.js';
+import { DomainError } from '../../domain/errors.js';
 import { type AuthServiceServer, AuthServiceService } from '../../gen/chorus/auth/v1/auth.js';
 import type { GrpcService } from '../../rpc/server.js';
 import { unary } from '../../rpc/unary.js';
 
-/** The gRPC adapter of the auth service: wire types in, domain calls, wire types out. Nothing else. */
+/**
+ * The per-address attempt limits count the end user's address, which only
+ * the web tier knows and must pass on; a call without one would skip them,
+ * so it is refused rather than waved through.
+ */
+function clientIp(address: string): string {
+  if (isIP(address) === 0) {
+    const problem = address === '' ? 'is missing' : 'is not an IP address';
+    throw new DomainError('invalid', `client_ip ${problem}: the caller must pass the end user's address, which attempt limits count.`, {
+      field: 'client_ip',
+    });
+  }
+  return address;
+}
+
+/** The gRPC adapter of the auth service: wire types in, domain calls, wire types out; and the client address no call may lack. */
 export function authGrpcService(auth: Auth, onInternalError: (error: unknown) => void): GrpcService {
   const account = (a: Account) => ({ username: a.username, createdAtMs: a.createdAtMs });
   const app = (a: App) => ({ ...a });
@@ -22,11 +39,11 @@ export function authGrpcService(auth: Auth, onInternalError: (error: unknown) =>
   });
   const implementation: AuthServiceServer = {
     signUp: unary(async (r) => {
-      const session = await auth.signUp(r.username, r.password, r.clientIp || undefined, r.userAgent || undefined);
+      const session = await auth.signUp(r.username, r.password, clientIp(r.clientIp), r.userAgent || undefined);
       return { account: account(session.account), token: session.token };
     }, onInternalError),
     logIn: unary(async (r) => {
-      const session = await auth.logIn(r.username, r.password, r.clientIp || undefined, r.userAgent || undefined);
+      const session = await auth.logIn(r.username, r.password, clientIp(r.clientIp), r.userAgent || undefined);
       return { account: account(session.account), token: session.token };
     }, onInternalError),
     logOut: unary(async (r) => {
@@ -70,7 +87,7 @@ export function authGrpcService(auth: Auth, onInternalError: (error: unknown) =>
     passwordGrant: unary(
       async (r) => ({
         token: token(
-          await auth.passwordGrant(client(r.client), r.username, r.password, r.scope, r.clientIp || undefined, r.userAgent || undefined),
+          await auth.passwordGrant(client(r.client), r.username, r.password, r.scope, clientIp(r.clientIp), r.userAgent || undefined),
         ),
       }),
       onInternalError,
@@ -85,7 +102,7 @@ export function authGrpcService(auth: Auth, onInternalError: (error: unknown) =>
     }, onInternalError),
     appSignUp: unary(
       async (r) => ({
-        token: token(await auth.appSignUp(r.appToken, r.username, r.password, r.clientIp || undefined, r.userAgent || undefined)),
+        token: token(await auth.appSignUp(r.appToken, r.username, r.password, clientIp(r.clientIp), r.userAgent || undefined)),
       }),
       onInternalError,
     ),

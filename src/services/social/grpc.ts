@@ -1,15 +1,22 @@
 import { status } from '@grpc/grpc-js';
-import type { Account, Profile } from '../../domain/account.js';
+import type { Account, Profile, ProfileChanges } from '../../domain/account.js';
+import { isNotificationType, type Notification, type NotificationType } from '../../domain/notification.js';
 import type { ScopeNeed } from '../../domain/oauth.js';
 import type { Page } from '../../domain/page.js';
-import type { Post } from '../../domain/post.js';
-import type { Social } from '../../domain/social.js';
+import type { Post, PostOptions, PostView } from '../../domain/post.js';
+import type { NotificationMarker, Relationship, Social } from '../../domain/social.js';
 import {
   type ItemError,
+  type NotificationTypes,
   type SocialServiceServer,
   SocialServiceService,
   type WatchPostsResponse,
   WatchPostsResponse_Kind,
+  type Account as WireAccount,
+  type Notification as WireNotification,
+  type Post as WirePost,
+  type PostOptions as WirePostOptions,
+  type PostView as WirePostView,
 } from '../../gen/chorus/social/v1/social.js';
 import type { GrpcService } from '../../rpc/server.js';
 import { toItemError } from '../../rpc/status.js';
@@ -18,16 +25,10 @@ import { unary } from '../../rpc/unary.js';
 
 /**
  * The gRPC adapter of the social service. proto3 cannot tell an absent
- * field from its zero value, so limit 0 and cursor "" mean "not given".
+ * field from its zero value, so limit 0 and an empty cursor, viewer, id or
+ * option mean "not given"; an absent domain field is sent as its zero value.
  */
 export function socialGrpcService(social: Social, onInternalError: (error: unknown) => void): GrpcService {
-  const account = (a: Account) => ({ username: a.username, createdAtMs: a.createdAtMs });
-  const post = (p: Post) => ({ id: p.id, author: p.author, text: p.text, createdAtMs: p.createdAtMs });
-  const accounts = (page: Page<Account>) => ({ accounts: page.items.map(account), next: page.next ?? '' });
-  const posts = (page: Page<Post>) => ({ posts: page.items.map(post), next: page.next ?? '' });
-  const limit = (n: number) => (n === 0 ? undefined : n);
-  const cursor = (c: string) => (c === '' ? undefined : c);
-  const scope = (s: string) => (s === '' ? undefined : (s as ScopeNeed));
   const itemError = (error: unknown): ItemError => {
     const item = toItemError(error);
     if (item.code === status.INTERNAL) onInternalError(error);
@@ -44,58 +45,96 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
       ),
     );
   const u = <Req, Res>(handler: (request: Req) => Promise<Res>) => unary(handler, onInternalError);
+  /** A write answered with an empty message. */
+  const done = <Req>(write: (request: Req) => Promise<void>) =>
+    u(async (request: Req) => {
+      await write(request);
+      return {};
+    });
   /** Aborted when the server drains: open streams end with UNAVAILABLE so callers move to another instance. */
   const draining = new AbortController();
-
-  const profile = (p: Profile) => ({ account: account(p.account), followers: p.followers, following: p.following, posts: p.posts });
 
   const implementation: SocialServiceServer = {
     getProfile: u(async (r) => profile(await social.getProfile(r.username))),
     getProfiles: u(async (r) => ({ profiles: (await social.getProfiles(r.usernames)).map(profile) })),
     searchAccounts: u(async (r) => ({ accounts: (await social.searchAccounts(r.prefix, limit(r.limit))).map(account) })),
-    listFollowers: u(async (r) => accounts(await social.listFollowers(r.username, limit(r.limit), cursor(r.cursor)))),
-    listFollowing: u(async (r) => accounts(await social.listFollowing(r.username, limit(r.limit), cursor(r.cursor)))),
-    follow: u(async (r) => {
-      await social.follow(r.follower, r.followee);
-      return {};
-    }),
-    unfollow: u(async (r) => {
-      await social.unfollow(r.follower, r.followee);
-      return {};
-    }),
+    listFollowers: u(async (r) => accounts(await social.listFollowers(r.username, limit(r.limit), given(r.cursor)))),
+    listFollowing: u(async (r) => accounts(await social.listFollowing(r.username, limit(r.limit), given(r.cursor)))),
+    follow: done((r) => social.follow(r.follower, r.followee)),
+    unfollow: done((r) => social.unfollow(r.follower, r.followee)),
     isFollowing: u(async (r) => ({ following: await social.isFollowing(r.follower, r.followee) })),
-    createPost: u(async (r) => ({ post: post(await social.createPost(r.author, r.text, cursor(r.idempotencyKey))) })),
+    createPost: u(async (r) => ({
+      post: post(await social.createPost(r.author, r.text, given(r.idempotencyKey), postOptions(r.options))),
+    })),
     postsAsSession: u(async (r) => {
-      const results = await each(r.requests, (q) => social.postAsSession(q.token, q.text, cursor(q.idempotencyKey)));
+      const results = await each(r.requests, (q) => social.postAsSession(q.token, q.text, given(q.idempotencyKey), postOptions(q.options)));
       return { results: results.map((result) => ('ok' in result ? { post: post(result.ok) } : result)) };
     }),
     getPost: u(async (r) => ({ post: post(await social.getPost(r.id)) })),
-    deletePost: u(async (r) => {
-      await social.deletePost(r.id, r.actor);
-      return {};
-    }),
-    listPosts: u(async (r) => posts(await social.listPosts(r.author, limit(r.limit), cursor(r.cursor)))),
+    deletePost: done((r) => social.deletePost(r.id, r.actor)),
+    listPosts: u(async (r) => posts(await social.listPosts(r.author, limit(r.limit), given(r.cursor), given(r.viewer)))),
     sessionFeeds: u(async (r) => {
-      const results = await each(r.requests, (q) => social.sessionFeed(q.token, limit(q.limit), cursor(q.cursor), scope(q.requiredScope)));
+      const results = await each(r.requests, (q) => social.sessionFeed(q.token, limit(q.limit), given(q.cursor), scope(q.requiredScope)));
       return {
         results: results.map((result) =>
           'ok' in result ? { feed: { account: account(result.ok.account), ...posts(result.ok.page) } } : result,
         ),
       };
     }),
-    publicTimeline: u(async (r) => posts(await social.publicTimeline(limit(r.limit), cursor(r.cursor)))),
+    publicTimeline: u(async (r) => posts(await social.publicTimeline(limit(r.limit), given(r.cursor), given(r.viewer)))),
     watchPosts: serverStream(
       async function* (_request, signal): AsyncGenerator<WatchPostsResponse> {
+        const none = { post: undefined, postId: '', notification: undefined };
         for await (const event of social.watchPosts(signal)) {
-          if (event.kind === 'notification') continue; // ISSUE-11-STUB: the wire format for notifications comes with the API work.
-          yield event.kind === 'update'
-            ? { kind: WatchPostsResponse_Kind.KIND_UPDATE, post: post(event.post), postId: event.post.id }
-            : { kind: WatchPostsResponse_Kind.KIND_DELETE, post: undefined, postId: event.id };
+          if (event.kind === 'update')
+            yield { ...none, kind: WatchPostsResponse_Kind.KIND_UPDATE, post: post(event.post), postId: event.post.id };
+          else if (event.kind === 'delete') yield { ...none, kind: WatchPostsResponse_Kind.KIND_DELETE, postId: event.id };
+          else yield { ...none, kind: WatchPostsResponse_Kind.KIND_NOTIFICATION, notification: notification(event.notification) };
         }
       },
       onInternalError,
       draining.signal,
     ),
+
+    updateProfile: u(async (r) => ({ account: account(await social.updateProfile(r.username, profileChanges(r))) })),
+    describePosts: u(async (r) => {
+      const described = await social.describePosts(r.postIds, given(r.viewer));
+      return { posts: described.posts.map(postView), profiles: described.profiles.map(profile) };
+    }),
+    getThread: u(async (r) => {
+      const thread = await social.getThread(r.postId, given(r.viewer));
+      return { ancestors: thread.ancestors.map(post), descendants: thread.descendants.map(post) };
+    }),
+    tagTimeline: u(async (r) => posts(await social.tagTimeline(r.tag, limit(r.limit), given(r.cursor), given(r.viewer)))),
+    favourite: done((r) => social.favourite(r.actor, r.postId)),
+    unfavourite: done((r) => social.unfavourite(r.actor, r.postId)),
+    reblog: u(async (r) => ({ post: post(await social.reblog(r.actor, r.postId)) })),
+    unreblog: done((r) => social.unreblog(r.actor, r.postId)),
+    favouritedBy: u(async (r) => accounts(await social.favouritedBy(r.postId, limit(r.limit), given(r.cursor)))),
+    rebloggedBy: u(async (r) => accounts(await social.rebloggedBy(r.postId, limit(r.limit), given(r.cursor)))),
+    listFavourites: u(async (r) => posts(await social.listFavourites(r.actor, limit(r.limit), given(r.cursor)))),
+
+    listNotifications: u(async (r) => {
+      const page = await social.listNotifications(r.recipient, {
+        limit: limit(r.limit),
+        cursor: given(r.cursor),
+        types: notificationTypes(r.types),
+      });
+      return { notifications: page.items.map(notification), next: page.next ?? '' };
+    }),
+    getNotification: u(async (r) => ({ notification: notification(await social.getNotification(r.recipient, r.id)) })),
+    dismissNotification: done((r) => social.dismissNotification(r.recipient, r.id)),
+    clearNotifications: done((r) => social.clearNotifications(r.recipient)),
+    notificationMarker: u(async (r) => marker(await social.notificationMarker(r.recipient))),
+    markNotificationsRead: u(async (r) => marker(await social.markNotificationsRead(r.recipient, given(r.lastReadId)))),
+
+    block: done((r) => social.block(r.actor, r.target)),
+    unblock: done((r) => social.unblock(r.actor, r.target)),
+    mute: done((r) => social.mute(r.actor, r.target)),
+    unmute: done((r) => social.unmute(r.actor, r.target)),
+    listBlocks: u(async (r) => accounts(await social.listBlocks(r.actor, limit(r.limit), given(r.cursor)))),
+    listMutes: u(async (r) => accounts(await social.listMutes(r.actor, limit(r.limit), given(r.cursor)))),
+    relationships: u(async (r) => ({ relationships: (await social.relationships(r.actor, r.targets)).map(relationship) })),
   };
   return {
     name: 'chorus.social.v1.SocialService',
@@ -105,3 +144,59 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
     protoFile: 'chorus/social/v1/social.proto',
   };
 }
+
+// Domain → wire: an absent optional field is its zero value.
+
+const account = (a: Account): WireAccount => ({
+  username: a.username,
+  createdAtMs: a.createdAtMs,
+  displayName: a.displayName ?? '',
+  bio: a.bio ?? '',
+});
+const post = (p: Post): WirePost => ({
+  id: p.id,
+  author: p.author,
+  text: p.text,
+  createdAtMs: p.createdAtMs,
+  inReplyToId: p.inReplyToId ?? '',
+  inReplyToAuthor: p.inReplyToAuthor ?? '',
+  reblogOf: p.reblogOf ?? '',
+  mentions: p.mentions ?? [],
+  tags: p.tags ?? [],
+});
+const postView = (v: PostView): WirePostView => ({
+  post: post(v.post),
+  replies: v.replies,
+  reblogs: v.reblogs,
+  favourites: v.favourites,
+  favourited: v.favourited,
+  reblogged: v.reblogged,
+});
+const profile = (p: Profile) => ({ account: account(p.account), followers: p.followers, following: p.following, posts: p.posts });
+const notification = (n: Notification): WireNotification => ({
+  id: n.id,
+  recipient: n.recipient,
+  type: n.type,
+  actor: n.actor,
+  postId: n.postId ?? '',
+  createdAtMs: n.createdAtMs,
+});
+const relationship = (r: Relationship) => ({ ...r });
+const marker = (m: NotificationMarker) => ({ lastReadId: m.lastReadId, unread: m.unread });
+const accounts = (page: Page<Account>) => ({ accounts: page.items.map(account), next: page.next ?? '' });
+const posts = (page: Page<Post>) => ({ posts: page.items.map(post), next: page.next ?? '' });
+
+// Wire → domain: a zero value is "not given".
+
+const limit = (n: number) => (n === 0 ? undefined : n);
+const given = (s: string) => (s === '' ? undefined : s);
+const scope = (s: string) => (s === '' ? undefined : (s as ScopeNeed));
+const postOptions = (o: WirePostOptions | undefined): PostOptions | undefined =>
+  o === undefined || o.inReplyToId === '' ? undefined : { inReplyToId: o.inReplyToId };
+const profileChanges = (r: { displayName?: string | undefined; bio?: string | undefined }): ProfileChanges => ({
+  ...(r.displayName === undefined ? {} : { displayName: r.displayName }),
+  ...(r.bio === undefined ? {} : { bio: r.bio }),
+});
+/** Types this service does not know are dropped: asking only for those finds nothing, as Mastodon answers. */
+const notificationTypes = (t: NotificationTypes | undefined): NotificationType[] | undefined =>
+  t === undefined ? undefined : t.types.filter(isNotificationType);

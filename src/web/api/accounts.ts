@@ -1,34 +1,38 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Account } from '../../domain/account.js';
-import { USERNAME_MAX } from '../../domain/account.js';
-import { DomainError, invalid, isDomainError } from '../../domain/errors.js';
+import type { ProfileChanges } from '../../domain/account.js';
+import { parseBio, parseDisplayName } from '../../domain/account.js';
+import { invalid, isDomainError } from '../../domain/errors.js';
 import {
   accountId,
   type MastodonPageParams,
   parseAccountPage,
-  parseMastodonLimit,
   parseStatusPage,
   serviceCursor,
-  statusId,
-  trimPage,
   usernameOf,
 } from '../../domain/mastodon-ids.js';
 import { scopeAllows } from '../../domain/oauth.js';
-import { encodeCursor, PAGE_MAX } from '../../domain/page.js';
+import { encodeCursor } from '../../domain/page.js';
+import type { Post } from '../../domain/post.js';
 import type { Social } from '../../domain/social.js';
+import { parseTag } from '../../domain/text.js';
 import type { RouteContext } from '../context.js';
-import { credentialAccount, type MastodonAccount, mastodonAccount, profileAccount } from '../entities/account.js';
+import { credentialAccount, profileAccount } from '../entities/account.js';
 import { mastodonRelationship } from '../entities/relationship.js';
-import { mastodonStatus } from '../entities/status.js';
 import { linkHeader } from '../link-header.js';
 import { requireScope, requireToken } from '../oauth/routes.js';
+import { ACCOUNT_LIST_DEFAULT, ACCOUNT_LIST_MAX, idPage, parseListLimit, requestUrl } from './paging.js';
+import { renderAccounts, renderStatuses } from './render.js';
+import { existingUsername, orRecordNotFound, recordNotFound } from './requests.js';
 import { publicOrigin } from './urls.js';
 
 /**
- * The Mastodon accounts resource (docs.joinmastodon.org/methods/accounts)
- * and search (methods/search); registration is in registration.ts.
- * verify_credentials, lookup, search and relationships are static
- * segments, which Fastify's router prefers to the :id parameter.
+ * The Mastodon accounts resource (docs.joinmastodon.org/methods/accounts):
+ * the signed-in account and its profile edit, lookup, relationships, an
+ * account, its follow lists and statuses, follow and unfollow; registration
+ * is in registration.ts, search in search.ts, blocks and mutes in
+ * blocks.ts. verify_credentials, update_credentials, lookup, search and
+ * relationships are static segments, which Fastify's router prefers to
+ * the :id parameter.
  *
  * Every route authenticates with the bearer token and the scope Mastodon
  * asks for; account ids are usernames in disguise (mastodon-ids.ts), so
@@ -36,44 +40,7 @@ import { publicOrigin } from './urls.js';
  * 404 `{"error": "Record not found"}` and nothing is written.
  */
 
-const recordNotFound = () => new DomainError('not_found', 'Record not found');
-
 type Query = Record<string, unknown>;
-
-/** The profile of `username`; Mastodon's 404 when nobody holds it. */
-async function profileOrNotFound(social: Social, username: string) {
-  try {
-    return await social.getProfile(username);
-  } catch (error) {
-    if (isDomainError(error) && error.code === 'not_found') throw recordNotFound();
-    throw error;
-  }
-}
-
-/** Mastodon's account lists: 40 by default, at most 80 (larger values are lowered). */
-export const ACCOUNT_LIST_DEFAULT = 40;
-export const ACCOUNT_LIST_MAX = 80;
-
-function parseAccountListLimit(input: unknown): number {
-  if (input === undefined || input === '') return ACCOUNT_LIST_DEFAULT;
-  const limit = typeof input === 'string' && /^\d{1,6}$/.test(input) ? Number(input) : input;
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1)
-    throw invalid('limit must be a whole number, 1 or more.', 'limit');
-  return Math.min(limit, ACCOUNT_LIST_MAX);
-}
-
-/** The username an account id names, if the account exists; `not_found` otherwise. */
-async function existingUsername(social: Social, id: unknown): Promise<string> {
-  const username = usernameOf(id);
-  if (username === undefined) throw recordNotFound();
-  try {
-    await social.getProfile(username);
-  } catch (error) {
-    if (isDomainError(error) && error.code === 'not_found') throw recordNotFound();
-    throw error;
-  }
-  return username;
-}
 
 /** Rails' boolean reading of a query value: absent or empty is `fallback`; "0", "f", "false", "off" are false; anything else true. */
 export function queryFlag(value: unknown, fallback = false): boolean {
@@ -96,52 +63,18 @@ export function localName(text: string, host: string): string | undefined {
   return domain === host.toLowerCase() ? trimmed.slice(0, at) : undefined;
 }
 
-/** The search text as a username prefix, or undefined when no username can start with it. */
-function searchPrefix(text: string, host: string): string | undefined {
-  const name = localName(text, host)?.toLowerCase();
-  if (name === undefined || name === '' || name.length > USERNAME_MAX || !/^[a-z0-9_]+$/.test(name)) return undefined;
-  return name;
-}
-
-function singleText(query: Query, name: string): string {
+export function singleText(query: Query, name: string): string {
   const value = query[name];
   if (value === undefined) return '';
   if (typeof value !== 'string') throw invalid(`${name} must be a single value.`, name);
   return value;
 }
 
-/** Mastodon's offset for search pages: a whole number, 0 when absent. */
-function parseOffset(input: unknown): number {
-  if (input === undefined || input === '') return 0;
-  if (typeof input !== 'string' || !/^\d{1,6}$/.test(input)) throw invalid('offset must be a whole number, 0 or more.', 'offset');
-  return Number(input);
-}
-
-/** Accounts by username prefix with their counts; `offset` into the username order. */
-async function searchAccounts(social: Social, origin: string, prefix: string, limit: number, offset: number): Promise<MastodonAccount[]> {
-  // The service's search has no cursor: pages beyond its largest range are empty.
-  if (offset >= PAGE_MAX) return [];
-  const accounts = await social.searchAccounts(prefix, Math.min(PAGE_MAX, offset + limit));
-  return withCounts(social, origin, accounts.slice(offset, offset + limit));
-}
-
-/** Account entities with their counts, read in parallel; an account gone meanwhile renders with zero counts. */
-async function withCounts(social: Social, origin: string, accounts: readonly Account[]): Promise<MastodonAccount[]> {
-  return Promise.all(
-    accounts.map(async (account) => {
-      try {
-        return profileAccount(origin, await social.getProfile(account.username));
-      } catch (error) {
-        if (isDomainError(error) && error.code === 'not_found') return mastodonAccount(origin, account);
-        throw error;
-      }
-    }),
-  );
-}
-
-async function relationship(social: Social, viewer: string, username: string) {
-  const [following, followedBy] = await Promise.all([social.isFollowing(viewer, username), social.isFollowing(username, viewer)]);
-  return mastodonRelationship(username, following, followedBy);
+/** The Relationship of `viewer` to `username`, read in one call. */
+export async function relationshipOf(social: Social, viewer: string, username: string) {
+  const [relationship] = await social.relationships(viewer, [username]);
+  if (!relationship) throw recordNotFound();
+  return mastodonRelationship(relationship);
 }
 
 /** The ids of `id[]=…&id[]=…` (or a single `id=`), as the Rails-style parser leaves them. */
@@ -153,12 +86,49 @@ function idList(query: Query): unknown[] {
 
 const RELATIONSHIPS_MAX = 80;
 
-function requestUrl(request: FastifyRequest, origin: string): string {
-  return `${origin}${request.url}`;
-}
-
 function setLink(reply: FastifyReply, header: string | undefined): void {
   if (header !== undefined) reply.header('link', header);
+}
+
+/**
+ * update_credentials' profile fields: `display_name` and `note` (the bio),
+ * each changed only when sent. Mastodon's other fields (avatar, header,
+ * locked, bot, discoverable, fields_attributes, source[…]) are accepted
+ * and left as they are, since clients send the whole form at once; Chorus
+ * has no such settings. A value over its limit is Mastodon's 422
+ * "Validation failed: …", and nothing is written.
+ */
+function readProfileChanges(input: unknown): ProfileChanges {
+  const body = (input ?? {}) as Record<string, unknown>;
+  if (typeof body !== 'object' || Array.isArray(body)) throw invalid('The body must be an object of parameters.');
+  const changes: ProfileChanges = {};
+  try {
+    if (body.display_name !== undefined) changes.displayName = parseDisplayName(body.display_name);
+    if (body.note !== undefined) changes.bio = parseBio(body.note);
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'invalid') {
+      const field = error.field === 'bio' ? 'note' : 'display_name';
+      throw invalid(`Validation failed: ${error.message}`, field);
+    }
+    throw error;
+  }
+  return changes;
+}
+
+/**
+ * exclude_replies leaves out replies to other accounts (a thread of one's
+ * own stays, as on Mastodon), exclude_reblogs the reblogs, tagged keeps
+ * the posts with that tag. They filter the page the service read, so a
+ * page can come out short; its Link header still leads on.
+ */
+function accountStatusFilter(query: Query): (post: Post) => boolean {
+  const excludeReplies = queryFlag(query.exclude_replies);
+  const excludeReblogs = queryFlag(query.exclude_reblogs);
+  const tagged = query.tagged === undefined || query.tagged === '' ? undefined : parseTag(query.tagged);
+  return (post) =>
+    !(excludeReplies && post.inReplyToAuthor !== undefined && post.inReplyToAuthor !== post.author) &&
+    !(excludeReblogs && post.reblogOf !== undefined) &&
+    (tagged === undefined || (post.tags ?? []).includes(tagged));
 }
 
 export const accountRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
@@ -172,6 +142,14 @@ export const accountRoutes: FastifyPluginAsync<RouteContext> = async (app, { aut
     return credentialAccount(publicOrigin(request).origin, await social.getProfile(account.username));
   });
 
+  /** Sets display_name and note; answers the CredentialAccount as stored (JSON, form or multipart, as clients send it). */
+  app.patch('/api/v1/accounts/update_credentials', async (request) => {
+    const { account } = await requireScope(request, auth, 'write:accounts');
+    const changes = readProfileChanges(request.body);
+    if (Object.keys(changes).length > 0) await social.updateProfile(account.username, changes);
+    return credentialAccount(publicOrigin(request).origin, await social.getProfile(account.username));
+  });
+
   app.get('/api/v1/accounts/lookup', async (request) => {
     await requireScope(request, auth, 'read:accounts');
     const server = publicOrigin(request);
@@ -180,72 +158,43 @@ export const accountRoutes: FastifyPluginAsync<RouteContext> = async (app, { aut
     const name = localName(acct, server.host);
     const username = name?.toLowerCase();
     if (username === undefined || !/^[a-z0-9_]{3,30}$/.test(username)) throw recordNotFound();
-    try {
-      return profileAccount(server.origin, await social.getProfile(username));
-    } catch (error) {
-      if (isDomainError(error) && error.code === 'not_found') throw recordNotFound();
-      throw error;
-    }
+    return profileAccount(server.origin, await orRecordNotFound(social.getProfile(username)));
   });
 
-  app.get('/api/v1/accounts/search', async (request) => {
-    await requireScope(request, auth, 'read:accounts');
-    const server = publicOrigin(request);
-    const query = request.query as Query;
-    const limit = parseMastodonLimit(query.limit);
-    const offset = parseOffset(query.offset);
-    // resolve asks for remote accounts; Chorus has none, so it changes nothing.
-    const prefix = searchPrefix(singleText(query, 'q'), server.host);
-    if (prefix === undefined) return [];
-    return searchAccounts(social, server.origin, prefix, limit, offset);
-  });
-
+  /** Following, followed by, blocking, blocked by and muting, for each known id (unknown ones skipped), in one read. */
   app.get('/api/v1/accounts/relationships', async (request) => {
     const { account } = await requireScope(request, auth, 'read:follows');
     const ids = idList(request.query as Query);
     if (ids.length > RELATIONSHIPS_MAX) throw invalid(`At most ${RELATIONSHIPS_MAX} ids at once.`, 'id');
     const usernames = [...new Set(ids.map(usernameOf).filter((name): name is string => name !== undefined))];
-    const known = await Promise.all(
-      usernames.map(async (username) => {
-        try {
-          await social.getProfile(username);
-          return username;
-        } catch (error) {
-          if (isDomainError(error) && error.code === 'not_found') return undefined;
-          throw error;
-        }
-      }),
-    );
-    return Promise.all(
-      known.filter((name): name is string => name !== undefined).map((username) => relationship(social, account.username, username)),
-    );
+    if (usernames.length === 0) return [];
+    return (await social.relationships(account.username, usernames)).map(mastodonRelationship);
   });
 
   // Public in Mastodon: no token needed to read an account or its follow lists.
   app.get('/api/v1/accounts/:id', async (request) => {
     const username = usernameOf((request.params as { id: string }).id);
     if (username === undefined) throw recordNotFound();
-    return profileAccount(publicOrigin(request).origin, await profileOrNotFound(social, username));
+    return profileAccount(publicOrigin(request).origin, await orRecordNotFound(social.getProfile(username)));
   });
 
   for (const list of ['followers', 'following'] as const) {
     app.get(`/api/v1/accounts/:id/${list}`, async (request, reply) => {
       const username = await existingUsername(social, (request.params as { id: string }).id);
       const query = request.query as Query & MastodonPageParams;
-      const limit = parseAccountListLimit(query.limit);
+      const limit = parseListLimit(query.limit, ACCOUNT_LIST_DEFAULT, ACCOUNT_LIST_MAX);
       const { after } = parseAccountPage({ max_id: query.max_id });
-      const server = publicOrigin(request);
       const cursor = after === undefined ? undefined : encodeCursor(after);
       const page =
         list === 'followers' ? await social.listFollowers(username, limit, cursor) : await social.listFollowing(username, limit, cursor);
       const last = page.items[page.items.length - 1];
       setLink(
         reply,
-        linkHeader(requestUrl(request, server.origin), {
+        linkHeader(requestUrl(request), {
           next: last !== undefined && page.next !== null ? accountId(last.username) : undefined,
         }),
       );
-      return withCounts(social, server.origin, page.items);
+      return renderAccounts(social, publicOrigin(request).origin, page.items);
     });
   }
 
@@ -253,66 +202,34 @@ export const accountRoutes: FastifyPluginAsync<RouteContext> = async (app, { aut
     const { account } = await requireScope(request, auth, 'write:follows');
     const username = await existingUsername(social, (request.params as { id: string }).id);
     await social.follow(account.username, username);
-    return relationship(social, account.username, username);
+    return relationshipOf(social, account.username, username);
   });
 
   app.post('/api/v1/accounts/:id/unfollow', async (request) => {
     const { account } = await requireScope(request, auth, 'write:follows');
     const username = await existingUsername(social, (request.params as { id: string }).id);
     await social.unfollow(account.username, username);
-    return relationship(social, account.username, username);
+    return relationshipOf(social, account.username, username);
   });
 
-  app.get('/api/v1/accounts/:id/statuses', async (request, reply) => {
+  /** An account's statuses and reblogs as the viewer may see them (an empty list across a block). */
+  app.get('/api/v1/accounts/:id/statuses', async (request: FastifyRequest, reply) => {
     const { account: viewer } = await requireScope(request, auth, 'read:statuses');
     const username = usernameOf((request.params as { id: string }).id);
     if (username === undefined) throw recordNotFound();
     const query = request.query as Query & MastodonPageParams;
     const page = parseStatusPage(query);
-    // exclude_replies and exclude_reblogs change nothing: Chorus has neither replies nor reblogs.
-    const server = publicOrigin(request);
-    let profile: Awaited<ReturnType<Social['getProfile']>>;
-    try {
-      profile = await social.getProfile(username);
-    } catch (error) {
-      if (isDomainError(error) && error.code === 'not_found') throw recordNotFound();
-      throw error;
+    const keep = accountStatusFilter(query);
+    // Chorus has no media and no pinned posts: those lists are empty (once the account is known to exist).
+    if (queryFlag(query.only_media) || queryFlag(query.pinned)) {
+      await orRecordNotFound(social.getProfile(username));
+      return [];
     }
-    // Chorus has no media and no pinned posts: those lists are empty.
-    if (queryFlag(query.only_media) || queryFlag(query.pinned)) return [];
     const { limit, cursor } = serviceCursor(page);
-    const posts = await social.listPosts(username, limit, cursor);
+    const posts = await orRecordNotFound(social.listPosts(username, limit, cursor, viewer.username));
     // A min_id page with more than `limit` posts above min_id is the newest of them, not the adjacent
     // ones Mastodon returns (trimPage's `exact`): that needs the services' `before` cursor (mastodon-ids.ts).
-    const { items } = trimPage(page, posts.items, posts.next !== null);
-    const author = profileAccount(server.origin, profile);
-    const statuses = items.map((post) => mastodonStatus(server.origin, post, author, viewer.username));
-    const first = items[0];
-    const last = items[items.length - 1];
-    const reachedBound = items.length < posts.items.length;
-    setLink(
-      reply,
-      linkHeader(requestUrl(request, server.origin), {
-        next: last !== undefined && posts.next !== null && !reachedBound ? statusId(last.id) : undefined,
-        prev: first === undefined ? undefined : statusId(first.id),
-      }),
-    );
-    return statuses;
-  });
-
-  app.get('/api/v2/search', async (request) => {
-    await requireScope(request, auth, 'read:search');
-    const server = publicOrigin(request);
-    const query = request.query as Query;
-    const q = singleText(query, 'q');
-    if (q.trim() === '') throw invalid('q is missing.', 'q');
-    const type = singleText(query, 'type');
-    if (type !== '' && !['accounts', 'statuses', 'hashtags'].includes(type))
-      throw invalid('type must be accounts, statuses or hashtags.', 'type');
-    const limit = parseMastodonLimit(query.limit);
-    const offset = parseOffset(query.offset);
-    const prefix = type === '' || type === 'accounts' ? searchPrefix(q, server.host) : undefined;
-    const accounts = prefix === undefined ? [] : await searchAccounts(social, server.origin, prefix, limit, offset);
-    return { accounts, statuses: [], hashtags: [] };
+    const items = idPage(request, reply, page, posts);
+    return renderStatuses(social, publicOrigin(request).origin, items.filter(keep), viewer.username);
   });
 };

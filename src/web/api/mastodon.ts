@@ -3,13 +3,19 @@ import type { RouteContext } from '../context.js';
 import { oauthAppRoutes, oauthTokenRoutes } from '../oauth/routes.js';
 import { streamingRoutes } from '../streaming/routes.js';
 import { accountRoutes } from './accounts.js';
+import { blockRoutes } from './blocks.js';
 import { mastodonBodies } from './body.js';
 import { chorusRoutes } from './chorus.js';
 import { instanceRoutes } from './instance.js';
+import { markerRoutes } from './markers.js';
 import { nodeinfoRoutes } from './nodeinfo.js';
+import { notificationRoutes } from './notifications.js';
+import { reactionRoutes } from './reactions.js';
 import { registrationRoutes } from './registration.js';
+import { searchRoutes } from './search.js';
 import { statusRoutes } from './statuses.js';
 import { stubRoutes } from './stubs.js';
+import { tagRoutes } from './tags.js';
 import { timelineRoutes } from './timelines.js';
 
 /**
@@ -28,10 +34,16 @@ export const mastodonApi: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
   await app.register(nodeinfoRoutes, ctx);
   await app.register(stubRoutes, ctx);
   await app.register(statusRoutes, ctx);
+  await app.register(reactionRoutes, ctx);
   await app.register(timelineRoutes, ctx);
+  await app.register(tagRoutes, ctx);
+  await app.register(notificationRoutes, ctx);
+  await app.register(markerRoutes, ctx);
   await app.register(oauthAppRoutes, ctx);
   await app.register(oauthTokenRoutes, ctx);
   await app.register(accountRoutes, ctx);
+  await app.register(blockRoutes, ctx);
+  await app.register(searchRoutes, ctx);
   await app.register(registrationRoutes, ctx);
   await app.register(chorusRoutes, ctx);
   await app.register(streamingRoutes, ctx);

@@ -1,47 +1,28 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Profile } from '../../domain/account.js';
-import { invalid, notFound } from '../../domain/errors.js';
+import type { FastifyPluginAsync } from 'fastify';
+import { invalid, isDomainError } from '../../domain/errors.js';
 import { postIdOf } from '../../domain/mastodon-ids.js';
-import type { Post } from '../../domain/post.js';
 import { parseIdempotencyKey } from '../../domain/post.js';
-import type { Social } from '../../domain/social.js';
 import type { RouteContext } from '../context.js';
-import { profileAccount } from '../entities/account.js';
-import { type MastodonStatus, mastodonStatus } from '../entities/status.js';
-import { requireScope, requireToken } from '../oauth/routes.js';
+import { requireScope } from '../oauth/routes.js';
+import { describeAll, renderStatuses, statusesFrom } from './render.js';
+import { optionalViewer, orRecordNotFound, postIdParam, recordNotFound } from './requests.js';
 import { publicOrigin } from './urls.js';
 
 /**
- * Statuses (docs.joinmastodon.org/methods/statuses): post, view, delete.
- * A status is a Chorus post; its id is the post id mapped by
- * domain/mastodon-ids.ts. Posting goes through Social.postAsSession with
- * the bearer token (a web session or an OAuth user token, both sessions
- * in the store), so the token is checked again inside the post's txn and
- * the Idempotency-Key header makes a retry return the first status.
+ * Statuses (docs.joinmastodon.org/methods/statuses): post (a reply with
+ * in_reply_to_id), view, delete, and the thread around one (context);
+ * favourites and reblogs are in reactions.ts. A status is a Chorus post;
+ * its id is the post id mapped by domain/mastodon-ids.ts. Posting goes
+ * through Social.postAsSession with the bearer token (a web session or an
+ * OAuth user token, both sessions in the store), so the token is checked
+ * again inside the post's txn, and so are the parent's existence and the
+ * blocks between the two authors; the Idempotency-Key header makes a retry
+ * return the first status.
  */
 
 const VISIBILITIES = ['public', 'unlisted', 'private', 'direct'];
 const LANGUAGE_PATTERN = /^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/;
 const SPOILER_MAX = 500;
-
-/** Mastodon's 404 body for every missing record. */
-export const recordNotFound = () => notFound('Record not found');
-
-/** The post a `:id` path segment names, or `not_found` (Mastodon answers 404 for a malformed id too). */
-function postIdParam(request: FastifyRequest): string {
-  const postId = postIdOf((request.params as { id?: unknown }).id);
-  if (postId === undefined) throw recordNotFound();
-  return postId;
-}
-
-async function getPost(social: Social, id: string): Promise<Post> {
-  try {
-    return await social.getPost(id);
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'not_found') throw recordNotFound();
-    throw error;
-  }
-}
 
 /** A Rails-style boolean ("true", "1", true, ...); `invalid` for anything else. */
 export function railsBoolean(value: unknown, name: string): boolean {
@@ -106,42 +87,20 @@ function readStatusBody(input: unknown): StatusBody {
   return { status, inReplyTo };
 }
 
-/**
- * Status entities for posts, in their order, with each author's account
- * and counts: one profile read per distinct author (a page has at most
- * MASTODON_PAGE_MAX posts), all at once.
- */
-export async function renderStatuses(
-  social: Social,
-  origin: string,
-  posts: readonly Post[],
-  viewer: string | undefined,
-): Promise<MastodonStatus[]> {
-  const authors = [...new Set(posts.map((post) => post.author))];
-  // One call for every author of the page, not one per author: in the cluster each is a round trip and a consistent read.
-  const profiles = authors.length === 0 ? [] : await social.getProfiles(authors);
-  const byAuthor = new Map<string, Profile>(profiles.map((profile) => [profile.account.username, profile]));
-  return posts.map((post) => {
-    const profile = byAuthor.get(post.author);
-    if (!profile) throw new Error(`No profile read for ${post.author}`);
-    return mastodonStatus(origin, post, profileAccount(origin, profile), viewer);
-  });
-}
-
-/** The viewer of a public read: the token's account when a token is sent (and it must then be valid), else nobody. */
-export async function optionalViewer(request: FastifyRequest, auth: RouteContext['auth']): Promise<string | undefined> {
-  if (request.headers.authorization === undefined) return undefined;
-  return (await requireToken(request, auth)).account?.username;
-}
-
 export const statusRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
   app.post('/api/v1/statuses', async (request) => {
     const grant = await requireScope(request, auth, 'write:statuses');
     const body = readStatusBody(request.body);
     const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
-    // Chorus has no threads yet: a reply is checked to exist and then stored as a top-level post.
-    if (body.inReplyTo !== undefined) await getPost(social, body.inReplyTo);
-    const post = await social.postAsSession(grant.token, body.status, idempotencyKey);
+    const options = body.inReplyTo === undefined ? undefined : { inReplyToId: body.inReplyTo };
+    let post: Awaited<ReturnType<typeof social.postAsSession>>;
+    try {
+      post = await social.postAsSession(grant.token, body.status, idempotencyKey, options);
+    } catch (error) {
+      // Only the parent can be missing here (the session's account is checked as unauthenticated).
+      if (options && isDomainError(error) && error.code === 'not_found') throw recordNotFound();
+      throw error;
+    }
     const [status] = await renderStatuses(social, publicOrigin(request).origin, [post], grant.account.username);
     return status;
   });
@@ -149,8 +108,9 @@ export const statusRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth
   app.get('/api/v1/statuses/:id', async (request) => {
     const postId = postIdParam(request);
     const viewer = await optionalViewer(request, auth);
-    const post = await getPost(social, postId);
+    const post = await orRecordNotFound(social.getPost(postId));
     const [status] = await renderStatuses(social, publicOrigin(request).origin, [post], viewer);
+    if (!status) throw recordNotFound();
     return status;
   });
 
@@ -158,14 +118,32 @@ export const statusRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth
   app.delete('/api/v1/statuses/:id', async (request) => {
     const grant = await requireScope(request, auth, 'write:statuses');
     const postId = postIdParam(request);
-    const post = await getPost(social, postId);
+    const post = await orRecordNotFound(social.getPost(postId));
     const [status] = await renderStatuses(social, publicOrigin(request).origin, [post], grant.account.username);
-    try {
-      await social.deletePost(postId, grant.account.username);
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 'not_found') throw recordNotFound();
-      throw error;
-    }
+    await orRecordNotFound(social.deletePost(postId, grant.account.username));
+    if (!status) throw recordNotFound();
     return { ...status, text: post.text };
+  });
+
+  /**
+   * The thread around a status: ancestors oldest first, descendants depth
+   * first, as the viewer may see them (blocked and muted accounts left
+   * out). Public, as on Mastodon; a token, if sent, must be valid.
+   */
+  app.get('/api/v1/statuses/:id/context', async (request) => {
+    const postId = postIdParam(request);
+    const viewer = await optionalViewer(request, auth);
+    const thread = await orRecordNotFound(social.getThread(postId, viewer));
+    const posts = [...thread.ancestors, ...thread.descendants];
+    const described = await describeAll(
+      social,
+      posts.map((post) => post.id),
+      viewer,
+    );
+    const origin = publicOrigin(request).origin;
+    return {
+      ancestors: statusesFrom(origin, thread.ancestors, described, viewer),
+      descendants: statusesFrom(origin, thread.descendants, described, viewer),
+    };
   });
 };

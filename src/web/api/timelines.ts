@@ -1,27 +1,26 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { type MastodonPageParams, parseStatusPage, serviceCursor, statusId, trimPage } from '../../domain/mastodon-ids.js';
+import { invalid } from '../../domain/errors.js';
+import { type MastodonPageParams, parseStatusPage, serviceCursor } from '../../domain/mastodon-ids.js';
 import type { Page } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import type { Social } from '../../domain/social.js';
+import { parseTag } from '../../domain/text.js';
 import type { RouteContext } from '../context.js';
-import { linkHeader } from '../link-header.js';
 import { bearerToken } from '../session.js';
-import { optionalViewer, railsBoolean, renderStatuses } from './statuses.js';
+import { idPage } from './paging.js';
+import { renderStatuses } from './render.js';
+import { optionalViewer } from './requests.js';
+import { railsBoolean } from './statuses.js';
 import { publicOrigin } from './urls.js';
 
 /**
- * Timelines (docs.joinmastodon.org/methods/timelines): home and public,
- * newest first, paged by max_id/since_id/min_id/limit (mapped onto
- * Chorus's cursors by domain/mastodon-ids.ts) with a Link header whose
- * absolute `next` and `prev` URLs clients follow.
+ * Timelines (docs.joinmastodon.org/methods/timelines): home, public and a
+ * hashtag's, newest first, paged by max_id/since_id/min_id/limit (mapped
+ * onto Chorus's cursors by domain/mastodon-ids.ts) with a Link header
+ * whose absolute `next` and `prev` URLs clients follow.
  */
 
-/**
- * Answers one page: trims it at since_id/min_id, renders the statuses and
- * sets the Link header. `next` only when the service has older posts and
- * the page was not cut at since_id/min_id (older posts are then all below
- * that bound); `prev` whenever there are items.
- */
+/** Reads the page the query asks for, trims it and sets its Link header (paging.ts), and renders its statuses. */
 async function sendPage(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -31,18 +30,29 @@ async function sendPage(
   const page = parseStatusPage(request.query as MastodonPageParams);
   const { limit, cursor } = serviceCursor(page);
   const { page: served, viewer } = await fetch(limit, cursor);
-  const { items } = trimPage(page, served.items, served.next !== null);
-  const bound = page.newerThan;
-  const cut = bound !== undefined && served.items.some((post) => post.id >= bound);
-  const { origin } = publicOrigin(request);
-  const first = items[0];
-  const last = items.at(-1);
-  const link = linkHeader(`${origin}${request.url}`, {
-    next: served.next !== null && !cut && last ? statusId(last.id) : undefined,
-    prev: first ? statusId(first.id) : undefined,
-  });
-  if (link !== undefined) reply.header('link', link);
-  return renderStatuses(social, origin, items, viewer);
+  const items = idPage(request, reply, page, served);
+  return renderStatuses(social, publicOrigin(request).origin, items, viewer);
+}
+
+/**
+ * Chorus is one instance with no media: `local` changes nothing; `remote`
+ * and `only_media` ask for what it cannot have (true: an empty list).
+ */
+function nothingToShow(query: Record<string, unknown>): boolean {
+  railsBoolean(query.local, 'local');
+  const none = railsBoolean(query.remote, 'remote') || railsBoolean(query.only_media, 'only_media');
+  if (none) parseStatusPage(query as MastodonPageParams);
+  return none;
+}
+
+/** A hashtag timeline's any[]/all[]/none[] (more tags): Chorus reads one tag's index, so they are refused rather than ignored. */
+function refuseMoreTags(query: Record<string, unknown>): void {
+  for (const name of ['any', 'all', 'none']) {
+    const value = query[name] ?? query[`${name}[]`];
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((v) => v !== undefined && v !== ''))
+      throw invalid(`Chorus reads one hashtag at a time: ${name}[] is not supported.`, name);
+  }
 }
 
 export const timelineRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
@@ -60,19 +70,30 @@ export const timelineRoutes: FastifyPluginAsync<RouteContext> = async (app, { au
   });
 
   /**
-   * Everyone's posts. Chorus is one instance, so `local` changes nothing;
-   * it has no remote posts and no media, so `remote` and `only_media`
-   * answer an empty list. Public, as on Mastodon by default; a token, if
-   * sent, must be valid and makes the viewer flags appear.
+   * Everyone's posts (no reblogs). Public, as on Mastodon by default; a
+   * token, if sent, must be valid, makes the viewer flags appear and
+   * leaves out the accounts the viewer blocks or mutes.
    */
   app.get('/api/v1/timelines/public', async (request, reply) => {
     const query = (request.query ?? {}) as Record<string, unknown>;
     const viewer = await optionalViewer(request, auth);
-    railsBoolean(query.local, 'local');
-    if (railsBoolean(query.remote, 'remote') || railsBoolean(query.only_media, 'only_media')) {
-      parseStatusPage(query as MastodonPageParams);
-      return [];
-    }
-    return sendPage(request, reply, social, async (limit, cursor) => ({ page: await social.publicTimeline(limit, cursor), viewer }));
+    if (nothingToShow(query)) return [];
+    return sendPage(request, reply, social, async (limit, cursor) => ({
+      page: await social.publicTimeline(limit, cursor, viewer),
+      viewer,
+    }));
+  });
+
+  /** The posts with a hashtag (case-insensitive, no reblogs); public like the public timeline. 422 for a malformed or over-long tag. */
+  app.get('/api/v1/timelines/tag/:hashtag', async (request, reply) => {
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    const tag = parseTag((request.params as { hashtag?: unknown }).hashtag);
+    const viewer = await optionalViewer(request, auth);
+    refuseMoreTags(query);
+    if (nothingToShow(query)) return [];
+    return sendPage(request, reply, social, async (limit, cursor) => ({
+      page: await social.tagTimeline(tag, limit, cursor, viewer),
+      viewer,
+    }));
   });
 };

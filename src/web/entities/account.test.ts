@@ -78,6 +78,23 @@ describe('Account entity', () => {
     assert.deepEqual(account.source, { privacy: 'public', sensitive: false, language: '', note: '', fields: [], follow_requests_count: 0 });
   });
 
+  it('shows the display name (the username when unset) and the bio as HTML, linked and escaped; source.note as written', () => {
+    const bio = 'Writes <code> & tests.\nSee @bob, #Chorus and https://a.example';
+    const profile = { account: { ...alice, displayName: 'Alice <A>', bio }, followers: 0, following: 0, posts: 0 };
+    const account = credentialAccount(origin, profile);
+    assert.equal(account.display_name, 'Alice <A>', 'a JSON string, escaped by whoever puts it in HTML');
+    assert.equal(
+      account.note,
+      '<p>Writes &lt;code&gt; &amp; tests.<br>See ' +
+        '<span class="h-card" translate="no"><a href="https://chorus.example/u/bob" class="u-url mention">@<span>bob</span></a></span>, ' +
+        '<a href="https://chorus.example/tags/chorus" class="mention hashtag" rel="tag">#<span>Chorus</span></a> and ' +
+        '<a href="https://a.example" rel="nofollow noopener noreferrer" target="_blank">https://a.example</a></p>',
+    );
+    assert.equal(account.source.note, bio);
+    assert.equal(mastodonAccount(origin, { ...alice, displayName: '' }).display_name, 'alice');
+    assert.equal(mastodonAccount(origin, { ...alice, bio: '' }).note, '');
+  });
+
   it('refuses to render an account whose username is not one', () => {
     assert.throws(() => mastodonAccount(origin, { username: '<b>x</b>', createdAtMs: 0 }), TypeError);
   });

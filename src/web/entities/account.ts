@@ -1,5 +1,8 @@
 import type { Account, Profile } from '../../domain/account.js';
 import { accountId } from '../../domain/mastodon-ids.js';
+import { profileUrl, textContent } from './content.js';
+
+export { profileUrl };
 
 /**
  * Mastodon's Account entity (docs.joinmastodon.org/entities/Account), the
@@ -7,9 +10,13 @@ import { accountId } from '../../domain/mastodon-ids.js';
  * client reached us at (e.g. "https://chorus.example"), never read from a
  * request here.
  *
- * Chorus has no profiles yet, so display_name is the username and note is
- * empty; the fields of features Chorus lacks carry their empty or false
- * values. avatar points at /avatars/:username.png, a route the web tier
+ * display_name is the account's display name, or its username when it
+ * has none (Mastodon sends "" and leaves the fallback to clients; some
+ * show an empty name). note is the bio as HTML, its URLs, mentions and
+ * hashtags linked (every well-formed mention: which names exist is not
+ * looked up for each account rendered); source.note, for the owner, is
+ * the bio as written. The fields of features Chorus lacks carry their
+ * empty or false values. avatar points at /avatars/:username.png, a route the web tier
  * serves (PNG rather than SVG: Tusky's image loader and iOS clients do not
  * draw SVG); header is a transparent PNG under /static/.
  */
@@ -71,10 +78,6 @@ export interface AccountCounts {
   posts: number;
 }
 
-export function profileUrl(origin: string, username: string): string {
-  return `${origin}/u/${username}`;
-}
-
 export function avatarUrl(origin: string, username: string): string {
   return `${origin}/avatars/${username}.png`;
 }
@@ -99,8 +102,8 @@ export function mastodonAccount(origin: string, account: Account, counts?: Accou
     acct: username,
     url,
     uri: url,
-    display_name: username,
-    note: '',
+    display_name: account.displayName || username,
+    note: account.bio ? textContent(account.bio, { origin }) : '',
     avatar,
     avatar_static: avatar,
     header,
@@ -128,6 +131,6 @@ export function profileAccount(origin: string, profile: Profile): MastodonAccoun
 export function credentialAccount(origin: string, profile: Profile): MastodonCredentialAccount {
   return {
     ...profileAccount(origin, profile),
-    source: { privacy: 'public', sensitive: false, language: '', note: '', fields: [], follow_requests_count: 0 },
+    source: { privacy: 'public', sensitive: false, language: '', note: profile.account.bio ?? '', fields: [], follow_requests_count: 0 },
   };
 }

@@ -23,9 +23,11 @@ const RELATIONSHIP_FIELDS = {
   note: 'string',
 } as const;
 
+const none = { target: 'bob', following: false, followedBy: false, blocking: false, blockedBy: false, muting: false };
+
 describe('Relationship entity', () => {
   it('has every documented field with its type, and no other', () => {
-    assertShape(mastodonRelationship('bob', true, false), RELATIONSHIP_FIELDS);
+    assertShape(mastodonRelationship({ ...none, following: true }), RELATIONSHIP_FIELDS);
   });
 
   it('says who follows whom, by the other account id', () => {
@@ -35,7 +37,7 @@ describe('Relationship entity', () => {
       [false, true],
       [true, true],
     ] as const) {
-      const relationship = mastodonRelationship('bob', following, followedBy);
+      const relationship = mastodonRelationship({ ...none, following, followedBy });
       assert.equal(relationship.id, accountId('bob'));
       assert.equal(relationship.following, following);
       assert.equal(relationship.followed_by, followedBy);
@@ -43,5 +45,14 @@ describe('Relationship entity', () => {
       assert.equal(relationship.requested, false);
       assert.equal(relationship.note, '');
     }
+  });
+
+  it('says who blocks whom and whom the viewer mutes (a mute hides notifications too)', () => {
+    const flags = (r: ReturnType<typeof mastodonRelationship>) => [r.blocking, r.blocked_by, r.muting, r.muting_notifications];
+    assert.deepEqual(flags(mastodonRelationship(none)), [false, false, false, false]);
+    assert.deepEqual(flags(mastodonRelationship({ ...none, blocking: true })), [true, false, false, false]);
+    assert.deepEqual(flags(mastodonRelationship({ ...none, blockedBy: true })), [false, true, false, false]);
+    assert.deepEqual(flags(mastodonRelationship({ ...none, muting: true })), [false, false, true, true]);
+    assert.equal(mastodonRelationship({ ...none, target: 'carol' }).id, accountId('carol'));
   });
 });

@@ -1,10 +1,11 @@
 import { accountId } from '../../domain/mastodon-ids.js';
+import type { Relationship } from '../../domain/social.js';
 
 /**
  * Mastodon's Relationship entity (docs.joinmastodon.org/entities/Relationship):
- * how the viewer stands to the account `username`. Chorus has follows
- * only, so everything else is false; follows need no approval, so
- * `requested` is always false.
+ * how the viewer stands to the account `relationship.target`. Follows need
+ * no approval, so `requested` is always false; a Chorus mute always hides
+ * the account's notifications too, so `muting_notifications` is `muting`.
  */
 export interface MastodonRelationship {
   id: string;
@@ -24,19 +25,20 @@ export interface MastodonRelationship {
   note: string;
 }
 
-export function mastodonRelationship(username: string, following: boolean, followedBy: boolean): MastodonRelationship {
+export function mastodonRelationship(relationship: Relationship): MastodonRelationship {
+  const { following, followedBy, blocking, blockedBy, muting } = relationship;
   return {
-    id: accountId(username),
+    id: accountId(relationship.target),
     following,
-    // Mastodon shows reblogs of accounts one follows by default; Chorus has no reblogs to hide.
+    // Mastodon shows the reblogs of the accounts one follows unless asked not to; Chorus cannot be asked.
     showing_reblogs: following,
     notifying: false,
     languages: null,
     followed_by: followedBy,
-    blocking: false,
-    blocked_by: false,
-    muting: false,
-    muting_notifications: false,
+    blocking,
+    blocked_by: blockedBy,
+    muting,
+    muting_notifications: muting,
     requested: false,
     requested_by: false,
     domain_blocking: false,

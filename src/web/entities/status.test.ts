@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { postIdOf } from '../../domain/mastodon-ids.js';
+import { accountId, postIdOf, statusId } from '../../domain/mastodon-ids.js';
 import { newPostId, type Post } from '../../domain/post.js';
 import { mastodonAccount } from './account.js';
 import { assertShape } from './shape.test-helper.js';
@@ -64,6 +64,68 @@ describe('Status entity', () => {
     assert.equal(status.content, '<p>hello</p>');
     assert.equal(status.account, author);
     assert.deepEqual([status.favourited, status.reblogged, status.muted, status.bookmarked], [false, false, false, false]);
+  });
+
+  const reply: Post = {
+    id: newPostId(Date.UTC(2026, 11, 1, 13), () => 0.5),
+    author: 'bob',
+    text: '@Alice see #Chorus and @nobody_here #chorus',
+    createdAtMs: Date.UTC(2026, 11, 1, 13),
+    inReplyToId: post.id,
+    inReplyToAuthor: 'alice',
+    mentions: ['alice'],
+    tags: ['chorus'],
+  };
+  const bob = mastodonAccount(origin, { username: 'bob', createdAtMs: 0 });
+  const counts = { replies: 2, reblogs: 3, favourites: 4, favourited: true, reblogged: false };
+
+  it('renders a reply: the parent and its author by id, mentions and tags listed and linked, counts and flags', () => {
+    const status = mastodonStatus(origin, reply, bob, 'carol', counts);
+    assert.equal(status.in_reply_to_id, statusId(post.id));
+    assert.equal(status.in_reply_to_account_id, accountId('alice'));
+    assert.deepEqual(status.mentions, [
+      { id: accountId('alice'), username: 'alice', url: 'https://chorus.example/u/alice', acct: 'alice' },
+    ]);
+    assert.deepEqual(status.tags, [{ name: 'chorus', url: 'https://chorus.example/tags/chorus' }]);
+    assert.equal(
+      status.content,
+      '<p><span class="h-card" translate="no"><a href="https://chorus.example/u/alice" class="u-url mention">@<span>Alice</span></a></span>' +
+        ' see <a href="https://chorus.example/tags/chorus" class="mention hashtag" rel="tag">#<span>Chorus</span></a>' +
+        ' and @nobody_here <a href="https://chorus.example/tags/chorus" class="mention hashtag" rel="tag">#<span>chorus</span></a></p>',
+      'only the mentions the post carries (existing accounts) are linked',
+    );
+    assert.deepEqual([status.replies_count, status.reblogs_count, status.favourites_count], [2, 3, 4]);
+    assert.deepEqual([status.favourited, status.reblogged], [true, false]);
+    assert.equal(status.pinned, undefined, 'only the author is told whether a status is pinned');
+    assertShape(status, { ...STATUS_FIELDS, ...VIEWER_FIELDS, in_reply_to_id: 'string', in_reply_to_account_id: 'string' });
+  });
+
+  it("keeps the parent's ids when the parent is gone (the reply still answers it)", () => {
+    const status = mastodonStatus(origin, reply, bob);
+    assert.equal(status.in_reply_to_id, statusId(post.id));
+    assert.equal(status.favourited, undefined, 'no viewer, no flags');
+    assert.deepEqual([status.replies_count, status.reblogs_count, status.favourites_count], [0, 0, 0]);
+  });
+
+  it("renders a reblog as Mastodon's wrapper: the reblogger's empty status around the original, the original's flags", () => {
+    const original = mastodonStatus(origin, post, author, 'bob', { ...counts, reblogged: true });
+    const reblog: Post = {
+      id: newPostId(Date.UTC(2026, 11, 2), () => 0.75),
+      author: 'bob',
+      text: '',
+      createdAtMs: Date.UTC(2026, 11, 2),
+      reblogOf: post.id,
+    };
+    const wrapper = mastodonStatus(origin, reblog, bob, 'bob', counts, original);
+    assertShape(wrapper, { ...STATUS_FIELDS, ...VIEWER_FIELDS, reblog: 'object' });
+    assert.equal(wrapper.reblog, original);
+    assert.equal(wrapper.id, statusId(reblog.id));
+    assert.equal(wrapper.account, bob);
+    assert.equal(wrapper.content, '');
+    assert.deepEqual([wrapper.mentions, wrapper.tags], [[], []]);
+    assert.deepEqual([wrapper.replies_count, wrapper.reblogs_count, wrapper.favourites_count], [0, 0, 0]);
+    assert.deepEqual([wrapper.favourited, wrapper.reblogged], [true, true]);
+    assert.equal(wrapper.pinned, undefined, 'a reblog cannot be pinned, even by its author');
   });
 });
 

@@ -1,14 +1,14 @@
-import { statusId } from '../../domain/mastodon-ids.js';
-import type { Post } from '../../domain/post.js';
-import { escapeHtml } from '../views/html.js';
+import { accountId, statusId } from '../../domain/mastodon-ids.js';
+import type { Post, PostView } from '../../domain/post.js';
 import type { MastodonAccount } from './account.js';
+import { type ContentLinks, profileUrl, tagUrl, textContent } from './content.js';
 
 /**
  * Mastodon's Status entity (docs.joinmastodon.org/entities/Status), the
  * one place Chorus renders it. Pure: `origin` is the absolute origin the
- * client reached us at. Chorus posts are public, top-level and plain
- * text; the fields of features Chorus lacks (replies, boosts, favourites,
- * media, polls, cards) carry their empty, zero or null values.
+ * client reached us at. Chorus posts are public and plain text; the
+ * fields of features Chorus lacks (media, polls, cards, edits) carry
+ * their empty, zero or null values.
  */
 export interface MastodonStatus {
   id: string;
@@ -23,8 +23,8 @@ export interface MastodonStatus {
   spoiler_text: string;
   media_attachments: unknown[];
   application: null;
-  mentions: unknown[];
-  tags: unknown[];
+  mentions: MastodonMention[];
+  tags: MastodonStatusTag[];
   emojis: unknown[];
   reblogs_count: number;
   favourites_count: number;
@@ -43,17 +43,50 @@ export interface MastodonStatus {
   pinned?: boolean;
 }
 
+/** Status::Mention. */
+export interface MastodonMention {
+  id: string;
+  username: string;
+  url: string;
+  acct: string;
+}
+
+/** Status::Tag. */
+export interface MastodonStatusTag {
+  name: string;
+  url: string;
+}
+
 export function statusUrl(origin: string, post: Post): string {
   return `${origin}/p/${post.id}`;
 }
 
+/** Counts and the viewer's flags, as a PostView carries them. */
+export type StatusCounts = Omit<PostView, 'post'>;
+
+const NO_COUNTS: StatusCounts = { replies: 0, reblogs: 0, favourites: 0, favourited: false, reblogged: false };
+
 /**
  * `viewer` is the username of the signed-in account the status is shown
  * to, if any: Mastodon sends the per-viewer flags only then (and `pinned`
- * only to the author).
+ * only to the author). `counts` are the post's counts and that viewer's
+ * flags (zero and false when absent). A reblog is rendered as Mastodon's
+ * wrapper: the reblogger's status, empty, with the original (rendered by
+ * the caller, for the same viewer) in `reblog`; its flags are the
+ * original's, as Mastodon answers a reblog.
  */
-export function mastodonStatus(origin: string, post: Post, author: MastodonAccount, viewer?: string): MastodonStatus {
+export function mastodonStatus(
+  origin: string,
+  post: Post,
+  author: MastodonAccount,
+  viewer?: string,
+  counts: StatusCounts = NO_COUNTS,
+  reblog?: MastodonStatus,
+): MastodonStatus {
   const url = statusUrl(origin, post);
+  const mentions = reblog ? [] : (post.mentions ?? []);
+  const tags = reblog ? [] : (post.tags ?? []);
+  const links: ContentLinks = { origin, mentions: new Set(mentions), tags: new Set(tags) };
   const status: MastodonStatus = {
     id: statusId(post.id),
     uri: url,
@@ -61,21 +94,24 @@ export function mastodonStatus(origin: string, post: Post, author: MastodonAccou
     created_at: new Date(post.createdAtMs).toISOString(),
     edited_at: null,
     account: author,
-    content: statusContent(post.text),
+    content: reblog ? '' : textContent(post.text, links),
     visibility: 'public',
     sensitive: false,
     spoiler_text: '',
     media_attachments: [],
     application: null,
-    mentions: [],
-    tags: [],
+    mentions: mentions.map((username) => {
+      const profile = profileUrl(origin, username);
+      return { id: accountId(username), username, url: profile, acct: username };
+    }),
+    tags: tags.map((name) => ({ name, url: tagUrl(origin, name) })),
     emojis: [],
-    reblogs_count: 0,
-    favourites_count: 0,
-    replies_count: 0,
-    in_reply_to_id: null,
-    in_reply_to_account_id: null,
-    reblog: null,
+    reblogs_count: reblog ? 0 : counts.reblogs,
+    favourites_count: reblog ? 0 : counts.favourites,
+    replies_count: reblog ? 0 : counts.replies,
+    in_reply_to_id: !reblog && post.inReplyToId ? statusId(post.inReplyToId) : null,
+    in_reply_to_account_id: !reblog && post.inReplyToAuthor ? accountId(post.inReplyToAuthor) : null,
+    reblog: reblog ?? null,
     poll: null,
     card: null,
     language: null,
@@ -84,66 +120,20 @@ export function mastodonStatus(origin: string, post: Post, author: MastodonAccou
   return {
     ...status,
     filtered: [],
-    favourited: false,
-    reblogged: false,
+    favourited: reblog ? (reblog.favourited ?? false) : counts.favourited,
+    reblogged: reblog ? (reblog.reblogged ?? false) : counts.reblogged,
     muted: false,
     bookmarked: false,
-    ...(viewer === post.author ? { pinned: false } : {}),
+    // Reblogs cannot be pinned, so Mastodon leaves the flag off them.
+    ...(viewer === post.author && !reblog ? { pinned: false } : {}),
   };
 }
 
 /**
- * Post text as Mastodon's HTML: paragraphs split at blank lines, single
- * line breaks as <br>, http(s) URLs as links, and every character of the
- * text escaped, so nothing a person writes becomes markup.
+ * Post text as Mastodon's HTML with only its URLs linked (see
+ * content.ts); a status's mentions and tags are linked by mastodonStatus,
+ * which knows which of them the post carries.
  */
 export function statusContent(text: string): string {
-  const paragraphs = text
-    .replace(/\r\n?/g, '\n')
-    .split(/\n[^\S\n]*\n\s*/)
-    .map((paragraph) => paragraph.trim())
-    .filter((paragraph) => paragraph !== '');
-  return paragraphs.map((paragraph) => `<p>${paragraph.split('\n').map(linkify).join('<br>')}</p>`).join('');
-}
-
-const urlPattern = /\bhttps?:\/\/[^\s<>"'`]+/gi;
-const trailingPunctuation = /[.,;:!?*_~]+$/;
-
-function linkify(line: string): string {
-  let out = '';
-  let last = 0;
-  for (const match of line.matchAll(urlPattern)) {
-    const url = trimUrl(match[0]);
-    if (!isHttpUrl(url)) continue;
-    out += escapeHtml(line.slice(last, match.index));
-    out += `<a href="${escapeHtml(url)}" rel="nofollow noopener noreferrer" target="_blank">${escapeHtml(url)}</a>`;
-    last = match.index + url.length;
-  }
-  return out + escapeHtml(line.slice(last));
-}
-
-/** Drops sentence punctuation after a URL, and closing brackets that do not close one inside it. */
-function trimUrl(candidate: string): string {
-  let url = candidate;
-  for (;;) {
-    const trimmed = url.replace(trailingPunctuation, '');
-    const close = trimmed.at(-1);
-    const open = close === ')' ? '(' : close === ']' ? '[' : undefined;
-    if (open && count(trimmed, open) < count(trimmed, close!)) url = trimmed.slice(0, -1);
-    else if (trimmed === url) return url;
-    else url = trimmed;
-  }
-}
-
-function count(text: string, char: string): number {
-  return text.split(char).length - 1;
-}
-
-function isHttpUrl(url: string): boolean {
-  try {
-    const parsed = new URL(url);
-    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '';
-  } catch {
-    return false;
-  }
+  return textContent(text);
 }

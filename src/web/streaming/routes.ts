@@ -3,11 +3,10 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { DomainError } from '../../domain/errors.js';
 import { statusId } from '../../domain/mastodon-ids.js';
-import { scopeAllows } from '../../domain/oauth.js';
+import { type ScopeNeed, scopeAllows } from '../../domain/oauth.js';
+import { notificationsFrom, statusesFrom } from '../api/render.js';
 import { publicOrigin } from '../api/urls.js';
 import type { RouteContext } from '../context.js';
-import { mastodonAccount, profileAccount } from '../entities/account.js';
-import { mastodonStatus } from '../entities/status.js';
 import { bearerToken } from '../session.js';
 import { isStreamName, StreamHub, type StreamListener, type StreamName } from './hub.js';
 
@@ -18,9 +17,15 @@ const CLOSE_GRACE_MS = 1000;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The streaming socket's account, once its token has been checked before the upgrade. */
+    /** The streaming socket's account and scopes, once its token has been checked before the upgrade. */
     streamingUser?: string;
+    streamingScopes?: readonly string[];
   }
+}
+
+/** The scope each stream needs, as Mastodon's streaming server asks. */
+function streamScope(stream: StreamName): ScopeNeed {
+  return stream === 'user:notification' ? 'read:notifications' : 'read:statuses';
 }
 
 /**
@@ -48,12 +53,14 @@ function requestedStream(request: FastifyRequest): StreamName | undefined {
 /**
  * GET /api/v1/streaming: Mastodon's streaming API over a WebSocket. The
  * token is checked before the upgrade (401 in Mastodon's error shape
- * without one; it needs read:statuses). `?stream=` subscribes at once;
+ * without one; it needs read:statuses, or read:notifications for `user:notification`). `?stream=` subscribes at once;
  * `{"type":"subscribe"|"unsubscribe","stream":"…"}` messages change the
  * subscriptions later. Frames are `{"stream":[name],"event":"update",
- * "payload":"<Status JSON>"}` and `{"stream":[name],"event":"delete",
- * "payload":"<status id>"}`. Every socket of this instance shares one
- * subscription to the social service (StreamHub).
+ * "payload":"<Status JSON>"}`, `{"stream":[name],"event":"delete",
+ * "payload":"<status id>"}` and, on `user` and `user:notification`,
+ * `{"stream":[name],"event":"notification","payload":"<Notification
+ * JSON>"}`. Every socket of this instance shares one subscription to the
+ * social service (StreamHub).
  */
 export const streamingRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
   const hub = new StreamHub(social, (message, error) => app.log.warn({ err: error }, message));
@@ -75,13 +82,14 @@ export const streamingRoutes: FastifyPluginAsync<RouteContext> = async (app, { a
     method: 'GET',
     url: '/api/v1/streaming',
     preValidation: async (request) => {
-      requestedStream(request);
+      const need = streamScope(requestedStream(request) ?? 'user');
       const grant = await auth.inspectToken(streamingToken(request));
       if (!grant.account) throw new DomainError('unauthenticated', 'This method requires an authenticated user.');
-      if (!scopeAllows(grant.scopes, 'read:statuses')) {
-        throw new DomainError('forbidden', 'This action is outside the authorized scopes (needs read:statuses).');
+      if (!scopeAllows(grant.scopes, need)) {
+        throw new DomainError('forbidden', `This action is outside the authorized scopes (needs ${need}).`);
       }
       request.streamingUser = grant.account.username;
+      request.streamingScopes = grant.scopes;
     },
     // A plain HTTP request (no Upgrade) is told what to send instead.
     handler: async () => {
@@ -94,6 +102,7 @@ export const streamingRoutes: FastifyPluginAsync<RouteContext> = async (app, { a
 function serveSocket(hub: StreamHub, socket: WebSocket, request: FastifyRequest): void {
   const origin = publicOrigin(request).origin;
   const username = request.streamingUser!;
+  const scopes = request.streamingScopes ?? [];
   const streams = new Set<StreamName>();
   const initial = requestedStream(request);
   if (initial) streams.add(initial);
@@ -109,13 +118,25 @@ function serveSocket(hub: StreamHub, socket: WebSocket, request: FastifyRequest)
   const listener: StreamListener = {
     username,
     streams,
-    update(post, author, names) {
-      const account = author ? profileAccount(origin, author) : mastodonAccount(origin, { username: post.author, createdAtMs: 0 });
-      const payload = JSON.stringify(mastodonStatus(origin, post, account, username));
+    update(post, described, names) {
+      const [status] = statusesFrom(origin, [post], described, username);
+      if (!status) return;
+      // Described for no one in particular: a new post's flags are false for all but its reblogger, who has reblogged it.
+      if (status.reblog && post.author === username) {
+        status.reblogged = true;
+        status.reblog.reblogged = true;
+      }
+      const payload = JSON.stringify(status);
       for (const name of names) send({ stream: [name], event: 'update', payload });
     },
     delete(postId) {
-      for (const name of streams) send({ stream: [name], event: 'delete', payload: statusId(postId) });
+      for (const name of streams) if (name !== 'user:notification') send({ stream: [name], event: 'delete', payload: statusId(postId) });
+    },
+    notification(notification, { described, actors }, names) {
+      const [entity] = notificationsFrom(origin, [notification], described, actors, username);
+      if (!entity) return;
+      const payload = JSON.stringify(entity);
+      for (const name of names) send({ stream: [name], event: 'notification', payload });
     },
   };
   const remove = hub.add(listener);
@@ -132,6 +153,9 @@ function serveSocket(hub: StreamHub, socket: WebSocket, request: FastifyRequest)
     if (message === null || typeof message !== 'object') return send({ error: 'Invalid message', status: 400 });
     if (message.type !== 'subscribe' && message.type !== 'unsubscribe') return send({ error: 'Unknown message type', status: 400 });
     if (!isStreamName(message.stream)) return send({ error: 'Unknown stream type', status: 400 });
+    if (message.type === 'subscribe' && !scopeAllows(scopes, streamScope(message.stream))) {
+      return send({ error: `Access token does not have the required scopes (${streamScope(message.stream)})`, status: 401 });
+    }
     if (message.type === 'subscribe') streams.add(message.stream);
     else streams.delete(message.stream);
   });

@@ -1,0 +1,145 @@
+import type { Account, Profile } from '../../domain/account.js';
+import type { Notification } from '../../domain/notification.js';
+import type { Post, PostView } from '../../domain/post.js';
+import type { PostDescriptions, Social } from '../../domain/social.js';
+import { type MastodonAccount, mastodonAccount, profileAccount } from '../entities/account.js';
+import { type MastodonNotification, mastodonNotification } from '../entities/notification.js';
+import { type MastodonStatus, mastodonStatus } from '../entities/status.js';
+
+/**
+ * From posts and notifications to their Mastodon entities: one
+ * describePosts call gives every count, viewer flag, reblogged original
+ * and author profile a page needs (one consistent read, not a read per
+ * author), and the pure functions below render from it, so the REST
+ * routes and the streaming server render alike.
+ */
+
+/** The most ids one describePosts or getProfiles call takes. */
+const DESCRIBE_MAX = 100;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += DESCRIBE_MAX) out.push(items.slice(i, i + DESCRIBE_MAX));
+  return out;
+}
+
+const unique = (values: readonly string[]) => [...new Set(values)];
+
+/** describePosts for any number of ids: one call per hundred, in parallel (a thread can have 141 posts). */
+export async function describeAll(social: Social, postIds: readonly string[], viewer: string | undefined): Promise<PostDescriptions> {
+  const ids = unique(postIds);
+  if (ids.length === 0) return { posts: [], profiles: [] };
+  const parts = await Promise.all(chunks(ids).map((part) => social.describePosts(part, viewer)));
+  return { posts: parts.flatMap((part) => part.posts), profiles: parts.flatMap((part) => part.profiles) };
+}
+
+/** The Account of `username` from the profiles read, or a bare one (no counts) if it was not among them. */
+function accountOf(origin: string, profiles: ReadonlyMap<string, Profile>, username: string): MastodonAccount {
+  const profile = profiles.get(username);
+  return profile ? profileAccount(origin, profile) : mastodonAccount(origin, { username, createdAtMs: 0 });
+}
+
+/**
+ * Status entities of `posts`, in their order, from their descriptions. A
+ * post that is not described (deleted meanwhile) is left out, and so is a
+ * reblog whose original is gone, as every read leaves those out.
+ */
+export function statusesFrom(
+  origin: string,
+  posts: readonly Post[],
+  described: PostDescriptions,
+  viewer: string | undefined,
+): MastodonStatus[] {
+  const views = new Map<string, PostView>(described.posts.map((view) => [view.post.id, view]));
+  const profiles = new Map<string, Profile>(described.profiles.map((profile) => [profile.account.username, profile]));
+  const render = (view: PostView, reblog?: MastodonStatus) =>
+    mastodonStatus(origin, view.post, accountOf(origin, profiles, view.post.author), viewer, view, reblog);
+  const statuses: MastodonStatus[] = [];
+  for (const post of posts) {
+    const view = views.get(post.id);
+    if (!view) continue;
+    if (view.post.reblogOf === undefined) {
+      statuses.push(render(view));
+      continue;
+    }
+    const original = views.get(view.post.reblogOf);
+    if (original) statuses.push(render(view, render(original)));
+  }
+  return statuses;
+}
+
+/** Status entities for posts, in their order, for `viewer`: one describePosts call per hundred posts. */
+export async function renderStatuses(
+  social: Social,
+  origin: string,
+  posts: readonly Post[],
+  viewer: string | undefined,
+): Promise<MastodonStatus[]> {
+  return statusesFrom(
+    origin,
+    posts,
+    await describeAll(
+      social,
+      posts.map((post) => post.id),
+      viewer,
+    ),
+    viewer,
+  );
+}
+
+/**
+ * Notification entities, in their order, for their recipient: the posts
+ * concerned described in one call and the actors' profiles in another.
+ * A notification whose post is gone (a favourite of a since deleted
+ * status: those rows outlive the post) is left out, as clients expect a
+ * status on every favourite, reblog and mention.
+ */
+export async function renderNotifications(
+  social: Social,
+  origin: string,
+  notifications: readonly Notification[],
+  viewer: string,
+): Promise<MastodonNotification[]> {
+  const postIds = notifications.flatMap((n) => (n.postId === undefined ? [] : [n.postId]));
+  const actors = unique(notifications.map((n) => n.actor));
+  const [described, actorProfiles] = await Promise.all([
+    describeAll(social, postIds, viewer),
+    Promise.all(chunks(actors).map((part) => social.getProfiles(part))).then((parts) => parts.flat()),
+  ]);
+  return notificationsFrom(origin, notifications, described, actorProfiles, viewer);
+}
+
+/** The pure half of renderNotifications, for the streaming server too. */
+export function notificationsFrom(
+  origin: string,
+  notifications: readonly Notification[],
+  described: PostDescriptions,
+  actorProfiles: readonly Profile[],
+  viewer: string,
+): MastodonNotification[] {
+  const actors = new Map<string, Profile>(actorProfiles.map((profile) => [profile.account.username, profile]));
+  const posts = new Map<string, Post>(described.posts.map((view) => [view.post.id, view.post]));
+  const entities: MastodonNotification[] = [];
+  for (const notification of notifications) {
+    const account = accountOf(origin, actors, notification.actor);
+    if (notification.postId === undefined) {
+      entities.push(mastodonNotification(notification, account));
+      continue;
+    }
+    const post = posts.get(notification.postId);
+    const [status] = post ? statusesFrom(origin, [post], described, viewer) : [];
+    if (status) entities.push(mastodonNotification(notification, account, status));
+  }
+  return entities;
+}
+
+/** Account entities with their counts, from one getProfiles read per hundred; an account gone meanwhile renders without counts. */
+export async function renderAccounts(social: Social, origin: string, accounts: readonly Account[]): Promise<MastodonAccount[]> {
+  const names = unique(accounts.map((account) => account.username));
+  const profiles = (await Promise.all(chunks(names).map((part) => social.getProfiles(part)))).flat();
+  const byName = new Map<string, Profile>(profiles.map((profile) => [profile.account.username, profile]));
+  return accounts.map((account) => {
+    const profile = byName.get(account.username);
+    return profile ? profileAccount(origin, profile) : mastodonAccount(origin, account);
+  });
+}

@@ -1,0 +1,51 @@
+import type { FastifyRequest } from 'fastify';
+import { isDomainError, notFound } from '../../domain/errors.js';
+import { postIdOf, usernameOf } from '../../domain/mastodon-ids.js';
+import type { Social } from '../../domain/social.js';
+import type { RouteContext } from '../context.js';
+import { requireToken } from '../oauth/routes.js';
+
+/**
+ * What a Mastodon request names, read once for every resource module: the
+ * status or notification of a `:id` segment, the account of an account id,
+ * the optional viewer of a public read. Whatever names nothing, or names a
+ * record that does not exist, is Mastodon's 404 `{"error": "Record not
+ * found"}`, malformed ids included, as Rails answers a failed find.
+ */
+
+/** Mastodon's 404 body for every missing record. */
+export const recordNotFound = () => notFound('Record not found');
+
+/** The record `read` finds, with the service's `not_found` told as Mastodon tells it. */
+export async function orRecordNotFound<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'not_found') throw recordNotFound();
+    throw error;
+  }
+}
+
+/**
+ * The post (or notification: the ids share one format) a `:id` path
+ * segment names; `not_found` for anything that is not exactly a status id.
+ */
+export function postIdParam(request: FastifyRequest): string {
+  const postId = postIdOf((request.params as { id?: unknown }).id);
+  if (postId === undefined) throw recordNotFound();
+  return postId;
+}
+
+/** The username an account id names, if the account exists; `not_found` otherwise. */
+export async function existingUsername(social: Social, id: unknown): Promise<string> {
+  const username = usernameOf(id);
+  if (username === undefined) throw recordNotFound();
+  await orRecordNotFound(social.getProfile(username));
+  return username;
+}
+
+/** The viewer of a public read: the token's account when a token is sent (and it must then be valid), else nobody. */
+export async function optionalViewer(request: FastifyRequest, auth: RouteContext['auth']): Promise<string | undefined> {
+  if (request.headers.authorization === undefined) return undefined;
+  return (await requireToken(request, auth)).account?.username;
+}

@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import { SocialClient } from '../../src/clients/social-client.js';
+import type { Account, Profile } from '../../src/domain/account.js';
+import { DomainError } from '../../src/domain/errors.js';
+import type { Notification } from '../../src/domain/notification.js';
+import type { Post, PostView } from '../../src/domain/post.js';
+import type { PostEvent, Social } from '../../src/domain/social.js';
+import { type GrpcServer, startGrpcServer } from '../../src/rpc/server.js';
+import { socialGrpcService } from '../../src/services/social/grpc.js';
+
+/**
+ * The social wire on its own: the client and the adapter around a scripted
+ * Social that records what reached it and answers set values, so every
+ * field of issue 11 is seen crossing both ways, absent fields staying
+ * absent (proto3 sends them as zero values) and present-but-empty ones
+ * (a cleared bio, an empty type filter) staying present. The service's
+ * behaviour is tested in test/services; this is only the mapping.
+ */
+
+const fullAccount: Account = { username: 'alice', createdAtMs: 1_700_000_000_000, displayName: 'Alice A.', bio: 'Hi #there @bob' };
+const bareAccount: Account = { username: 'bob', createdAtMs: 1_700_000_000_001 };
+const fullPost: Post = {
+  id: '0000000aa00000001',
+  author: 'alice',
+  text: 'hi @bob #tag',
+  createdAtMs: 1_700_000_000_002,
+  inReplyToId: '0000000ab00000002',
+  inReplyToAuthor: 'bob',
+  mentions: ['bob'],
+  tags: ['tag'],
+};
+const reblog: Post = { id: '0000000ac00000003', author: 'bob', text: '', createdAtMs: 1_700_000_000_003, reblogOf: fullPost.id };
+const barePost: Post = { id: '0000000ad00000004', author: 'bob', text: 'plain', createdAtMs: 1_700_000_000_004 };
+const view = (post: Post, n: number): PostView => ({
+  post,
+  replies: n,
+  reblogs: n + 1,
+  favourites: n + 2,
+  favourited: n % 2 === 0,
+  reblogged: n % 2 === 1,
+});
+const profile = (account: Account, n: number): Profile => ({ account, followers: n, following: n + 1, posts: n + 2 });
+const mention: Notification = {
+  id: '0000000ae00000005',
+  recipient: 'bob',
+  type: 'mention',
+  actor: 'alice',
+  postId: fullPost.id,
+  createdAtMs: 1_700_000_000_005,
+};
+const follow: Notification = { id: '0000000af00000006', recipient: 'bob', type: 'follow', actor: 'alice', createdAtMs: 1_700_000_000_006 };
+const events: PostEvent[] = [
+  { kind: 'update', post: fullPost },
+  { kind: 'notification', notification: mention },
+  { kind: 'delete', id: barePost.id },
+  { kind: 'notification', notification: follow },
+];
+
+type Call = [method: string, args: unknown[]];
+
+/** A Social whose every method records its arguments and answers `answers[method]` (or nothing). */
+function scriptedSocial(calls: Call[], answers: Record<string, (...args: unknown[]) => unknown>): Social {
+  return new Proxy({} as Social, {
+    get(_target, method: string) {
+      if (method === 'then') return undefined;
+      if (method === 'watchPosts') {
+        return async function* (signal: AbortSignal) {
+          yield* events;
+          if (!signal.aborted) await once(signal, 'abort');
+        };
+      }
+      return async (...args: unknown[]) => {
+        // The wire turns `undefined` into a zero value and back; trailing absent arguments are what the service is given.
+        while (args.length > 0 && args.at(-1) === undefined) args.pop();
+        calls.push([method, args]);
+        const answer = answers[method];
+        return answer ? answer(...args) : undefined;
+      };
+    },
+  });
+}
+
+describe('social wire (issue 11)', () => {
+  let server: GrpcServer;
+  let client: SocialClient;
+  const calls: Call[] = [];
+  const internal: unknown[] = [];
+  const page = <T>(items: T[], next: string | null = null) => ({ items, next });
+
+  before(async () => {
+    const social = scriptedSocial(calls, {
+      updateProfile: () => fullAccount,
+      describePosts: () => ({
+        posts: [view(fullPost, 0), view(reblog, 1), view(barePost, 2)],
+        profiles: [profile(fullAccount, 3), profile(bareAccount, 4)],
+      }),
+      getThread: () => ({ ancestors: [barePost], descendants: [fullPost, reblog] }),
+      tagTimeline: () => page([fullPost], 'cursor-1'),
+      reblog: () => reblog,
+      favouritedBy: () => page([fullAccount, bareAccount], 'bob'),
+      rebloggedBy: () => page([bareAccount]),
+      listFavourites: () => page([barePost, fullPost]),
+      listNotifications: () => page([mention, follow], 'n-cursor'),
+      getNotification: (_recipient, id) => {
+        if (id !== mention.id) throw new DomainError('not_found', 'No such notification.');
+        return mention;
+      },
+      notificationMarker: () => ({ lastReadId: '', unread: 3 }),
+      markNotificationsRead: () => ({ lastReadId: mention.id, unread: 0 }),
+      listBlocks: () => page([bareAccount], 'bob'),
+      listMutes: () => page([fullAccount]),
+      relationships: () => [
+        { target: 'bob', following: true, followedBy: false, blocking: false, blockedBy: true, muting: true },
+        { target: 'carol', following: false, followedBy: true, blocking: true, blockedBy: false, muting: false },
+      ],
+      favourite: (_actor, postId) => {
+        if (postId === 'gone') throw new DomainError('not_found', 'No such post.');
+        if (postId === 'blocked') throw new DomainError('forbidden', 'Blocked.');
+      },
+      createPost: () => fullPost,
+      listPosts: () => page([reblog, fullPost]),
+      publicTimeline: () => page([barePost]),
+    });
+    server = await startGrpcServer('127.0.0.1', 0, [socialGrpcService(social, (error) => internal.push(error))]);
+    client = new SocialClient({ addresses: [`127.0.0.1:${server.port}`], deadlineMs: 5000 });
+  });
+  after(async () => {
+    client.close();
+    await server.close(1000);
+  });
+
+  /** Calls `run` and returns what reached the service. */
+  async function reached(run: () => Promise<unknown>): Promise<Call> {
+    const before = calls.length;
+    await run();
+    assert.equal(calls.length, before + 1);
+    return calls.at(-1)!;
+  }
+
+  it('carries every post and account field, and leaves absent ones absent', async () => {
+    assert.deepEqual(await client.describePosts([fullPost.id, reblog.id, barePost.id], 'carol'), {
+      posts: [view(fullPost, 0), view(reblog, 1), view(barePost, 2)],
+      profiles: [profile(fullAccount, 3), profile(bareAccount, 4)],
+    });
+    assert.deepEqual(await client.getThread(fullPost.id), { ancestors: [barePost], descendants: [fullPost, reblog] });
+    assert.deepEqual(await client.tagTimeline('tag', 5, 'c', 'carol'), page([fullPost], 'cursor-1'));
+    assert.deepEqual(await client.reblog('bob', fullPost.id), reblog);
+    assert.deepEqual(await client.favouritedBy(fullPost.id), page([fullAccount, bareAccount], 'bob'));
+    assert.deepEqual(await client.rebloggedBy(fullPost.id), page([bareAccount]));
+    assert.deepEqual(await client.listFavourites('carol'), page([barePost, fullPost]));
+    assert.deepEqual(await client.listBlocks('carol'), page([bareAccount], 'bob'));
+    assert.deepEqual(await client.listMutes('carol'), page([fullAccount]));
+    assert.deepEqual(await client.listPosts('bob'), page([reblog, fullPost]));
+    // No field arrives as undefined: a domain value has absent keys, as the service's own values do.
+    for (const key of Object.keys(barePost)) assert.notEqual((barePost as unknown as Record<string, unknown>)[key], undefined);
+    assert.deepEqual(Object.keys((await client.listFavourites('carol')).items[0]!).sort(), Object.keys(barePost).sort());
+  });
+
+  it('passes viewers, options and cursors, and "not given" as absent', async () => {
+    assert.deepEqual(await reached(() => client.listPosts('bob', 3, 'c', 'carol')), ['listPosts', ['bob', 3, 'c', 'carol']]);
+    assert.deepEqual(await reached(() => client.listPosts('bob')), ['listPosts', ['bob']]);
+    assert.deepEqual(await reached(() => client.publicTimeline(undefined, undefined, 'carol')), [
+      'publicTimeline',
+      [undefined, undefined, 'carol'],
+    ]);
+    assert.deepEqual(await reached(() => client.describePosts([fullPost.id])), ['describePosts', [[fullPost.id]]]);
+    assert.deepEqual(await reached(() => client.getThread(fullPost.id, 'carol')), ['getThread', [fullPost.id, 'carol']]);
+    assert.deepEqual(await reached(() => client.createPost('alice', 'hi', undefined, { inReplyToId: barePost.id })), [
+      'createPost',
+      ['alice', 'hi', undefined, { inReplyToId: barePost.id }],
+    ]);
+    assert.deepEqual(await reached(() => client.createPost('alice', 'hi', 'key', {})), ['createPost', ['alice', 'hi', 'key']]);
+    for (const method of ['favourite', 'unfavourite', 'unreblog'] as const) {
+      assert.deepEqual(await reached(() => client[method]('carol', fullPost.id)), [method, ['carol', fullPost.id]]);
+    }
+    for (const method of ['block', 'unblock', 'mute', 'unmute'] as const) {
+      assert.deepEqual(await reached(() => client[method]('carol', 'bob')), [method, ['carol', 'bob']]);
+    }
+    assert.deepEqual(await reached(() => client.dismissNotification('bob', mention.id)), ['dismissNotification', ['bob', mention.id]]);
+    assert.deepEqual(await reached(() => client.clearNotifications('bob')), ['clearNotifications', ['bob']]);
+    assert.deepEqual(await reached(() => client.relationships('carol', ['bob', 'nobody'])), [
+      'relationships',
+      ['carol', ['bob', 'nobody']],
+    ]);
+  });
+
+  it('tells a cleared profile field from an unchanged one', async () => {
+    assert.deepEqual(await client.updateProfile('alice', {}), fullAccount);
+    assert.deepEqual(calls.at(-1), ['updateProfile', ['alice', {}]]);
+    await client.updateProfile('alice', { displayName: '' });
+    assert.deepEqual(calls.at(-1), ['updateProfile', ['alice', { displayName: '' }]]);
+    await client.updateProfile('alice', { displayName: 'A', bio: '' });
+    assert.deepEqual(calls.at(-1), ['updateProfile', ['alice', { displayName: 'A', bio: '' }]]);
+  });
+
+  it('carries notifications, their type filter (none is not all) and the read marker', async () => {
+    assert.deepEqual(
+      await client.listNotifications('bob', { limit: 10, cursor: 'x', types: ['mention', 'follow'] }),
+      page([mention, follow], 'n-cursor'),
+    );
+    assert.deepEqual(calls.at(-1), ['listNotifications', ['bob', { limit: 10, cursor: 'x', types: ['mention', 'follow'] }]]);
+    await client.listNotifications('bob');
+    assert.deepEqual(calls.at(-1), ['listNotifications', ['bob', { limit: undefined, cursor: undefined, types: undefined }]]);
+    await client.listNotifications('bob', { types: [] });
+    assert.deepEqual(calls.at(-1), ['listNotifications', ['bob', { limit: undefined, cursor: undefined, types: [] }]]);
+    assert.deepEqual(await client.getNotification('bob', mention.id), mention);
+    await assert.rejects(client.getNotification('bob', follow.id), { code: 'not_found' });
+    assert.deepEqual(await client.notificationMarker('bob'), { lastReadId: '', unread: 3 });
+    assert.deepEqual(await client.markNotificationsRead('bob'), { lastReadId: mention.id, unread: 0 });
+    assert.deepEqual(calls.at(-1), ['markNotificationsRead', ['bob']]);
+    await client.markNotificationsRead('bob', mention.id);
+    assert.deepEqual(calls.at(-1), ['markNotificationsRead', ['bob', mention.id]]);
+  });
+
+  it('carries relationships with every flag', async () => {
+    assert.deepEqual(await client.relationships('carol', ['bob', 'carol']), [
+      { target: 'bob', following: true, followedBy: false, blocking: false, blockedBy: true, muting: true },
+      { target: 'carol', following: false, followedBy: true, blocking: true, blockedBy: false, muting: false },
+    ]);
+  });
+
+  it('streams post and notification events in order', async () => {
+    const stop = new AbortController();
+    const seen: PostEvent[] = [];
+    for await (const event of client.watchPosts(stop.signal)) {
+      seen.push(event);
+      if (seen.length === events.length) stop.abort();
+    }
+    assert.deepEqual(seen, events);
+  });
+
+  it('turns refusals back into the same DomainError', async () => {
+    await assert.rejects(client.favourite('carol', 'gone'), (e: unknown) => e instanceof DomainError && e.code === 'not_found');
+    await assert.rejects(client.favourite('carol', 'blocked'), (e: unknown) => e instanceof DomainError && e.code === 'forbidden');
+    assert.deepEqual(internal, []);
+  });
+});
