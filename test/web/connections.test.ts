@@ -12,6 +12,7 @@ import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import WebSocket from 'ws';
 import type { ConnectionLimits } from '../../src/web/connections.js';
 import { eventually } from '../helpers/eventually.js';
 import { type Harness, openHarness } from './web-harness.js';
@@ -115,6 +116,18 @@ describe('a request that stalls is cut after the request timeout', () => {
     for (const [i, ms] of times.entries()) assert.ok(ms >= 900 && ms < 3000, `connection ${i} closed after ${Math.round(ms)} ms`);
     for (const held of [stalled, headers, trickle]) assert.match(held.received(), /^HTTP\/1\.1 408 /);
     assert.equal((await get(port, '/healthz', '127.0.0.1')).status, 200, 'and the server goes on');
+  });
+
+  it('leaves a streaming WebSocket open past the request timeout: its request ended at the upgrade', async () => {
+    const token = (await h.auth.signUp('streamer', 'a fine password')).token;
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/api/v1/streaming?stream=public&access_token=${token}`);
+    try {
+      await within(5000, once(socket, 'open'), 'the upgrade');
+      await sleep(2500);
+      assert.equal(socket.readyState, WebSocket.OPEN, 'open after 2.5 request timeouts');
+    } finally {
+      socket.close();
+    }
   });
 });
 
