@@ -1,7 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDomainError, notFound } from '../../domain/errors.js';
+import { isPostId, parseIdempotencyKey } from '../../domain/post.js';
+import type { NotificationMarker, Social } from '../../domain/social.js';
 import { HttpStatus } from '../errors.js';
 import { cspNonce } from '../security.js';
 import type { Viewer } from '../session.js';
+import type { FormErrors } from '../views/components.js';
 import type { Frame } from '../views/layout.js';
 
 /*
@@ -11,7 +15,37 @@ import type { Frame } from '../views/layout.js';
 
 export function frameOf(request: FastifyRequest, reply: FastifyReply): Frame {
   const path = request.url.split('?')[0]!;
-  return { viewer: request.viewer?.account ?? null, csrf: reply.generateCsrf(), nonce: cspNonce(request), path, now: Date.now() };
+  const url = localPath(request.url, path);
+  return { viewer: request.viewer?.account ?? null, csrf: reply.generateCsrf(), nonce: cspNonce(request), path, url, now: Date.now() };
+}
+
+const markers = new WeakMap<FastifyRequest, Promise<NotificationMarker | undefined>>();
+
+/**
+ * Starts counting the signed-in viewer's unread notifications for the
+ * navigation badge, so the count is read while the route does its own
+ * reads rather than after them. The badge is decoration: a failure to
+ * count leaves it out instead of failing the page.
+ */
+export function countUnread(request: FastifyRequest, social: Social, username: string): void {
+  if (markers.has(request)) return;
+  const marker = social.notificationMarker(username).catch((error: unknown) => {
+    request.log.warn({ err: error }, 'unread notifications not counted');
+    return undefined;
+  });
+  markers.set(request, marker);
+}
+
+/** The read marker countUnread fetched for this request, if it was started and succeeded. */
+export async function viewerMarker(request: FastifyRequest): Promise<NotificationMarker | undefined> {
+  return markers.get(request);
+}
+
+/** frameOf, with the unread count if countUnread was started for this request. */
+export async function pageFrame(request: FastifyRequest, reply: FastifyReply): Promise<Frame> {
+  const frame = frameOf(request, reply);
+  const unread = request.viewer ? (await markers.get(request))?.unread : undefined;
+  return unread === undefined ? frame : { ...frame, unread };
 }
 
 export function sendPage(reply: FastifyReply, body: string, status: number = HttpStatus.ok): FastifyReply {
@@ -33,4 +67,30 @@ export function viewerOrLogin(request: FastifyRequest, reply: FastifyReply): Vie
 /** A local path to return to; anything else (another origin, `//host`) falls back. */
 export function localPath(input: string, fallback: string): string {
   return /^\/(?![/\\])[\x21-\x7e]*$/.test(input) && input.length <= 512 ? input : fallback;
+}
+
+/** A post id from a path: anything else names no post. */
+export function postIdParam(input: string): string {
+  if (!isPostId(input)) throw notFound('No such post.');
+  return input;
+}
+
+/** A key the form carries back; a tampered one only loses the retry protection. */
+export function formIdempotencyKey(input: string): string | undefined {
+  try {
+    return parseIdempotencyKey(input);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs a parse step, recording its message under its field instead of throwing. */
+export function check<T>(errors: FormErrors, field: string, parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    if (!isDomainError(error) || error.code !== 'invalid') throw error;
+    errors[error.field ?? field] ??= error.message;
+    return undefined;
+  }
 }

@@ -7,18 +7,7 @@ import { formField } from '../input.js';
 import { clearSessionCookie, setSessionCookie } from '../session.js';
 import { loginPage, signupPage } from '../views/auth.js';
 import type { FormErrors } from '../views/components.js';
-import { frameOf, seeOther, sendPage } from './page-helpers.js';
-
-/** Runs a parse step, recording its message under its field instead of throwing. */
-function check<T>(errors: FormErrors, field: string, parse: () => T): T | undefined {
-  try {
-    return parse();
-  } catch (error) {
-    if (!isDomainError(error) || error.code !== 'invalid') throw error;
-    errors[error.field ?? field] ??= error.message;
-    return undefined;
-  }
-}
+import { check, frameOf, seeOther, sendPage } from './page-helpers.js';
 
 /** Sign up, log in, log out. Each success sets or clears the session cookie and redirects. */
 export const pageAuthRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, cookies }) => {

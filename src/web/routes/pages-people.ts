@@ -4,7 +4,7 @@ import { isDomainError } from '../../domain/errors.js';
 import type { RouteContext } from '../context.js';
 import { httpStatusOf } from '../errors.js';
 import { peoplePage } from '../views/people.js';
-import { frameOf, sendPage } from './page-helpers.js';
+import { pageFrame, sendPage } from './page-helpers.js';
 
 const DIRECTORY_PAGE = 50;
 
@@ -18,9 +18,9 @@ export const pagePeopleRoutes: FastifyPluginAsync<RouteContext> = async (app, { 
       prefix = parseUsernamePrefix(raw);
     } catch (error) {
       if (!isDomainError(error)) throw error;
-      return sendPage(reply, peoplePage(frameOf(request, reply), typed, [], error.message), httpStatusOf[error.code]);
+      return sendPage(reply, peoplePage(await pageFrame(request, reply), typed, [], error.message), httpStatusOf[error.code]);
     }
-    const accounts = await social.searchAccounts(prefix, DIRECTORY_PAGE);
-    return sendPage(reply, peoplePage(frameOf(request, reply), typed, accounts));
+    const [accounts, frame] = await Promise.all([social.searchAccounts(prefix, DIRECTORY_PAGE), pageFrame(request, reply)]);
+    return sendPage(reply, peoplePage(frame, typed, accounts));
   });
 };

@@ -1,30 +1,76 @@
-import type { FastifyPluginAsync } from 'fastify';
-import { parsePassword } from '../../domain/account.js';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { parseBio, parseDisplayName, parsePassword } from '../../domain/account.js';
 import { isDomainError } from '../../domain/errors.js';
 import type { RouteContext } from '../context.js';
-import { httpStatusOf } from '../errors.js';
+import { HttpStatus, httpStatusOf } from '../errors.js';
 import { formField } from '../input.js';
-import { clearSessionCookie } from '../session.js';
+import { clearSessionCookie, type Viewer } from '../session.js';
 import type { FormErrors } from '../views/components.js';
 import { settingsPage } from '../views/settings.js';
-import { frameOf, seeOther, sendPage, viewerOrLogin } from './page-helpers.js';
+import type { ProfileForm } from '../views/settings-profile.js';
+import { check, countUnread, pageFrame, seeOther, sendPage, viewerOrLogin } from './page-helpers.js';
 
 const doneMessages: Partial<Record<string, string>> = {
   password: 'Password changed. Your other devices have been logged out.',
   revoked: 'That session has ended.',
+  profile: 'Profile saved.',
   // Said when the id is not one of the viewer's live sessions: someone else's, made up, or already ended.
   'not-yours': 'None of your sessions has that id, so nothing was ended.',
 };
 
-/** Changing the password, and seeing and ending sessions. */
-export const pageSettingsRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, cookies }) => {
+/** Editing the profile, changing the password, and seeing and ending sessions. */
+export const pageSettingsRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social, cookies }) => {
+  /**
+   * The settings page. A refused form is shown as typed with its messages;
+   * the other form shows what is stored.
+   */
+  async function render(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    viewer: Viewer,
+    refused: { profile?: ProfileForm; password?: FormErrors; message?: string | undefined } = {},
+    status: number = HttpStatus.ok,
+  ) {
+    countUnread(request, social, viewer.account.username);
+    const [sessions, stored, frame] = await Promise.all([
+      auth.listSessions(viewer.token),
+      refused.profile ? undefined : social.getProfile(viewer.account.username),
+      pageFrame(request, reply),
+    ]);
+    const profile = refused.profile ?? {
+      displayName: stored?.account.displayName ?? '',
+      bio: stored?.account.bio ?? '',
+      errors: {},
+    };
+    return sendPage(reply, settingsPage(frame, { sessions, profile, errors: refused.password ?? {}, message: refused.message }), status);
+  }
+
   app.get('/settings', async (request, reply) => {
     const viewer = viewerOrLogin(request, reply);
     if (!viewer) return reply;
     const done = (request.query as Record<string, unknown>).done;
     const message = typeof done === 'string' && Object.hasOwn(doneMessages, done) ? doneMessages[done] : undefined;
-    const sessions = await auth.listSessions(viewer.token);
-    return sendPage(reply, settingsPage(frameOf(request, reply), sessions, {}, message));
+    return render(request, reply, viewer, { message });
+  });
+
+  app.post('/settings/profile', async (request, reply) => {
+    const viewer = viewerOrLogin(request, reply);
+    if (!viewer) return reply;
+    const typed = { displayName: formField(request.body, 'displayName'), bio: formField(request.body, 'bio') };
+    const errors: FormErrors = {};
+    // Both fields are checked before anything is written: one bad field changes nothing.
+    const displayName = check(errors, 'displayName', () => parseDisplayName(typed.displayName));
+    const bio = check(errors, 'bio', () => parseBio(typed.bio));
+    if (displayName !== undefined && bio !== undefined) {
+      try {
+        await social.updateProfile(viewer.account.username, { displayName, bio });
+        return seeOther(reply, '/settings?done=profile');
+      } catch (error) {
+        if (!isDomainError(error) || error.code !== 'invalid') throw error;
+        errors[error.field === 'displayName' || error.field === 'bio' ? error.field : 'form'] = error.message;
+      }
+    }
+    return render(request, reply, viewer, { profile: { ...typed, errors } }, httpStatusOf.invalid);
   });
 
   app.post<{ Params: { id: string } }>('/settings/sessions/:id/revoke', async (request, reply) => {
@@ -66,8 +112,7 @@ export const pageSettingsRoutes: FastifyPluginAsync<RouteContext> = async (app, 
         status = httpStatusOf[error.code];
       }
     }
-    const sessions = await auth.listSessions(viewer.token);
-    return sendPage(reply, settingsPage(frameOf(request, reply), sessions, errors), status);
+    return render(request, reply, viewer, { password: errors }, status);
   });
 
   app.post('/settings/logout-everywhere', async (request, reply) => {

@@ -3,11 +3,15 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { RouteContext } from '../context.js';
 import { requireSameOrigin } from '../security.js';
 import { pageViewer } from '../session.js';
+import { countUnread } from './page-helpers.js';
 import { pageAuthRoutes } from './pages-auth.js';
 import { pageHomeRoutes } from './pages-home.js';
+import { pageNotificationRoutes } from './pages-notifications.js';
 import { pagePeopleRoutes } from './pages-people.js';
+import { pagePostRoutes } from './pages-post.js';
 import { pageProfileRoutes } from './pages-profile.js';
 import { pageSettingsRoutes } from './pages-settings.js';
+import { pageTagRoutes } from './pages-tags.js';
 
 /**
  * The server-rendered site. Form bodies are parsed only in this scope (the
@@ -25,10 +29,15 @@ export const pageRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => 
   });
   app.addHook('preHandler', async (request, reply) => {
     request.viewer = request.routeOptions.config.ownSession ? null : await pageViewer(request, reply, ctx.auth, ctx.cookies);
+    // The navigation's unread badge, read alongside the route's own reads (a POST answers with a redirect).
+    if (request.viewer && request.method === 'GET') countUnread(request, ctx.social, request.viewer.account.username);
   });
   await app.register(pageHomeRoutes, ctx);
+  await app.register(pagePostRoutes, ctx);
   await app.register(pageAuthRoutes, ctx);
   await app.register(pageProfileRoutes, ctx);
   await app.register(pagePeopleRoutes, ctx);
   await app.register(pageSettingsRoutes, ctx);
+  await app.register(pageTagRoutes, ctx);
+  await app.register(pageNotificationRoutes, ctx);
 };

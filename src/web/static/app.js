@@ -67,6 +67,21 @@ function focusOn(element) {
   element.focus();
 }
 
+/** Takes the unread count in the navigation from another page: every answer knows the newest count. */
+function refreshUnread(doc) {
+  const next = doc.querySelector('header a[data-notifications]');
+  const here = document.querySelector('header a[data-notifications]');
+  if (next && here) here.replaceChildren(...[...next.childNodes].map((node) => document.importNode(node, true)));
+}
+
+/** Marks the navigation link of the page now shown. */
+function markCurrentLink() {
+  for (const link of document.querySelectorAll('header nav a')) {
+    if (link.pathname === location.pathname) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
 /** Puts the main content of another page in place of this one's, as if navigated there. */
 function swapMain(doc, url) {
   const next = doc.querySelector('main');
@@ -74,20 +89,20 @@ function swapMain(doc, url) {
   const main = document.querySelector('main');
   main.replaceWith(document.importNode(next, true));
   document.title = doc.title;
+  refreshUnread(doc);
   const target = new URL(url);
-  if (target.pathname !== location.pathname) history.pushState(null, '', target.pathname + target.search);
+  if (target.pathname !== location.pathname) {
+    history.pushState(null, '', target.pathname + target.search);
+    markCurrentLink();
+  }
   const fresh = document.querySelector('main');
   refreshTimes(fresh);
   setUpComposer(fresh);
   return fresh;
 }
 
-async function send(form) {
-  const response = await fetch(form.action, {
-    method: 'POST',
-    body: new URLSearchParams(new FormData(form)),
-    credentials: 'same-origin',
-  });
+async function send(form, body = new URLSearchParams(new FormData(form))) {
+  const response = await fetch(form.action, { method: 'POST', body, credentials: 'same-origin' });
   if (response.status >= 500) throw new Error(`HTTP ${response.status}`);
   return response;
 }
@@ -119,10 +134,46 @@ async function submitInPlace(form) {
   } else if (form.dataset.composer !== undefined) {
     focusOn(fresh.querySelector('form[data-composer] textarea'));
   } else {
-    const same = [...fresh.querySelectorAll('form')].find((f) => new URL(f.action).pathname === action);
+    // The same button, or the one that undoes it (Follow and Unfollow, Block and Unblock, ...).
+    const undo = action.replace(/\/(un)?([a-z]+)$/, (_, un, verb) => (un ? `/${verb}` : `/un${verb}`));
+    const same = [...fresh.querySelectorAll('form')].find((f) => [action, undo].includes(new URL(f.action).pathname));
     focusOn(same?.querySelector('button') ?? fresh.querySelector('.profile-head button') ?? fresh.querySelector('h1'));
   }
   announce(notice?.textContent.trim() ?? document.activeElement?.textContent?.trim() ?? '');
+}
+
+const reacted = { favourite: 'Favourited.', unfavourite: 'Favourite removed.', reblog: 'Reblogged.', unreblog: 'Reblog undone.' };
+
+/**
+ * Favourite and Reblog: asks for the post's own page (which surely shows
+ * it, wherever this copy came from) and takes the new button and count
+ * from it, for every copy of the post on this page. Nothing else moves.
+ */
+async function reactInPlace(form) {
+  const bar = form.closest('[data-actions-for]');
+  const act = form.closest('[data-act]');
+  if (!bar || !act) throw new Error('no post');
+  const id = bar.dataset.actionsFor;
+  const body = new URLSearchParams(new FormData(form));
+  body.set('back', `/p/${id}`);
+  const response = await send(form, body);
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const doc = parse(await response.text());
+  const back = location.pathname + location.search;
+  let mine;
+  for (const name of ['reblog', 'favourite']) {
+    const next = doc.querySelector(`main [data-actions-for="${id}"] [data-act="${name}"]`);
+    if (!next) throw new Error('post not shown');
+    for (const old of document.querySelectorAll(`[data-actions-for="${id}"] [data-act="${name}"]`)) {
+      const copy = document.importNode(next, true);
+      for (const input of copy.querySelectorAll('input[name=back]')) input.value = back;
+      old.replaceWith(copy);
+      if (old === act) mine = copy;
+    }
+  }
+  refreshUnread(doc);
+  focusOn(mine?.querySelector('button'));
+  announce(reacted[new URL(form.action).pathname.split('/').pop()] ?? '');
 }
 
 document.addEventListener('submit', (event) => {
@@ -134,7 +185,7 @@ document.addEventListener('submit', (event) => {
   if (button?.disabled) return;
   form.dataset.busy = 'true';
   button?.setAttribute('aria-busy', 'true');
-  submitInPlace(form)
+  (form.dataset.enhance === 'status' ? reactInPlace(form) : submitInPlace(form))
     .catch(() => form.submit())
     .finally(() => {
       delete form.dataset.busy;
@@ -149,8 +200,8 @@ async function loadMore(link) {
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const doc = parse(await response.text());
   const section = link.closest('section') ?? document.querySelector('main');
-  const list = section.querySelector('ol.posts, ul.accounts');
-  const incoming = doc.querySelector('main ol.posts, main ul.accounts');
+  const list = section.querySelector('ol.posts, ol.notifications, ul.accounts');
+  const incoming = doc.querySelector('main ol.posts, main ol.notifications, main ul.accounts');
   if (!list || !incoming) throw new Error('no list');
   const added = [...incoming.children].map((item) => document.importNode(item, true));
   for (const item of added) {
@@ -165,6 +216,15 @@ async function loadMore(link) {
   if (added[0]) focusOn(added[0].querySelector('a'));
   announce(`${added.length} more loaded.`);
 }
+
+// "Reply" on the post whose page this is goes straight into the reply box.
+document.addEventListener('click', (event) => {
+  const link = event.target instanceof Element ? event.target.closest('a[href$="#reply"]') : null;
+  const box = document.querySelector('#reply textarea');
+  if (!link || !box || link.pathname !== location.pathname) return;
+  event.preventDefault();
+  box.focus();
+});
 
 document.addEventListener('click', (event) => {
   const link = event.target instanceof Element ? event.target.closest('a[data-more]') : null;

@@ -1,5 +1,4 @@
 import type { Account } from '../../domain/account.js';
-import type { Post } from '../../domain/post.js';
 import { html, type SafeHtml } from './html.js';
 
 /** Messages for a form, keyed by field name; `form` is for the form as a whole. */
@@ -46,7 +45,8 @@ export function avatar(username: string, size: '' | 'large' = ''): SafeHtml {
 export interface FieldOptions {
   label: string;
   name: string;
-  type?: 'text' | 'password' | 'search';
+  /** `textarea` for text of several lines (a bio). */
+  type?: 'text' | 'password' | 'search' | 'textarea';
   /** Never pass a password back: the caller leaves this empty for secrets. */
   value?: string;
   error?: string | undefined;
@@ -60,11 +60,16 @@ export function field(options: FieldOptions): SafeHtml {
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
   const describedBy = [options.hint ? hintId : '', options.error ? errorId : ''].filter(Boolean).join(' ');
+  const attributes = html`${options.autocomplete ? html` autocomplete="${options.autocomplete}"` : ''}${
+    describedBy ? html` aria-describedby="${describedBy}"` : ''
+  }${options.error ? html` aria-invalid="true"` : ''}`;
+  const control =
+    options.type === 'textarea'
+      ? html`<textarea id="${id}" name="${options.name}" rows="4"${attributes}>${options.value ?? ''}</textarea>`
+      : html`<input id="${id}" name="${options.name}" type="${options.type ?? 'text'}" value="${options.value ?? ''}"${attributes}>`;
   return html`<div class="field${options.error ? ' has-error' : ''}">
 <label for="${id}">${options.label}</label>
-<input id="${id}" name="${options.name}" type="${options.type ?? 'text'}" value="${options.value ?? ''}"${
-    options.autocomplete ? html` autocomplete="${options.autocomplete}"` : ''
-  }${describedBy ? html` aria-describedby="${describedBy}"` : ''}${options.error ? html` aria-invalid="true"` : ''}>
+${control}
 ${options.hint ? html`<p class="hint" id="${hintId}">${options.hint}</p>` : ''}
 ${options.error ? html`<p class="error" id="${errorId}" role="alert">${options.error}</p>` : ''}
 </div>`;
@@ -97,42 +102,11 @@ export function actionButton(action: string, label: string, csrf: string, option
   }>${label}</button></form>`;
 }
 
-export interface PostListOptions {
-  viewer: Account | null;
-  csrf: string;
-  /** Where a delete returns to. */
-  back: string;
-  now: number;
-}
-
-export function postItems(posts: readonly Post[], options: PostListOptions): SafeHtml {
-  return html`${posts.map(
-    (post) => html`<li class="post" id="post-${post.id}">
-${avatar(post.author)}
-<div class="body">
-<div class="meta"><a href="/u/${post.author}" class="author">@${post.author}</a><span aria-hidden="true">·</span><a href="/p/${post.id}" class="time">${timeTag(post.createdAtMs, options.now)}</a></div>
-<p class="text">${post.text}</p>
-${
-  options.viewer?.username === post.author
-    ? html`<div class="post-actions">${actionButton(`/posts/${post.id}/delete`, 'Delete', options.csrf, {
-        hidden: { back: options.back },
-        kind: 'danger small',
-        enhance: 'remove',
-      })}</div>`
-    : ''
-}
-</div>
-</li>`,
-  )}`;
-}
-
-export function postList(posts: readonly Post[], options: PostListOptions): SafeHtml {
-  return html`<ol class="posts">${postItems(posts, options)}</ol>`;
-}
-
 export function accountList(accounts: readonly Account[]): SafeHtml {
   return html`<ul class="accounts">${accounts.map(
-    (account) => html`<li>${avatar(account.username)}<div><a href="/u/${account.username}" class="name">@${account.username}</a>
+    (account) => html`<li>${avatar(account.username)}<div><a href="/u/${account.username}" class="name">@${account.username}</a>${
+      account.displayName ? html` <span class="display-name">${account.displayName}</span>` : ''
+    }
 <p class="muted">Joined ${formatTime(account.createdAtMs).slice(0, 10)}</p></div></li>`,
   )}</ul>`;
 }

@@ -10,13 +10,31 @@ export interface Frame {
   nonce: string;
   /** The request's path, to mark the current navigation link. */
   path: string;
+  /** The path with its query, where a form on the page returns to; the path when absent. */
+  url?: string;
+  /** The signed-in viewer's unread notifications, for the badge; absent when not counted. */
+  unread?: number | undefined;
   /** The moment times are shown relative to. */
   now: number;
 }
 
-function navLink(frame: Frame, href: string, label: string | SafeHtml): SafeHtml {
+function navLink(frame: Frame, href: string, label: string | SafeHtml, data = ''): SafeHtml {
   const current = frame.path === href ? html` aria-current="page"` : '';
-  return html`<li><a href="${href}"${current}>${label}</a></li>`;
+  return html`<li><a href="${href}"${current}${data ? html` ${data}` : ''}>${label}</a></li>`;
+}
+
+/** Where a form on this page returns to without JavaScript. */
+export const backTo = (frame: Frame): string => frame.url ?? frame.path;
+
+/** "Notifications", with the unread count as a badge that is read out as words. */
+function notificationsLink(frame: Frame): SafeHtml {
+  const unread = frame.unread ?? 0;
+  const shown = unread > 99 ? '99+' : String(unread);
+  const label =
+    unread === 0
+      ? 'Notifications'
+      : html`Notifications <span class="unread-badge" aria-hidden="true">${shown}</span><span class="visually-hidden">(${shown} unread)</span>`;
+  return navLink(frame, '/notifications', label, 'data-notifications');
 }
 
 /**
@@ -26,7 +44,7 @@ function navLink(frame: Frame, href: string, label: string | SafeHtml): SafeHtml
 export function layout(frame: Frame, title: string, main: SafeHtml): string {
   const { viewer } = frame;
   const nav = viewer
-    ? html`${navLink(frame, '/', 'Home')}${navLink(frame, '/people', 'People')}${navLink(frame, `/u/${viewer.username}`, 'Profile')}${navLink(
+    ? html`${navLink(frame, '/', 'Home')}${notificationsLink(frame)}${navLink(frame, '/people', 'People')}${navLink(frame, `/u/${viewer.username}`, 'Profile')}${navLink(
         frame,
         '/settings',
         'Settings',

@@ -3,6 +3,7 @@ import type { SessionInfo } from '../../domain/auth.js';
 import { actionButton, csrfInput, type FormErrors, field, formError, notice, timeTag } from './components.js';
 import { html } from './html.js';
 import { type Frame, layout } from './layout.js';
+import { type ProfileForm, profileSection } from './settings-profile.js';
 
 /** A user agent as a person would name it: the browser and the system, not the whole string. */
 export function deviceName(userAgent: string): string {
@@ -49,9 +50,20 @@ ${
   )}</ul>`;
 }
 
-export function settingsPage(frame: Frame, sessions: readonly SessionInfo[], errors: FormErrors, message?: string): string {
+export interface SettingsView {
+  sessions: readonly SessionInfo[];
+  profile: ProfileForm;
+  /** The password form's messages. */
+  errors: FormErrors;
+  /** What was just done, after POST-redirect-GET. */
+  message?: string | undefined;
+}
+
+export function settingsPage(frame: Frame, view: SettingsView): string {
+  const { sessions, errors, message } = view;
   const main = html`<h1>Settings</h1>
 ${notice(message)}
+${profileSection(frame.csrf, view.profile)}
 <section class="card" aria-labelledby="password-title">
 <h2 id="password-title">Change password</h2>
 <form method="post" action="/settings/password" novalidate>

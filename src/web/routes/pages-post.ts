@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { isDomainError } from '../../domain/errors.js';
+import { isPostId, parsePostText } from '../../domain/post.js';
+import type { Social } from '../../domain/social.js';
+import type { RouteContext } from '../context.js';
+import { HttpStatus, httpStatusOf } from '../errors.js';
+import { formField, queryParam } from '../input.js';
+import type { ComposerState } from '../views/composer.js';
+import { threadPage } from '../views/thread.js';
+import { describe } from './describe.js';
+import { countUnread, formIdempotencyKey, localPath, pageFrame, postIdParam, seeOther, sendPage, viewerOrLogin } from './page-helpers.js';
+
+interface IdParams {
+  id: string;
+}
+
+/** The buttons on a post: each acts as the viewer on the post and returns to the page it was pressed on. */
+const reactions: Record<string, (social: Social, actor: string, postId: string) => Promise<unknown>> = {
+  favourite: (social, actor, id) => social.favourite(actor, id),
+  unfavourite: (social, actor, id) => social.unfavourite(actor, id),
+  reblog: (social, actor, id) => social.reblog(actor, id),
+  unreblog: (social, actor, id) => social.unreblog(actor, id),
+};
+
+/** A post's page (its thread and a reply form), replying, and favourites and reblogs. */
+export const pagePostRoutes: FastifyPluginAsync<RouteContext> = async (app, { social }) => {
+  /** The thread page, with the reply form as given (a refused reply keeps its text and message). */
+  async function renderThread(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    form?: ComposerState,
+    status: number = HttpStatus.ok,
+  ) {
+    const viewer = request.viewer?.account.username;
+    const [post, thread] = await Promise.all([social.getPost(id), social.getThread(id, viewer)]);
+    // A reblog has no thread of its own: its page is the original's.
+    if (post.reblogOf !== undefined) return seeOther(reply, `/p/${post.reblogOf}`);
+    if (viewer !== undefined) countUnread(request, social, viewer);
+    const [described, frame] = await Promise.all([
+      describe(social, [...thread.ancestors, post, ...thread.descendants], viewer),
+      pageFrame(request, reply),
+    ]);
+    const replied = queryParam(request.query, 'replied');
+    const replyState = viewer === undefined ? undefined : (form ?? { text: '', errors: {}, idempotencyKey: randomUUID() });
+    // A refused reply renders at its POST address; the page's forms still return to the post.
+    const page = threadPage(request.method === 'GET' ? frame : { ...frame, url: `/p/${id}` }, {
+      post,
+      thread,
+      described,
+      ...(replyState ? { reply: replyState } : {}),
+      ...(replied !== undefined && isPostId(replied) ? { replied } : {}),
+    });
+    return sendPage(reply, page, status);
+  }
+
+  app.get<{ Params: IdParams }>('/p/:id', async (request, reply) => renderThread(request, reply, postIdParam(request.params.id)));
+
+  app.post<{ Params: IdParams }>('/p/:id/reply', async (request, reply) => {
+    const viewer = viewerOrLogin(request, reply);
+    if (!viewer) return reply;
+    const id = postIdParam(request.params.id);
+    const raw = formField(request.body, 'text');
+    const idempotencyKey = formIdempotencyKey(formField(request.body, 'idempotencyKey'));
+    try {
+      const text = parsePostText(raw);
+      const post = await social.createPost(viewer.account.username, text, idempotencyKey, { inReplyToId: id });
+      return seeOther(reply, `/p/${id}?replied=${post.id}#post-${post.id}`);
+    } catch (error) {
+      // Too long, or a reply across a block: said beside the box, with the text kept.
+      if (!isDomainError(error) || (error.code !== 'invalid' && error.code !== 'forbidden')) throw error;
+      const form = { text: raw, errors: { text: error.message }, idempotencyKey: idempotencyKey ?? randomUUID() };
+      return renderThread(request, reply, id, form, httpStatusOf[error.code]);
+    }
+  });
+
+  for (const [verb, act] of Object.entries(reactions)) {
+    app.post<{ Params: IdParams }>(`/p/:id/${verb}`, async (request, reply) => {
+      const viewer = viewerOrLogin(request, reply);
+      if (!viewer) return reply;
+      const id = postIdParam(request.params.id);
+      await act(social, viewer.account.username, id);
+      return seeOther(reply, localPath(formField(request.body, 'back'), `/p/${id}`));
+    });
+  }
+};
