@@ -44,6 +44,8 @@ function chorusEnv(options: DeployOptions, extra: Record<string, string>): NodeJ
     ...process.env,
     CHORUS_LOG_LEVEL: 'warn',
     CHORUS_RATE_LIMITS: 'off',
+    // Every load-generator connection comes from 127.0.0.1: the per-address cap is for real clients.
+    CHORUS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
     CHORUS_SHUTDOWN_GRACE_MS: '2000',
     DATA_DIR: path.join(options.workDir, 'data'),
     ...extra,

@@ -115,6 +115,8 @@ export class ChaosDeployment {
       CHORUS_AUTH_ADDR: `127.0.0.1:${a1},127.0.0.1:${a2}`,
       CHORUS_SOCIAL_ADDR: `127.0.0.1:${s1},127.0.0.1:${s2}`,
       CHORUS_RATE_LIMITS: 'off',
+      // Every load-generator connection comes from 127.0.0.1: the per-address cap is for real clients.
+      CHORUS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
       CHORUS_LOG_LEVEL: 'warn',
       CHORUS_SHUTDOWN_GRACE_MS: '5000',
       DATA_DIR: path.join(workDir, 'data'),

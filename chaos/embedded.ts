@@ -53,6 +53,8 @@ export async function runEmbedded(options: {
     CHORUS_AUTH_PORT: String(auth),
     CHORUS_SOCIAL_PORT: String(social),
     CHORUS_RATE_LIMITS: 'off',
+    // Every load-generator connection comes from 127.0.0.1: the per-address cap is for real clients.
+    CHORUS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
     CHORUS_LOG_LEVEL: 'warn',
   };
   const all = new ChorusInstance('all', 'all', web!, env, options.logDir);

@@ -61,8 +61,19 @@ export interface Config {
   rateLimits: {
     signUpPerIp?: RateLimitSetting;
     logInPerIp?: RateLimitSetting;
+    /** Failed logins at one account from one address. */
+    logInPerAccountAddress?: RateLimitSetting;
+    /** Failed logins at one account from every address; far higher than the pair's. */
     logInPerAccount?: RateLimitSetting;
   };
+  /** Password hashes at once, and the longest wait in line before one is refused; absent means the service's defaults. */
+  passwordHashing: { concurrency?: number; maxWaitMs?: number };
+  /** How long a client has to send a whole request (headers and body); a stalled one is cut with 408. */
+  requestTimeoutMs: number;
+  /** Open client connections in all, per web process; absent means 3/4 of the open-file limit (never more than that). */
+  maxConnections?: number;
+  /** Open client connections from one address (an IPv6 /64); trusted proxies are exempt. */
+  maxConnectionsPerAddress: number;
   /** Proxies whose X-Forwarded-For the web tier believes (addresses or CIDRs); none by default. */
   trustedProxies: string[];
   secureCookies: boolean;
@@ -98,8 +109,35 @@ const options = {
   'session-idle-seconds': { env: 'CHORUS_SESSION_IDLE_SECONDS', help: 'a session unused this long ends (default 14 days)' },
   'rate-limits': { env: 'CHORUS_RATE_LIMITS', help: 'on | off: attempt limits (default on; benchmarks turn them off)' },
   'rate-login-per-ip': { env: 'CHORUS_RATE_LOGIN_PER_IP', help: 'logins per client address: N/seconds (default 25/300)' },
-  'rate-login-per-account': { env: 'CHORUS_RATE_LOGIN_PER_ACCOUNT', help: 'logins per account: N/seconds (default 25/300)' },
+  'rate-login-per-account-address': {
+    env: 'CHORUS_RATE_LOGIN_PER_ACCOUNT_ADDRESS',
+    help: 'failed logins at one account from one address: N/seconds (default 10/900)',
+  },
+  'rate-login-per-account': {
+    env: 'CHORUS_RATE_LOGIN_PER_ACCOUNT',
+    help: 'failed logins at one account from all addresses, delayed on the way: N/seconds (default 100/3600)',
+  },
   'rate-signup-per-ip': { env: 'CHORUS_RATE_SIGNUP_PER_IP', help: 'sign-ups per client address: N/seconds (default 5/1800)' },
+  'password-hash-concurrency': {
+    env: 'CHORUS_PASSWORD_HASH_CONCURRENCY',
+    help: 'password hashes at once, below UV_THREADPOOL_SIZE (default: 1 on 2 cores, else 2)',
+  },
+  'password-hash-max-wait-ms': {
+    env: 'CHORUS_PASSWORD_HASH_MAX_WAIT_MS',
+    help: 'a sign-up or log-in that would wait longer for hashing gets 429 (default 2000)',
+  },
+  'request-timeout-ms': {
+    env: 'CHORUS_REQUEST_TIMEOUT_MS',
+    help: 'time to send a whole request; a stalled body is cut with 408 (default 30000)',
+  },
+  'max-connections': {
+    env: 'CHORUS_MAX_CONNECTIONS',
+    help: 'open client connections per web process (default and ceiling: 3/4 of the open-file limit)',
+  },
+  'max-connections-per-address': {
+    env: 'CHORUS_MAX_CONNECTIONS_PER_ADDRESS',
+    help: 'open client connections from one address or IPv6 /64; trusted proxies exempt (default 128)',
+  },
   'trusted-proxies': { env: 'CHORUS_TRUSTED_PROXIES', help: 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed' },
   'secure-cookies': { env: 'CHORUS_SECURE_COOKIES', help: 'true when served over HTTPS (default false)' },
   'log-level': { env: 'CHORUS_LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
@@ -300,9 +338,17 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       ? {
           signUpPerIp: rate('rate-signup-per-ip', '5/1800'),
           logInPerIp: rate('rate-login-per-ip', '25/300'),
-          logInPerAccount: rate('rate-login-per-account', '25/300'),
+          logInPerAccountAddress: rate('rate-login-per-account-address', '10/900'),
+          logInPerAccount: rate('rate-login-per-account', '100/3600'),
         }
       : {},
+    passwordHashing: {
+      concurrency: raw('password-hash-concurrency') === undefined ? undefined : int('password-hash-concurrency', 1, 1, 64),
+      maxWaitMs: raw('password-hash-max-wait-ms') === undefined ? undefined : int('password-hash-max-wait-ms', 2000, 0, 60_000),
+    },
+    requestTimeoutMs: int('request-timeout-ms', 30_000, 100, 600_000),
+    maxConnections: raw('max-connections') === undefined ? undefined : int('max-connections', 1, 1, 1_000_000),
+    maxConnectionsPerAddress: int('max-connections-per-address', 128, 1, 1_000_000),
     trustedProxies,
     secureCookies: secure === 'true',
     logLevel: oneOf('log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),

@@ -30,7 +30,8 @@ describe('config', () => {
     assert.deepEqual(config.rateLimits, {
       signUpPerIp: { max: 5, windowSeconds: 1800 },
       logInPerIp: { max: 25, windowSeconds: 300 },
-      logInPerAccount: { max: 25, windowSeconds: 300 },
+      logInPerAccountAddress: { max: 10, windowSeconds: 900 },
+      logInPerAccount: { max: 100, windowSeconds: 3600 },
     });
   });
 
@@ -43,6 +44,29 @@ describe('config', () => {
   it('turns the attempt limits off and reads their numbers', () => {
     assert.deepEqual(loadConfig(['auth'], { CHORUS_RATE_LIMITS: 'off' }).rateLimits, {});
     assert.deepEqual(loadConfig(['auth'], { CHORUS_RATE_LOGIN_PER_IP: '3/60' }).rateLimits.logInPerIp, { max: 3, windowSeconds: 60 });
+    const pair = loadConfig(['auth'], { CHORUS_RATE_LOGIN_PER_ACCOUNT_ADDRESS: '4/120' }).rateLimits.logInPerAccountAddress;
+    assert.deepEqual(pair, { max: 4, windowSeconds: 120 });
+  });
+
+  it('reads the request timeout, the connection caps and the password-hashing limits', () => {
+    const defaults = loadConfig(['web'], {});
+    assert.equal(defaults.requestTimeoutMs, 30_000);
+    assert.equal(defaults.maxConnections, undefined, 'derived from the open-file limit when serving');
+    assert.equal(defaults.maxConnectionsPerAddress, 128);
+    assert.deepEqual(defaults.passwordHashing, { concurrency: undefined, maxWaitMs: undefined });
+    const set = loadConfig(['all'], {
+      CHORUS_REQUEST_TIMEOUT_MS: '5000',
+      CHORUS_MAX_CONNECTIONS: '900',
+      CHORUS_MAX_CONNECTIONS_PER_ADDRESS: '16',
+      CHORUS_PASSWORD_HASH_CONCURRENCY: '3',
+      CHORUS_PASSWORD_HASH_MAX_WAIT_MS: '500',
+    });
+    assert.equal(set.requestTimeoutMs, 5000);
+    assert.equal(set.maxConnections, 900);
+    assert.equal(set.maxConnectionsPerAddress, 16);
+    assert.deepEqual(set.passwordHashing, { concurrency: 3, maxWaitMs: 500 });
+    assert.throws(() => loadConfig(['web'], { CHORUS_REQUEST_TIMEOUT_MS: '0' }), /CHORUS_REQUEST_TIMEOUT_MS/);
+    assert.throws(() => loadConfig(['web'], { CHORUS_MAX_CONNECTIONS_PER_ADDRESS: 'many' }), /CHORUS_MAX_CONNECTIONS_PER_ADDRESS/);
   });
 
   it('takes etcd client certificates as three files together, with https endpoints', () => {

@@ -20,6 +20,7 @@ export function createAuth(config: Config, kv: KV): Auth {
     sessionTtlSeconds: config.sessionTtlSeconds,
     sessionIdleSeconds: config.sessionIdleSeconds,
     limits: config.rateLimits,
+    passwordHashingLimits: config.passwordHashing,
   });
 }
 

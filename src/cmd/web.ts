@@ -4,6 +4,7 @@ import type { Auth } from '../domain/auth.js';
 import type { Social } from '../domain/social.js';
 import type { Logger } from '../log.js';
 import { buildApp } from '../web/app.js';
+import { connectionCap, openFileLimit } from './file-limit.js';
 import type { Lifecycle } from './lifecycle.js';
 
 /**
@@ -27,12 +28,24 @@ export async function serveWeb(
   port = config.port,
 ): Promise<string> {
   let draining = false;
+  const files = openFileLimit();
+  const cap = connectionCap(config.maxConnections, files);
+  if (cap.clamped) {
+    log.warn(
+      { configured: config.maxConnections, openFileLimit: files?.soft, maxConnections: cap.total },
+      'max connections lowered below the open-file limit',
+    );
+  }
   const app = await buildApp({
     ...deps,
     logger: log,
     draining: () => draining,
     secureCookies: config.secureCookies,
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies.join(',') : false,
+    limits: {
+      requestTimeoutMs: config.requestTimeoutMs,
+      connections: { total: cap.total, perAddress: config.maxConnectionsPerAddress, exempt: config.trustedProxies },
+    },
   });
   // A keep-alive connection kept into the close could carry a request the
   // closing server never reads; closing each connection after its answer
@@ -48,5 +61,14 @@ export async function serveWeb(
     clearTimeout(timer);
   });
   const address = await app.listen({ host: config.host, port });
+  log.info(
+    {
+      openFileLimit: files?.soft,
+      maxConnections: cap.total,
+      perAddress: config.maxConnectionsPerAddress,
+      requestTimeoutMs: config.requestTimeoutMs,
+    },
+    'web connection limits',
+  );
   return address;
 }

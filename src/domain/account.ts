@@ -1,3 +1,4 @@
+import { isCommonPassword } from './common-passwords.js';
 import { DomainError, invalid } from './errors.js';
 
 export interface Account {
@@ -33,10 +34,15 @@ export const BIO_MAX = 500;
 
 const usernamePattern = /^[a-z0-9_]+$/;
 
-/** Returns the canonical (lower-case) username or throws `invalid`. */
+/**
+ * Returns the canonical username (surrounding spaces dropped, lower case)
+ * or throws `invalid`. Every path that takes a username (the forms, the
+ * API, the OAuth password grant, the services) goes through this, so the
+ * same typed name means the same account everywhere.
+ */
 export function parseUsername(input: unknown, field = 'username'): string {
   if (typeof input !== 'string') throw invalid('Username must be a string.', field);
-  const username = input.toLowerCase();
+  const username = input.trim().toLowerCase();
   if (username.length < USERNAME_MIN || username.length > USERNAME_MAX) {
     throw invalid(`Username must be ${USERNAME_MIN} to ${USERNAME_MAX} characters long.`, field);
   }
@@ -58,12 +64,26 @@ export function lookupUsername(input: unknown): string {
   }
 }
 
-/** Counts Unicode code points, so a password of emoji is measured as a person would. */
+/**
+ * A new password (sign-up, change): PASSWORD_MIN to PASSWORD_MAX code
+ * points (so a password of emoji is measured as a person would), not only
+ * whitespace, and not on the common-password list (NIST SP 800-63B
+ * §5.1.1.2: refuse passwords that are commonly used). Kept as typed:
+ * spaces inside or around a password are part of it. Logging in never
+ * checks these rules, so an older password still works.
+ */
 export function parsePassword(input: unknown, field = 'password'): string {
   if (typeof input !== 'string') throw invalid('Password must be a string.', field);
   const length = [...input].length;
   if (length < PASSWORD_MIN || length > PASSWORD_MAX) {
     throw invalid(`Password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters long.`, field);
+  }
+  if (input.trim() === '') throw invalid('Password cannot be only spaces.', field);
+  if (isCommonPassword(input)) {
+    throw invalid(
+      'That password is one of the most common ones, easy to guess. Choose another: a few unrelated words make a strong one.',
+      field,
+    );
   }
   return input;
 }

@@ -13,6 +13,7 @@ import { avatarRoutes } from './api/avatars.js';
 import { corsOptions } from './api/cors.js';
 import { mastodonApi } from './api/mastodon.js';
 import { parseQuery } from './api/params.js';
+import { type ConnectionLimits, DEFAULT_REQUEST_TIMEOUT_MS, limitConnections, requestTimeouts } from './connections.js';
 import type { RouteContext } from './context.js';
 import {
   BODY_LIMIT_BYTES,
@@ -24,6 +25,7 @@ import {
   toHttpError,
   toMastodonHttpError,
 } from './errors.js';
+import { serializeRequest } from './log-redaction.js';
 import { oauthPageRoutes } from './oauth/routes.js';
 import { pageRoutes } from './routes/pages.js';
 import { cspNonce, setSecurityHeaders } from './security.js';
@@ -42,6 +44,8 @@ export interface WebDeps {
   secureCookies?: boolean;
   /** Fastify's trustProxy: trust X-Forwarded-* from these proxies. */
   trustProxy?: boolean | string;
+  /** How long a request may take to arrive (30 s unless given), and the caps on open connections (none unless given). */
+  limits?: { requestTimeoutMs?: number; connections?: ConnectionLimits };
 }
 
 export const CSRF_COOKIE = 'chorus_csrf';
@@ -70,8 +74,10 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
       .send(errorPage(errorFrame(request, reply, request.viewer), httpError.status, httpError.message));
   };
   const app = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Fastify takes the instance's own `req` serializer over its default one, which logs the whole URL.
+    ...(deps.logger ? { loggerInstance: deps.logger.child({}, { serializers: { req: serializeRequest } }) } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
+    ...requestTimeouts(deps.limits?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
     trustProxy: deps.trustProxy ?? false,
     // Rails-style arrays and objects (`id[]=1&id[]=2`), as Mastodon clients send them.
     routerOptions: { querystringParser: parseQuery },
@@ -83,6 +89,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
       void sendError(routerError(error), request, reply);
     },
   });
+  if (deps.limits?.connections) limitConnections(app.server, deps.limits.connections);
   const cookies = { secure: deps.secureCookies ?? false };
   const ctx: RouteContext = { auth: deps.auth, social: deps.social, cookies };
 

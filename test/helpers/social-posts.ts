@@ -48,7 +48,7 @@ export async function openSocial(engine: Engine, withView: boolean) {
   const tokens = new Map<string, string>();
   const signUp = async (...names: string[]) => {
     for (const name of names) {
-      tokens.set(name, (await auth.signUp(name, 'password123')).token);
+      tokens.set(name, (await auth.signUp(name, 'correct horse')).token);
       tick();
     }
   };

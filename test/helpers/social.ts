@@ -36,7 +36,7 @@ export async function socialSetup(engine: Engine, withView: boolean, options: So
   const auth = new AuthService({ kv: store.kv, keys: store.keys, now: () => clock, passwordHashing: FAST_HASHING });
   const signUp = async (...names: string[]) => {
     for (const name of names) {
-      await auth.signUp(name, 'password123');
+      await auth.signUp(name, 'correct horse');
       tick();
     }
   };

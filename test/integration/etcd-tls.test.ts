@@ -48,8 +48,8 @@ describe('etcd with TLS and a role limited to the Chorus prefix', () => {
     try {
       const auth = new AuthService({ kv, passwordHashing: FAST_HASHING });
       const social = new SocialService({ kv, readModel: model });
-      await auth.signUp('writer', 'password123');
-      const reader = await auth.signUp('reader', 'password123');
+      await auth.signUp('writer', 'correct horse');
+      const reader = await auth.signUp('reader', 'correct horse');
       await social.follow('reader', 'writer');
       const post = await social.createPost('writer', 'sent over TLS');
       const feed = await social.sessionFeed(reader.token, 10);

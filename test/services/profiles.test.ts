@@ -25,7 +25,7 @@ forEachReadPath((open) => {
       assert.equal((await stored()).passwordHash, hash);
       assert.equal((await stored()).futureField, 7);
       parseAccount((await kv.get(keys.account('alice')))!.value);
-      assert.equal((await auth.logIn('alice', 'password123')).account.username, 'alice');
+      assert.equal((await auth.logIn('alice', 'correct horse')).account.username, 'alice');
 
       const profile = await social.getProfile('alice');
       assert.deepEqual(profile.account, set);

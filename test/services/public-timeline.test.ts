@@ -26,7 +26,7 @@ forEachEngine((engine) => {
           };
           const social = new SocialService({ kv: store.kv, keys: store.keys, now: () => clock, random });
           const auth = new AuthService({ kv: store.kv, keys: store.keys, now: () => clock, passwordHashing: FAST_HASHING });
-          for (const name of ['alice', 'bob', 'carol']) await auth.signUp(name, 'password123');
+          for (const name of ['alice', 'bob', 'carol']) await auth.signUp(name, 'correct horse');
           const made: Post[] = [];
           // Posts written before the view starts reach it by its listing ...
           for (let i = 0; i < 5; i++) {

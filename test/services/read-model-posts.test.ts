@@ -13,7 +13,7 @@ forEachEngine((engine) => {
     const auth = new AuthService({ kv, keys, passwordHashing: FAST_HASHING });
     const writer = new SocialService({ kv, keys });
     const names = ['ann', 'ben', 'cat', 'dan'];
-    for (const name of names) await auth.signUp(name, 'password123');
+    for (const name of names) await auth.signUp(name, 'correct horse');
     const posts: Post[] = [];
     let step = 0;
     /** A mix of every action, some undone, touching earlier posts. */

@@ -22,7 +22,7 @@ forEachEngine((engine) => {
     const writer = new SocialService({ kv, keys });
     let reader = writer;
     try {
-      const [ann] = await Promise.all(['ann', 'ben', 'cat'].map((name) => auth.signUp(name, 'password123')));
+      const [ann] = await Promise.all(['ann', 'ben', 'cat'].map((name) => auth.signUp(name, 'correct horse')));
       const annFeed = async () => (await reader.sessionFeed(ann!.token)).page;
       await writer.follow('ann', 'ben');
       const old = await writer.createPost('ben', 'before the view');
@@ -55,8 +55,8 @@ forEachEngine((engine) => {
     const { kv, keys, close, auth } = await setup();
     const writer = new SocialService({ kv, keys });
     try {
-      await auth.signUp('author', 'password123');
-      await auth.signUp('reader', 'password123');
+      await auth.signUp('author', 'correct horse');
+      await auth.signUp('reader', 'correct horse');
       await writer.follow('reader', 'author');
       let writing = true;
       let written = 0;
@@ -105,7 +105,7 @@ forEachEngine((engine) => {
       // Names that are prefixes of others put keys exactly on slice boundaries.
       const names = ['abc', 'abcd', 'abcde', 'abd', 'ab_', 'a12', 'xyz'];
       const tokens = new Map<string, string>();
-      for (const name of names) tokens.set(name, (await auth.signUp(name, 'password123')).token);
+      for (const name of names) tokens.set(name, (await auth.signUp(name, 'correct horse')).token);
       for (const name of names) {
         for (const other of names) if (other !== name && other < name) await writer.follow(name, other);
         for (let i = 0; i < 3; i++) await writer.createPost(name, `${name} ${i}`);
@@ -131,8 +131,8 @@ forEachEngine((engine) => {
     const { kv, keys, close, auth, compact } = await setup();
     const writer = new SocialService({ kv, keys });
     try {
-      await auth.signUp('author', 'password123');
-      const session = await auth.signUp('reader', 'password123');
+      await auth.signUp('author', 'correct horse');
+      const session = await auth.signUp('reader', 'correct horse');
       await writer.follow('reader', 'author');
       const logs: string[] = [];
       // Compaction strikes between the listing and the watch: posts are
@@ -173,7 +173,7 @@ forEachEngine((engine) => {
   it('moves past revisions written outside its prefix by writing a fence', async () => {
     const { kv, keys, close, auth } = await setup();
     try {
-      await auth.signUp('author', 'password123');
+      await auth.signUp('author', 'correct horse');
       // Staleness far beyond any fence: a read that waited it out would still find the view behind below.
       const model = await ReadModel.start({ kv, keys, fenceAfterMs: 10, staleAfterMs: 60_000 });
       try {
@@ -197,8 +197,8 @@ forEachEngine((engine) => {
     const social = new SocialService({ kv, keys, readModel: model });
     const fromStore = new SocialService({ kv, keys });
     try {
-      const session = await auth.signUp('reader', 'password123');
-      await auth.signUp('author', 'password123');
+      const session = await auth.signUp('reader', 'correct horse');
+      await auth.signUp('author', 'correct horse');
       await social.follow('reader', 'author');
       const post = await social.createPost('author', 'hello');
       for (const service of [social, fromStore]) {

@@ -36,7 +36,7 @@ forEachEngine((engine) => {
         const tokens = new Map<string, string>();
         const signUp = async (...names: string[]) => {
           for (const name of names) {
-            tokens.set(name, (await auth.signUp(name, 'password123')).token);
+            tokens.set(name, (await auth.signUp(name, 'correct horse')).token);
             tick();
           }
         };
@@ -342,8 +342,8 @@ forEachEngine((engine) => {
         try {
           let clock = 1_700_000_000_000;
           const auth = new AuthService({ kv, keys, now: () => clock, passwordHashing: FAST_HASHING, sessionIdleSeconds: 400 });
-          const idle = await auth.signUp('uma', 'password123');
-          const busy = await auth.logIn('uma', 'password123');
+          const idle = await auth.signUp('uma', 'correct horse');
+          const busy = await auth.logIn('uma', 'correct horse');
           const clockFor = (ms: number) => {
             clock += ms;
             tick(ms);
@@ -400,8 +400,8 @@ forEachEngine((engine) => {
             website: '',
           });
           const client = { clientId: app.clientId, clientSecret: app.clientSecret };
-          const writer = await auth.passwordGrant(client, 'alice', 'password123', 'write');
-          const reader = await auth.passwordGrant(client, 'alice', 'password123', 'read');
+          const writer = await auth.passwordGrant(client, 'alice', 'correct horse', 'write');
+          const reader = await auth.passwordGrant(client, 'alice', 'correct horse', 'read');
           await assert.rejects(social.sessionFeed(writer.token, 20, undefined, 'read:statuses'), rejectsWith('forbidden'));
           assert.equal((await social.sessionFeed(reader.token, 20, undefined, 'read:statuses')).account.username, 'alice');
         } finally {

@@ -55,7 +55,7 @@ forEachEngine((engine) => {
     }
   });
 
-  it('throttles logins per address and per account, and sign-ups per address, before any password work', async () => {
+  it('throttles logins per address and failed logins per account, and sign-ups per address, before any password work', async () => {
     const { kv, keys, close } = await engine.open();
     const auth = new AuthService({
       kv,
@@ -66,25 +66,28 @@ forEachEngine((engine) => {
         logInPerIp: { max: 4, windowSeconds: 600 },
         logInPerAccount: { max: 2, windowSeconds: 600 },
       },
+      sleep: async () => {},
     });
     try {
-      await auth.signUp('alice', 'password123', '10.1.1.1');
+      await auth.signUp('alice', 'correct horse', '10.1.1.1');
       // Bad input is refused before it is counted, so it changes nothing.
       const before = await dumpStore({ kv, keys });
-      await assert.rejects(auth.signUp('x', 'password123', '10.1.1.1'), { code: 'invalid' });
+      await assert.rejects(auth.signUp('x', 'correct horse', '10.1.1.1'), { code: 'invalid' });
       assert.deepEqual(await dumpStore({ kv, keys }), before);
-      await auth.signUp('bob', 'password123', '10.1.1.1');
-      await assert.rejects(auth.signUp('carol', 'password123', '10.1.1.1'), rateLimited(600));
-      await auth.signUp('carol', 'password123', '10.2.2.2');
+      await auth.signUp('bob', 'correct horse', '10.1.1.1');
+      await assert.rejects(auth.signUp('carol', 'correct horse', '10.1.1.1'), rateLimited(600));
+      await auth.signUp('carol', 'correct horse', '10.2.2.2');
 
+      // Successes do not count against the account; failures do, from any address.
+      await auth.logIn('alice', 'correct horse', '10.3.3.3');
       await assert.rejects(auth.logIn('alice', 'wrong password', '10.3.3.3'), { code: 'unauthenticated' });
-      await auth.logIn('alice', 'password123', '10.3.3.3');
-      // The account is at its limit: even the right password from a new address waits.
-      await assert.rejects(auth.logIn('alice', 'password123', '10.4.4.4'), rateLimited(600));
-      await auth.logIn('bob', 'password123', '10.3.3.3');
-      await assert.rejects(auth.logIn('nobody', 'password123', '10.3.3.3'), { code: 'unauthenticated' });
-      await assert.rejects(auth.logIn('carol', 'password123', '10.3.3.3'), rateLimited(600));
-      await auth.logIn('carol', 'password123', '10.5.5.5');
+      await assert.rejects(auth.logIn('alice', 'wrong password', '10.4.4.4'), { code: 'unauthenticated' });
+      await assert.rejects(auth.logIn('alice', 'correct horse', '10.5.5.5'), rateLimited(600));
+      // 10.3.3.3 has made its 2 attempts; 2 more and the address is at its limit for every account.
+      await auth.logIn('bob', 'correct horse', '10.3.3.3');
+      await assert.rejects(auth.logIn('nobody', 'correct horse', '10.3.3.3'), { code: 'unauthenticated' });
+      await assert.rejects(auth.logIn('carol', 'correct horse', '10.3.3.3'), rateLimited(600));
+      await auth.logIn('carol', 'correct horse', '10.5.5.5');
     } finally {
       await close();
     }

@@ -6,12 +6,12 @@
  * go through a registered app as a Mastodon client does) and `Browser`, which keeps cookies and
  * fills forms like a browser without JavaScript would.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { ReadModel } from '../../src/services/social/read-model.js';
 import { SocialService } from '../../src/services/social/social-service.js';
-import { buildApp } from '../../src/web/app.js';
+import { buildApp, type WebDeps } from '../../src/web/app.js';
 
 export interface Harness {
   app: FastifyInstance;
@@ -27,7 +27,14 @@ export type ReadPath = 'view' | 'store';
 export const readPaths: readonly ReadPath[] = ['view', 'store'];
 
 export async function openHarness(
-  options: { draining?: () => boolean; secureCookies?: boolean; trustProxy?: boolean; reads?: ReadPath } = {},
+  options: {
+    draining?: () => boolean;
+    secureCookies?: boolean;
+    trustProxy?: boolean;
+    reads?: ReadPath;
+    logger?: FastifyBaseLogger;
+    limits?: WebDeps['limits'];
+  } = {},
 ): Promise<Harness> {
   const { reads = 'view', ...appOptions } = options;
   const kv = await EmbeddedKV.open({ path: ':memory:' });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Account } from '../../domain/account.js';
 import { PASSWORD_MAX, parsePassword, parseUsername } from '../../domain/account.js';
 import type {
@@ -22,9 +23,10 @@ import { parseAccount, parseSession, parseUserSession } from '../../kv/records.j
 import { scan } from '../../kv/scan.js';
 import { isIdleExpired, needsTouch, shortUserAgent, touchSession } from '../sessions.js';
 import { hashToken, isTokenShape, newToken } from '../tokens.js';
+import { LoginGuard } from './login-guard.js';
 import { OAuthApps } from './oauth.js';
 import type { PasswordHashingParams } from './password.js';
-import { PasswordHasher } from './password.js';
+import { DEFAULT_HASHING_LIMITS, PasswordHasher } from './password.js';
 import { type Limit, Throttle } from './throttle.js';
 
 export const DEFAULT_SESSION_TTL_SECONDS = 30 * 24 * 60 * 60;
@@ -44,18 +46,26 @@ export interface AuthServiceOptions {
   sessionIdleSeconds?: number;
   /** Argon2id costs; production passes nothing (OWASP parameters), tests lower them. */
   passwordHashing?: Partial<PasswordHashingParams>;
+  /** How many hashes run at once, and the longest wait in line before a hash is refused (429); see PasswordHasher. */
+  passwordHashingLimits?: { concurrency?: number; maxWaitMs?: number };
   /** Attempt limits shared by every instance; an absent limit is off. */
   limits?: AuthLimits;
+  /** Waits out a login delay (see LoginGuard); injectable so tests need not wait. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
+/** See LoginLimits for what each login limit counts. */
 export interface AuthLimits {
   signUpPerIp?: Limit;
+  /** Every login attempt from one address. */
   logInPerIp?: Limit;
+  /** Failed logins at one account from one address. */
+  logInPerAccountAddress?: Limit;
+  /** Failed logins at one account from anywhere; attempts are delayed on the way to it. */
   logInPerAccount?: Limit;
 }
 
 const WRONG_CREDENTIALS = 'Wrong username or password.';
-const TOO_MANY_LOGINS = 'Too many login attempts; wait a few minutes and try again.';
 const TOO_MANY_SIGNUPS = 'Too many sign-ups from this address; try again later.';
 /** Compare-and-swap retries before giving up on an account under heavy concurrent change. */
 const MAX_ATTEMPTS = 5;
@@ -82,6 +92,7 @@ export class AuthService implements Auth {
   private readonly hasher: PasswordHasher;
   private readonly limits: AuthLimits;
   private readonly throttle: Throttle;
+  private readonly loginGuard: LoginGuard;
   private readonly oauth: OAuthApps;
 
   constructor(options: AuthServiceOptions) {
@@ -97,7 +108,20 @@ export class AuthService implements Auth {
     this.idleTimeoutMs = idleSeconds * 1000;
     this.limits = options.limits ?? {};
     this.throttle = new Throttle({ kv: this.kv, keys: this.keys }, this.now);
-    this.hasher = new PasswordHasher(options.passwordHashing);
+    this.loginGuard = new LoginGuard(
+      this.throttle,
+      {
+        perAddress: this.limits.logInPerIp,
+        perAccountAddress: this.limits.logInPerAccountAddress,
+        perAccount: this.limits.logInPerAccount,
+      },
+      options.sleep ?? ((ms) => sleep(ms)),
+    );
+    const hashing = options.passwordHashingLimits;
+    this.hasher = new PasswordHasher(options.passwordHashing, {
+      concurrency: hashing?.concurrency ?? DEFAULT_HASHING_LIMITS.concurrency,
+      maxWaitMs: hashing?.maxWaitMs ?? DEFAULT_HASHING_LIMITS.maxWaitMs,
+    });
     this.hasher.prepare();
     this.oauth = new OAuthApps({
       kv: this.kv,
@@ -173,18 +197,17 @@ export class AuthService implements Auth {
     grant: SessionGrant,
   ): Promise<{ session: Session; createdAtMs: number }> {
     const name = canonicalUsername(username);
-    // Before any password work: a throttled guesser costs us two small writes, not an Argon2 run.
-    if (clientIp && this.limits.logInPerIp) {
-      await this.throttle.hit('login-ip', clientIp, this.limits.logInPerIp, TOO_MANY_LOGINS);
-    }
-    if (name !== undefined && this.limits.logInPerAccount) {
-      await this.throttle.hit('login-account', name, this.limits.logInPerAccount, TOO_MANY_LOGINS);
-    }
+    // Before any password work: a throttled guesser costs us a few small reads and writes, not an Argon2 run.
+    await this.loginGuard.admit(name, clientIp);
+    const wrong = async () => {
+      await this.loginGuard.failed(name, clientIp);
+      return unauthenticated(WRONG_CREDENTIALS);
+    };
     // Longer than any valid password even in surrogate pairs: no need to hash it.
-    if (typeof password !== 'string' || password.length > 2 * PASSWORD_MAX) throw unauthenticated(WRONG_CREDENTIALS);
+    if (typeof password !== 'string' || password.length > 2 * PASSWORD_MAX) throw await wrong();
     const noSuchAccount = async () => {
       await this.hasher.verifyDummy(password);
-      return unauthenticated(WRONG_CREDENTIALS);
+      return wrong();
     };
     if (name === undefined) throw await noSuchAccount();
     // The txn requires the account unchanged since we verified: a password changed meanwhile must not let the old one in.
@@ -194,7 +217,7 @@ export class AuthService implements Auth {
       plan: async (entry) => {
         if (!entry) throw await noSuchAccount();
         const account = parseAccount(entry.value);
-        if (!(await this.hasher.verify(account.passwordHash, password))) throw unauthenticated(WRONG_CREDENTIALS);
+        if (!(await this.hasher.verify(account.passwordHash, password))) throw await wrong();
         const upgrade: Op[] = [];
         if (this.hasher.needsRehash(account.passwordHash)) {
           const passwordHash = await this.hasher.hash(password);
@@ -209,6 +232,7 @@ export class AuthService implements Auth {
       },
     });
     if (outcome.status !== 'written') throw accountBusy();
+    await this.loginGuard.succeeded(name, clientIp);
     return outcome.value;
   }
 
@@ -287,7 +311,8 @@ export class AuthService implements Auth {
   revokeSession(token: string, sessionId: string): Promise<void> {
     return guard(async () => {
       const { session } = await this.requireSession(token);
-      const gone = () => new DomainError('not_found', 'That session has already ended.');
+      // The same answer for another user's session as for none at all: ids reveal nothing about others.
+      const gone = () => new DomainError('not_found', 'None of your sessions has that id.');
       if (typeof sessionId !== 'string' || !new RegExp(`^[0-9a-f]{${SESSION_ID_LENGTH}}$`).test(sessionId)) throw gone();
       let lease: LeaseId | undefined;
       await this.forEachUserSession(session.username, (hash, stored) => {

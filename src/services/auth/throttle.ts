@@ -35,26 +35,53 @@ export class Throttle {
    * Counts one attempt by `subject` under `rule`; throws `rate_limited`
    * (with the limit and when to retry) if the window already holds `max`.
    * Refused attempts are not counted, so a blocked client does not extend
-   * its own block.
+   * its own block. Exact under concurrency: of N attempts at once, at most
+   * the room left in the window pass.
    */
   async hit(rule: string, subject: string, limit: Limit, message: string): Promise<void> {
+    await this.#add(rule, subject, limit, message);
+  }
+
+  /**
+   * Throws `rate_limited` like `hit` if the window already holds `max`,
+   * without counting anything; otherwise returns the window's count. For
+   * limits on outcomes (failed logins) that are counted with `record` once
+   * the outcome is known: attempts checked at the same moment may all pass
+   * before any is recorded.
+   */
+  async check(rule: string, subject: string, limit: Limit, message: string): Promise<number> {
+    const window = this.#window(limit);
+    const entry = await this.#kv.get(this.#keys.throttle(rule, subject, window.start));
+    const count = entry ? Number(entry.value) : 0;
+    if (count >= limit.max) throw refusal(limit, window, message);
+    return count;
+  }
+
+  /** Counts one event by `subject` under `rule`, whatever the count already is. */
+  async record(rule: string, subject: string, limit: Limit): Promise<void> {
+    await this.#add(rule, subject, limit, undefined);
+  }
+
+  /** Forgets the window's count of `subject` under `rule` (a success that ends a run of failures). */
+  async clear(rule: string, subject: string, limit: Limit): Promise<void> {
+    await this.#kv.delete(this.#keys.throttle(rule, subject, this.#window(limit).start));
+  }
+
+  #window(limit: Limit): Window {
     const nowSeconds = Math.floor(this.#now() / 1000);
-    const windowStart = nowSeconds - (nowSeconds % limit.windowSeconds);
-    const key = this.#keys.throttle(rule, subject, windowStart);
+    return { start: nowSeconds - (nowSeconds % limit.windowSeconds), nowSeconds };
+  }
+
+  /** Adds one to the window's counter; refuses with `message` at `max` when one is given. */
+  async #add(rule: string, subject: string, limit: Limit, message: string | undefined): Promise<void> {
+    const window = this.#window(limit);
+    const key = this.#keys.throttle(rule, subject, window.start);
     const outcome = await compareAndSwap(this.#kv, {
       key,
       maxAttempts: MAX_ATTEMPTS,
       plan: async (entry) => {
         const count = entry ? Number(entry.value) : 0;
-        if (count >= limit.max) {
-          throw new DomainError('rate_limited', message, {
-            rateLimit: {
-              limit: limit.max,
-              windowSeconds: limit.windowSeconds,
-              retryAfterSeconds: Math.max(1, windowStart + limit.windowSeconds - nowSeconds),
-            },
-          });
-        }
+        if (message !== undefined && count >= limit.max) throw refusal(limit, window, message);
         const lease = entry ? entry.lease : await this.#kv.grantLease(limit.windowSeconds + 60);
         return {
           success: [{ type: 'put', key, value: String(count + 1), lease }],
@@ -69,4 +96,19 @@ export class Throttle {
     if (outcome.status === 'written') return;
     throw new DomainError('unavailable', 'Too many attempts at once; try again.');
   }
+}
+
+interface Window {
+  start: number;
+  nowSeconds: number;
+}
+
+function refusal(limit: Limit, window: Window, message: string): DomainError {
+  return new DomainError('rate_limited', message, {
+    rateLimit: {
+      limit: limit.max,
+      windowSeconds: limit.windowSeconds,
+      retryAfterSeconds: Math.max(1, window.start + limit.windowSeconds - window.nowSeconds),
+    },
+  });
 }

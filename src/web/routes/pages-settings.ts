@@ -14,6 +14,8 @@ const doneMessages: Partial<Record<string, string>> = {
   password: 'Password changed. Your other devices have been logged out.',
   revoked: 'That session has ended.',
   profile: 'Profile saved.',
+  // Said when the id is not one of the viewer's live sessions: someone else's, made up, or already ended.
+  'not-yours': 'None of your sessions has that id, so nothing was ended.',
 };
 
 /** Editing the profile, changing the password, and seeing and ending sessions. */
@@ -77,8 +79,9 @@ export const pageSettingsRoutes: FastifyPluginAsync<RouteContext> = async (app, 
     try {
       await auth.revokeSession(viewer.token, request.params.id);
     } catch (error) {
-      // Already gone is what the visitor wanted; say so rather than show an error page.
+      // No error page for an id that names none of the viewer's sessions, but no claim that one ended either.
       if (!isDomainError(error) || error.code !== 'not_found') throw error;
+      return seeOther(reply, '/settings?done=not-yours');
     }
     return seeOther(reply, '/settings?done=revoked');
   });

@@ -26,7 +26,7 @@ ${field({
   type: 'password',
   error: errors.password,
   autocomplete: 'new-password',
-  hint: `${PASSWORD_MIN}–${PASSWORD_MAX} characters.`,
+  hint: `${PASSWORD_MIN}–${PASSWORD_MAX} characters, not a common password. A few unrelated words make a strong one.`,
 })}
 ${formError(errors)}
 <button type="submit" class="primary">Sign up</button>
