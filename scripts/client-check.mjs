@@ -1,5 +1,5 @@
 // Drives a running Chorus with the real Mastodon client libraries, the way
-// an app would: `node scripts/client-check.mjs WRITE_URL [READ_URL] [NAME]`.
+// an app would (sign-up, follow, post, stream, reply, favourite, notifications): `node scripts/client-check.mjs WRITE_URL [READ_URL] [NAME]`.
 // Against `npm run cluster` give its two web instances: the writer posts
 // through the first, the reader follows, reads and holds a live stream
 // through the second. Kill an etcd member and run it again: it must still
@@ -91,6 +91,19 @@ try {
     if (paged.length >= 5) break;
   }
   check(paged[0] === status.id && new Set(paged).size === paged.length, "masto.js's paginator walks the home timeline, each status once");
+  // Issue 11: a conversation, a reaction and the notifications they cause, across the two instances.
+  const reply = await reader.v1.statuses.create({ status: `@${name}_writer agreed!`, inReplyToId: status.id });
+  check(reply.inReplyToId === status.id, 'the reader replies through the read instance (masto.js)');
+  const favourited = await reader.v1.statuses.$select(status.id).favourite();
+  check(favourited.favourited && favourited.favouritesCount >= 1, 'the reader favourites the status');
+  const context = await writer.v1.statuses.$select(status.id).context.fetch();
+  check(context.descendants.some((s) => s.id === reply.id), "the writer's instance shows the reply in the thread");
+  const notifications = await writer.v1.notifications.list({ limit: 10 });
+  const kinds = new Set(notifications.filter((n) => n.account.username === `${name}_reader`).map((n) => n.type));
+  check(kinds.has('favourite') && kinds.has('mention'), `the writer is notified of the favourite and the reply (${[...kinds].join(', ')})`);
+  await reader.v1.statuses.$select(status.id).unfavourite();
+  const after = await writer.v1.notifications.list({ limit: 10 });
+  check(!after.some((n) => n.type === 'favourite' && n.status?.id === status.id && n.account.username === `${name}_reader`), 'unfavouriting takes the notification back');
 } finally {
   subscription.unsubscribe();
   streaming.close();
