@@ -54,7 +54,7 @@ export async function openSocial(engine: Engine, withView: boolean) {
   };
   /** The home feed as its owner reads it: through a session of theirs. */
   const homeFeed = async (name: string, limit?: number, cursor?: string) =>
-    (await social.sessionFeed(tokens.get(name) ?? 'no session', limit, cursor)).page;
+    (await social.as(tokens.get(name) ?? 'no session').homeFeed(limit, cursor)).page;
   /** The reads the service would use now: the view once it has every write so far, else the store. */
   const reads = async (): Promise<SocialReads> => {
     if (!readModel) return new StoreReads(store);
