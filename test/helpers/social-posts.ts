@@ -83,7 +83,13 @@ export async function openSocial(engine: Engine, withView: boolean) {
     await readModel?.close();
     await store.close();
   };
-  return { kv, keys, social, auth, signUp, homeFeed, tick, reads, writeBlock, notifications, dump, close };
+  /** The session token signUp opened for `name`. */
+  const tokenOf = (name: string) => {
+    const token = tokens.get(name);
+    if (token === undefined) throw new Error(`${name} has not signed up`);
+    return token;
+  };
+  return { kv, keys, social, auth, signUp, tokenOf, homeFeed, tick, reads, writeBlock, notifications, dump, close };
 }
 
 /** `reads` with hiddenFor answering from `hidden` (viewer → authors they must not see), for the listing rules' tests. */

@@ -161,6 +161,21 @@ describe('the streaming API, in process', () => {
     live.socket.close();
     stalled.socket.terminate();
   });
+
+  it('ends the sockets of a session that logged out: the service reads as no one without a live token', async () => {
+    const session = await auth.logIn('alice', 'a fine password');
+    const ending = await connect(wsUrl(app, `?stream=public&access_token=${session.token}`));
+    const staying = await connect(wsUrl(app, `?stream=public&access_token=${bob}`));
+    const closed = once(ending.socket, 'close');
+    await auth.logOut(session.token);
+    const post = await social.trustedActor('carol').post('after the logout');
+    await staying.next((f) => f.event === 'update' && JSON.parse(f.payload).id === statusId(post.id));
+    const [code, reason] = await closed;
+    assert.deepEqual([code, String(reason)], [1008, 'Session ended']);
+    assert.ok(!ending.frames.some((f) => f.event === 'update' && JSON.parse(f.payload).id === statusId(post.id)));
+    assert.equal(await refusal(wsUrl(app, `?stream=public&access_token=${session.token}`)), 401);
+    staying.socket.close();
+  });
 });
 
 describe('the streaming API across web instances over gRPC', () => {
