@@ -87,6 +87,14 @@ module.exports = {
       to: { path: GENERATED },
     },
     {
+      name: 'rpc-adapters-take-the-domain-interfaces',
+      comment:
+        'A gRPC adapter is given Auth or Social, never a service class, so it can act for a person only through Social.as(token), not SocialService.trustedActor (docs/security.md, "No trusted usernames").',
+      severity: 'error',
+      from: { path: RPC_ADAPTERS },
+      to: { path: '^src/', pathNot: ['^src/domain/', RPC_PLUMBING, GENERATED] },
+    },
+    {
       name: 'only-cmd-constructs-engines',
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/cmd/', ENGINES, UNIT_TESTS] },

@@ -66,6 +66,7 @@ describe('dependency rules', () => {
       'only-cmd-constructs-engines: src/web/dynamic-import.ts → src/kv/embedded-kv.ts',
       'only-rpc-code-touches-generated-types: src/services/social/uses-generated.ts → src/gen/chorus/social.ts',
       'resolvable: src/web/unresolvable.ts → ./no-such-file.js',
+      'rpc-adapters-take-the-domain-interfaces: src/services/social/grpc.ts → src/services/social/social-service.ts',
       'services-import-domain-kv-and-rpc-only: src/services/social/imports-web.ts → src/web/page.ts',
       'services-never-use-an-engine: src/services/social/uses-engine.ts → src/kv/etcd-kv.ts',
       'services-never-use-an-engine: src/services/social/uses-sqlite.ts → package better-sqlite3',

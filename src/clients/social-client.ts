@@ -2,10 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Account, Profile, ProfileChanges } from '../domain/account.js';
 import { DomainError } from '../domain/errors.js';
 import { isNotificationType, type Notification, type NotificationQuery } from '../domain/notification.js';
-import type { ScopeNeed } from '../domain/oauth.js';
 import type { Page } from '../domain/page.js';
 import type { Post, PostOptions, PostView } from '../domain/post.js';
-import type { NotificationMarker, PostDescriptions, PostEvent, Relationship, SessionFeed, Social, Thread } from '../domain/social.js';
+import type { Actor, NotificationMarker, PostDescriptions, PostEvent, Reader, Social, Thread } from '../domain/social.js';
 import {
   type GetProfileResponse,
   type PostAsSessionRequest,
@@ -96,7 +95,7 @@ export class SocialClient implements Social {
       channelTarget(options.addresses),
       clientCredentials(options.identity),
       // Reads, and follows whose repetition leaves the same edge. Posts are
-      // retried only with an idempotency key, by createPost below.
+      // retried only with an idempotency key, by an Actor's post below.
       channelOptions('chorus.social.v1.SocialService', [
         'GetProfile',
         'GetProfiles',
@@ -171,57 +170,42 @@ export class SocialClient implements Social {
     return page(r.accounts, r.next, account);
   }
 
-  async follow(follower: string, followee: string): Promise<void> {
-    await this.#call(this.#client.follow, { follower, followee });
-  }
-
-  async unfollow(follower: string, followee: string): Promise<void> {
-    await this.#call(this.#client.unfollow, { follower, followee });
-  }
-
   async isFollowing(follower: string, followee: string): Promise<boolean> {
     return (await this.#call(this.#client.isFollowing, { follower, followee })).following;
-  }
-
-  async createPost(author: string, text: string, idempotencyKey = '', options?: PostOptions): Promise<Post> {
-    const send = () => this.#call(this.#client.createPost, { author, text, idempotencyKey, options: wireOptions(options) });
-    return post((await retryWithKey(idempotencyKey, send)).post);
-  }
-
-  /** Batched like sessionFeed: the posts of one event-loop turn travel in one PostsAsSession call. */
-  async postAsSession(token: string, text: string, idempotencyKey = '', options?: PostOptions): Promise<Post> {
-    const send = async () => {
-      const result = await this.#posts.call({ token, text, idempotencyKey, options: wireOptions(options) });
-      if (result.error) throw fromItemError(result.error);
-      return post(result.post);
-    };
-    return retryWithKey(idempotencyKey, send);
   }
 
   async getPost(id: string): Promise<Post> {
     return post((await this.#call(this.#client.getPost, { id })).post);
   }
 
-  async deletePost(id: string, actor: string): Promise<void> {
-    await this.#call(this.#client.deletePost, { id, actor });
+  listPosts(author: string, limit?: number, cursor?: string): Promise<Page<Post>> {
+    return this.#reader('').listPosts(author, limit, cursor);
   }
 
-  async listPosts(author: string, limit = 0, cursor = '', viewer = ''): Promise<Page<Post>> {
-    const r = await this.#call(this.#client.listPosts, { author, limit, cursor, viewer });
-    return page(r.posts, r.next, post);
+  publicTimeline(limit?: number, cursor?: string): Promise<Page<Post>> {
+    return this.#reader('').publicTimeline(limit, cursor);
   }
 
-  /** Batched: the feed requests of one event-loop turn travel in one SessionFeeds call. */
-  async sessionFeed(token: string, limit = 0, cursor = '', need?: ScopeNeed): Promise<SessionFeed> {
-    const result = await this.#feeds.call({ token, limit, cursor, requiredScope: need ?? '' });
-    if (result.error) throw fromItemError(result.error);
-    if (!result.feed) throw new DomainError('internal', 'Something went wrong on our side.');
-    return { account: account(result.feed.account), page: page(result.feed.posts, result.feed.next, post) };
+  tagTimeline(tag: string, limit?: number, cursor?: string): Promise<Page<Post>> {
+    return this.#reader('').tagTimeline(tag, limit, cursor);
   }
 
-  async publicTimeline(limit = 0, cursor = '', viewer = ''): Promise<Page<Post>> {
-    const r = await this.#call(this.#client.publicTimeline, { limit, cursor, viewer });
-    return page(r.posts, r.next, post);
+  getThread(postId: string): Promise<Thread> {
+    return this.#reader('').getThread(postId);
+  }
+
+  describePosts(postIds: readonly string[]): Promise<PostDescriptions> {
+    return this.#reader('').describePosts(postIds);
+  }
+
+  async favouritedBy(postId: string, limit = 0, cursor = ''): Promise<Page<Account>> {
+    const r = await this.#call(this.#client.favouritedBy, { postId, limit, cursor });
+    return page(r.accounts, r.next, account);
+  }
+
+  async rebloggedBy(postId: string, limit = 0, cursor = ''): Promise<Page<Account>> {
+    const r = await this.#call(this.#client.rebloggedBy, { postId, limit, cursor });
+    return page(r.accounts, r.next, account);
   }
 
   /**
@@ -243,124 +227,136 @@ export class SocialClient implements Social {
     this.#client.close();
   }
 
-  async updateProfile(username: string, changes: ProfileChanges): Promise<Account> {
-    return account((await this.#call(this.#client.updateProfile, { username, ...changes })).account);
+  /** The Reader calls with `token` (empty: for nobody). */
+  #reader(token: string): Reader {
+    return {
+      listPosts: async (author, limit = 0, cursor = '') => {
+        const r = await this.#call(this.#client.listPosts, { author, limit, cursor, token });
+        return page(r.posts, r.next, post);
+      },
+      publicTimeline: async (limit = 0, cursor = '') => {
+        const r = await this.#call(this.#client.publicTimeline, { limit, cursor, token });
+        return page(r.posts, r.next, post);
+      },
+      tagTimeline: async (tag, limit = 0, cursor = '') => {
+        const r = await this.#call(this.#client.tagTimeline, { tag, limit, cursor, token });
+        return page(r.posts, r.next, post);
+      },
+      getThread: async (postId) => {
+        const r = await this.#call(this.#client.getThread, { postId, token });
+        return { ancestors: r.ancestors.map(post), descendants: r.descendants.map(post) };
+      },
+      describePosts: async (postIds) => {
+        const r = await this.#call(this.#client.describePosts, { postIds: [...postIds], token });
+        return { posts: r.posts.map(postView), profiles: r.profiles.map(profile) };
+      },
+    };
   }
 
-  async describePosts(postIds: readonly string[], viewer = ''): Promise<PostDescriptions> {
-    const r = await this.#call(this.#client.describePosts, { postIds: [...postIds], viewer });
-    return { posts: r.posts.map(postView), profiles: r.profiles.map(profile) };
-  }
+  /** Every call carries the token; the service acts as its owner (Social.as). */
+  as(token: string): Actor {
+    const call = <Req, Res>(method: Parameters<typeof callUnary<Req & { token: string }, Res>>[1], request: Req) =>
+      this.#call(method, { ...request, token });
+    const c = this.#client;
+    return {
+      ...this.#reader(token),
 
-  async getThread(postId: string, viewer = ''): Promise<Thread> {
-    const r = await this.#call(this.#client.getThread, { postId, viewer });
-    return { ancestors: r.ancestors.map(post), descendants: r.descendants.map(post) };
-  }
+      /** Batched: the feed requests of one event-loop turn travel in one SessionFeeds call. */
+      homeFeed: async (limit = 0, cursor = '') => {
+        const result = await this.#feeds.call({ token, limit, cursor });
+        if (result.error) throw fromItemError(result.error);
+        if (!result.feed) throw new DomainError('internal', 'Something went wrong on our side.');
+        return { account: account(result.feed.account), page: page(result.feed.posts, result.feed.next, post) };
+      },
+      /** Batched like homeFeed: the posts of one event-loop turn travel in one PostsAsSession call. */
+      post: (text, idempotencyKey = '', options) => {
+        const send = async () => {
+          const result = await this.#posts.call({ token, text, idempotencyKey, options: wireOptions(options) });
+          if (result.error) throw fromItemError(result.error);
+          return post(result.post);
+        };
+        return retryWithKey(idempotencyKey, send);
+      },
+      deletePost: async (id) => {
+        await call(c.deletePost, { id });
+      },
+      follow: async (followee) => {
+        await call(c.follow, { followee });
+      },
+      unfollow: async (followee) => {
+        await call(c.unfollow, { followee });
+      },
+      updateProfile: async (changes: ProfileChanges) => account((await call(c.updateProfile, { ...changes })).account),
 
-  async tagTimeline(tag: string, limit = 0, cursor = '', viewer = ''): Promise<Page<Post>> {
-    const r = await this.#call(this.#client.tagTimeline, { tag, limit, cursor, viewer });
-    return page(r.posts, r.next, post);
-  }
+      favourite: async (postId) => {
+        await call(c.favourite, { postId });
+      },
+      unfavourite: async (postId) => {
+        await call(c.unfavourite, { postId });
+      },
+      reblog: async (postId) => post((await call(c.reblog, { postId })).post),
+      unreblog: async (postId) => {
+        await call(c.unreblog, { postId });
+      },
+      listFavourites: async (limit = 0, cursor = '') => {
+        const r = await call(c.listFavourites, { limit, cursor });
+        return page(r.posts, r.next, post);
+      },
 
-  async favourite(actor: string, postId: string): Promise<void> {
-    await this.#call(this.#client.favourite, { actor, postId });
-  }
+      listNotifications: async (query: NotificationQuery = {}) => {
+        const r = await call(c.listNotifications, {
+          limit: query.limit ?? 0,
+          cursor: query.cursor ?? '',
+          types: query.types === undefined ? undefined : { types: [...query.types] },
+        });
+        return { items: r.notifications.flatMap(knownNotification), next: r.next === '' ? null : r.next };
+      },
+      getNotification: async (id) => {
+        const [found] = knownNotification((await call(c.getNotification, { id })).notification);
+        if (!found) throw new DomainError('not_found', 'No such notification.');
+        return found;
+      },
+      dismissNotification: async (id) => {
+        await call(c.dismissNotification, { id });
+      },
+      clearNotifications: async () => {
+        await call(c.clearNotifications, {});
+      },
+      notificationMarker: async () => marker(await call(c.notificationMarker, {})),
+      markNotificationsRead: async (lastReadId = '') => marker(await call(c.markNotificationsRead, { lastReadId })),
 
-  async unfavourite(actor: string, postId: string): Promise<void> {
-    await this.#call(this.#client.unfavourite, { actor, postId });
-  }
-
-  async reblog(actor: string, postId: string): Promise<Post> {
-    return post((await this.#call(this.#client.reblog, { actor, postId })).post);
-  }
-
-  async unreblog(actor: string, postId: string): Promise<void> {
-    await this.#call(this.#client.unreblog, { actor, postId });
-  }
-
-  async favouritedBy(postId: string, limit = 0, cursor = ''): Promise<Page<Account>> {
-    const r = await this.#call(this.#client.favouritedBy, { postId, limit, cursor });
-    return page(r.accounts, r.next, account);
-  }
-
-  async rebloggedBy(postId: string, limit = 0, cursor = ''): Promise<Page<Account>> {
-    const r = await this.#call(this.#client.rebloggedBy, { postId, limit, cursor });
-    return page(r.accounts, r.next, account);
-  }
-
-  async listFavourites(actor: string, limit = 0, cursor = ''): Promise<Page<Post>> {
-    const r = await this.#call(this.#client.listFavourites, { actor, limit, cursor });
-    return page(r.posts, r.next, post);
-  }
-
-  async listNotifications(recipient: string, query: NotificationQuery = {}): Promise<Page<Notification>> {
-    const r = await this.#call(this.#client.listNotifications, {
-      recipient,
-      limit: query.limit ?? 0,
-      cursor: query.cursor ?? '',
-      types: query.types === undefined ? undefined : { types: [...query.types] },
-    });
-    return { items: r.notifications.flatMap(knownNotification), next: r.next === '' ? null : r.next };
-  }
-
-  async getNotification(recipient: string, id: string): Promise<Notification> {
-    const [found] = knownNotification((await this.#call(this.#client.getNotification, { recipient, id })).notification);
-    if (!found) throw new DomainError('not_found', 'No such notification.');
-    return found;
-  }
-
-  async dismissNotification(recipient: string, id: string): Promise<void> {
-    await this.#call(this.#client.dismissNotification, { recipient, id });
-  }
-
-  async clearNotifications(recipient: string): Promise<void> {
-    await this.#call(this.#client.clearNotifications, { recipient });
-  }
-
-  async notificationMarker(recipient: string): Promise<NotificationMarker> {
-    return marker(await this.#call(this.#client.notificationMarker, { recipient }));
-  }
-
-  async markNotificationsRead(recipient: string, lastReadId = ''): Promise<NotificationMarker> {
-    return marker(await this.#call(this.#client.markNotificationsRead, { recipient, lastReadId }));
-  }
-
-  async block(actor: string, target: string): Promise<void> {
-    await this.#call(this.#client.block, { actor, target });
-  }
-
-  async unblock(actor: string, target: string): Promise<void> {
-    await this.#call(this.#client.unblock, { actor, target });
-  }
-
-  async mute(actor: string, target: string): Promise<void> {
-    await this.#call(this.#client.mute, { actor, target });
-  }
-
-  async unmute(actor: string, target: string): Promise<void> {
-    await this.#call(this.#client.unmute, { actor, target });
-  }
-
-  async listBlocks(actor: string, limit = 0, cursor = ''): Promise<Page<Account>> {
-    const r = await this.#call(this.#client.listBlocks, { actor, limit, cursor });
-    return page(r.accounts, r.next, account);
-  }
-
-  async listMutes(actor: string, limit = 0, cursor = ''): Promise<Page<Account>> {
-    const r = await this.#call(this.#client.listMutes, { actor, limit, cursor });
-    return page(r.accounts, r.next, account);
-  }
-
-  async relationships(actor: string, targets: readonly string[]): Promise<Relationship[]> {
-    const r = await this.#call(this.#client.relationships, { actor, targets: [...targets] });
-    return r.relationships.map((w) => ({
-      target: w.target,
-      following: w.following,
-      followedBy: w.followedBy,
-      blocking: w.blocking,
-      blockedBy: w.blockedBy,
-      muting: w.muting,
-    }));
+      block: async (target) => {
+        await call(c.block, { target });
+      },
+      unblock: async (target) => {
+        await call(c.unblock, { target });
+      },
+      mute: async (target) => {
+        await call(c.mute, { target });
+      },
+      unmute: async (target) => {
+        await call(c.unmute, { target });
+      },
+      listBlocks: async (limit = 0, cursor = '') => {
+        const r = await call(c.listBlocks, { limit, cursor });
+        return page(r.accounts, r.next, account);
+      },
+      listMutes: async (limit = 0, cursor = '') => {
+        const r = await call(c.listMutes, { limit, cursor });
+        return page(r.accounts, r.next, account);
+      },
+      relationships: async (targets) => {
+        const r = await call(c.relationships, { targets: [...targets] });
+        return r.relationships.map((w) => ({
+          target: w.target,
+          following: w.following,
+          followedBy: w.followedBy,
+          blocking: w.blocking,
+          blockedBy: w.blockedBy,
+          muting: w.muting,
+        }));
+      },
+    };
   }
 }
 

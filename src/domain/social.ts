@@ -6,12 +6,15 @@ import type { Post, PostOptions, PostView } from './post.js';
 
 /**
  * Profiles, follows, posts and feeds. Implemented by services/social and by
- * clients/social-client. Usernames given as actors (follower, author,
- * actor) are trusted: the web tier has authenticated them. Cursors and
- * limits arrive raw and are validated here (`invalid` for a malformed
- * one). Reads after a write that has returned see it, on every instance.
+ * clients/social-client. No method takes a username as proof of who is
+ * acting: a person acts, and reads as themselves, through `as(token)` with
+ * their session or OAuth access token, which the service resolves to its
+ * account on every call. What is left here is public: anyone may read it,
+ * and it reads the same for everyone. Cursors and limits arrive raw and are
+ * validated here (`invalid` for a malformed one). Reads after a write that
+ * has returned see it, on every instance.
  */
-export interface Social {
+export interface Social extends Reader {
   /** `not_found` for an unknown user. */
   getProfile(username: string): Promise<Profile>;
   /**
@@ -25,54 +28,10 @@ export interface Social {
   /** In username order; `not_found` for an unknown user. */
   listFollowers(username: string, limit?: number, cursor?: string): Promise<Page<Account>>;
   listFollowing(username: string, limit?: number, cursor?: string): Promise<Page<Account>>;
-  /** Idempotent; `invalid` for yourself, `not_found` for an unknown followee. */
-  follow(follower: string, followee: string): Promise<void>;
-  /** Idempotent; `not_found` for an unknown followee. */
-  unfollow(follower: string, followee: string): Promise<void>;
-  /** Whether the edge exists; false when either user is unknown. */
+  /** Whether the edge exists (follow lists are public); false when either user is unknown. */
   isFollowing(follower: string, followee: string): Promise<boolean>;
-  /**
-   * Stores the post atomically. With an idempotency key, a retry by the same
-   * author returns the first post and stores nothing.
-   */
-  createPost(author: string, text: string, idempotencyKey?: string, options?: PostOptions): Promise<Post>;
-  /**
-   * createPost as the session's account, checking the session in the same
-   * transaction as the write: one call and no separate authentication
-   * read. `unauthenticated` for an unknown, expired or revoked token.
-   */
-  postAsSession(token: string, text: string, idempotencyKey?: string, options?: PostOptions): Promise<Post>;
   /** `not_found` for an unknown or deleted post. */
   getPost(id: string): Promise<Post>;
-  /** `forbidden` unless the actor is the author; `not_found` if absent. */
-  deletePost(id: string, actor: string): Promise<void>;
-  /**
-   * The author's posts (their reblogs included), newest first; `not_found`
-   * for an unknown user. With a viewer the author is hidden from (a block
-   * either way, or the viewer's mute: SocialReads.hiddenFor), an empty page.
-   */
-  listPosts(author: string, limit?: number, cursor?: string, viewer?: string): Promise<Page<Post>>;
-  /**
-   * The home feed of the account a session token belongs to (posts by the
-   * accounts it follows, newest first, stable under new posts), with that
-   * account: one call where authenticating and reading the feed would take
-   * two. Mastodon's home rules apply: a reply is shown only when it answers
-   * its own author, the reader or someone the reader follows; accounts the
-   * reader mutes or blocks either way are left out, with their reblogs;
-   * a reblog of a deleted post is left out, and an original appears at most
-   * once in a page (as itself or as one reblog of it).
-   * `unauthenticated` for an unknown, expired or revoked token;
-   * `forbidden` when `need` is given and the session (an OAuth grant) lacks
-   * that scope (a session of the site itself has every scope).
-   */
-  sessionFeed(token: string, limit?: number, cursor?: string, need?: ScopeNeed): Promise<SessionFeed>;
-  /**
-   * Everyone's posts, newest first (the public timeline; Chorus is one
-   * instance and every post is public). Same cursors as listPosts.
-   * Reblogs are not listed; with a viewer, accounts they mute or block
-   * either way are left out.
-   */
-  publicTimeline(limit?: number, cursor?: string, viewer?: string): Promise<Page<Post>>;
   /**
    * Every post created or deleted from now on, in the store's order, until
    * `signal` aborts (the iteration then ends without error). Best effort,
@@ -84,73 +43,128 @@ export interface Social {
    * follows whom is not part of an event: the caller decides who sees it.
    */
   watchPosts(signal: AbortSignal): AsyncIterable<PostEvent>;
-
-  // ----- Profiles (issue 11) -----
-
-  /** Sets the fields given (see parseDisplayName, parseBio); returns the account as stored. `not_found` for an unknown user. */
-  updateProfile(username: string, changes: ProfileChanges): Promise<Account>;
-
-  // ----- Rendering -----
-
-  /**
-   * Everything rendering these posts for `viewer` needs besides the posts'
-   * own fields, from one consistent read: a PostView of each post that
-   * still exists (in the order asked) and of the original of every reblog
-   * among them, and the profiles of all their authors, of the originals'
-   * authors and of the accounts replied to. Unknown or deleted ids are left
-   * out. At most 100 ids. Replaces a getProfiles call per page of statuses.
-   */
-  describePosts(postIds: readonly string[], viewer?: string): Promise<PostDescriptions>;
-
-  // ----- Threads and tags -----
-
-  /**
-   * The thread around a post as `viewer` may see it: its ancestors, oldest
-   * first (up to 40, stopping at a deleted one), and its descendants in
-   * depth-first order, each post's replies oldest first (up to 100).
-   * Posts of accounts blocked either way, or muted by the viewer, are left
-   * out. `not_found` for an unknown post.
-   */
-  getThread(postId: string, viewer?: string): Promise<Thread>;
-  /** Posts with the tag (case-insensitive), newest first; reblogs are not listed. `invalid` for a malformed tag. */
-  tagTimeline(tag: string, limit?: number, cursor?: string, viewer?: string): Promise<Page<Post>>;
-
-  // ----- Favourites and reblogs (idempotent per actor and post, like follows) -----
-
-  /** `not_found` for an unknown or deleted post, `forbidden` across a block. Notifies the author once. */
-  favourite(actor: string, postId: string): Promise<void>;
-  /** Idempotent; `not_found` for an unknown post (deleted posts can be unfavourited). */
-  unfavourite(actor: string, postId: string): Promise<void>;
-  /**
-   * Shares the post with the actor's followers: a new post whose reblogOf
-   * names the original (of a reblog, the original it shares). Once per
-   * actor and original: a repeat returns the first reblog. `not_found` for
-   * an unknown or deleted post, `forbidden` across a block.
-   */
-  reblog(actor: string, postId: string): Promise<Post>;
-  /** Deletes the actor's reblog of the post (given by the original's id or the reblog's); idempotent. */
-  unreblog(actor: string, postId: string): Promise<void>;
   /** Who favourited the post, in username order. `not_found` for an unknown post. */
   favouritedBy(postId: string, limit?: number, cursor?: string): Promise<Page<Account>>;
   /** Who reblogged the post, in username order. `not_found` for an unknown post. */
   rebloggedBy(postId: string, limit?: number, cursor?: string): Promise<Page<Account>>;
-  /** The posts the actor favourited, most recently favourited first; deleted posts are left out. */
-  listFavourites(actor: string, limit?: number, cursor?: string): Promise<Page<Post>>;
+  /**
+   * The person whose session or access token this is. Nothing is checked
+   * until a method is called; then every call checks the token again, as
+   * the auth service would: `unauthenticated` for an unknown, expired,
+   * idle-expired or revoked token (or an app token, which acts for no
+   * one), `forbidden` when an OAuth grant lacks the scope the method
+   * needs (ACTOR_SCOPES; a session of the site itself has every scope).
+   * A token revoked before the call began is refused on every instance.
+   */
+  as(token: string): Actor;
+}
+
+/**
+ * The reads whose answer depends on who reads (blocks either way, the
+ * reader's mutes, the reader's favourited and reblogged flags). On Social
+ * they read for nobody in particular; on an Actor, for the token's owner.
+ */
+export interface Reader {
+  /**
+   * The author's posts (their reblogs included), newest first; `not_found`
+   * for an unknown user. For a reader the author is hidden from (a block
+   * either way, or the reader's mute: SocialReads.hiddenFor), an empty page.
+   */
+  listPosts(author: string, limit?: number, cursor?: string): Promise<Page<Post>>;
+  /**
+   * Everyone's posts, newest first (the public timeline; Chorus is one
+   * instance and every post is public). Same cursors as listPosts.
+   * Reblogs are not listed; for a reader, accounts they mute or block
+   * either way are left out.
+   */
+  publicTimeline(limit?: number, cursor?: string): Promise<Page<Post>>;
+  /** Posts with the tag (case-insensitive), newest first, left out as publicTimeline leaves them; reblogs are not listed. `invalid` for a malformed tag. */
+  tagTimeline(tag: string, limit?: number, cursor?: string): Promise<Page<Post>>;
+  /**
+   * The thread around a post as the reader may see it: its ancestors,
+   * oldest first (up to 40, stopping at a deleted one), and its
+   * descendants in depth-first order, each post's replies oldest first (up
+   * to 100). Posts of accounts blocked either way, or muted by the reader,
+   * are left out. `not_found` for an unknown post.
+   */
+  getThread(postId: string): Promise<Thread>;
+  /**
+   * Everything rendering these posts for the reader needs besides the
+   * posts' own fields, from one consistent read: a PostView of each post
+   * that still exists (in the order asked) and of the original of every
+   * reblog among them, and the profiles of all their authors, of the
+   * originals' authors and of the accounts replied to. Unknown or deleted
+   * ids are left out. At most 100 ids. Replaces a getProfiles call per
+   * page of statuses.
+   */
+  describePosts(postIds: readonly string[]): Promise<PostDescriptions>;
+}
+
+/**
+ * What a person does and reads as themselves, as the account their token
+ * belongs to (Social.as, which says how the token is checked). Each
+ * method names the OAuth scope it needs in brackets; a method without one
+ * needs only a live token of an account.
+ */
+export interface Actor extends Reader {
+  /**
+   * The home feed (posts by the accounts followed, newest first, stable
+   * under new posts), with the account: one call where authenticating and
+   * reading the feed would take two. Mastodon's home rules apply: a reply
+   * is shown only when it answers its own author, the reader or someone
+   * the reader follows; accounts the reader mutes or blocks either way are
+   * left out, with their reblogs; a reblog of a deleted post is left out,
+   * and an original appears at most once in a page (as itself or as one
+   * reblog of it). [read:statuses]
+   */
+  homeFeed(limit?: number, cursor?: string): Promise<SessionFeed>;
+  /**
+   * Stores the post atomically, checking the session in the same
+   * transaction as the write. With an idempotency key, a retry by the same
+   * author returns the first post and stores nothing. [write:statuses]
+   */
+  post(text: string, idempotencyKey?: string, options?: PostOptions): Promise<Post>;
+  /** `forbidden` unless the actor is the author; `not_found` if absent. [write:statuses] */
+  deletePost(id: string): Promise<void>;
+  /** Idempotent; `invalid` for yourself, `not_found` for an unknown followee. [write:follows] */
+  follow(followee: string): Promise<void>;
+  /** Idempotent; `not_found` for an unknown followee. [write:follows] */
+  unfollow(followee: string): Promise<void>;
+  /** Sets the fields given (see parseDisplayName, parseBio); returns the account as stored. [write:accounts] */
+  updateProfile(changes: ProfileChanges): Promise<Account>;
+
+  // ----- Favourites and reblogs (idempotent per actor and post, like follows) -----
+
+  /** `not_found` for an unknown or deleted post, `forbidden` across a block. Notifies the author once. [write:favourites] */
+  favourite(postId: string): Promise<void>;
+  /** Idempotent; `not_found` for an unknown post (deleted posts can be unfavourited). [write:favourites] */
+  unfavourite(postId: string): Promise<void>;
+  /**
+   * Shares the post with the actor's followers: a new post whose reblogOf
+   * names the original (of a reblog, the original it shares). Once per
+   * actor and original: a repeat returns the first reblog. `not_found` for
+   * an unknown or deleted post, `forbidden` across a block. [write:statuses]
+   */
+  reblog(postId: string): Promise<Post>;
+  /** Deletes the actor's reblog of the post (given by the original's id or the reblog's); idempotent. [write:statuses] */
+  unreblog(postId: string): Promise<void>;
+  /** The posts the actor favourited, most recently favourited first; deleted posts are left out. [read:favourites] */
+  listFavourites(limit?: number, cursor?: string): Promise<Page<Post>>;
 
   // ----- Notifications -----
 
-  /** The recipient's notifications, newest first; those from accounts they mute or block are left out. */
-  listNotifications(recipient: string, query?: NotificationQuery): Promise<Page<Notification>>;
-  /** `not_found` unless it is the recipient's. */
-  getNotification(recipient: string, id: string): Promise<Notification>;
-  /** Deletes one; idempotent. */
-  dismissNotification(recipient: string, id: string): Promise<void>;
-  /** Deletes all of the recipient's notifications. */
-  clearNotifications(recipient: string): Promise<void>;
-  /** How many notifications are newer than the read marker, and the marker (the last read id, '' for none). */
-  notificationMarker(recipient: string): Promise<NotificationMarker>;
-  /** Moves the read marker to `lastReadId` (newest when absent); never moves it back. */
-  markNotificationsRead(recipient: string, lastReadId?: string): Promise<NotificationMarker>;
+  /** The actor's notifications, newest first; those from accounts they mute or block are left out. [read:notifications] */
+  listNotifications(query?: NotificationQuery): Promise<Page<Notification>>;
+  /** `not_found` unless it is the actor's. [read:notifications] */
+  getNotification(id: string): Promise<Notification>;
+  /** Deletes one; idempotent. [write:notifications] */
+  dismissNotification(id: string): Promise<void>;
+  /** Deletes all of the actor's notifications. [write:notifications] */
+  clearNotifications(): Promise<void>;
+  /** How many notifications are newer than the read marker, and the marker (the last read id, '' for none). [read:notifications or read:statuses] */
+  notificationMarker(): Promise<NotificationMarker>;
+  /** Moves the read marker to `lastReadId` (newest when absent); never moves it back. [write:notifications or write:statuses] */
+  markNotificationsRead(lastReadId?: string): Promise<NotificationMarker>;
 
   // ----- Blocks and mutes -----
 
@@ -158,19 +172,66 @@ export interface Social {
    * Blocking removes the follow edges both ways (and their notifications)
    * in the same txn, refuses new follows either way, hides each other's
    * posts and refuses the blocked account's replies, mentions, favourites
-   * and reblogs. Idempotent; `invalid` for yourself, `not_found` for an unknown user.
+   * and reblogs. Idempotent; `invalid` for yourself, `not_found` for an
+   * unknown user. [write:blocks]
    */
-  block(actor: string, target: string): Promise<void>;
-  unblock(actor: string, target: string): Promise<void>;
-  /** Hides the target's posts from the actor's home and public timelines and their notifications from the actor. Idempotent. */
-  mute(actor: string, target: string): Promise<void>;
-  unmute(actor: string, target: string): Promise<void>;
-  /** The accounts the actor blocks / mutes, in username order. */
-  listBlocks(actor: string, limit?: number, cursor?: string): Promise<Page<Account>>;
-  listMutes(actor: string, limit?: number, cursor?: string): Promise<Page<Account>>;
-  /** How the actor and each target relate, in the order asked; unknown targets are left out. At most 100. */
-  relationships(actor: string, targets: readonly string[]): Promise<Relationship[]>;
+  block(target: string): Promise<void>;
+  /** [write:blocks] */
+  unblock(target: string): Promise<void>;
+  /** Hides the target's posts from the actor's home and public timelines and their notifications from the actor. Idempotent. [write:mutes] */
+  mute(target: string): Promise<void>;
+  /** [write:mutes] */
+  unmute(target: string): Promise<void>;
+  /** The accounts the actor blocks, in username order. [read:blocks] */
+  listBlocks(limit?: number, cursor?: string): Promise<Page<Account>>;
+  /** The accounts the actor mutes, in username order. [read:mutes] */
+  listMutes(limit?: number, cursor?: string): Promise<Page<Account>>;
+  /**
+   * How the actor and each target relate, in the order asked; unknown
+   * targets are left out. At most 100. No scope: every client that shows
+   * the actor a timeline or a profile needs it (the streaming server
+   * applies the home rules with it).
+   */
+  relationships(targets: readonly string[]): Promise<Relationship[]>;
 }
+
+/**
+ * The scopes each Actor method needs, any one of them sufficing; an empty
+ * list needs only a live token of an account. The Reader methods need none:
+ * reading as oneself only narrows what a public read shows.
+ */
+export const ACTOR_SCOPES = {
+  homeFeed: ['read:statuses'],
+  post: ['write:statuses'],
+  deletePost: ['write:statuses'],
+  follow: ['write:follows'],
+  unfollow: ['write:follows'],
+  updateProfile: ['write:accounts'],
+  favourite: ['write:favourites'],
+  unfavourite: ['write:favourites'],
+  reblog: ['write:statuses'],
+  unreblog: ['write:statuses'],
+  listFavourites: ['read:favourites'],
+  listNotifications: ['read:notifications'],
+  getNotification: ['read:notifications'],
+  dismissNotification: ['write:notifications'],
+  clearNotifications: ['write:notifications'],
+  // The markers API moves and reads the same marker under the statuses scopes.
+  notificationMarker: ['read:notifications', 'read:statuses'],
+  markNotificationsRead: ['write:notifications', 'write:statuses'],
+  block: ['write:blocks'],
+  unblock: ['write:blocks'],
+  mute: ['write:mutes'],
+  unmute: ['write:mutes'],
+  listBlocks: ['read:blocks'],
+  listMutes: ['read:mutes'],
+  relationships: [],
+  listPosts: [],
+  publicTimeline: [],
+  tagTimeline: [],
+  getThread: [],
+  describePosts: [],
+} as const satisfies Record<keyof Actor, readonly ScopeNeed[]>;
 
 export type PostEvent =
   | { kind: 'update'; post: Post }

@@ -20,11 +20,13 @@ describe('gRPC channel failover for calls that never left', () => {
   let kv: EmbeddedKV;
   let server: GrpcServer;
   let port: number;
+  /** The writer's session: the service posts as the owner of the token a call carries. */
+  let token: string;
   const social = () => socialGrpcService(new SocialService({ kv }), () => {});
 
   before(async () => {
     kv = await EmbeddedKV.open({ path: ':memory:' });
-    await new AuthService({ kv, passwordHashing: FAST_HASHING }).signUp('failover_writer', 'a fine password');
+    ({ token } = await new AuthService({ kv, passwordHashing: FAST_HASHING }).signUp('failover_writer', 'a fine password'));
     server = await startGrpcServer('127.0.0.1', 0, [social()]);
     port = server.port;
   });
@@ -37,7 +39,7 @@ describe('gRPC channel failover for calls that never left', () => {
     const dead = await findFreePort();
     const client = new SocialClient({ addresses: [`127.0.0.1:${dead}`, `127.0.0.1:${port}`], deadlineMs: 3000 });
     try {
-      for (let i = 0; i < 20; i++) await client.createPost('failover_writer', `round robin ${i}`);
+      for (let i = 0; i < 20; i++) await client.as(token).post(`round robin ${i}`);
       assert.equal((await client.getProfile('failover_writer')).posts, 20);
     } finally {
       client.close();
@@ -47,9 +49,12 @@ describe('gRPC channel failover for calls that never left', () => {
   it('holds a non-idempotent call while the only instance restarts, instead of failing it', async () => {
     const client = new SocialClient({ addresses: [`127.0.0.1:${port}`], deadlineMs: 5000 });
     try {
-      await client.createPost('failover_writer', 'before the restart');
+      await client.as(token).post('before the restart');
       await server.close(500);
-      const posted = client.createPost('failover_writer', 'during the restart').catch((error: unknown) => error);
+      const posted = client
+        .as(token)
+        .post('during the restart')
+        .catch((error: unknown) => error);
       await sleep(300);
       server = await startGrpcServer('127.0.0.1', port, [social()]);
       assert.equal(((await posted) as { text?: string }).text, 'during the restart', `the post failed: ${String(await posted)}`);

@@ -54,7 +54,7 @@ export async function openSocial(engine: Engine, withView: boolean) {
   };
   /** The home feed as its owner reads it: through a session of theirs. */
   const homeFeed = async (name: string, limit?: number, cursor?: string) =>
-    (await social.sessionFeed(tokens.get(name) ?? 'no session', limit, cursor)).page;
+    (await social.as(tokens.get(name) ?? 'no session').homeFeed(limit, cursor)).page;
   /** The reads the service would use now: the view once it has every write so far, else the store. */
   const reads = async (): Promise<SocialReads> => {
     if (!readModel) return new StoreReads(store);
@@ -83,7 +83,13 @@ export async function openSocial(engine: Engine, withView: boolean) {
     await readModel?.close();
     await store.close();
   };
-  return { kv, keys, social, auth, signUp, homeFeed, tick, reads, writeBlock, notifications, dump, close };
+  /** The session token signUp opened for `name`. */
+  const tokenOf = (name: string) => {
+    const token = tokens.get(name);
+    if (token === undefined) throw new Error(`${name} has not signed up`);
+    return token;
+  };
+  return { kv, keys, social, auth, signUp, tokenOf, homeFeed, tick, reads, writeBlock, notifications, dump, close };
 }
 
 /** `reads` with hiddenFor answering from `hidden` (viewer → authors they must not see), for the listing rules' tests. */

@@ -50,9 +50,9 @@ describe('etcd with TLS and a role limited to the Chorus prefix', () => {
       const social = new SocialService({ kv, readModel: model });
       await auth.signUp('writer', 'correct horse');
       const reader = await auth.signUp('reader', 'correct horse');
-      await social.follow('reader', 'writer');
-      const post = await social.createPost('writer', 'sent over TLS');
-      const feed = await social.sessionFeed(reader.token, 10);
+      await social.trustedActor('reader').follow('writer');
+      const post = await social.trustedActor('writer').post('sent over TLS');
+      const feed = await social.as(reader.token).homeFeed(10);
       assert.deepEqual(
         feed.page.items.map((p) => p.id),
         [post.id],

@@ -60,11 +60,11 @@ describe('gRPC services', () => {
     const session = await auth.signUp('Grpc_User', 'a fine password', IP);
     assert.equal(session.account.username, 'grpc_user');
     assert.deepEqual(await auth.authenticate(session.token), session.account);
-    await auth.signUp('other_user', 'a fine password', IP);
-    await social.follow('grpc_user', 'other_user');
-    const post = await social.createPost('other_user', 'hello over gRPC', 'key-1');
-    assert.deepEqual(await social.createPost('other_user', 'hello over gRPC', 'key-1'), post);
-    assert.deepEqual((await social.sessionFeed(session.token)).page, { items: [post], next: null });
+    const other = await auth.signUp('other_user', 'a fine password', IP);
+    await social.as(session.token).follow('other_user');
+    const post = await social.as(other.token).post('hello over gRPC', 'key-1');
+    assert.deepEqual(await social.as(other.token).post('hello over gRPC', 'key-1'), post);
+    assert.deepEqual((await social.as(session.token).homeFeed()).page, { items: [post], next: null });
     assert.deepEqual(await social.publicTimeline(), { items: [post], next: null });
     const profile = await social.getProfile('other_user');
     assert.equal(profile.followers, 1);
@@ -128,9 +128,9 @@ describe('gRPC services', () => {
 
   it('batches concurrent feed requests, each with its own answer or error', async () => {
     const reader = await auth.signUp('batch_reader', 'a fine password', IP);
-    await social.follow('batch_reader', 'other_user');
+    await social.as(reader.token).follow('other_user');
     const calls = Array.from({ length: 50 }, (_, i) =>
-      i % 10 === 9 ? social.sessionFeed('A'.repeat(43)) : social.sessionFeed(reader.token, 1 + (i % 3)),
+      i % 10 === 9 ? social.as('A'.repeat(43)).homeFeed() : social.as(reader.token).homeFeed(1 + (i % 3)),
     );
     const results = await Promise.allSettled(calls);
     results.forEach((result, i) => {
@@ -151,7 +151,7 @@ describe('gRPC services', () => {
   it('batches concurrent posts, each its own transaction with its own answer', async () => {
     const writer = await auth.signUp('batch_writer', 'a fine password', IP);
     const calls = Array.from({ length: 30 }, (_, i) =>
-      social.postAsSession(i === 7 ? 'B'.repeat(43) : writer.token, i === 11 ? '   ' : `batched ${i}`),
+      social.as(i === 7 ? 'B'.repeat(43) : writer.token).post(i === 11 ? '   ' : `batched ${i}`),
     );
     const results = await Promise.allSettled(calls);
     assert.deepEqual(

@@ -15,8 +15,9 @@ import { socialGrpcService } from '../../src/services/social/grpc.js';
  * Social that records what reached it and answers set values, so every
  * field of issue 11 is seen crossing both ways, absent fields staying
  * absent (proto3 sends them as zero values) and present-but-empty ones
- * (a cleared bio, an empty type filter) staying present. The service's
- * behaviour is tested in test/services; this is only the mapping.
+ * (a cleared bio, an empty type filter) staying present, and the token of
+ * an acting call reaching `as` (never a username). The service's behaviour
+ * is tested in test/services; this is only the mapping.
  */
 
 const fullAccount: Account = { username: 'alice', createdAtMs: 1_700_000_000_000, displayName: 'Alice A.', bio: 'Hi #there @bob' };
@@ -58,13 +59,19 @@ const events: PostEvent[] = [
   { kind: 'notification', notification: follow },
 ];
 
-type Call = [method: string, args: unknown[]];
+/** A method reached, its arguments, and the token of the Actor it was called on (none: on Social itself). */
+type Call = [method: string, args: unknown[], token?: string];
 
-/** A Social whose every method records its arguments and answers `answers[method]` (or nothing). */
-function scriptedSocial(calls: Call[], answers: Record<string, (...args: unknown[]) => unknown>): Social {
+/**
+ * A Social whose every method records its arguments and answers
+ * `answers[method]` (or nothing); `as(token)` gives an Actor that does
+ * the same, recording the token.
+ */
+function scriptedSocial(calls: Call[], answers: Record<string, (...args: unknown[]) => unknown>, token?: string): Social {
   return new Proxy({} as Social, {
     get(_target, method: string) {
       if (method === 'then') return undefined;
+      if (method === 'as') return (actor: string) => scriptedSocial(calls, answers, actor);
       if (method === 'watchPosts') {
         return async function* (signal: AbortSignal) {
           yield* events;
@@ -74,7 +81,7 @@ function scriptedSocial(calls: Call[], answers: Record<string, (...args: unknown
       return async (...args: unknown[]) => {
         // The wire turns `undefined` into a zero value and back; trailing absent arguments are what the service is given.
         while (args.length > 0 && args.at(-1) === undefined) args.pop();
-        calls.push([method, args]);
+        calls.push(token === undefined ? [method, args] : [method, args, token]);
         const answer = answers[method];
         return answer ? answer(...args) : undefined;
       };
@@ -103,7 +110,7 @@ describe('social wire (issue 11)', () => {
       rebloggedBy: () => page([bareAccount]),
       listFavourites: () => page([barePost, fullPost]),
       listNotifications: () => page([mention, follow], 'n-cursor'),
-      getNotification: (_recipient, id) => {
+      getNotification: (id) => {
         if (id !== mention.id) throw new DomainError('not_found', 'No such notification.');
         return mention;
       },
@@ -115,11 +122,11 @@ describe('social wire (issue 11)', () => {
         { target: 'bob', following: true, followedBy: false, blocking: false, blockedBy: true, muting: true },
         { target: 'carol', following: false, followedBy: true, blocking: true, blockedBy: false, muting: false },
       ],
-      favourite: (_actor, postId) => {
+      favourite: (postId) => {
         if (postId === 'gone') throw new DomainError('not_found', 'No such post.');
         if (postId === 'blocked') throw new DomainError('forbidden', 'Blocked.');
       },
-      createPost: () => fullPost,
+      post: () => fullPost,
       listPosts: () => page([reblog, fullPost]),
       publicTimeline: () => page([barePost]),
     });
@@ -139,83 +146,90 @@ describe('social wire (issue 11)', () => {
     return calls.at(-1)!;
   }
 
+  /** Carol's session, as the web tier would send it for her. */
+  const carol = () => client.as('carol-token');
+
   it('carries every post and account field, and leaves absent ones absent', async () => {
-    assert.deepEqual(await client.describePosts([fullPost.id, reblog.id, barePost.id], 'carol'), {
+    assert.deepEqual(await carol().describePosts([fullPost.id, reblog.id, barePost.id]), {
       posts: [view(fullPost, 0), view(reblog, 1), view(barePost, 2)],
       profiles: [profile(fullAccount, 3), profile(bareAccount, 4)],
     });
     assert.deepEqual(await client.getThread(fullPost.id), { ancestors: [barePost], descendants: [fullPost, reblog] });
-    assert.deepEqual(await client.tagTimeline('tag', 5, 'c', 'carol'), page([fullPost], 'cursor-1'));
-    assert.deepEqual(await client.reblog('bob', fullPost.id), reblog);
+    assert.deepEqual(await carol().tagTimeline('tag', 5, 'c'), page([fullPost], 'cursor-1'));
+    assert.deepEqual(await client.as('bob-token').reblog(fullPost.id), reblog);
     assert.deepEqual(await client.favouritedBy(fullPost.id), page([fullAccount, bareAccount], 'bob'));
     assert.deepEqual(await client.rebloggedBy(fullPost.id), page([bareAccount]));
-    assert.deepEqual(await client.listFavourites('carol'), page([barePost, fullPost]));
-    assert.deepEqual(await client.listBlocks('carol'), page([bareAccount], 'bob'));
-    assert.deepEqual(await client.listMutes('carol'), page([fullAccount]));
+    assert.deepEqual(await carol().listFavourites(), page([barePost, fullPost]));
+    assert.deepEqual(await carol().listBlocks(), page([bareAccount], 'bob'));
+    assert.deepEqual(await carol().listMutes(), page([fullAccount]));
     assert.deepEqual(await client.listPosts('bob'), page([reblog, fullPost]));
     // No field arrives as undefined: a domain value has absent keys, as the service's own values do.
     for (const key of Object.keys(barePost)) assert.notEqual((barePost as unknown as Record<string, unknown>)[key], undefined);
-    assert.deepEqual(Object.keys((await client.listFavourites('carol')).items[0]!).sort(), Object.keys(barePost).sort());
+    assert.deepEqual(Object.keys((await carol().listFavourites()).items[0]!).sort(), Object.keys(barePost).sort());
   });
 
-  it('passes viewers, options and cursors, and "not given" as absent', async () => {
-    assert.deepEqual(await reached(() => client.listPosts('bob', 3, 'c', 'carol')), ['listPosts', ['bob', 3, 'c', 'carol']]);
+  it('passes tokens, options and cursors, and "not given" as absent', async () => {
+    assert.deepEqual(await reached(() => carol().listPosts('bob', 3, 'c')), ['listPosts', ['bob', 3, 'c'], 'carol-token']);
     assert.deepEqual(await reached(() => client.listPosts('bob')), ['listPosts', ['bob']]);
-    assert.deepEqual(await reached(() => client.publicTimeline(undefined, undefined, 'carol')), [
-      'publicTimeline',
-      [undefined, undefined, 'carol'],
-    ]);
+    assert.deepEqual(await reached(() => carol().publicTimeline()), ['publicTimeline', [], 'carol-token']);
+    assert.deepEqual(await reached(() => client.publicTimeline(2)), ['publicTimeline', [2]]);
     assert.deepEqual(await reached(() => client.describePosts([fullPost.id])), ['describePosts', [[fullPost.id]]]);
-    assert.deepEqual(await reached(() => client.getThread(fullPost.id, 'carol')), ['getThread', [fullPost.id, 'carol']]);
-    assert.deepEqual(await reached(() => client.createPost('alice', 'hi', undefined, { inReplyToId: barePost.id })), [
-      'createPost',
-      ['alice', 'hi', undefined, { inReplyToId: barePost.id }],
+    assert.deepEqual(await reached(() => carol().getThread(fullPost.id)), ['getThread', [fullPost.id], 'carol-token']);
+    assert.deepEqual(await reached(() => client.as('alice-token').post('hi', undefined, { inReplyToId: barePost.id })), [
+      'post',
+      ['hi', undefined, { inReplyToId: barePost.id }],
+      'alice-token',
     ]);
-    assert.deepEqual(await reached(() => client.createPost('alice', 'hi', 'key', {})), ['createPost', ['alice', 'hi', 'key']]);
+    assert.deepEqual(await reached(() => client.as('alice-token').post('hi', 'key', {})), ['post', ['hi', 'key'], 'alice-token']);
+    assert.deepEqual(await reached(() => client.as('alice-token').deletePost(fullPost.id)), ['deletePost', [fullPost.id], 'alice-token']);
     for (const method of ['favourite', 'unfavourite', 'unreblog'] as const) {
-      assert.deepEqual(await reached(() => client[method]('carol', fullPost.id)), [method, ['carol', fullPost.id]]);
+      assert.deepEqual(await reached(() => carol()[method](fullPost.id)), [method, [fullPost.id], 'carol-token']);
     }
-    for (const method of ['block', 'unblock', 'mute', 'unmute'] as const) {
-      assert.deepEqual(await reached(() => client[method]('carol', 'bob')), [method, ['carol', 'bob']]);
+    for (const method of ['follow', 'unfollow', 'block', 'unblock', 'mute', 'unmute'] as const) {
+      assert.deepEqual(await reached(() => carol()[method]('bob')), [method, ['bob'], 'carol-token']);
     }
-    assert.deepEqual(await reached(() => client.dismissNotification('bob', mention.id)), ['dismissNotification', ['bob', mention.id]]);
-    assert.deepEqual(await reached(() => client.clearNotifications('bob')), ['clearNotifications', ['bob']]);
-    assert.deepEqual(await reached(() => client.relationships('carol', ['bob', 'nobody'])), [
-      'relationships',
-      ['carol', ['bob', 'nobody']],
-    ]);
+    const bob = client.as('bob-token');
+    assert.deepEqual(await reached(() => bob.dismissNotification(mention.id)), ['dismissNotification', [mention.id], 'bob-token']);
+    assert.deepEqual(await reached(() => bob.clearNotifications()), ['clearNotifications', [], 'bob-token']);
+    assert.deepEqual(await reached(() => carol().relationships(['bob', 'nobody'])), ['relationships', [['bob', 'nobody']], 'carol-token']);
+  });
+
+  it('sends an empty token for an Actor made without one, which the service must refuse', async () => {
+    assert.deepEqual(await reached(() => client.as('').follow('bob')), ['follow', ['bob'], '']);
   });
 
   it('tells a cleared profile field from an unchanged one', async () => {
-    assert.deepEqual(await client.updateProfile('alice', {}), fullAccount);
-    assert.deepEqual(calls.at(-1), ['updateProfile', ['alice', {}]]);
-    await client.updateProfile('alice', { displayName: '' });
-    assert.deepEqual(calls.at(-1), ['updateProfile', ['alice', { displayName: '' }]]);
-    await client.updateProfile('alice', { displayName: 'A', bio: '' });
-    assert.deepEqual(calls.at(-1), ['updateProfile', ['alice', { displayName: 'A', bio: '' }]]);
+    const alice = client.as('alice-token');
+    assert.deepEqual(await alice.updateProfile({}), fullAccount);
+    assert.deepEqual(calls.at(-1), ['updateProfile', [{}], 'alice-token']);
+    await alice.updateProfile({ displayName: '' });
+    assert.deepEqual(calls.at(-1), ['updateProfile', [{ displayName: '' }], 'alice-token']);
+    await alice.updateProfile({ displayName: 'A', bio: '' });
+    assert.deepEqual(calls.at(-1), ['updateProfile', [{ displayName: 'A', bio: '' }], 'alice-token']);
   });
 
   it('carries notifications, their type filter (none is not all) and the read marker', async () => {
+    const bob = client.as('bob-token');
     assert.deepEqual(
-      await client.listNotifications('bob', { limit: 10, cursor: 'x', types: ['mention', 'follow'] }),
+      await bob.listNotifications({ limit: 10, cursor: 'x', types: ['mention', 'follow'] }),
       page([mention, follow], 'n-cursor'),
     );
-    assert.deepEqual(calls.at(-1), ['listNotifications', ['bob', { limit: 10, cursor: 'x', types: ['mention', 'follow'] }]]);
-    await client.listNotifications('bob');
-    assert.deepEqual(calls.at(-1), ['listNotifications', ['bob', { limit: undefined, cursor: undefined, types: undefined }]]);
-    await client.listNotifications('bob', { types: [] });
-    assert.deepEqual(calls.at(-1), ['listNotifications', ['bob', { limit: undefined, cursor: undefined, types: [] }]]);
-    assert.deepEqual(await client.getNotification('bob', mention.id), mention);
-    await assert.rejects(client.getNotification('bob', follow.id), { code: 'not_found' });
-    assert.deepEqual(await client.notificationMarker('bob'), { lastReadId: '', unread: 3 });
-    assert.deepEqual(await client.markNotificationsRead('bob'), { lastReadId: mention.id, unread: 0 });
-    assert.deepEqual(calls.at(-1), ['markNotificationsRead', ['bob']]);
-    await client.markNotificationsRead('bob', mention.id);
-    assert.deepEqual(calls.at(-1), ['markNotificationsRead', ['bob', mention.id]]);
+    assert.deepEqual(calls.at(-1), ['listNotifications', [{ limit: 10, cursor: 'x', types: ['mention', 'follow'] }], 'bob-token']);
+    await bob.listNotifications();
+    assert.deepEqual(calls.at(-1), ['listNotifications', [{ limit: undefined, cursor: undefined, types: undefined }], 'bob-token']);
+    await bob.listNotifications({ types: [] });
+    assert.deepEqual(calls.at(-1), ['listNotifications', [{ limit: undefined, cursor: undefined, types: [] }], 'bob-token']);
+    assert.deepEqual(await bob.getNotification(mention.id), mention);
+    await assert.rejects(bob.getNotification(follow.id), { code: 'not_found' });
+    assert.deepEqual(await bob.notificationMarker(), { lastReadId: '', unread: 3 });
+    assert.deepEqual(await bob.markNotificationsRead(), { lastReadId: mention.id, unread: 0 });
+    assert.deepEqual(calls.at(-1), ['markNotificationsRead', [], 'bob-token']);
+    await bob.markNotificationsRead(mention.id);
+    assert.deepEqual(calls.at(-1), ['markNotificationsRead', [mention.id], 'bob-token']);
   });
 
   it('carries relationships with every flag', async () => {
-    assert.deepEqual(await client.relationships('carol', ['bob', 'carol']), [
+    assert.deepEqual(await carol().relationships(['bob', 'carol']), [
       { target: 'bob', following: true, followedBy: false, blocking: false, blockedBy: true, muting: true },
       { target: 'carol', following: false, followedBy: true, blocking: true, blockedBy: false, muting: false },
     ]);
@@ -232,8 +246,8 @@ describe('social wire (issue 11)', () => {
   });
 
   it('turns refusals back into the same DomainError', async () => {
-    await assert.rejects(client.favourite('carol', 'gone'), (e: unknown) => e instanceof DomainError && e.code === 'not_found');
-    await assert.rejects(client.favourite('carol', 'blocked'), (e: unknown) => e instanceof DomainError && e.code === 'forbidden');
+    await assert.rejects(carol().favourite('gone'), (e: unknown) => e instanceof DomainError && e.code === 'not_found');
+    await assert.rejects(carol().favourite('blocked'), (e: unknown) => e instanceof DomainError && e.code === 'forbidden');
     assert.deepEqual(internal, []);
   });
 });

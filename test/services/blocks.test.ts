@@ -22,14 +22,14 @@ forEachEngine((engine) => {
         try {
           await signUp('alice', 'bob', 'carol');
           const aliceFollowedAt = now();
-          await social.follow('alice', 'bob');
+          await social.trustedActor('alice').follow('bob');
           tick();
           const bobFollowedAt = now();
-          await social.follow('bob', 'alice');
-          await social.follow('carol', 'bob');
+          await social.trustedActor('bob').follow('alice');
+          await social.trustedActor('carol').follow('bob');
           const revision = await kv.revision();
 
-          await social.block('Alice', 'BOB');
+          await social.trustedActor('Alice').block('BOB');
           assert.equal(await kv.revision(), revision + 1, 'one txn');
           assert.equal(await social.isFollowing('alice', 'bob'), false);
           assert.equal(await social.isFollowing('bob', 'alice'), false);
@@ -46,32 +46,35 @@ forEachEngine((engine) => {
           assert.ok(await kv.get(keys.block('alice', 'bob')));
           assert.ok(await kv.get(keys.blockedBy('bob', 'alice')));
           assert.deepEqual(
-            (await social.listNotifications('bob')).items.map((n) => n.actor),
+            (await social.trustedActor('bob').listNotifications()).items.map((n) => n.actor),
             ['carol'],
             "others' follows stay",
           );
-          assert.deepEqual(await social.listNotifications('alice'), { items: [], next: null });
+          assert.deepEqual(await social.trustedActor('alice').listNotifications(), { items: [], next: null });
           assert.equal((await social.getProfile('bob')).followers, 1);
 
           const blocked = await dumpStore({ kv, keys });
-          await social.block('alice', 'bob');
+          await social.trustedActor('alice').block('bob');
           await assert.rejects(
-            social.follow('bob', 'alice'),
+            social.trustedActor('bob').follow('alice'),
             rejectsWith('forbidden', 'You cannot follow an account that has blocked you.'),
           );
-          await assert.rejects(social.follow('alice', 'bob'), rejectsWith('forbidden', 'Unblock this account before following it.'));
+          await assert.rejects(
+            social.trustedActor('alice').follow('bob'),
+            rejectsWith('forbidden', 'Unblock this account before following it.'),
+          );
           assert.deepEqual(await dumpStore({ kv, keys }), blocked, 'a repeated block and refused follows write nothing');
 
-          await social.unblock('alice', 'bob');
+          await social.trustedActor('alice').unblock('bob');
           assert.equal(await kv.get(keys.block('alice', 'bob')), undefined);
           assert.equal(await kv.get(keys.blockedBy('bob', 'alice')), undefined);
           const unblocked = await kv.revision();
-          await social.unblock('alice', 'bob');
+          await social.trustedActor('alice').unblock('bob');
           assert.equal(await kv.revision(), unblocked, 'a repeated unblock writes nothing');
-          await social.follow('bob', 'alice');
+          await social.trustedActor('bob').follow('alice');
           assert.equal(await social.isFollowing('bob', 'alice'), true);
           assert.deepEqual(
-            (await social.listNotifications('alice')).items.map((n) => n.actor),
+            (await social.trustedActor('alice').listNotifications()).items.map((n) => n.actor),
             ['bob'],
           );
         } finally {
@@ -84,13 +87,14 @@ forEachEngine((engine) => {
         try {
           await signUp('alice');
           const before = await dumpStore({ kv, keys });
-          await assert.rejects(social.block('alice', 'ALICE'), rejectsWith('invalid', 'You cannot block yourself.'));
-          await assert.rejects(social.mute('alice', 'alice'), rejectsWith('invalid', 'You cannot mute yourself.'));
-          await assert.rejects(social.unblock('alice', 'alice'), rejectsWith('invalid'));
-          await assert.rejects(social.unmute('alice', 'alice'), rejectsWith('invalid'));
-          for (const call of [social.block, social.unblock, social.mute, social.unmute]) {
-            await assert.rejects(call.call(social, 'alice', 'ghost'), rejectsWith('not_found', 'No such user.'));
-            await assert.rejects(call.call(social, 'alice', '../x'), rejectsWith('not_found'));
+          await assert.rejects(social.trustedActor('alice').block('ALICE'), rejectsWith('invalid', 'You cannot block yourself.'));
+          await assert.rejects(social.trustedActor('alice').mute('alice'), rejectsWith('invalid', 'You cannot mute yourself.'));
+          await assert.rejects(social.trustedActor('alice').unblock('alice'), rejectsWith('invalid'));
+          await assert.rejects(social.trustedActor('alice').unmute('alice'), rejectsWith('invalid'));
+          const alice = social.trustedActor('alice');
+          for (const call of [alice.block, alice.unblock, alice.mute, alice.unmute]) {
+            await assert.rejects(call('ghost'), rejectsWith('not_found', 'No such user.'));
+            await assert.rejects(call('../x'), rejectsWith('not_found'));
           }
           assert.deepEqual(await dumpStore({ kv, keys }), before);
         } finally {
@@ -102,30 +106,30 @@ forEachEngine((engine) => {
         const { social, signUp, now, close, ...store } = await setup();
         try {
           await signUp('rita', 'amy', 'ben', 'cat');
-          const post = await social.createPost('rita', 'hello');
+          const post = await social.trustedActor('rita').post('hello');
           for (const [i, actor] of ['amy', 'ben', 'cat'].entries()) {
             await writeNotification(store, 'favourite', actor, 'rita', now() + i, post.id);
           }
-          const actors = async () => (await social.listNotifications('rita')).items.map((n) => n.actor);
+          const actors = async () => (await social.trustedActor('rita').listNotifications()).items.map((n) => n.actor);
           assert.deepEqual(await actors(), ['cat', 'ben', 'amy']);
-          await social.mute('rita', 'amy');
+          await social.trustedActor('rita').mute('amy');
           const muted = await store.kv.revision();
-          await social.mute('rita', 'AMY');
+          await social.trustedActor('rita').mute('AMY');
           assert.equal(await store.kv.revision(), muted, 'a repeated mute writes nothing');
-          await social.block('rita', 'ben');
-          await social.block('cat', 'rita');
+          await social.trustedActor('rita').block('ben');
+          await social.trustedActor('cat').block('rita');
           assert.deepEqual(await actors(), []);
-          assert.equal((await social.notificationMarker('rita')).unread, 0);
-          await social.unmute('rita', 'amy');
-          await social.unmute('rita', 'amy');
-          await social.unblock('rita', 'ben');
-          await social.unblock('cat', 'rita');
+          assert.equal((await social.trustedActor('rita').notificationMarker()).unread, 0);
+          await social.trustedActor('rita').unmute('amy');
+          await social.trustedActor('rita').unmute('amy');
+          await social.trustedActor('rita').unblock('ben');
+          await social.trustedActor('cat').unblock('rita');
           assert.deepEqual(await actors(), ['cat', 'ben', 'amy']);
-          assert.equal((await social.notificationMarker('rita')).unread, 3);
+          assert.equal((await social.trustedActor('rita').notificationMarker()).unread, 3);
           // A mute is one-way: what rita's mute hides from her, amy still sees of rita.
-          await social.mute('rita', 'amy');
-          await writeNotification(store, 'favourite', 'rita', 'amy', now() + 10, (await social.createPost('amy', 'mine')).id);
-          assert.equal((await social.listNotifications('amy')).items.length, 1);
+          await social.trustedActor('rita').mute('amy');
+          await writeNotification(store, 'favourite', 'rita', 'amy', now() + 10, (await social.trustedActor('amy').post('mine')).id);
+          assert.equal((await social.trustedActor('amy').listNotifications()).items.length, 1);
         } finally {
           await close();
         }
@@ -135,16 +139,18 @@ forEachEngine((engine) => {
         const { social, signUp, close } = await setup();
         try {
           await signUp('myself', 'friend', 'fan', 'idol', 'foe', 'hater', 'bore');
-          await social.follow('myself', 'friend');
-          await social.follow('friend', 'myself');
-          await social.follow('fan', 'myself');
-          await social.follow('myself', 'idol');
-          await social.block('myself', 'foe');
-          await social.block('hater', 'myself');
-          await social.mute('myself', 'bore');
-          await social.follow('myself', 'bore');
+          await social.trustedActor('myself').follow('friend');
+          await social.trustedActor('friend').follow('myself');
+          await social.trustedActor('fan').follow('myself');
+          await social.trustedActor('myself').follow('idol');
+          await social.trustedActor('myself').block('foe');
+          await social.trustedActor('hater').block('myself');
+          await social.trustedActor('myself').mute('bore');
+          await social.trustedActor('myself').follow('bore');
           assert.deepEqual(
-            await social.relationships('MYSELF', ['bore', 'friend', 'ghost', 'FAN', 'idol', 'foe', 'hater', 'myself', 'not valid!']),
+            await social
+              .trustedActor('MYSELF')
+              .relationships(['bore', 'friend', 'ghost', 'FAN', 'idol', 'foe', 'hater', 'myself', 'not valid!']),
             [
               relation('bore', { following: true, muting: true }),
               relation('friend', { following: true, followedBy: true }),
@@ -155,10 +161,10 @@ forEachEngine((engine) => {
               relation('myself'),
             ],
           );
-          assert.deepEqual(await social.relationships('myself', []), []);
+          assert.deepEqual(await social.trustedActor('myself').relationships([]), []);
           const many = Array.from({ length: 100 }, (_, i) => (i % 2 ? 'friend' : 'foe'));
-          assert.equal((await social.relationships('myself', many)).length, 100);
-          await assert.rejects(social.relationships('myself', [...many, 'fan']), rejectsWith('invalid', undefined, 'targets'));
+          assert.equal((await social.trustedActor('myself').relationships(many)).length, 100);
+          await assert.rejects(social.trustedActor('myself').relationships([...many, 'fan']), rejectsWith('invalid', undefined, 'targets'));
         } finally {
           await close();
         }
@@ -169,20 +175,23 @@ forEachEngine((engine) => {
         try {
           const others = ['usr_e', 'usr_a', 'usr_d', 'usr_c', 'usr_b'];
           await signUp('myself', ...others);
-          for (const other of others) await social.block('myself', other);
-          for (const other of others.slice(0, 2)) await social.mute('myself', other);
-          const pages = await collect((cursor) => social.listBlocks('myself', 2, cursor));
+          for (const other of others) await social.trustedActor('myself').block(other);
+          for (const other of others.slice(0, 2)) await social.trustedActor('myself').mute(other);
+          const pages = await collect((cursor) => social.trustedActor('myself').listBlocks(2, cursor));
           assert.deepEqual(
             pages.map((page) => page.map((account) => account.username)),
             [['usr_a', 'usr_b'], ['usr_c', 'usr_d'], ['usr_e']],
           );
           assert.deepEqual(
-            (await social.listMutes('myself')).items.map((account) => account.username),
+            (await social.trustedActor('myself').listMutes()).items.map((account) => account.username),
             ['usr_a', 'usr_e'],
           );
-          assert.deepEqual(await social.listBlocks('usr_a'), { items: [], next: null }, 'blocks have a direction');
-          await assert.rejects(social.listBlocks('ghost'), rejectsWith('not_found'));
-          await assert.rejects(social.listMutes('myself', 10, encodeCursor('NOT/A/NAME')), rejectsWith('invalid', 'Malformed cursor.'));
+          assert.deepEqual(await social.trustedActor('usr_a').listBlocks(), { items: [], next: null }, 'blocks have a direction');
+          await assert.rejects(social.trustedActor('ghost').listBlocks(), rejectsWith('not_found'));
+          await assert.rejects(
+            social.trustedActor('myself').listMutes(10, encodeCursor('NOT/A/NAME')),
+            rejectsWith('invalid', 'Malformed cursor.'),
+          );
         } finally {
           await close();
         }
@@ -192,10 +201,10 @@ forEachEngine((engine) => {
         const { social, signUp, readModel, close, ...store } = await setup();
         try {
           await signUp('myself', 'foe', 'hater', 'bore', 'friend');
-          await social.block('myself', 'foe');
-          await social.block('hater', 'myself');
-          await social.mute('myself', 'bore');
-          await social.mute('friend', 'myself');
+          await social.trustedActor('myself').block('foe');
+          await social.trustedActor('hater').block('myself');
+          await social.trustedActor('myself').mute('bore');
+          await social.trustedActor('friend').mute('myself');
           const reads = readModel
             ? ((await readModel.waitFor(await store.kv.revision())) && new ViewReads(readModel.view)) || assert.fail('view is stale')
             : new StoreReads(store);

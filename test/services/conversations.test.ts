@@ -12,9 +12,9 @@ forEachReadPath((open) => {
     const { kv, keys, social, signUp, tick, notifications, close } = await open();
     try {
       await signUp('alice', 'bob', 'carol');
-      const parent = await social.createPost('alice', 'what do you drink?');
+      const parent = await social.trustedActor('alice').post('what do you drink?');
       tick();
-      const reply = await social.createPost('bob', '@Alice @carol @ghost @bob @alice tea! #Tea #tea #Morning_2', undefined, {
+      const reply = await social.trustedActor('bob').post('@Alice @carol @ghost @bob @alice tea! #Tea #tea #Morning_2', undefined, {
         inReplyToId: parent.id,
       });
       assert.equal(reply.inReplyToId, parent.id);
@@ -33,10 +33,10 @@ forEachReadPath((open) => {
       assert.equal(await kv.count(keys.family('notifications')), 2);
 
       // Answering yourself notifies nobody; a plain post has none of these fields.
-      const own = await social.createPost('alice', 'and coffee', undefined, { inReplyToId: parent.id });
+      const own = await social.trustedActor('alice').post('and coffee', undefined, { inReplyToId: parent.id });
       assert.equal(own.inReplyToAuthor, 'alice');
       assert.equal((await notifications('alice')).length, 1);
-      const plain = await social.createPost('carol', 'plain');
+      const plain = await social.trustedActor('carol').post('plain');
       assert.deepEqual(Object.keys(plain).sort(), ['author', 'createdAtMs', 'id', 'text']);
       assert.deepEqual((await social.describePosts([parent.id])).posts[0]?.replies, 2);
     } finally {
@@ -48,10 +48,10 @@ forEachReadPath((open) => {
     const { social, signUp, tick, notifications, close } = await open();
     try {
       await signUp('alice', 'bob', 'carol');
-      const original = await social.createPost('alice', 'original');
-      const shared = await social.reblog('bob', original.id);
+      const original = await social.trustedActor('alice').post('original');
+      const shared = await social.trustedActor('bob').reblog(original.id);
       tick();
-      const reply = await social.createPost('carol', 'replying', undefined, { inReplyToId: shared.id });
+      const reply = await social.trustedActor('carol').post('replying', undefined, { inReplyToId: shared.id });
       assert.equal(reply.inReplyToId, original.id);
       assert.equal(reply.inReplyToAuthor, 'alice');
       assert.deepEqual(
@@ -68,16 +68,16 @@ forEachReadPath((open) => {
     const { social, signUp, tick, dump, close } = await open();
     try {
       await signUp('alice', 'bob', 'carol');
-      const parent = await social.createPost('alice', 'parent #topic');
+      const parent = await social.trustedActor('alice').post('parent #topic');
       tick();
       const before = await dump();
-      const reply = await social.createPost('bob', 'hi @carol #topic #other', undefined, { inReplyToId: parent.id });
+      const reply = await social.trustedActor('bob').post('hi @carol #topic #other', undefined, { inReplyToId: parent.id });
       assert.notDeepEqual(await dump(), before);
-      await social.deletePost(reply.id, 'bob');
+      await social.trustedActor('bob').deletePost(reply.id);
       assert.deepEqual(await dump(), before, 'nothing of the reply is left');
 
-      const standing = await social.createPost('bob', 'still here', undefined, { inReplyToId: parent.id });
-      await social.deletePost(parent.id, 'alice');
+      const standing = await social.trustedActor('bob').post('still here', undefined, { inReplyToId: parent.id });
+      await social.trustedActor('alice').deletePost(parent.id);
       assert.deepEqual(await social.getPost(standing.id), standing);
       assert.deepEqual(await social.getThread(standing.id), { ancestors: [], descendants: [] });
       await assert.rejects(social.getThread(parent.id), rejectsWith('not_found'));
@@ -90,38 +90,38 @@ forEachReadPath((open) => {
     const { social, signUp, tick, writeBlock, dump, close } = await open();
     try {
       await signUp('alice', 'bob', 'carol');
-      const parent = await social.createPost('alice', 'hello');
-      const gone = await social.createPost('alice', 'soon gone');
-      await social.deletePost(gone.id, 'alice');
+      const parent = await social.trustedActor('alice').post('hello');
+      const gone = await social.trustedActor('alice').post('soon gone');
+      await social.trustedActor('alice').deletePost(gone.id);
       await writeBlock('alice', 'carol');
       tick();
       const before = await dump();
       for (const inReplyToId of [gone.id, '00000000000000000', 'not an id', '../x']) {
         await assert.rejects(
-          social.createPost('bob', 'reply', undefined, { inReplyToId }),
+          social.trustedActor('bob').post('reply', undefined, { inReplyToId }),
           rejectsWith('not_found', undefined, 'inReplyToId'),
         );
       }
       // Either direction of the block refuses it.
-      await assert.rejects(social.createPost('carol', 'reply', 'key', { inReplyToId: parent.id }), rejectsWith('forbidden'));
-      const carols = await social.createPost('carol', 'mine');
+      await assert.rejects(social.trustedActor('carol').post('reply', 'key', { inReplyToId: parent.id }), rejectsWith('forbidden'));
+      const carols = await social.trustedActor('carol').post('mine');
       const afterCarol = await dump();
-      await assert.rejects(social.createPost('alice', 'reply', undefined, { inReplyToId: carols.id }), rejectsWith('forbidden'));
+      await assert.rejects(social.trustedActor('alice').post('reply', undefined, { inReplyToId: carols.id }), rejectsWith('forbidden'));
       assert.deepEqual(await dump(), afterCarol);
-      await social.deletePost(carols.id, 'carol');
+      await social.trustedActor('carol').deletePost(carols.id);
 
       const longTag = `#${'a'.repeat(200)}`;
       const tooManyTags = Array.from({ length: 21 }, (_, i) => `#t${i}`).join(' ');
       const tooManyMentions = Array.from({ length: 21 }, (_, i) => `@user${i}`).join(' ');
       for (const text of [longTag, tooManyTags, tooManyMentions]) {
-        await assert.rejects(social.createPost('bob', text), rejectsWith('invalid', undefined, 'text'));
-        await assert.rejects(social.createPost('bob', text, undefined, { inReplyToId: parent.id }), rejectsWith('invalid'));
+        await assert.rejects(social.trustedActor('bob').post(text), rejectsWith('invalid', undefined, 'text'));
+        await assert.rejects(social.trustedActor('bob').post(text, undefined, { inReplyToId: parent.id }), rejectsWith('invalid'));
       }
       assert.deepEqual(await dump(), before, 'no refused post wrote anything');
       // At the limits, posts are stored.
-      const twenty = await social.createPost('bob', Array.from({ length: 20 }, (_, i) => `#t${i}`).join(' '));
+      const twenty = await social.trustedActor('bob').post(Array.from({ length: 20 }, (_, i) => `#t${i}`).join(' '));
       assert.equal(twenty.tags?.length, 20);
-      assert.equal((await social.createPost('bob', `#${'b'.repeat(100)}`)).tags?.[0]?.length, 100);
+      assert.equal((await social.trustedActor('bob').post(`#${'b'.repeat(100)}`)).tags?.[0]?.length, 100);
     } finally {
       await close();
     }
@@ -131,14 +131,14 @@ forEachReadPath((open) => {
     const { kv, keys, social, signUp, tick, writeBlock, notifications, close } = await open();
     try {
       await signUp('alice', 'bob', 'carol');
-      const parent = await social.createPost('alice', 'hello');
+      const parent = await social.trustedActor('alice').post('hello');
       await writeBlock('carol', 'bob');
-      const reply = await social.createPost('bob', 'hi @carol', 'k1', { inReplyToId: parent.id });
+      const reply = await social.trustedActor('bob').post('hi @carol', 'k1', { inReplyToId: parent.id });
       assert.deepEqual(reply.mentions, ['carol']);
       assert.deepEqual(await notifications('carol'), []);
       tick(1000);
       const revision = await kv.revision();
-      assert.deepEqual(await social.createPost('bob', 'something else', 'k1', { inReplyToId: parent.id }), reply);
+      assert.deepEqual(await social.trustedActor('bob').post('something else', 'k1', { inReplyToId: parent.id }), reply);
       assert.equal(await kv.revision(), revision);
       assert.equal(await kv.count(keys.repliesPrefix(parent.id)), 1);
       assert.equal((await notifications('alice')).length, 1);
@@ -153,7 +153,7 @@ forEachReadPath((open) => {
       await signUp('alice', 'bob', 'carol', 'dave');
       const post = async (author: string, text: string, parent?: Post) => {
         tick();
-        return social.createPost(author, text, undefined, parent ? { inReplyToId: parent.id } : undefined);
+        return social.trustedActor(author).post(text, undefined, parent ? { inReplyToId: parent.id } : undefined);
       };
       const a = await post('alice', 'a');
       const b = await post('bob', 'b', a);
@@ -164,11 +164,11 @@ forEachReadPath((open) => {
       await post('carol', 'g', b);
       const ids = (posts: Post[]) => posts.map((p) => p.text);
       assert.deepEqual(await social.getThread(c.id), { ancestors: [a, b], descendants: [e] });
-      const whole = await social.getThread(a.id, 'alice');
+      const whole = await social.trustedActor('alice').getThread(a.id);
       assert.deepEqual(whole.ancestors, []);
       assert.deepEqual(ids(whole.descendants), ['b', 'c', 'e', 'g', 'd', 'f']);
       // A reblog's thread is its original's.
-      const shared = await social.reblog('dave', b.id);
+      const shared = await social.trustedActor('dave').reblog(b.id);
       assert.deepEqual(await social.getThread(shared.id), await social.getThread(b.id));
       await assert.rejects(social.getThread('00000000000000000'), rejectsWith('not_found'));
       await assert.rejects(social.getThread('nope'), rejectsWith('not_found'));
@@ -188,10 +188,10 @@ forEachReadPath((open) => {
     const { social, signUp, tick, close } = await open();
     try {
       await signUp('alice', 'bob');
-      const chain: Post[] = [await social.createPost('alice', 'root')];
+      const chain: Post[] = [await social.trustedActor('alice').post('root')];
       for (let i = 1; i < 45; i++) {
         tick();
-        chain.push(await social.createPost(i % 2 ? 'bob' : 'alice', `step ${i}`, undefined, { inReplyToId: chain.at(-1)!.id }));
+        chain.push(await social.trustedActor(i % 2 ? 'bob' : 'alice').post(`step ${i}`, undefined, { inReplyToId: chain.at(-1)!.id }));
       }
       const last = await social.getThread(chain.at(-1)!.id);
       assert.deepEqual(last.ancestors, chain.slice(4, 44));
@@ -202,7 +202,7 @@ forEachReadPath((open) => {
       const replies: Post[] = [];
       for (let i = 0; i < 60; i++) {
         tick();
-        replies.push(await social.createPost('bob', `reply ${i}`, undefined, { inReplyToId: popular.id }));
+        replies.push(await social.trustedActor('bob').post(`reply ${i}`, undefined, { inReplyToId: popular.id }));
       }
       const around = await social.getThread(popular.id);
       assert.equal(around.descendants.length, 60 + 34);
@@ -210,7 +210,7 @@ forEachReadPath((open) => {
       assert.deepEqual(around.descendants.slice(34), replies);
       for (let i = 0; i < 10; i++) {
         tick();
-        await social.createPost('alice', `more ${i}`, undefined, { inReplyToId: popular.id });
+        await social.trustedActor('alice').post(`more ${i}`, undefined, { inReplyToId: popular.id });
       }
       assert.equal((await social.getThread(popular.id)).descendants.length, 100);
     } finally {
@@ -225,20 +225,20 @@ forEachReadPath((open) => {
       const tagged: Post[] = [];
       for (let i = 0; i < 9; i++) {
         tick();
-        const post = await social.createPost(i % 2 ? 'alice' : 'bob', `${i} #${i % 3 ? 'Tea' : 'TEA'} ${i === 4 ? '#other' : ''}`);
+        const post = await social.trustedActor(i % 2 ? 'alice' : 'bob').post(`${i} #${i % 3 ? 'Tea' : 'TEA'} ${i === 4 ? '#other' : ''}`);
         tagged.push(post);
-        await social.createPost('alice', `untagged ${i}`);
+        await social.trustedActor('alice').post(`untagged ${i}`);
       }
-      await social.reblog('alice', tagged[0]!.id);
+      await social.trustedActor('alice').reblog(tagged[0]!.id);
       const gone = tagged.splice(5, 1)[0]!;
-      await social.deletePost(gone.id, gone.author);
+      await social.trustedActor(gone.author).deletePost(gone.id);
       const expected = [...tagged].reverse();
       let late = 0;
       const pages = await collect(async (cursor) => {
         const page = await social.tagTimeline('#tea', 2, cursor);
         // Newer tagged posts never shift later pages.
         tick();
-        await social.createPost('bob', `late ${late++} #tea`);
+        await social.trustedActor('bob').post(`late ${late++} #tea`);
         return page;
       });
       assert.deepEqual(pages.flat(), expected);

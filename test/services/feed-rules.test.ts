@@ -15,11 +15,11 @@ forEachReadPath((open) => {
     const { social, signUp, tick, homeFeed: home, close } = await open();
     try {
       await signUp('reader', 'alice', 'bob', 'carol');
-      await social.follow('reader', 'alice');
-      await social.follow('reader', 'bob');
+      await social.trustedActor('reader').follow('alice');
+      await social.trustedActor('reader').follow('bob');
       const post = async (author: string, text: string, parent?: Post) => {
         tick();
-        return social.createPost(author, text, undefined, parent && { inReplyToId: parent.id });
+        return social.trustedActor(author).post(text, undefined, parent && { inReplyToId: parent.id });
       };
       const byBob = await post('bob', 'by bob');
       const byCarol = await post('carol', 'by carol');
@@ -31,7 +31,7 @@ forEachReadPath((open) => {
       await post('alice', 'to herself', byAlice);
       await post('carol', 'carol to bob', byBob);
       assert.deepEqual(texts(await home('reader')), ['to herself', 'to reader', 'to bob', 'by alice', 'by bob']);
-      await social.follow('reader', 'carol');
+      await social.trustedActor('reader').follow('carol');
       assert.deepEqual(texts(await home('reader')), [
         'carol to bob',
         'to herself',
@@ -51,22 +51,22 @@ forEachReadPath((open) => {
     const { social, signUp, tick, homeFeed: home, close } = await open();
     try {
       await signUp('reader', 'alice', 'bob', 'carol', 'dave');
-      for (const name of ['alice', 'bob', 'carol']) await social.follow('reader', name);
+      for (const name of ['alice', 'bob', 'carol']) await social.trustedActor('reader').follow(name);
       tick();
-      const popular = await social.createPost('dave', 'popular');
+      const popular = await social.trustedActor('dave').post('popular');
       tick();
-      const doomed = await social.createPost('dave', 'doomed');
+      const doomed = await social.trustedActor('dave').post('doomed');
       tick();
-      const own = await social.createPost('alice', 'own');
+      const own = await social.trustedActor('alice').post('own');
       for (const name of ['alice', 'bob', 'carol']) {
         tick();
-        await social.reblog(name, popular.id);
+        await social.trustedActor(name).reblog(popular.id);
       }
       tick();
-      await social.reblog('bob', doomed.id);
+      await social.trustedActor('bob').reblog(doomed.id);
       tick();
-      const ownShared = await social.reblog('carol', own.id);
-      await social.deletePost(doomed.id, 'dave');
+      const ownShared = await social.trustedActor('carol').reblog(own.id);
+      await social.trustedActor('dave').deletePost(doomed.id);
 
       const page = await home('reader');
       assert.deepEqual(
@@ -108,16 +108,16 @@ forEachReadPath((open) => {
     const { social, signUp, tick, homeFeed: home, close } = await open();
     try {
       await signUp('reader', 'alice', 'stranger');
-      await social.follow('reader', 'alice');
-      const elsewhere = await social.createPost('stranger', 'elsewhere');
+      await social.trustedActor('reader').follow('alice');
+      const elsewhere = await social.trustedActor('stranger').post('elsewhere');
       const shown: Post[] = [];
       const runs = [3, 0, MIN_ROUND * FILTER_ROUNDS + 5, 1, 30];
       for (const [i, run] of runs.entries()) {
         tick();
-        shown.push(await social.createPost('alice', `shown ${i}`));
+        shown.push(await social.trustedActor('alice').post(`shown ${i}`));
         for (let j = 0; j < run; j++) {
           tick();
-          await social.createPost('alice', `aside ${i}.${j}`, undefined, { inReplyToId: elsewhere.id });
+          await social.trustedActor('alice').post(`aside ${i}.${j}`, undefined, { inReplyToId: elsewhere.id });
         }
       }
       const expected = shown.reverse();
@@ -135,7 +135,7 @@ forEachReadPath((open) => {
       const originals = (await social.publicTimeline(MIN_ROUND + 5)).items;
       for (const original of [...originals].reverse()) {
         tick();
-        await social.reblog('reader', original.id);
+        await social.trustedActor('reader').reblog(original.id);
       }
       assert.deepEqual((await social.publicTimeline(1)).items, [originals[0]]);
       assert.deepEqual((await collect((cursor) => social.publicTimeline(7, cursor))).flat().length, expected.length + 1 + 3 + 85 + 1 + 30);
@@ -148,19 +148,19 @@ forEachReadPath((open) => {
     const { social, signUp, tick, reads, close } = await open();
     try {
       await signUp('reader', 'alice', 'bob', 'muted');
-      for (const name of ['alice', 'bob', 'muted']) await social.follow('reader', name);
+      for (const name of ['alice', 'bob', 'muted']) await social.trustedActor('reader').follow(name);
       const post = async (author: string, text: string, parent?: Post) => {
         tick();
-        return social.createPost(author, text, undefined, parent && { inReplyToId: parent.id });
+        return social.trustedActor(author).post(text, undefined, parent && { inReplyToId: parent.id });
       };
       const hiddenPost = await post('muted', 'hidden');
       const bobs = await post('bob', 'by bob');
       await post('alice', 'to muted', hiddenPost);
       await post('alice', 'to bob', bobs);
       tick();
-      await social.reblog('alice', hiddenPost.id);
+      await social.trustedActor('alice').reblog(hiddenPost.id);
       tick();
-      await social.reblog('muted', bobs.id);
+      await social.trustedActor('muted').reblog(bobs.id);
       const hiding = hidingReads(await reads(), { reader: ['muted'] });
 
       assert.deepEqual(texts((await homeFeed(hiding, 'reader', first()))!), ['to bob', 'by bob']);

@@ -41,28 +41,28 @@ forEachEngine((engine) => {
         try {
           await signUp('alice', 'bob');
           const followedAt = now();
-          await social.follow('alice', 'BOB');
+          await social.trustedActor('alice').follow('BOB');
           const expected = notificationFor('follow', 'alice', 'bob', followedAt);
           assert.deepEqual(expected, { id: expected.id, recipient: 'bob', type: 'follow', actor: 'alice', createdAtMs: followedAt });
-          assert.deepEqual(await social.listNotifications('bob'), { items: [expected], next: null });
-          assert.deepEqual(await social.getNotification('bob', expected.id), expected);
-          assert.deepEqual(await social.listNotifications('alice'), { items: [], next: null });
+          assert.deepEqual(await social.trustedActor('bob').listNotifications(), { items: [expected], next: null });
+          assert.deepEqual(await social.trustedActor('bob').getNotification(expected.id), expected);
+          assert.deepEqual(await social.trustedActor('alice').listNotifications(), { items: [], next: null });
 
           tick(10);
           const revision = await kv.revision();
-          await social.follow('alice', 'bob');
+          await social.trustedActor('alice').follow('bob');
           assert.equal(await kv.revision(), revision, 'a repeated follow writes nothing');
           assert.equal(await kv.count(keys.notificationsPrefix('bob')), 1);
 
-          await social.unfollow('alice', 'bob');
+          await social.trustedActor('alice').unfollow('bob');
           assert.equal(await kv.count(keys.notificationsPrefix('bob')), 0);
-          assert.deepEqual(await social.listNotifications('bob'), { items: [], next: null });
-          await assert.rejects(social.getNotification('bob', expected.id), rejectsWith('not_found', 'No such notification.'));
+          assert.deepEqual(await social.trustedActor('bob').listNotifications(), { items: [], next: null });
+          await assert.rejects(social.trustedActor('bob').getNotification(expected.id), rejectsWith('not_found', 'No such notification.'));
 
           tick(10);
           const again = now();
-          await social.follow('alice', 'bob');
-          assert.deepEqual(await social.listNotifications('bob'), {
+          await social.trustedActor('alice').follow('bob');
+          assert.deepEqual(await social.trustedActor('bob').listNotifications(), {
             items: [notificationFor('follow', 'alice', 'bob', again)],
             next: null,
           });
@@ -84,20 +84,20 @@ forEachEngine((engine) => {
           await signUp('alice', 'bob');
           const firstAt = now();
           lose(1);
-          await assert.rejects(social.follow('alice', 'bob'), rejectsWith('unavailable'));
+          await assert.rejects(social.trustedActor('alice').follow('bob'), rejectsWith('unavailable'));
           tick(500);
-          await social.follow('alice', 'bob');
+          await social.trustedActor('alice').follow('bob');
           const stored = await kv.range({ prefix: keys.notificationsPrefix('bob') });
           assert.deepEqual(
             stored.items.map((item) => JSON.parse(item.value) as Notification),
             [notificationFor('follow', 'alice', 'bob', firstAt)],
           );
-          assert.equal((await social.listNotifications('bob')).items.length, 1);
+          assert.equal((await social.trustedActor('bob').listNotifications()).items.length, 1);
           assert.equal((await social.getProfile('bob')).followers, 1);
 
           lose(1);
-          await assert.rejects(social.unfollow('alice', 'bob'), rejectsWith('unavailable'));
-          await social.unfollow('alice', 'bob');
+          await assert.rejects(social.trustedActor('alice').unfollow('bob'), rejectsWith('unavailable'));
+          await social.trustedActor('alice').unfollow('bob');
           assert.equal(await kv.count(keys.notificationsPrefix('bob')), 0);
           assert.equal(await social.isFollowing('alice', 'bob'), false);
         } finally {
@@ -109,8 +109,8 @@ forEachEngine((engine) => {
         const { social, signUp, now, close, ...store } = await setup();
         try {
           await signUp('rita', 'amy', 'ben', 'cat', 'dan');
-          const kept = await social.createPost('rita', 'still here');
-          const gone = await social.createPost('rita', 'soon gone');
+          const kept = await social.trustedActor('rita').post('still here');
+          const gone = await social.trustedActor('rita').post('soon gone');
           const actors = ['amy', 'ben', 'cat', 'dan'];
           const written: Notification[] = [];
           for (let i = 0; i < 24; i++) {
@@ -118,9 +118,9 @@ forEachEngine((engine) => {
             const postId = type === 'follow' ? undefined : i % 3 === 0 ? gone.id : kept.id;
             written.push(await writeNotification(store, type, actors[(i + Math.floor(i / 4)) % 4]!, 'rita', now() + i * 1000, postId));
           }
-          await social.deletePost(gone.id, 'rita');
-          await social.mute('rita', 'dan');
-          await social.block('cat', 'rita');
+          await social.trustedActor('rita').deletePost(gone.id);
+          await social.trustedActor('rita').mute('dan');
+          await social.trustedActor('cat').block('rita');
           const shown = (n: Notification) => (n.actor === 'amy' || n.actor === 'ben') && n.postId !== gone.id;
           const expected = written.filter(shown).sort((a, b) => (a.id < b.id ? -1 : 1));
           for (const left of [
@@ -133,34 +133,36 @@ forEachEngine((engine) => {
           assert.ok(expected.length >= 10);
           assert.equal(expected[0]!.createdAtMs, Math.max(...expected.map((n) => n.createdAtMs)), 'newest first');
 
-          assert.deepEqual(await social.listNotifications('rita', { limit: 100 }), { items: expected, next: null });
+          assert.deepEqual(await social.trustedActor('rita').listNotifications({ limit: 100 }), { items: expected, next: null });
           for (const limit of [1, 2, 5]) {
-            const pages = await collect((cursor) => social.listNotifications('rita', { limit, cursor }));
+            const pages = await collect((cursor) => social.trustedActor('rita').listNotifications({ limit, cursor }));
             assert.ok(pages.every((page) => page.length <= limit));
             assert.deepEqual(pages.flat(), expected, `pages of ${limit}`);
           }
 
           const favourites = expected.filter((n) => n.type === 'favourite');
           assert.ok(favourites.length > 0);
-          assert.deepEqual((await social.listNotifications('rita', { types: ['favourite'] })).items, favourites);
+          assert.deepEqual((await social.trustedActor('rita').listNotifications({ types: ['favourite'] })).items, favourites);
           assert.deepEqual(
-            (await social.listNotifications('rita', { types: ['follow', 'reblog'] })).items,
+            (await social.trustedActor('rita').listNotifications({ types: ['follow', 'reblog'] })).items,
             expected.filter((n) => n.type === 'follow' || n.type === 'reblog'),
           );
-          const typed = await collect((cursor) => social.listNotifications('rita', { limit: 1, cursor, types: ['favourite'] }));
+          const typed = await collect((cursor) =>
+            social.trustedActor('rita').listNotifications({ limit: 1, cursor, types: ['favourite'] }),
+          );
           assert.deepEqual(typed.flat(), favourites);
-          assert.deepEqual(await social.listNotifications('rita', { types: [] }), { items: [], next: null });
+          assert.deepEqual(await social.trustedActor('rita').listNotifications({ types: [] }), { items: [], next: null });
 
           await assert.rejects(
-            social.listNotifications('rita', { types: ['poll' as 'follow'] }),
+            social.trustedActor('rita').listNotifications({ types: ['poll' as 'follow'] }),
             rejectsWith('invalid', undefined, 'types'),
           );
           await assert.rejects(
-            social.listNotifications('rita', { cursor: encodeCursor('nope') }),
+            social.trustedActor('rita').listNotifications({ cursor: encodeCursor('nope') }),
             rejectsWith('invalid', 'Malformed cursor.'),
           );
-          await assert.rejects(social.listNotifications('rita', { limit: 101 }), rejectsWith('invalid', undefined, 'limit'));
-          await assert.rejects(social.listNotifications('no one!'), rejectsWith('not_found'));
+          await assert.rejects(social.trustedActor('rita').listNotifications({ limit: 101 }), rejectsWith('invalid', undefined, 'limit'));
+          await assert.rejects(social.trustedActor('no one!').listNotifications(), rejectsWith('not_found'));
         } finally {
           await close();
         }
@@ -170,20 +172,20 @@ forEachEngine((engine) => {
         const { social, signUp, now, close, ...store } = await setup();
         try {
           await signUp('rita', 'amy', 'ben');
-          const post = await social.createPost('rita', 'hello');
+          const post = await social.trustedActor('rita').post('hello');
           const fromAmy = await writeNotification(store, 'favourite', 'amy', 'rita', now(), post.id);
           const fromBen = await writeNotification(store, 'reblog', 'ben', 'rita', now() + 1, post.id);
-          assert.deepEqual(await social.getNotification('RITA', fromAmy.id), fromAmy);
-          await assert.rejects(social.getNotification('amy', fromAmy.id), rejectsWith('not_found', 'No such notification.'));
+          assert.deepEqual(await social.trustedActor('RITA').getNotification(fromAmy.id), fromAmy);
+          await assert.rejects(social.trustedActor('amy').getNotification(fromAmy.id), rejectsWith('not_found', 'No such notification.'));
           for (const id of ['', 'x', fromAmy.id.toUpperCase(), '../../accounts/amy']) {
-            await assert.rejects(social.getNotification('rita', id), rejectsWith('not_found'));
+            await assert.rejects(social.trustedActor('rita').getNotification(id), rejectsWith('not_found'));
           }
-          await social.mute('rita', 'ben');
-          await assert.rejects(social.getNotification('rita', fromBen.id), rejectsWith('not_found'));
-          await social.unmute('rita', 'ben');
-          assert.deepEqual(await social.getNotification('rita', fromBen.id), fromBen);
-          await social.deletePost(post.id, 'rita');
-          await assert.rejects(social.getNotification('rita', fromAmy.id), rejectsWith('not_found'));
+          await social.trustedActor('rita').mute('ben');
+          await assert.rejects(social.trustedActor('rita').getNotification(fromBen.id), rejectsWith('not_found'));
+          await social.trustedActor('rita').unmute('ben');
+          assert.deepEqual(await social.trustedActor('rita').getNotification(fromBen.id), fromBen);
+          await social.trustedActor('rita').deletePost(post.id);
+          await assert.rejects(social.trustedActor('rita').getNotification(fromAmy.id), rejectsWith('not_found'));
         } finally {
           await close();
         }
@@ -193,28 +195,28 @@ forEachEngine((engine) => {
         const { social, signUp, now, close, ...store } = await setup();
         try {
           await signUp('rita', 'amy', 'ben', 'cat');
-          for (const fan of ['amy', 'ben', 'cat']) await social.follow(fan, 'rita');
-          await social.follow('rita', 'amy');
-          const [newest, middle, oldest] = (await social.listNotifications('rita')).items;
+          for (const fan of ['amy', 'ben', 'cat']) await social.trustedActor(fan).follow('rita');
+          await social.trustedActor('rita').follow('amy');
+          const [newest, middle, oldest] = (await social.trustedActor('rita').listNotifications()).items;
           assert.deepEqual(
             [newest, middle, oldest].map((n) => n?.actor),
             ['cat', 'ben', 'amy'],
           );
-          await social.dismissNotification('rita', middle!.id);
-          assert.deepEqual((await social.listNotifications('rita')).items, [newest, oldest]);
+          await social.trustedActor('rita').dismissNotification(middle!.id);
+          assert.deepEqual((await social.trustedActor('rita').listNotifications()).items, [newest, oldest]);
           const revision = await store.kv.revision();
-          await social.dismissNotification('rita', middle!.id);
-          await social.dismissNotification('amy', newest!.id);
+          await social.trustedActor('rita').dismissNotification(middle!.id);
+          await social.trustedActor('amy').dismissNotification(newest!.id);
           assert.equal(await store.kv.revision(), revision, "dismissing a missing or another's notification writes nothing");
-          await assert.rejects(social.dismissNotification('rita', 'not-an-id'), rejectsWith('not_found'));
+          await assert.rejects(social.trustedActor('rita').dismissNotification('not-an-id'), rejectsWith('not_found'));
           assert.equal(await social.isFollowing('ben', 'rita'), true, 'dismissing leaves the follow');
 
-          await writeNotification(store, 'mention', 'ben', 'rita', now() + 5, (await social.createPost('ben', 'hi @rita')).id);
-          await social.clearNotifications('rita');
-          assert.deepEqual(await social.listNotifications('rita'), { items: [], next: null });
+          await writeNotification(store, 'mention', 'ben', 'rita', now() + 5, (await social.trustedActor('ben').post('hi @rita')).id);
+          await social.trustedActor('rita').clearNotifications();
+          assert.deepEqual(await social.trustedActor('rita').listNotifications(), { items: [], next: null });
           assert.equal(await store.kv.count(store.keys.notificationsPrefix('rita')), 0);
-          assert.equal((await social.listNotifications('amy')).items.length, 1, "another account's notifications stay");
-          await social.clearNotifications('rita');
+          assert.equal((await social.trustedActor('amy').listNotifications()).items.length, 1, "another account's notifications stay");
+          await social.trustedActor('rita').clearNotifications();
         } finally {
           await close();
         }
@@ -224,36 +226,36 @@ forEachEngine((engine) => {
         const { kv, keys, social, signUp, tick, now, close } = await setup();
         try {
           await signUp('rita', 'amy', 'ben');
-          assert.deepEqual(await social.notificationMarker('rita'), { lastReadId: '', unread: 0 });
-          assert.deepEqual(await social.markNotificationsRead('rita'), { lastReadId: '', unread: 0 });
+          assert.deepEqual(await social.trustedActor('rita').notificationMarker(), { lastReadId: '', unread: 0 });
+          assert.deepEqual(await social.trustedActor('rita').markNotificationsRead(), { lastReadId: '', unread: 0 });
           assert.equal(await kv.get(keys.notificationMark('rita')), undefined, 'nothing to mark, nothing written');
 
-          await social.follow('amy', 'rita');
+          await social.trustedActor('amy').follow('rita');
           tick();
-          await social.follow('ben', 'rita');
-          assert.deepEqual(await social.notificationMarker('rita'), { lastReadId: '', unread: 2 });
-          const [fromBen, fromAmy] = (await social.listNotifications('rita')).items;
-          assert.deepEqual(await social.markNotificationsRead('rita'), { lastReadId: fromBen!.id, unread: 0 });
+          await social.trustedActor('ben').follow('rita');
+          assert.deepEqual(await social.trustedActor('rita').notificationMarker(), { lastReadId: '', unread: 2 });
+          const [fromBen, fromAmy] = (await social.trustedActor('rita').listNotifications()).items;
+          assert.deepEqual(await social.trustedActor('rita').markNotificationsRead(), { lastReadId: fromBen!.id, unread: 0 });
 
-          const post = await social.createPost('rita', 'hello');
+          const post = await social.trustedActor('rita').post('hello');
           const later = await writeNotification({ kv, keys }, 'favourite', 'amy', 'rita', now() + 100, post.id);
-          assert.deepEqual(await social.notificationMarker('rita'), { lastReadId: fromBen!.id, unread: 1 });
+          assert.deepEqual(await social.trustedActor('rita').notificationMarker(), { lastReadId: fromBen!.id, unread: 1 });
 
           const revision = await kv.revision();
-          assert.deepEqual(await social.markNotificationsRead('rita', fromAmy!.id), { lastReadId: fromBen!.id, unread: 1 });
+          assert.deepEqual(await social.trustedActor('rita').markNotificationsRead(fromAmy!.id), { lastReadId: fromBen!.id, unread: 1 });
           assert.equal(await kv.revision(), revision, 'the marker never moves back');
 
-          await social.mute('rita', 'amy');
+          await social.trustedActor('rita').mute('amy');
           assert.deepEqual(
-            await social.notificationMarker('rita'),
+            await social.trustedActor('rita').notificationMarker(),
             { lastReadId: fromBen!.id, unread: 0 },
             'muted accounts are not counted',
           );
-          await social.unmute('rita', 'amy');
-          assert.equal((await social.notificationMarker('rita')).unread, 1);
+          await social.trustedActor('rita').unmute('amy');
+          assert.equal((await social.trustedActor('rita').notificationMarker()).unread, 1);
 
-          assert.deepEqual(await social.markNotificationsRead('rita', later.id), { lastReadId: later.id, unread: 0 });
-          await assert.rejects(social.markNotificationsRead('rita', 'nope'), rejectsWith('invalid', undefined, 'lastReadId'));
+          assert.deepEqual(await social.trustedActor('rita').markNotificationsRead(later.id), { lastReadId: later.id, unread: 0 });
+          await assert.rejects(social.trustedActor('rita').markNotificationsRead('nope'), rejectsWith('invalid', undefined, 'lastReadId'));
           assert.equal((await kv.get(keys.notificationMark('rita')))?.value, later.id);
         } finally {
           await close();
@@ -266,17 +268,17 @@ forEachEngine((engine) => {
           const fans = Array.from({ length: 8 }, (_, i) => `fan_${i}`);
           await signUp('star', ...fans);
           for (const fan of fans.slice(0, 7)) {
-            await social.follow(fan, 'star');
+            await social.trustedActor(fan).follow('star');
             tick();
           }
           assert.equal(await kv.count(keys.notificationsPrefix('star')), 7, 'within kept + slack, nothing is trimmed');
-          await social.follow(fans[7]!, 'star');
+          await social.trustedActor(fans[7]!).follow('star');
           await eventually(async () => (await kv.count(keys.notificationsPrefix('star'))) === 5, {
             timeoutMs: 10_000,
             what: 'the trim to the newest 5',
           });
           assert.deepEqual(
-            (await social.listNotifications('star')).items.map((n) => n.actor),
+            (await social.trustedActor('star').listNotifications()).items.map((n) => n.actor),
             ['fan_7', 'fan_6', 'fan_5', 'fan_4', 'fan_3'],
           );
           assert.equal((await social.getProfile('star')).followers, 8, 'trimming notifications leaves the follows');
@@ -295,11 +297,11 @@ forEachEngine((engine) => {
           let next = events.next();
           for (let probe = 0; ; probe++) {
             assert.ok(probe < 100, 'the stream never started');
-            await social.createPost('alice', `probe ${probe}`);
+            await social.trustedActor('alice').post(`probe ${probe}`);
             const first = await Promise.race([next, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
             if (first !== undefined) break;
           }
-          await social.follow('alice', 'bob');
+          await social.trustedActor('alice').follow('bob');
           let event: PostEvent | undefined;
           for (let i = 0; i < 200 && event?.kind !== 'notification'; i++) {
             next = events.next();
@@ -308,7 +310,7 @@ forEachEngine((engine) => {
           assert.equal(event?.kind, 'notification');
           const { notification } = event as PostEvent & { kind: 'notification' };
           assert.deepEqual([notification.recipient, notification.type, notification.actor], ['bob', 'follow', 'alice']);
-          await social.unfollow('alice', 'bob');
+          await social.trustedActor('alice').unfollow('bob');
         } finally {
           controller.abort();
           await close();

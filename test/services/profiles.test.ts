@@ -9,13 +9,15 @@ forEachReadPath((open) => {
     const { kv, keys, social, auth, signUp, close } = await open();
     try {
       await signUp('alice', 'bob');
-      await social.follow('bob', 'alice');
+      await social.trustedActor('bob').follow('alice');
       const stored = async () => JSON.parse((await kv.get(keys.account('alice')))!.value);
       const hash = (await stored()).passwordHash;
       // A field this version does not know survives the rewrite.
       await kv.put(keys.account('alice'), JSON.stringify({ ...(await stored()), futureField: 7 }));
 
-      const set = await social.updateProfile('Alice', { displayName: '  Alice Liddell ', bio: 'Down the\r\nrabbit hole #wonder @bob' });
+      const set = await social
+        .trustedActor('Alice')
+        .updateProfile({ displayName: '  Alice Liddell ', bio: 'Down the\r\nrabbit hole #wonder @bob' });
       assert.deepEqual(set, {
         username: 'alice',
         createdAtMs: 1_700_000_000_000,
@@ -35,15 +37,15 @@ forEachReadPath((open) => {
       assert.deepEqual(await social.searchAccounts('ali'), [set]);
 
       // An absent field is left as it is; '' clears one, which is then stored absent.
-      const renamed = await social.updateProfile('alice', { displayName: 'Alice' });
+      const renamed = await social.trustedActor('alice').updateProfile({ displayName: 'Alice' });
       assert.equal(renamed.bio, set.bio);
-      const cleared = await social.updateProfile('alice', { bio: '' });
+      const cleared = await social.trustedActor('alice').updateProfile({ bio: '' });
       assert.deepEqual(cleared, { username: 'alice', createdAtMs: 1_700_000_000_000, displayName: 'Alice' });
       assert.equal('bio' in (await stored()), false);
       assert.deepEqual((await social.getProfile('alice')).account, cleared);
       const revision = await kv.revision();
-      assert.deepEqual(await social.updateProfile('alice', {}), cleared);
-      assert.deepEqual(await social.updateProfile('alice', { displayName: 'Alice' }), cleared);
+      assert.deepEqual(await social.trustedActor('alice').updateProfile({}), cleared);
+      assert.deepEqual(await social.trustedActor('alice').updateProfile({ displayName: 'Alice' }), cleared);
       assert.equal(await kv.revision(), revision, 'no change writes nothing');
     } finally {
       await close();
@@ -54,22 +56,25 @@ forEachReadPath((open) => {
     const { social, signUp, dump, close } = await open();
     try {
       await signUp('alice');
-      await social.updateProfile('alice', { bio: 'b'.repeat(500), displayName: '😀'.repeat(30) });
+      await social.trustedActor('alice').updateProfile({ bio: 'b'.repeat(500), displayName: '😀'.repeat(30) });
       const before = await dump();
-      await assert.rejects(social.updateProfile('alice', { bio: 'b'.repeat(501) }), rejectsWith('invalid', undefined, 'bio'));
-      await assert.rejects(social.updateProfile('alice', { bio: 'bell\u0007' }), rejectsWith('invalid', undefined, 'bio'));
+      await assert.rejects(social.trustedActor('alice').updateProfile({ bio: 'b'.repeat(501) }), rejectsWith('invalid', undefined, 'bio'));
+      await assert.rejects(social.trustedActor('alice').updateProfile({ bio: 'bell\u0007' }), rejectsWith('invalid', undefined, 'bio'));
       await assert.rejects(
-        social.updateProfile('alice', { displayName: 'x'.repeat(31) }),
+        social.trustedActor('alice').updateProfile({ displayName: 'x'.repeat(31) }),
         rejectsWith('invalid', undefined, 'displayName'),
       );
-      await assert.rejects(social.updateProfile('alice', { displayName: 'two\nlines' }), rejectsWith('invalid', undefined, 'displayName'));
       await assert.rejects(
-        social.updateProfile('alice', { displayName: 'fine', bio: 'b'.repeat(501) }),
+        social.trustedActor('alice').updateProfile({ displayName: 'two\nlines' }),
+        rejectsWith('invalid', undefined, 'displayName'),
+      );
+      await assert.rejects(
+        social.trustedActor('alice').updateProfile({ displayName: 'fine', bio: 'b'.repeat(501) }),
         rejectsWith('invalid', undefined, 'bio'),
         'one bad field refuses the whole change',
       );
-      await assert.rejects(social.updateProfile('ghost', { bio: 'hi' }), rejectsWith('not_found'));
-      await assert.rejects(social.updateProfile('alice', null as never), rejectsWith('invalid'));
+      await assert.rejects(social.trustedActor('ghost').updateProfile({ bio: 'hi' }), rejectsWith('not_found'));
+      await assert.rejects(social.trustedActor('alice').updateProfile(null as never), rejectsWith('invalid'));
       assert.deepEqual(await dump(), before);
     } finally {
       await close();

@@ -11,23 +11,24 @@ forEachReadPath((open) => {
     const { kv, keys, social, signUp, tick, notifications, dump, close } = await open();
     try {
       await signUp('alice', 'bob', 'carol');
-      const post = await social.createPost('alice', 'like me');
+      const post = await social.trustedActor('alice').post('like me');
       tick();
       const before = await dump();
       const at = tick();
-      await social.favourite('Bob', post.id);
+      await social.trustedActor('Bob').favourite(post.id);
       assert.equal((await kv.get(keys.favourite(post.id, 'bob')))?.value, String(at));
       assert.equal((await kv.get(keys.actorFavourite('bob', favouriteListId(at, 'bob', post.id))))?.value, post.id);
       assert.deepEqual(await notifications('alice'), [notificationFor('favourite', 'bob', 'alice', at, post.id)]);
 
       tick();
       const revision = await kv.revision();
-      await social.favourite('bob', post.id);
+      await social.trustedActor('bob').favourite(post.id);
       assert.equal(await kv.revision(), revision, 'a repeated favourite writes nothing');
-      await social.favourite('alice', post.id);
+      await social.trustedActor('alice').favourite(post.id);
       assert.equal((await notifications('alice')).length, 1, 'no notification for your own post');
 
-      const seenBy = async (viewer?: string) => (await social.describePosts([post.id], viewer)).posts[0]!;
+      const seenBy = async (viewer?: string) =>
+        (await (viewer === undefined ? social : social.trustedActor(viewer)).describePosts([post.id])).posts[0]!;
       assert.deepEqual(
         { ...(await seenBy('bob')), post: undefined },
         {
@@ -45,16 +46,16 @@ forEachReadPath((open) => {
         (await social.favouritedBy(post.id)).items.map((a) => a.username),
         ['alice', 'bob'],
       );
-      assert.deepEqual((await social.listFavourites('bob')).items, [post]);
+      assert.deepEqual((await social.trustedActor('bob').listFavourites()).items, [post]);
 
-      await social.unfavourite('alice', post.id);
-      await social.unfavourite('bob', post.id);
+      await social.trustedActor('alice').unfavourite(post.id);
+      await social.trustedActor('bob').unfavourite(post.id);
       assert.deepEqual(await dump(), before, 'every row and the notification went with the favourite');
       const afterUndo = await kv.revision();
-      await social.unfavourite('bob', post.id);
+      await social.trustedActor('bob').unfavourite(post.id);
       assert.equal(await kv.revision(), afterUndo, 'a repeated unfavourite writes nothing');
       assert.equal((await seenBy('bob')).favourites, 0);
-      assert.deepEqual(await social.listFavourites('bob'), { items: [], next: null });
+      assert.deepEqual(await social.trustedActor('bob').listFavourites(), { items: [], next: null });
     } finally {
       await close();
     }
@@ -64,28 +65,28 @@ forEachReadPath((open) => {
     const { social, signUp, writeBlock, dump, close } = await open();
     try {
       await signUp('alice', 'bob', 'carol');
-      const kept = await social.createPost('alice', 'kept');
-      const gone = await social.createPost('alice', 'gone');
-      await social.favourite('carol', gone.id);
-      await social.deletePost(gone.id, 'alice');
+      const kept = await social.trustedActor('alice').post('kept');
+      const gone = await social.trustedActor('alice').post('gone');
+      await social.trustedActor('carol').favourite(gone.id);
+      await social.trustedActor('alice').deletePost(gone.id);
       await writeBlock('carol', 'alice');
       const before = await dump();
-      await assert.rejects(social.favourite('bob', gone.id), rejectsWith('not_found', 'No such post.'));
+      await assert.rejects(social.trustedActor('bob').favourite(gone.id), rejectsWith('not_found', 'No such post.'));
       for (const id of ['00000000000000000', 'nope', '']) {
-        await assert.rejects(social.favourite('bob', id), rejectsWith('not_found'));
-        await assert.rejects(social.unfavourite('bob', id), rejectsWith('not_found'));
+        await assert.rejects(social.trustedActor('bob').favourite(id), rejectsWith('not_found'));
+        await assert.rejects(social.trustedActor('bob').unfavourite(id), rejectsWith('not_found'));
       }
-      await assert.rejects(social.favourite('carol', kept.id), rejectsWith('forbidden'));
-      const carols = await social.createPost('carol', 'by carol');
+      await assert.rejects(social.trustedActor('carol').favourite(kept.id), rejectsWith('forbidden'));
+      const carols = await social.trustedActor('carol').post('by carol');
       const withCarols = await dump();
-      await assert.rejects(social.favourite('alice', carols.id), rejectsWith('forbidden'), 'a block refuses both ways');
+      await assert.rejects(social.trustedActor('alice').favourite(carols.id), rejectsWith('forbidden'), 'a block refuses both ways');
       assert.deepEqual(await dump(), withCarols);
-      await social.deletePost(carols.id, 'carol');
+      await social.trustedActor('carol').deletePost(carols.id);
       assert.deepEqual(await dump(), before);
 
       // The deleted post's favourite is left out of carol's list, and can still be undone.
-      assert.deepEqual(await social.listFavourites('carol'), { items: [], next: null });
-      await social.unfavourite('carol', gone.id);
+      assert.deepEqual(await social.trustedActor('carol').listFavourites(), { items: [], next: null });
+      await social.trustedActor('carol').unfavourite(gone.id);
       await assert.rejects(social.favouritedBy(gone.id), rejectsWith('not_found'));
     } finally {
       await close();
@@ -96,11 +97,11 @@ forEachReadPath((open) => {
     const { social, signUp, tick, notifications, close } = await open();
     try {
       await signUp('alice', 'bob', 'carol');
-      const original = await social.createPost('alice', 'original');
-      const shared = await social.reblog('bob', original.id);
+      const original = await social.trustedActor('alice').post('original');
+      const shared = await social.trustedActor('bob').reblog(original.id);
       tick();
-      await social.favourite('carol', shared.id);
-      const [wrapper, inner] = (await social.describePosts([shared.id], 'carol')).posts;
+      await social.trustedActor('carol').favourite(shared.id);
+      const [wrapper, inner] = (await social.trustedActor('carol').describePosts([shared.id])).posts;
       assert.equal(wrapper!.post.id, shared.id);
       assert.equal(inner!.post.id, original.id);
       assert.equal(inner!.favourites, 1);
@@ -112,8 +113,8 @@ forEachReadPath((open) => {
           ['reblog', 'bob', original.id],
         ],
       );
-      await social.unfavourite('carol', shared.id);
-      assert.equal((await social.describePosts([original.id], 'carol')).posts[0]!.favourites, 0);
+      await social.trustedActor('carol').unfavourite(shared.id);
+      assert.equal((await social.trustedActor('carol').describePosts([original.id])).posts[0]!.favourites, 0);
     } finally {
       await close();
     }
@@ -123,11 +124,11 @@ forEachReadPath((open) => {
     const { kv, keys, social, signUp, tick, notifications, dump, close } = await open();
     try {
       await signUp('alice', 'bob', 'carol');
-      const original = await social.createPost('alice', 'share me');
+      const original = await social.trustedActor('alice').post('share me');
       tick();
       const before = await dump();
       const at = tick();
-      const shared = await social.reblog('bob', original.id);
+      const shared = await social.trustedActor('bob').reblog(original.id);
       assert.deepEqual(shared, { id: shared.id, author: 'bob', text: '', createdAtMs: at, reblogOf: original.id });
       assert.deepEqual(await social.getPost(shared.id), shared);
       assert.equal((await kv.get(keys.reblog(original.id, 'bob')))?.value, shared.id);
@@ -137,34 +138,34 @@ forEachReadPath((open) => {
 
       tick();
       const revision = await kv.revision();
-      assert.deepEqual(await social.reblog('bob', original.id), shared, 'a repeat returns the first reblog');
-      assert.deepEqual(await social.reblog('bob', shared.id), shared, 'a reblog of a reblog shares the original');
+      assert.deepEqual(await social.trustedActor('bob').reblog(original.id), shared, 'a repeat returns the first reblog');
+      assert.deepEqual(await social.trustedActor('bob').reblog(shared.id), shared, 'a reblog of a reblog shares the original');
       assert.equal(await kv.revision(), revision);
 
-      const mine = await social.reblog('alice', shared.id);
+      const mine = await social.trustedActor('alice').reblog(shared.id);
       assert.equal(mine.reblogOf, original.id);
       assert.equal((await notifications('alice')).length, 1, 'no notification for your own post');
-      const view = (await social.describePosts([original.id], 'bob')).posts[0]!;
+      const view = (await social.trustedActor('bob').describePosts([original.id])).posts[0]!;
       assert.equal(view.reblogs, 2);
       assert.equal(view.reblogged, true);
-      assert.equal((await social.describePosts([original.id], 'carol')).posts[0]!.reblogged, false);
+      assert.equal((await social.trustedActor('carol').describePosts([original.id])).posts[0]!.reblogged, false);
       assert.deepEqual(
         (await social.rebloggedBy(shared.id)).items.map((a) => a.username),
         ['alice', 'bob'],
       );
 
-      await social.unreblog('bob', original.id);
-      await social.unreblog('alice', mine.id);
+      await social.trustedActor('bob').unreblog(original.id);
+      await social.trustedActor('alice').unreblog(mine.id);
       assert.deepEqual(await dump(), before, 'the reblog, its rows and its notification are gone');
       const afterUndo = await kv.revision();
-      await social.unreblog('bob', original.id);
+      await social.trustedActor('bob').unreblog(original.id);
       assert.equal(await kv.revision(), afterUndo, 'a repeated unreblog writes nothing');
       await assert.rejects(social.getPost(shared.id), rejectsWith('not_found'));
-      await assert.rejects(social.unreblog('bob', '00000000000000000'), rejectsWith('not_found'));
+      await assert.rejects(social.trustedActor('bob').unreblog('00000000000000000'), rejectsWith('not_found'));
 
       // Deleting the reblog as a post takes its rows too.
-      const again = await social.reblog('carol', original.id);
-      await social.deletePost(again.id, 'carol');
+      const again = await social.trustedActor('carol').reblog(original.id);
+      await social.trustedActor('carol').deletePost(again.id);
       assert.deepEqual(await dump(), before);
     } finally {
       await close();
@@ -175,20 +176,20 @@ forEachReadPath((open) => {
     const { social, signUp, writeBlock, dump, close } = await open();
     try {
       await signUp('alice', 'bob', 'carol');
-      const kept = await social.createPost('alice', 'kept');
-      const gone = await social.createPost('alice', 'gone');
-      const early = await social.reblog('carol', gone.id);
-      await social.deletePost(gone.id, 'alice');
+      const kept = await social.trustedActor('alice').post('kept');
+      const gone = await social.trustedActor('alice').post('gone');
+      const early = await social.trustedActor('carol').reblog(gone.id);
+      await social.trustedActor('alice').deletePost(gone.id);
       await writeBlock('alice', 'bob');
       const before = await dump();
-      await assert.rejects(social.reblog('carol', gone.id), rejectsWith('not_found'));
-      await assert.rejects(social.reblog('bob', gone.id), rejectsWith('not_found'));
-      await assert.rejects(social.reblog('bob', 'nope'), rejectsWith('not_found'));
-      await assert.rejects(social.reblog('bob', kept.id), rejectsWith('forbidden'));
+      await assert.rejects(social.trustedActor('carol').reblog(gone.id), rejectsWith('not_found'));
+      await assert.rejects(social.trustedActor('bob').reblog(gone.id), rejectsWith('not_found'));
+      await assert.rejects(social.trustedActor('bob').reblog('nope'), rejectsWith('not_found'));
+      await assert.rejects(social.trustedActor('bob').reblog(kept.id), rejectsWith('forbidden'));
       assert.deepEqual(await dump(), before);
       // A reblog whose original is gone is left out of listings, and can still be undone.
       assert.deepEqual((await social.listPosts('carol')).items, []);
-      await social.unreblog('carol', early.id);
+      await social.trustedActor('carol').unreblog(early.id);
       await assert.rejects(social.getPost(early.id), rejectsWith('not_found'));
       assert.equal((await social.getProfile('carol')).posts, 0);
     } finally {
@@ -201,10 +202,10 @@ forEachReadPath((open) => {
     try {
       const fans = ['fan_g', 'fan_a', 'fan_e', 'fan_c', 'fan_b', 'fan_f', 'fan_d'];
       await signUp('star', ...fans);
-      const post = await social.createPost('star', 'popular');
+      const post = await social.trustedActor('star').post('popular');
       for (const fan of fans) {
-        await social.favourite(fan, post.id);
-        await social.reblog(fan, post.id);
+        await social.trustedActor(fan).favourite(post.id);
+        await social.trustedActor(fan).reblog(post.id);
       }
       for (const list of [social.favouritedBy.bind(social), social.rebloggedBy.bind(social)]) {
         const pages = await collect((cursor) => list(post.id, 3, cursor));
@@ -231,24 +232,24 @@ forEachReadPath((open) => {
       const posts: Post[] = [];
       for (let i = 0; i < 12; i++) {
         tick();
-        posts.push(await social.createPost('alice', `post ${i}`));
+        posts.push(await social.trustedActor('alice').post(`post ${i}`));
       }
       // Favourited in an order of their own: the list follows it, not the posts' ages.
       const order = [3, 0, 7, 11, 5, 1, 9, 2, 10, 4, 8, 6];
       for (const i of order) {
         tick();
-        await social.favourite('bob', posts[i]!.id);
+        await social.trustedActor('bob').favourite(posts[i]!.id);
       }
-      for (const i of [7, 5, 9, 2, 4]) await social.deletePost(posts[i]!.id, 'alice');
+      for (const i of [7, 5, 9, 2, 4]) await social.trustedActor('alice').deletePost(posts[i]!.id);
       const expected = order
         .filter((i) => ![7, 5, 9, 2, 4].includes(i))
         .reverse()
         .map((i) => posts[i]);
-      const pages = await collect((cursor) => social.listFavourites('bob', 2, cursor));
+      const pages = await collect((cursor) => social.trustedActor('bob').listFavourites(2, cursor));
       assert.deepEqual(pages.flat(), expected);
       assert.ok(pages.every((page) => page.length <= 2));
-      await assert.rejects(social.listFavourites('bob', 2, 'bad!'), rejectsWith('invalid', undefined, 'cursor'));
-      assert.deepEqual(await social.listFavourites('alice'), { items: [], next: null });
+      await assert.rejects(social.trustedActor('bob').listFavourites(2, 'bad!'), rejectsWith('invalid', undefined, 'cursor'));
+      assert.deepEqual(await social.trustedActor('alice').listFavourites(), { items: [], next: null });
     } finally {
       await close();
     }
@@ -258,17 +259,19 @@ forEachReadPath((open) => {
     const { social, signUp, tick, close } = await open();
     try {
       await signUp('alice', 'bob', 'carol', 'dave');
-      await social.updateProfile('alice', { displayName: 'Alice A.' });
-      const root = await social.createPost('alice', 'root');
+      await social.trustedActor('alice').updateProfile({ displayName: 'Alice A.' });
+      const root = await social.trustedActor('alice').post('root');
       tick();
-      const reply = await social.createPost('bob', 'reply', undefined, { inReplyToId: root.id });
-      const nested = await social.createPost('alice', 'nested', undefined, { inReplyToId: reply.id });
-      const shared = await social.reblog('dave', reply.id);
-      await social.favourite('carol', reply.id);
-      await social.reblog('carol', reply.id);
-      await social.deletePost(nested.id, 'alice');
+      const reply = await social.trustedActor('bob').post('reply', undefined, { inReplyToId: root.id });
+      const nested = await social.trustedActor('alice').post('nested', undefined, { inReplyToId: reply.id });
+      const shared = await social.trustedActor('dave').reblog(reply.id);
+      await social.trustedActor('carol').favourite(reply.id);
+      await social.trustedActor('carol').reblog(reply.id);
+      await social.trustedActor('alice').deletePost(nested.id);
 
-      const described = await social.describePosts([shared.id, 'nope', root.id, nested.id, root.id, '00000000000000000'], 'carol');
+      const described = await social
+        .trustedActor('carol')
+        .describePosts([shared.id, 'nope', root.id, nested.id, root.id, '00000000000000000']);
       assert.deepEqual(
         described.posts.map((view) => view.post.id),
         [shared.id, root.id, reply.id],

@@ -23,25 +23,25 @@ forEachEngine((engine) => {
     let reader = writer;
     try {
       const [ann] = await Promise.all(['ann', 'ben', 'cat'].map((name) => auth.signUp(name, 'correct horse')));
-      const annFeed = async () => (await reader.sessionFeed(ann!.token)).page;
-      await writer.follow('ann', 'ben');
-      const old = await writer.createPost('ben', 'before the view');
+      const annFeed = async () => (await reader.as(ann!.token).homeFeed()).page;
+      await writer.trustedActor('ann').follow('ben');
+      const old = await writer.trustedActor('ben').post('before the view');
       const model = await ReadModel.start({ kv, keys });
       reader = new SocialService({ kv, keys, readModel: model });
       try {
         assert.deepEqual((await annFeed()).items, [old]);
         // Every write through another instance is visible on the next read here.
-        const fresh = await writer.createPost('ben', 'after the view');
+        const fresh = await writer.trustedActor('ben').post('after the view');
         assert.deepEqual(
           (await annFeed()).items.map((p) => p.id),
           [fresh.id, old.id],
         );
-        await writer.follow('ann', 'cat');
+        await writer.trustedActor('ann').follow('cat');
         assert.equal((await reader.getProfile('cat')).followers, 1);
         assert.equal(await reader.isFollowing('ann', 'cat'), true);
-        await writer.deletePost(fresh.id, 'ben');
+        await writer.trustedActor('ben').deletePost(fresh.id);
         await assert.rejects(reader.getPost(fresh.id), { code: 'not_found' });
-        await writer.unfollow('ann', 'ben');
+        await writer.trustedActor('ann').unfollow('ben');
         assert.deepEqual((await annFeed()).items, []);
       } finally {
         await model.close();
@@ -57,12 +57,12 @@ forEachEngine((engine) => {
     try {
       await auth.signUp('author', 'correct horse');
       await auth.signUp('reader', 'correct horse');
-      await writer.follow('reader', 'author');
+      await writer.trustedActor('reader').follow('author');
       let writing = true;
       let written = 0;
       const writes = (async () => {
         while (writing) {
-          await writer.createPost('author', `post ${written}`);
+          await writer.trustedActor('author').post(`post ${written}`);
           written++;
           // The embedded engine answers without I/O; yield so timers run.
           await new Promise(setImmediate);
@@ -107,8 +107,8 @@ forEachEngine((engine) => {
       const tokens = new Map<string, string>();
       for (const name of names) tokens.set(name, (await auth.signUp(name, 'correct horse')).token);
       for (const name of names) {
-        for (const other of names) if (other !== name && other < name) await writer.follow(name, other);
-        for (let i = 0; i < 3; i++) await writer.createPost(name, `${name} ${i}`);
+        for (const other of names) if (other !== name && other < name) await writer.trustedActor(name).follow(other);
+        for (let i = 0; i < 3; i++) await writer.trustedActor(name).post(`${name} ${i}`);
       }
       const model = await ReadModel.start({ kv, keys, sliceKeys: 2, pageSize: 2 });
       try {
@@ -116,7 +116,7 @@ forEachEngine((engine) => {
         for (const name of names) {
           assert.deepEqual(await reader.getProfile(name), await writer.getProfile(name), name);
           const token = tokens.get(name)!;
-          assert.deepEqual(await reader.sessionFeed(token, 100), await writer.sessionFeed(token, 100), name);
+          assert.deepEqual(await reader.as(token).homeFeed(100), await writer.as(token).homeFeed(100), name);
         }
         assert.equal(model.view.stats().accounts, names.length);
       } finally {
@@ -133,7 +133,7 @@ forEachEngine((engine) => {
     try {
       await auth.signUp('author', 'correct horse');
       const session = await auth.signUp('reader', 'correct horse');
-      await writer.follow('reader', 'author');
+      await writer.trustedActor('reader').follow('author');
       const logs: string[] = [];
       // Compaction strikes between the listing and the watch: posts are
       // written and the history compacted just before the first watch is
@@ -147,8 +147,8 @@ forEachEngine((engine) => {
           return async (options: WatchOptions) => {
             struck = true;
             // Compacting at R keeps R itself, so two writes put the watch's start behind it.
-            first = await writer.createPost('author', 'one');
-            extra = await writer.createPost('author', 'one more');
+            first = await writer.trustedActor('author').post('one');
+            extra = await writer.trustedActor('author').post('one more');
             await compact(await kv.revision());
             return target.watch(options);
           };
@@ -159,8 +159,8 @@ forEachEngine((engine) => {
         for (let i = 0; i < 100 && !logs.includes('watch history compacted: listing again'); i++) await sleep(20);
         assert.ok(logs.includes('watch history compacted: listing again'), logs.join('; '));
         const reader = new SocialService({ kv, keys, readModel: model });
-        const second = await writer.createPost('author', 'two');
-        const ids = (await reader.sessionFeed(session.token)).page.items.map((p) => p.id);
+        const second = await writer.trustedActor('author').post('two');
+        const ids = (await reader.as(session.token).homeFeed()).page.items.map((p) => p.id);
         assert.deepEqual(ids, [second.id, extra!.id, first!.id].sort(), 'newest first: ids sort that way');
       } finally {
         await model.close();
@@ -199,28 +199,31 @@ forEachEngine((engine) => {
     try {
       const session = await auth.signUp('reader', 'correct horse');
       await auth.signUp('author', 'correct horse');
-      await social.follow('reader', 'author');
-      const post = await social.createPost('author', 'hello');
+      await social.trustedActor('reader').follow('author');
+      const post = await social.trustedActor('author').post('hello');
       for (const service of [social, fromStore]) {
-        const feed = await service.sessionFeed(session.token);
+        const feed = await service.as(session.token).homeFeed();
         assert.equal(feed.account.username, 'reader');
         assert.deepEqual(feed.page.items, [post]);
       }
       for (const service of [social, fromStore]) {
-        const written = await service.postAsSession(session.token, 'as my session', `key-${service === social}`);
+        const written = await service.as(session.token).post('as my session', `key-${service === social}`);
         assert.equal(written.author, 'reader');
-        assert.deepEqual(await service.postAsSession(session.token, 'as my session', `key-${service === social}`), written);
+        assert.deepEqual(await service.as(session.token).post('as my session', `key-${service === social}`), written);
       }
       assert.equal((await fromStore.getProfile('reader')).posts, 2);
       await auth.logOut(session.token);
       const revision = await kv.revision();
       for (const service of [social, fromStore]) {
-        await assert.rejects(service.postAsSession(session.token, 'after logout'), { code: 'unauthenticated' });
+        await assert.rejects(service.as(session.token).post('after logout'), { code: 'unauthenticated' });
       }
       assert.equal(await kv.revision(), revision, 'a refused post writes nothing');
       for (const service of [social, fromStore]) {
-        await assert.rejects(service.sessionFeed(session.token), (e: unknown) => e instanceof DomainError && e.code === 'unauthenticated');
-        await assert.rejects(service.sessionFeed('not a token'), { code: 'unauthenticated' });
+        await assert.rejects(
+          service.as(session.token).homeFeed(),
+          (e: unknown) => e instanceof DomainError && e.code === 'unauthenticated',
+        );
+        await assert.rejects(service.as('not a token').homeFeed(), { code: 'unauthenticated' });
       }
     } finally {
       await model.close();

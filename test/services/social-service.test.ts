@@ -42,7 +42,7 @@ forEachEngine((engine) => {
         };
         /** The home feed as its owner reads it: through a session of theirs. */
         const homeFeed = async (name: string, limit?: number, cursor?: string) =>
-          (await social.sessionFeed(tokens.get(name) ?? 'no session', limit, cursor)).page;
+          (await social.as(tokens.get(name) ?? 'no session').homeFeed(limit, cursor)).page;
         const close = async () => {
           await readModel?.close();
           await store.close();
@@ -54,11 +54,11 @@ forEachEngine((engine) => {
         const { social, signUp, tick, close } = await setup();
         try {
           await signUp('alice', 'bob', 'carol');
-          await social.follow('bob', 'alice');
-          await social.follow('carol', 'alice');
-          await social.follow('alice', 'bob');
+          await social.trustedActor('bob').follow('alice');
+          await social.trustedActor('carol').follow('alice');
+          await social.trustedActor('alice').follow('bob');
           for (let i = 0; i < 3; i++) {
-            await social.createPost('alice', `post ${i}`);
+            await social.trustedActor('alice').post(`post ${i}`);
             tick();
           }
           const profile = await social.getProfile('Alice');
@@ -104,23 +104,23 @@ forEachEngine((engine) => {
         try {
           await signUp('alice', 'bob');
           assert.equal(await social.isFollowing('alice', 'bob'), false);
-          await social.follow('alice', 'BOB');
+          await social.trustedActor('alice').follow('BOB');
           assert.equal(await social.isFollowing('ALICE', 'bob'), true);
           assert.equal(await social.isFollowing('bob', 'alice'), false, 'an edge has a direction');
           assert.equal(await social.isFollowing('alice', 'ghost'), false);
           assert.equal(await social.isFollowing('alice', '../bob'), false);
           const revision = await kv.revision();
-          await social.follow('alice', 'bob');
+          await social.trustedActor('alice').follow('bob');
           assert.equal(await kv.revision(), revision, 'a repeated follow must not write');
           assert.equal((await social.getProfile('bob')).followers, 1);
           assert.equal((await social.getProfile('alice')).following, 1);
           assert.ok(await kv.get(keys.following('alice', 'bob')));
           assert.ok(await kv.get(keys.follower('bob', 'alice')));
 
-          await social.unfollow('alice', 'bob');
+          await social.trustedActor('alice').unfollow('bob');
           assert.equal(await social.isFollowing('alice', 'bob'), false);
           const afterUnfollow = await kv.revision();
-          await social.unfollow('alice', 'bob');
+          await social.trustedActor('alice').unfollow('bob');
           assert.equal(await kv.revision(), afterUnfollow, 'a repeated unfollow must not write');
           assert.equal((await social.getProfile('bob')).followers, 0);
           assert.equal((await social.getProfile('alice')).following, 0);
@@ -135,10 +135,10 @@ forEachEngine((engine) => {
         try {
           await signUp('alice');
           const before = await dumpStore({ kv, keys });
-          await assert.rejects(social.follow('alice', 'ALICE'), rejectsWith('invalid', 'You cannot follow yourself.'));
-          await assert.rejects(social.follow('alice', 'ghost'), rejectsWith('not_found', 'No such user.'));
-          await assert.rejects(social.follow('alice', '../x'), rejectsWith('not_found'));
-          await assert.rejects(social.unfollow('alice', 'ghost'), rejectsWith('not_found', 'No such user.'));
+          await assert.rejects(social.trustedActor('alice').follow('ALICE'), rejectsWith('invalid', 'You cannot follow yourself.'));
+          await assert.rejects(social.trustedActor('alice').follow('ghost'), rejectsWith('not_found', 'No such user.'));
+          await assert.rejects(social.trustedActor('alice').follow('../x'), rejectsWith('not_found'));
+          await assert.rejects(social.trustedActor('alice').unfollow('ghost'), rejectsWith('not_found', 'No such user.'));
           assert.deepEqual(await dumpStore({ kv, keys }), before);
         } finally {
           await close();
@@ -150,7 +150,7 @@ forEachEngine((engine) => {
         try {
           const fans = ['fan_g', 'fan_a', 'fan_e', 'fan_c', 'fan_b', 'fan_f', 'fan_d'];
           await signUp('star', ...fans);
-          for (const fan of fans) await social.follow(fan, 'star');
+          for (const fan of fans) await social.trustedActor(fan).follow('star');
 
           const pages = await collect((cursor) => social.listFollowers('star', 3, cursor));
           assert.deepEqual(
@@ -186,27 +186,27 @@ forEachEngine((engine) => {
         const { kv, keys, social, signUp, tick, close } = await setup();
         try {
           await signUp('alice', 'bob');
-          const post = await social.createPost('Alice', '  hello world \r\n', 'key-1');
+          const post = await social.trustedActor('Alice').post('  hello world \r\n', 'key-1');
           assert.equal(post.author, 'alice');
           assert.equal(post.text, 'hello world');
           assert.deepEqual(await social.getPost(post.id), post);
 
           tick(1000);
           const revision = await kv.revision();
-          const retry = await social.createPost('alice', 'different text this time', 'key-1');
+          const retry = await social.trustedActor('alice').post('different text this time', 'key-1');
           assert.deepEqual(retry, post);
           assert.equal(await kv.revision(), revision, 'a retry must not write');
           assert.equal(await kv.count(keys.authorPostsPrefix('alice')), 1);
 
           // Keys are per author; without a key every call is a new post.
-          const bobs = await social.createPost('bob', 'mine', 'key-1');
+          const bobs = await social.trustedActor('bob').post('mine', 'key-1');
           assert.notEqual(bobs.id, post.id);
-          const again = await social.createPost('alice', 'hello world');
+          const again = await social.trustedActor('alice').post('hello world');
           assert.notEqual(again.id, post.id);
           assert.equal(await kv.count(keys.authorPostsPrefix('alice')), 2);
 
-          await assert.rejects(social.createPost('ghost', 'hi', 'k'), rejectsWith('not_found', 'No such user.'));
-          await assert.rejects(social.createPost('alice', 'hi', 'has space'), rejectsWith('invalid', undefined, 'idempotencyKey'));
+          await assert.rejects(social.trustedActor('ghost').post('hi', 'k'), rejectsWith('not_found', 'No such user.'));
+          await assert.rejects(social.trustedActor('alice').post('hi', 'has space'), rejectsWith('invalid', undefined, 'idempotencyKey'));
           assert.equal(await kv.count(keys.idempotency('ghost', 'k')), 0);
         } finally {
           await close();
@@ -219,12 +219,12 @@ forEachEngine((engine) => {
           await signUp('alice');
           const before = await dumpStore({ kv, keys });
           for (const text of ['', '   \n\t  ', 'x'.repeat(281), '😀'.repeat(281), 'bell\u0007']) {
-            await assert.rejects(social.createPost('alice', text), rejectsWith('invalid', undefined, 'text'));
+            await assert.rejects(social.trustedActor('alice').post(text), rejectsWith('invalid', undefined, 'text'));
           }
           assert.deepEqual(await dumpStore({ kv, keys }), before);
-          assert.equal((await social.createPost('alice', 'x'.repeat(280))).text.length, 280);
-          assert.equal((await social.createPost('alice', '😀'.repeat(280))).text, '😀'.repeat(280));
-          assert.equal((await social.createPost('alice', `  ${'y'.repeat(280)}  `)).text, 'y'.repeat(280));
+          assert.equal((await social.trustedActor('alice').post('x'.repeat(280))).text.length, 280);
+          assert.equal((await social.trustedActor('alice').post('😀'.repeat(280))).text, '😀'.repeat(280));
+          assert.equal((await social.trustedActor('alice').post(`  ${'y'.repeat(280)}  `)).text, 'y'.repeat(280));
           assert.equal(await kv.count(keys.authorPostsPrefix('alice')), 3);
         } finally {
           await close();
@@ -235,19 +235,22 @@ forEachEngine((engine) => {
         const { kv, keys, social, signUp, close } = await setup();
         try {
           await signUp('alice', 'bob');
-          const post = await social.createPost('alice', 'to be deleted');
-          await assert.rejects(social.deletePost(post.id, 'bob'), rejectsWith('forbidden', 'You can only delete your own posts.'));
+          const post = await social.trustedActor('alice').post('to be deleted');
+          await assert.rejects(
+            social.trustedActor('bob').deletePost(post.id),
+            rejectsWith('forbidden', 'You can only delete your own posts.'),
+          );
           assert.deepEqual(await social.getPost(post.id), post);
 
-          await social.deletePost(post.id, 'ALICE');
+          await social.trustedActor('ALICE').deletePost(post.id);
           await assert.rejects(social.getPost(post.id), rejectsWith('not_found'));
-          await assert.rejects(social.deletePost(post.id, 'alice'), rejectsWith('not_found'));
+          await assert.rejects(social.trustedActor('alice').deletePost(post.id), rejectsWith('not_found'));
           assert.equal(await kv.get(keys.post(post.id)), undefined);
           assert.equal((await social.getProfile('alice')).posts, 0);
 
           for (const id of ['', 'short', 'UPPERCASE00000000', '../../accounts/x']) {
             await assert.rejects(social.getPost(id), rejectsWith('not_found'));
-            await assert.rejects(social.deletePost(id, 'alice'), rejectsWith('not_found'));
+            await assert.rejects(social.trustedActor('alice').deletePost(id), rejectsWith('not_found'));
           }
         } finally {
           await close();
@@ -260,13 +263,13 @@ forEachEngine((engine) => {
           await signUp('alice');
           const original: Post[] = [];
           for (let i = 0; i < 25; i++) {
-            original.push(await social.createPost('alice', `post ${i}`));
+            original.push(await social.trustedActor('alice').post(`post ${i}`));
             tick(10);
           }
           let extra = 0;
           const pages = await collect(async (cursor) => {
             const page = await social.listPosts('alice', 10, cursor);
-            await social.createPost('alice', `interloper ${extra++}`);
+            await social.trustedActor('alice').post(`interloper ${extra++}`);
             tick(10);
             return page;
           });
@@ -294,12 +297,12 @@ forEachEngine((engine) => {
         try {
           await signUp('alice', 'bob', 'carol', 'dave');
           assert.deepEqual(await homeFeed('alice'), { items: [], next: null });
-          await social.follow('alice', 'bob');
-          await social.follow('alice', 'carol');
+          await social.trustedActor('alice').follow('bob');
+          await social.trustedActor('alice').follow('carol');
           const authors = ['bob', 'carol', 'dave', 'alice', 'bob', 'bob', 'carol', 'dave', 'carol', 'bob'];
           const posts: Post[] = [];
           for (const [i, author] of authors.entries()) {
-            posts.push(await social.createPost(author, `${author} ${i}`));
+            posts.push(await social.trustedActor(author).post(`${author} ${i}`));
             tick(5);
           }
           const expected = posts.filter((p) => p.author === 'bob' || p.author === 'carol').reverse();
@@ -310,14 +313,14 @@ forEachEngine((engine) => {
           let n = 0;
           const pages = await collect(async (cursor) => {
             const page = await homeFeed('alice', 2, cursor);
-            await social.createPost(n % 2 ? 'bob' : 'carol', `late ${n++}`);
+            await social.trustedActor(n % 2 ? 'bob' : 'carol').post(`late ${n++}`);
             tick(5);
             return page;
           });
           assert.ok(pages.every((p) => p.length <= 2));
           assert.deepEqual(pages.flat(), expected);
 
-          await social.unfollow('alice', 'carol');
+          await social.trustedActor('alice').unfollow('carol');
           const after = await homeFeed('alice', 100);
           assert.ok(after.items.length > 0);
           assert.ok(after.items.every((p) => p.author === 'bob'));
@@ -351,16 +354,16 @@ forEachEngine((engine) => {
           for (let i = 0; i < 4; i++) {
             clockFor(110_000);
             // Only these calls use the busy session: they must keep it alive by themselves.
-            assert.equal((await social.sessionFeed(busy.token)).account.username, 'uma');
+            assert.equal((await social.as(busy.token).homeFeed()).account.username, 'uma');
             await eventually(async () => JSON.parse((await kv.get(keys.session(hashToken(busy.token))))!.value).lastSeenMs === clock, {
               timeoutMs: 10_000,
               intervalMs: 200,
               what: 'the social service to record the use',
             });
           }
-          await assert.rejects(social.sessionFeed(idle.token), rejectsWith('unauthenticated'));
-          await assert.rejects(social.postAsSession(idle.token, 'still here?'), rejectsWith('unauthenticated'));
-          assert.equal((await social.postAsSession(busy.token, 'still here')).author, 'uma');
+          await assert.rejects(social.as(idle.token).homeFeed(), rejectsWith('unauthenticated'));
+          await assert.rejects(social.as(idle.token).post('still here?'), rejectsWith('unauthenticated'));
+          assert.equal((await social.as(busy.token).post('still here')).author, 'uma');
           assert.equal((await social.listPosts('uma')).items.length, 1);
           assert.equal((await auth.authenticate(busy.token)).username, 'uma');
         } finally {
@@ -372,7 +375,7 @@ forEachEngine((engine) => {
         const { social, signUp, close } = await setup();
         try {
           await signUp('alice', 'bob');
-          await social.follow('alice', 'bob');
+          await social.trustedActor('alice').follow('bob');
           const profiles = await social.getProfiles(['bob', 'ghost', 'Alice', 'not a name']);
           assert.deepEqual(
             profiles.map((p) => [p.account.username, p.followers, p.following]),
@@ -402,8 +405,8 @@ forEachEngine((engine) => {
           const client = { clientId: app.clientId, clientSecret: app.clientSecret };
           const writer = await auth.passwordGrant(client, 'alice', 'correct horse', 'write');
           const reader = await auth.passwordGrant(client, 'alice', 'correct horse', 'read');
-          await assert.rejects(social.sessionFeed(writer.token, 20, undefined, 'read:statuses'), rejectsWith('forbidden'));
-          assert.equal((await social.sessionFeed(reader.token, 20, undefined, 'read:statuses')).account.username, 'alice');
+          await assert.rejects(social.as(writer.token).homeFeed(20, undefined), rejectsWith('forbidden'));
+          assert.equal((await social.as(reader.token).homeFeed(20, undefined)).account.username, 'alice');
         } finally {
           await close();
         }
@@ -416,9 +419,9 @@ forEachEngine((engine) => {
           await signUp('reader', ...authors);
           const posts: Post[] = [];
           for (const [i, author] of authors.entries()) {
-            await social.follow('reader', author);
+            await social.trustedActor('reader').follow(author);
             for (let j = 0; j < 3; j++) {
-              posts.push(await social.createPost(author, `${i}.${j}`));
+              posts.push(await social.trustedActor(author).post(`${i}.${j}`));
               tick((i * 7 + j * 13) % 5);
             }
           }

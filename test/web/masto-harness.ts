@@ -7,14 +7,14 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createRestAPIClient, type mastodon } from 'masto';
-import type { Social } from '../../src/domain/social.js';
 import { type Keyspace, keyspace } from '../../src/kv/keys.js';
+import type { SocialService } from '../../src/services/social/social-service.js';
 import { api, type Harness, openHarness, type ReadPath, signUp, testClient } from './web-harness.js';
 
 export interface MastoHarness {
   h: Harness;
   /** The in-process service, to check what was (not) written. */
-  social: Social;
+  social: SocialService;
   /** The store's key layout, for keyCounts. */
   keys: Keyspace;
   url: string;

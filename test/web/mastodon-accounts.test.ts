@@ -50,8 +50,8 @@ describe('Mastodon accounts API', () => {
   after(() => h.close());
 
   it('verify_credentials answers the CredentialAccount with counts and source', async () => {
-    await h.social.createPost('alice', 'hello');
-    await h.social.follow('bob', 'alice');
+    await h.social.trustedActor('alice').post('hello');
+    await h.social.trustedActor('bob').follow('alice');
     const reply = await get('/api/v1/accounts/verify_credentials');
     assert.equal(reply.status, 200, reply.text);
     assert.equal(reply.body.id, accountId('alice'));
@@ -67,7 +67,7 @@ describe('Mastodon accounts API', () => {
     assert.equal(viaProfile.status, 200, 'so does profile');
     assert.equal(viaProfile.body.username, 'alice');
     assert.equal((await get('/api/v1/accounts/lookup?acct=bob', profileOnly)).status, 403, 'profile reads nothing else');
-    await h.social.unfollow('bob', 'alice');
+    await h.social.trustedActor('bob').unfollow('alice');
   });
 
   it('verify_credentials refuses a missing or bad token with 401 in Mastodon shape', async () => {
@@ -122,8 +122,8 @@ describe('Mastodon accounts API', () => {
   });
 
   it('relationships answers each known id both ways and skips the rest', async () => {
-    await h.social.follow('alice', 'bob');
-    await h.social.follow('carol', 'alice');
+    await h.social.trustedActor('alice').follow('bob');
+    await h.social.trustedActor('carol').follow('alice');
     const ids = [accountId('bob'), accountId('nobody'), 'garbage', accountId('carol'), accountId('bob')];
     const reply = await get(`/api/v1/accounts/relationships?${ids.map((id) => `id[]=${id}`).join('&')}`);
     assert.equal(reply.status, 200, reply.text);
@@ -137,8 +137,8 @@ describe('Mastodon accounts API', () => {
     const single = await get(`/api/v1/accounts/relationships?id=${accountId('bob')}`);
     assert.equal(single.body.length, 1);
     assert.deepEqual((await get('/api/v1/accounts/relationships')).body, []);
-    await h.social.unfollow('alice', 'bob');
-    await h.social.unfollow('carol', 'alice');
+    await h.social.trustedActor('alice').unfollow('bob');
+    await h.social.trustedActor('carol').unfollow('alice');
   });
 
   it('follow and unfollow answer the Relationship', async () => {
@@ -189,7 +189,7 @@ describe('Mastodon accounts API', () => {
 
   it("an account's statuses page by max_id, since_id and min_id with a Link header", async () => {
     const posts = [];
-    for (let i = 0; i < 5; i++) posts.push(await h.social.createPost('carol', `post ${i}`));
+    for (let i = 0; i < 5; i++) posts.push(await h.social.trustedActor('carol').post(`post ${i}`));
     const ids = posts.map((p) => statusId(p.id)).reverse(); // newest first
     const base = `/api/v1/accounts/${accountId('carol')}/statuses`;
     const first = await get(`${base}?limit=2&exclude_replies=true&exclude_reblogs=1`);
@@ -348,7 +348,7 @@ describe('Mastodon accounts through masto.js', () => {
   it('verifies credentials, looks up, follows, reads relationships and lists statuses', async () => {
     const token = await signUp(h.app, 'alice');
     await signUp(h.app, 'bob');
-    for (let i = 0; i < 3; i++) await h.social.createPost('bob', `bob says ${i}`);
+    for (let i = 0; i < 3; i++) await h.social.trustedActor('bob').post(`bob says ${i}`);
     const masto = createRestAPIClient({ url, accessToken: token });
 
     const me = await masto.v1.accounts.verifyCredentials();

@@ -155,9 +155,9 @@ for (const reads of readPaths) {
       assert.equal((await api(m.h.app, 'GET', '/api/v1/blocks', { token: followScope })).status, 200);
       const writeOnly = await scopedToken(m.h, 'b6_alice', 'write');
       assert.equal((await api(m.h.app, 'GET', '/api/v1/mutes', { token: writeOnly })).status, 403);
-      assert.deepEqual((await m.social.listBlocks('b6_alice')).items, []);
+      assert.deepEqual((await m.social.trustedActor('b6_alice').listBlocks()).items, []);
       assert.deepEqual(
-        (await m.social.listMutes('b6_alice')).items.map((a) => a.username),
+        (await m.social.trustedActor('b6_alice').listMutes()).items.map((a) => a.username),
         ['b6_bob'],
         'only the mute by the follow-scoped token',
       );

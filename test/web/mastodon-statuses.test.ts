@@ -43,8 +43,8 @@ for (const reads of readPaths) {
       alice = await signUp(h.app, 'alice');
       bob = await signUp(h.app, 'bob');
       carol = await signUp(h.app, 'carol');
-      await h.social.follow('alice', 'bob');
-      await h.social.follow('alice', 'carol');
+      await h.social.trustedActor('alice').follow('bob');
+      await h.social.trustedActor('alice').follow('carol');
     });
     after(() => h.close());
 
@@ -292,8 +292,8 @@ describe('masto.js against a listening app', () => {
     h = await openHarness();
     dana = await signUp(h.app, 'dana');
     await signUp(h.app, 'eve');
-    await h.social.follow('dana', 'eve');
-    for (let i = 0; i < 5; i++) await h.social.createPost('eve', `eve ${i}`);
+    await h.social.trustedActor('dana').follow('eve');
+    for (let i = 0; i < 5; i++) await h.social.trustedActor('eve').post(`eve ${i}`);
     await h.app.listen({ host: '127.0.0.1', port: 0 });
     url = `http://127.0.0.1:${(h.app.server!.address() as AddressInfo).port}`;
   });

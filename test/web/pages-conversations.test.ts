@@ -25,8 +25,8 @@ for (const reads of readPaths)
       h = await openHarness({ reads });
       ann = await signedUpBrowser(h.app, 'ann');
       ben = await signedUpBrowser(h.app, 'ben');
-      await h.social.follow('ann', 'ben');
-      rootId = (await h.social.createPost('ben', 'Thoughts on #Chorus, @ann? Ask @nobody_here too')).id;
+      await h.social.trustedActor('ann').follow('ben');
+      rootId = (await h.social.trustedActor('ben').post('Thoughts on #Chorus, @ann? Ask @nobody_here too')).id;
     });
     after(async () => {
       await h.close();
@@ -112,18 +112,18 @@ for (const reads of readPaths)
       const after = itemOf((await ann.get('/')).body, rootId);
       assert.match(after, button(`/p/${rootId}/unfavourite`, 'Unfavourite'));
       assert.match(after, /class="action on">Unfavourite<\/button><\/form><span class="tally">1<span class="visually-hidden"> favourite</);
-      const [described] = (await h.social.describePosts([rootId], 'ann')).posts;
+      const [described] = (await h.social.trustedActor('ann').describePosts([rootId])).posts;
       assert.equal(described!.favourites, 1, 'counted once');
       // Somewhere else, and back to the post's page when `back` is not ours.
       const offsite = await ann.post(`/p/${rootId}/unfavourite`, { back: '//evil.example/' });
       assert.equal(offsite.location, `/p/${rootId}`);
       assert.match(itemOf((await ann.get('/')).body, rootId), button(`/p/${rootId}/favourite`, 'Favourite'));
-      assert.equal((await h.social.describePosts([rootId], 'ann')).posts[0]!.favourites, 0);
+      assert.equal((await h.social.trustedActor('ann').describePosts([rootId])).posts[0]!.favourites, 0);
     });
 
     it('Reblog shares the post as "… reblogged" on your profile and in followers\u2019 feeds; Undo reblog takes it back', async () => {
       const cat = await signedUpBrowser(h.app, 'cat');
-      await h.social.follow('cat', 'ann');
+      await h.social.trustedActor('cat').follow('ann');
       await ann.get('/');
       const reblog = await ann.post(`/p/${rootId}/reblog`, { back: '/' });
       assert.equal(reblog.status, 303);
@@ -158,17 +158,17 @@ for (const reads of readPaths)
     });
 
     it('every new post form is CSRF-checked and writes nothing without the token', async () => {
-      const before = await h.social.describePosts([rootId], 'ann');
+      const before = await h.social.trustedActor('ann').describePosts([rootId]);
       for (const action of ['reply', 'favourite', 'unfavourite', 'reblog', 'unreblog']) {
         const reply = await ann.post(`/p/${rootId}/${action}`, { text: 'forged' }, null);
         assert.equal(reply.status, 403, action);
       }
-      assert.deepEqual(await h.social.describePosts([rootId], 'ann'), before);
+      assert.deepEqual(await h.social.trustedActor('ann').describePosts([rootId]), before);
     });
 
     it('acting on a deleted post is a 404 page; its reply stays, shown as replying to a deleted post', async () => {
-      const parent = await h.social.createPost('ben', 'soon gone');
-      const child = await h.social.createPost('ann', 'an answer', undefined, { inReplyToId: parent.id });
+      const parent = await h.social.trustedActor('ben').post('soon gone');
+      const child = await h.social.trustedActor('ann').post('an answer', undefined, { inReplyToId: parent.id });
       await ben.get('/u/ben');
       assert.equal((await ben.post(`/posts/${parent.id}/delete`, { back: '/u/ben' })).status, 303);
       await ann.get('/');
@@ -185,7 +185,7 @@ for (const reads of readPaths)
     });
 
     it('tag pages page with "Older posts"', async () => {
-      for (let i = 0; i < 22; i++) await h.social.createPost('ben', `#paged number ${i}`);
+      for (let i = 0; i < 22; i++) await h.social.trustedActor('ben').post(`#paged number ${i}`);
       const first = await ann.get('/tags/paged');
       assert.match(first.body, /#paged<\/a> number 21/);
       const older = /href="(\/tags\/paged\?cursor=[^"]+)" rel="next" data-more>Older posts</.exec(first.body);

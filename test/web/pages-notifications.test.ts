@@ -28,8 +28,8 @@ for (const reads of readPaths)
       h = await openHarness({ reads });
       ann = await signedUpBrowser(h.app, 'ann');
       ben = await signedUpBrowser(h.app, 'ben');
-      await h.social.updateProfile('ann', { displayName: 'Ann <the> Reader' });
-      postId = (await h.social.createPost('ben', 'a post worth reacting to')).id;
+      await h.social.trustedActor('ann').updateProfile({ displayName: 'Ann <the> Reader' });
+      postId = (await h.social.trustedActor('ben').post('a post worth reacting to')).id;
     });
     after(async () => {
       await h.close();
@@ -46,11 +46,11 @@ for (const reads of readPaths)
     });
 
     it('lists follows, favourites, reblogs, mentions and replies, newest first, with the count on every page', async () => {
-      await h.social.follow('ann', 'ben');
-      await h.social.favourite('ann', postId);
-      await h.social.reblog('ann', postId);
-      const mention = await h.social.createPost('ann', 'hello @ben');
-      await h.social.createPost('ann', 'my answer', undefined, { inReplyToId: postId });
+      await h.social.trustedActor('ann').follow('ben');
+      await h.social.trustedActor('ann').favourite(postId);
+      await h.social.trustedActor('ann').reblog(postId);
+      const mention = await h.social.trustedActor('ann').post('hello @ben');
+      await h.social.trustedActor('ann').post('my answer', undefined, { inReplyToId: postId });
       for (const url of ['/', '/u/ben', `/p/${postId}`, '/people', '/settings', '/tags/any', '/notifications']) {
         assert.equal(badge((await ben.get(url)).body), 5, url);
       }
@@ -89,7 +89,7 @@ for (const reads of readPaths)
       assert.ok(items(after.body).every((m) => m[1] === undefined && !m[2]!.includes('>New<')));
       assert.doesNotMatch(mainOf(after.body), /Mark all as read/);
 
-      await h.social.createPost('ann', 'again @ben');
+      await h.social.trustedActor('ann').post('again @ben');
       const home = await ben.get('/');
       assert.equal(badge(home.body), 1);
       assert.match(
@@ -102,7 +102,7 @@ for (const reads of readPaths)
     it('marks only up to what the page showed: one that arrived meanwhile stays unread', async () => {
       const page = await ben.get('/notifications');
       const shown = /<li class="notification unread" id="notification-([^"]+)">/.exec(page.body)![1]!;
-      await h.social.createPost('ann', 'meanwhile @ben');
+      await h.social.trustedActor('ann').post('meanwhile @ben');
       await ben.post('/notifications/read', { lastReadId: shown });
       assert.equal(badge((await ben.get('/')).body), 1);
       await ben.post('/notifications/read', { lastReadId: 'not an id' });
@@ -111,14 +111,14 @@ for (const reads of readPaths)
 
     it('notifications about a post leave the list, and the count, when the post is deleted', async () => {
       await ben.post('/notifications/read');
-      const post = await h.social.createPost('ben', 'to be favourited then deleted');
-      await h.social.favourite('ann', post.id);
-      const mention = await h.social.createPost('ann', 'soon unsaid @ben');
+      const post = await h.social.trustedActor('ben').post('to be favourited then deleted');
+      await h.social.trustedActor('ann').favourite(post.id);
+      const mention = await h.social.trustedActor('ann').post('soon unsaid @ben');
       const page = await ben.get('/notifications');
       assert.equal(badge(page.body), 2);
       assert.match(mainOf(page.body), /soon unsaid/);
-      await h.social.deletePost(mention.id, 'ann');
-      await h.social.deletePost(post.id, 'ben');
+      await h.social.trustedActor('ann').deletePost(mention.id);
+      await h.social.trustedActor('ben').deletePost(post.id);
       const after = await ben.get('/notifications');
       assert.equal(badge(after.body), 0);
       assert.doesNotMatch(mainOf(after.body), /soon unsaid|favourited then deleted/);
@@ -126,8 +126,8 @@ for (const reads of readPaths)
 
     it('pages with "Older notifications"', async () => {
       for (let i = 0; i < 22; i++) {
-        const post = await h.social.createPost('ben', `fav me ${i}`);
-        await h.social.favourite('ann', post.id);
+        const post = await h.social.trustedActor('ben').post(`fav me ${i}`);
+        await h.social.trustedActor('ann').favourite(post.id);
       }
       const first = await ben.get('/notifications');
       assert.equal(items(first.body).length, 20);
@@ -143,10 +143,10 @@ for (const reads of readPaths)
       const visitor = new Browser(h.app);
       assert.equal((await visitor.get('/notifications')).location, '/login');
       assert.doesNotMatch((await visitor.get('/people')).body, /Notifications/);
-      await h.social.createPost('ann', 'one more @ben');
-      const before = await h.social.notificationMarker('ben');
+      await h.social.trustedActor('ann').post('one more @ben');
+      const before = await h.social.trustedActor('ben').notificationMarker();
       assert.equal((await ben.post('/notifications/read', {}, null)).status, 403);
-      assert.deepEqual(await h.social.notificationMarker('ben'), before);
+      assert.deepEqual(await h.social.trustedActor('ben').notificationMarker(), before);
       await visitor.get('/login');
       assert.equal((await visitor.post('/notifications/read')).location, '/login');
     });

@@ -50,8 +50,8 @@ for (const reads of readPaths)
       );
       assert.match((await ben.get('/u/ann')).body, /<title>Ann &lt;Lee&gt; \(@ann\) · Chorus<\/title>/);
 
-      await h.social.createPost('ann', 'signed with my name');
-      await h.social.follow('ben', 'ann');
+      await h.social.trustedActor('ann').post('signed with my name');
+      await h.social.trustedActor('ben').follow('ann');
       assert.match(
         mainOf((await ben.get('/')).body),
         /<a href="\/u\/ann" class="author">Ann &lt;Lee&gt;<\/a><span class="handle">@ann<\/span>/,
@@ -92,8 +92,8 @@ for (const reads of readPaths)
     });
 
     it('Mute hides their posts from your home; Unmute brings them back', async () => {
-      await h.social.createPost('ben', 'ben speaks');
-      await h.social.follow('ann', 'ben');
+      await h.social.trustedActor('ben').post('ben speaks');
+      await h.social.trustedActor('ann').follow('ben');
       assert.match(mainOf((await ann.get('/')).body), /ben speaks/);
       const page = mainOf((await ann.get('/u/ben')).body);
       assert.match(page, button('/u/ben/mute', 'Mute'));
@@ -112,8 +112,8 @@ for (const reads of readPaths)
     });
 
     it('Block removes follows both ways, hides posts and refuses replies; Unblock lifts it', async () => {
-      await h.social.follow('ben', 'ann');
-      const annPost = await h.social.createPost('ann', 'ann speaks');
+      await h.social.trustedActor('ben').follow('ann');
+      const annPost = await h.social.trustedActor('ann').post('ann speaks');
       await ann.get('/u/ben');
       const block = await ann.post('/u/ben/block');
       assert.equal(block.status, 303);
@@ -152,12 +152,12 @@ for (const reads of readPaths)
     });
 
     it('the profile and relation forms are CSRF-checked and write nothing without the token', async () => {
-      const before = await h.social.relationships('ann', ['ben']);
+      const before = await h.social.trustedActor('ann').relationships(['ben']);
       for (const action of ['/u/ben/block', '/u/ben/mute', '/u/ben/unblock', '/u/ben/unmute']) {
         assert.equal((await ann.post(action, {}, null)).status, 403, action);
       }
       assert.equal((await ann.post('/settings/profile', { displayName: 'forged' }, null)).status, 403);
-      assert.deepEqual(await h.social.relationships('ann', ['ben']), before);
+      assert.deepEqual(await h.social.trustedActor('ann').relationships(['ben']), before);
       assert.notEqual((await h.social.getProfile('ann')).account.displayName, 'forged');
     });
   });

@@ -86,7 +86,7 @@ describe('the streaming API, in process', () => {
     alice = (await auth.signUp('alice', 'a fine password')).token;
     bob = (await auth.signUp('bob', 'a fine password')).token;
     await auth.signUp('carol', 'a fine password');
-    await social.follow('alice', 'bob');
+    await social.trustedActor('alice').follow('bob');
   });
   after(async () => {
     await app.close();
@@ -113,7 +113,7 @@ describe('the streaming API, in process', () => {
     byProtocol.socket.send(JSON.stringify({ type: 'subscribe', stream: 'public:local' }));
     await new Promise((r) => setTimeout(r, 100));
 
-    const post = await social.createPost('bob', 'hello <streams>');
+    const post = await social.trustedActor('bob').post('hello <streams>');
     const id = statusId(post.id);
     const publicFrame = await pub.next((f) => f.event === 'update');
     assert.deepEqual(publicFrame.stream, ['public']);
@@ -129,14 +129,14 @@ describe('the streaming API, in process', () => {
     assert.deepEqual(localFrame.stream, ['public:local']);
 
     // carol is not followed by alice: public sees it, alice's user stream does not.
-    const other = await social.createPost('carol', 'not for alice');
+    const other = await social.trustedActor('carol').post('not for alice');
     await pub.next((f) => f.event === 'update' && JSON.parse(f.payload).id === statusId(other.id));
     // alice's own post is on her user stream.
-    const own = await social.createPost('alice', 'my own');
+    const own = await social.trustedActor('alice').post('my own');
     await user.next((f) => f.event === 'update' && JSON.parse(f.payload).id === statusId(own.id));
     assert.ok(!user.frames.some((f) => f.event === 'update' && JSON.parse(f.payload).id === statusId(other.id)));
 
-    await social.deletePost(post.id, 'bob');
+    await social.trustedActor('bob').deletePost(post.id);
     const deleted = await pub.next((f) => f.event === 'delete');
     assert.equal(deleted.payload, id);
 
@@ -154,12 +154,27 @@ describe('the streaming API, in process', () => {
     assert.equal(await refusal(wsUrl(app, '?stream=user&access_token=')), 401);
     gone.socket.terminate();
     const text = 'x'.repeat(250);
-    for (let i = 0; i < 40; i++) await social.createPost('bob', `${text} ${i}`);
-    const post = await social.createPost('bob', 'the last one');
+    for (let i = 0; i < 40; i++) await social.trustedActor('bob').post(`${text} ${i}`);
+    const post = await social.trustedActor('bob').post('the last one');
     await live.next((f) => f.event === 'update' && JSON.parse(f.payload).id === statusId(post.id));
     assert.ok(stalled.frames.length < 42, 'the stalled client read nothing more');
     live.socket.close();
     stalled.socket.terminate();
+  });
+
+  it('ends the sockets of a session that logged out: the service reads as no one without a live token', async () => {
+    const session = await auth.logIn('alice', 'a fine password');
+    const ending = await connect(wsUrl(app, `?stream=public&access_token=${session.token}`));
+    const staying = await connect(wsUrl(app, `?stream=public&access_token=${bob}`));
+    const closed = once(ending.socket, 'close');
+    await auth.logOut(session.token);
+    const post = await social.trustedActor('carol').post('after the logout');
+    await staying.next((f) => f.event === 'update' && JSON.parse(f.payload).id === statusId(post.id));
+    const [code, reason] = await closed;
+    assert.deepEqual([code, String(reason)], [1008, 'Session ended']);
+    assert.ok(!ending.frames.some((f) => f.event === 'update' && JSON.parse(f.payload).id === statusId(post.id)));
+    assert.equal(await refusal(wsUrl(app, `?stream=public&access_token=${session.token}`)), 401);
+    staying.socket.close();
   });
 });
 
@@ -223,7 +238,7 @@ describe('the streaming API across web instances over gRPC', () => {
     const deadline = Date.now() + 5000;
     let seen = false;
     while (!seen && Date.now() < deadline) {
-      const post = await social.createPost('writer', `after restart ${Date.now()}`);
+      const post = await social.trustedActor('writer').post(`after restart ${Date.now()}`);
       seen = await stream
         .next((f) => f.event === 'update' && JSON.parse(f.payload).id === statusId(post.id), 300)
         .then(() => true)

@@ -1,10 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import type { Account, Profile, ProfileChanges } from '../../domain/account.js';
 import { isNotificationType, type Notification, type NotificationType } from '../../domain/notification.js';
-import type { ScopeNeed } from '../../domain/oauth.js';
 import type { Page } from '../../domain/page.js';
 import type { Post, PostOptions, PostView } from '../../domain/post.js';
-import type { NotificationMarker, Relationship, Social } from '../../domain/social.js';
+import type { NotificationMarker, Reader, Relationship, Social } from '../../domain/social.js';
 import {
   type ItemError,
   type NotificationTypes,
@@ -24,9 +23,12 @@ import { serverStream } from '../../rpc/stream.js';
 import { unary } from '../../rpc/unary.js';
 
 /**
- * The gRPC adapter of the social service. proto3 cannot tell an absent
- * field from its zero value, so limit 0 and an empty cursor, viewer, id or
- * option mean "not given"; an absent domain field is sent as its zero value.
+ * The gRPC adapter of the social service. It is given a Social, whose
+ * only way to act for a person is `as(token)`: every call that acts, or
+ * reads as someone, passes the request's token and never a username.
+ * proto3 cannot tell an absent field from its zero value, so limit 0 and
+ * an empty cursor, token, id or option mean "not given"; an absent domain
+ * field is sent as its zero value.
  */
 export function socialGrpcService(social: Social, onInternalError: (error: unknown) => void): GrpcService {
   const itemError = (error: unknown): ItemError => {
@@ -54,34 +56,36 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
   /** Aborted when the server drains: open streams end with UNAVAILABLE so callers move to another instance. */
   const draining = new AbortController();
 
+  /** The token's owner, for a call that acts: a missing token is refused like a bad one. */
+  const actor = (token: string) => social.as(token);
+  /** Who reads: the token's owner when one is sent, else nobody. */
+  const reader = (token: string): Reader => (token === '' ? social : social.as(token));
+
   const implementation: SocialServiceServer = {
     getProfile: u(async (r) => profile(await social.getProfile(r.username))),
     getProfiles: u(async (r) => ({ profiles: (await social.getProfiles(r.usernames)).map(profile) })),
     searchAccounts: u(async (r) => ({ accounts: (await social.searchAccounts(r.prefix, limit(r.limit))).map(account) })),
     listFollowers: u(async (r) => accounts(await social.listFollowers(r.username, limit(r.limit), given(r.cursor)))),
     listFollowing: u(async (r) => accounts(await social.listFollowing(r.username, limit(r.limit), given(r.cursor)))),
-    follow: done((r) => social.follow(r.follower, r.followee)),
-    unfollow: done((r) => social.unfollow(r.follower, r.followee)),
+    follow: done((r) => actor(r.token).follow(r.followee)),
+    unfollow: done((r) => actor(r.token).unfollow(r.followee)),
     isFollowing: u(async (r) => ({ following: await social.isFollowing(r.follower, r.followee) })),
-    createPost: u(async (r) => ({
-      post: post(await social.createPost(r.author, r.text, given(r.idempotencyKey), postOptions(r.options))),
-    })),
     postsAsSession: u(async (r) => {
-      const results = await each(r.requests, (q) => social.postAsSession(q.token, q.text, given(q.idempotencyKey), postOptions(q.options)));
+      const results = await each(r.requests, (q) => actor(q.token).post(q.text, given(q.idempotencyKey), postOptions(q.options)));
       return { results: results.map((result) => ('ok' in result ? { post: post(result.ok) } : result)) };
     }),
     getPost: u(async (r) => ({ post: post(await social.getPost(r.id)) })),
-    deletePost: done((r) => social.deletePost(r.id, r.actor)),
-    listPosts: u(async (r) => posts(await social.listPosts(r.author, limit(r.limit), given(r.cursor), given(r.viewer)))),
+    deletePost: done((r) => actor(r.token).deletePost(r.id)),
+    listPosts: u(async (r) => posts(await reader(r.token).listPosts(r.author, limit(r.limit), given(r.cursor)))),
     sessionFeeds: u(async (r) => {
-      const results = await each(r.requests, (q) => social.sessionFeed(q.token, limit(q.limit), given(q.cursor), scope(q.requiredScope)));
+      const results = await each(r.requests, (q) => actor(q.token).homeFeed(limit(q.limit), given(q.cursor)));
       return {
         results: results.map((result) =>
           'ok' in result ? { feed: { account: account(result.ok.account), ...posts(result.ok.page) } } : result,
         ),
       };
     }),
-    publicTimeline: u(async (r) => posts(await social.publicTimeline(limit(r.limit), given(r.cursor), given(r.viewer)))),
+    publicTimeline: u(async (r) => posts(await reader(r.token).publicTimeline(limit(r.limit), given(r.cursor)))),
     watchPosts: serverStream(
       async function* (_request, signal): AsyncGenerator<WatchPostsResponse> {
         const none = { post: undefined, postId: '', notification: undefined };
@@ -96,45 +100,45 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
       draining.signal,
     ),
 
-    updateProfile: u(async (r) => ({ account: account(await social.updateProfile(r.username, profileChanges(r))) })),
+    updateProfile: u(async (r) => ({ account: account(await actor(r.token).updateProfile(profileChanges(r))) })),
     describePosts: u(async (r) => {
-      const described = await social.describePosts(r.postIds, given(r.viewer));
+      const described = await reader(r.token).describePosts(r.postIds);
       return { posts: described.posts.map(postView), profiles: described.profiles.map(profile) };
     }),
     getThread: u(async (r) => {
-      const thread = await social.getThread(r.postId, given(r.viewer));
+      const thread = await reader(r.token).getThread(r.postId);
       return { ancestors: thread.ancestors.map(post), descendants: thread.descendants.map(post) };
     }),
-    tagTimeline: u(async (r) => posts(await social.tagTimeline(r.tag, limit(r.limit), given(r.cursor), given(r.viewer)))),
-    favourite: done((r) => social.favourite(r.actor, r.postId)),
-    unfavourite: done((r) => social.unfavourite(r.actor, r.postId)),
-    reblog: u(async (r) => ({ post: post(await social.reblog(r.actor, r.postId)) })),
-    unreblog: done((r) => social.unreblog(r.actor, r.postId)),
+    tagTimeline: u(async (r) => posts(await reader(r.token).tagTimeline(r.tag, limit(r.limit), given(r.cursor)))),
+    favourite: done((r) => actor(r.token).favourite(r.postId)),
+    unfavourite: done((r) => actor(r.token).unfavourite(r.postId)),
+    reblog: u(async (r) => ({ post: post(await actor(r.token).reblog(r.postId)) })),
+    unreblog: done((r) => actor(r.token).unreblog(r.postId)),
     favouritedBy: u(async (r) => accounts(await social.favouritedBy(r.postId, limit(r.limit), given(r.cursor)))),
     rebloggedBy: u(async (r) => accounts(await social.rebloggedBy(r.postId, limit(r.limit), given(r.cursor)))),
-    listFavourites: u(async (r) => posts(await social.listFavourites(r.actor, limit(r.limit), given(r.cursor)))),
+    listFavourites: u(async (r) => posts(await actor(r.token).listFavourites(limit(r.limit), given(r.cursor)))),
 
     listNotifications: u(async (r) => {
-      const page = await social.listNotifications(r.recipient, {
+      const page = await actor(r.token).listNotifications({
         limit: limit(r.limit),
         cursor: given(r.cursor),
         types: notificationTypes(r.types),
       });
       return { notifications: page.items.map(notification), next: page.next ?? '' };
     }),
-    getNotification: u(async (r) => ({ notification: notification(await social.getNotification(r.recipient, r.id)) })),
-    dismissNotification: done((r) => social.dismissNotification(r.recipient, r.id)),
-    clearNotifications: done((r) => social.clearNotifications(r.recipient)),
-    notificationMarker: u(async (r) => marker(await social.notificationMarker(r.recipient))),
-    markNotificationsRead: u(async (r) => marker(await social.markNotificationsRead(r.recipient, given(r.lastReadId)))),
+    getNotification: u(async (r) => ({ notification: notification(await actor(r.token).getNotification(r.id)) })),
+    dismissNotification: done((r) => actor(r.token).dismissNotification(r.id)),
+    clearNotifications: done((r) => actor(r.token).clearNotifications()),
+    notificationMarker: u(async (r) => marker(await actor(r.token).notificationMarker())),
+    markNotificationsRead: u(async (r) => marker(await actor(r.token).markNotificationsRead(given(r.lastReadId)))),
 
-    block: done((r) => social.block(r.actor, r.target)),
-    unblock: done((r) => social.unblock(r.actor, r.target)),
-    mute: done((r) => social.mute(r.actor, r.target)),
-    unmute: done((r) => social.unmute(r.actor, r.target)),
-    listBlocks: u(async (r) => accounts(await social.listBlocks(r.actor, limit(r.limit), given(r.cursor)))),
-    listMutes: u(async (r) => accounts(await social.listMutes(r.actor, limit(r.limit), given(r.cursor)))),
-    relationships: u(async (r) => ({ relationships: (await social.relationships(r.actor, r.targets)).map(relationship) })),
+    block: done((r) => actor(r.token).block(r.target)),
+    unblock: done((r) => actor(r.token).unblock(r.target)),
+    mute: done((r) => actor(r.token).mute(r.target)),
+    unmute: done((r) => actor(r.token).unmute(r.target)),
+    listBlocks: u(async (r) => accounts(await actor(r.token).listBlocks(limit(r.limit), given(r.cursor)))),
+    listMutes: u(async (r) => accounts(await actor(r.token).listMutes(limit(r.limit), given(r.cursor)))),
+    relationships: u(async (r) => ({ relationships: (await actor(r.token).relationships(r.targets)).map(relationship) })),
   };
   return {
     name: 'chorus.social.v1.SocialService',
@@ -190,7 +194,6 @@ const posts = (page: Page<Post>) => ({ posts: page.items.map(post), next: page.n
 
 const limit = (n: number) => (n === 0 ? undefined : n);
 const given = (s: string) => (s === '' ? undefined : s);
-const scope = (s: string) => (s === '' ? undefined : (s as ScopeNeed));
 const postOptions = (o: WirePostOptions | undefined): PostOptions | undefined =>
   o === undefined || o.inReplyToId === '' ? undefined : { inReplyToId: o.inReplyToId };
 const profileChanges = (r: { displayName?: string | undefined; bio?: string | undefined }): ProfileChanges => ({

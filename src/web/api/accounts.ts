@@ -13,7 +13,7 @@ import {
 import { scopeAllows } from '../../domain/oauth.js';
 import { encodeCursor } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
-import type { Social } from '../../domain/social.js';
+import type { Actor } from '../../domain/social.js';
 import { parseTag } from '../../domain/text.js';
 import type { RouteContext } from '../context.js';
 import { credentialAccount, profileAccount } from '../entities/account.js';
@@ -21,7 +21,7 @@ import { mastodonRelationship } from '../entities/relationship.js';
 import { linkHeader } from '../link-header.js';
 import { requireScope, requireToken } from '../oauth/routes.js';
 import { ACCOUNT_LIST_DEFAULT, ACCOUNT_LIST_MAX, idPage, parseListLimit, requestUrl } from './paging.js';
-import { renderAccounts, renderStatuses } from './render.js';
+import { audienceOf, renderAccounts, renderStatuses } from './render.js';
 import { existingUsername, orRecordNotFound, recordNotFound } from './requests.js';
 import { publicOrigin } from './urls.js';
 
@@ -70,9 +70,9 @@ export function singleText(query: Query, name: string): string {
   return value;
 }
 
-/** The Relationship of `viewer` to `username`, read in one call. */
-export async function relationshipOf(social: Social, viewer: string, username: string) {
-  const [relationship] = await social.relationships(viewer, [username]);
+/** The Relationship of the actor to `username`, read in one call. */
+export async function relationshipOf(actor: Actor, username: string) {
+  const [relationship] = await actor.relationships([username]);
   if (!relationship) throw recordNotFound();
   return mastodonRelationship(relationship);
 }
@@ -144,9 +144,9 @@ export const accountRoutes: FastifyPluginAsync<RouteContext> = async (app, { aut
 
   /** Sets display_name and note; answers the CredentialAccount as stored (JSON, form or multipart, as clients send it). */
   app.patch('/api/v1/accounts/update_credentials', async (request) => {
-    const { account } = await requireScope(request, auth, 'write:accounts');
+    const { account, token } = await requireScope(request, auth, 'write:accounts');
     const changes = readProfileChanges(request.body);
-    if (Object.keys(changes).length > 0) await social.updateProfile(account.username, changes);
+    if (Object.keys(changes).length > 0) await social.as(token).updateProfile(changes);
     return credentialAccount(publicOrigin(request).origin, await social.getProfile(account.username));
   });
 
@@ -163,12 +163,12 @@ export const accountRoutes: FastifyPluginAsync<RouteContext> = async (app, { aut
 
   /** Following, followed by, blocking, blocked by and muting, for each known id (unknown ones skipped), in one read. */
   app.get('/api/v1/accounts/relationships', async (request) => {
-    const { account } = await requireScope(request, auth, 'read:follows');
+    const { token } = await requireScope(request, auth, 'read:follows');
     const ids = idList(request.query as Query);
     if (ids.length > RELATIONSHIPS_MAX) throw invalid(`At most ${RELATIONSHIPS_MAX} ids at once.`, 'id');
     const usernames = [...new Set(ids.map(usernameOf).filter((name): name is string => name !== undefined))];
     if (usernames.length === 0) return [];
-    return (await social.relationships(account.username, usernames)).map(mastodonRelationship);
+    return (await social.as(token).relationships(usernames)).map(mastodonRelationship);
   });
 
   // Public in Mastodon: no token needed to read an account or its follow lists.
@@ -199,22 +199,24 @@ export const accountRoutes: FastifyPluginAsync<RouteContext> = async (app, { aut
   }
 
   app.post('/api/v1/accounts/:id/follow', async (request) => {
-    const { account } = await requireScope(request, auth, 'write:follows');
+    const { token } = await requireScope(request, auth, 'write:follows');
     const username = await existingUsername(social, (request.params as { id: string }).id);
-    await social.follow(account.username, username);
-    return relationshipOf(social, account.username, username);
+    const actor = social.as(token);
+    await actor.follow(username);
+    return relationshipOf(actor, username);
   });
 
   app.post('/api/v1/accounts/:id/unfollow', async (request) => {
-    const { account } = await requireScope(request, auth, 'write:follows');
+    const { token } = await requireScope(request, auth, 'write:follows');
     const username = await existingUsername(social, (request.params as { id: string }).id);
-    await social.unfollow(account.username, username);
-    return relationshipOf(social, account.username, username);
+    const actor = social.as(token);
+    await actor.unfollow(username);
+    return relationshipOf(actor, username);
   });
 
   /** An account's statuses and reblogs as the viewer may see them (an empty list across a block). */
   app.get('/api/v1/accounts/:id/statuses', async (request: FastifyRequest, reply) => {
-    const { account: viewer } = await requireScope(request, auth, 'read:statuses');
+    const viewer = audienceOf(social, await requireScope(request, auth, 'read:statuses'));
     const username = usernameOf((request.params as { id: string }).id);
     if (username === undefined) throw recordNotFound();
     const query = request.query as Query & MastodonPageParams;
@@ -226,10 +228,10 @@ export const accountRoutes: FastifyPluginAsync<RouteContext> = async (app, { aut
       return [];
     }
     const { limit, cursor } = serviceCursor(page);
-    const posts = await orRecordNotFound(social.listPosts(username, limit, cursor, viewer.username));
+    const posts = await orRecordNotFound(viewer.reader.listPosts(username, limit, cursor));
     // A min_id page with more than `limit` posts above min_id is the newest of them, not the adjacent
     // ones Mastodon returns (trimPage's `exact`): that needs the services' `before` cursor (mastodon-ids.ts).
     const items = idPage(request, reply, page, posts);
-    return renderStatuses(social, publicOrigin(request).origin, items.filter(keep), viewer.username);
+    return renderStatuses(viewer, publicOrigin(request).origin, items.filter(keep));
   });
 };

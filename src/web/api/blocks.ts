@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { invalid } from '../../domain/errors.js';
 import type { ScopeNeed } from '../../domain/oauth.js';
-import type { Social } from '../../domain/social.js';
+import type { Actor } from '../../domain/social.js';
 import type { RouteContext } from '../context.js';
 import { requireScope } from '../oauth/routes.js';
 import { relationshipOf } from './accounts.js';
@@ -19,7 +19,7 @@ import { publicOrigin } from './urls.js';
  * yourself or muting yourself is 422, an unknown account 404.
  */
 
-type Action = (social: Social, actor: string, target: string) => Promise<void>;
+type Action = (actor: Actor, target: string) => Promise<void>;
 
 /**
  * A Chorus mute hides the account's notifications too and lasts until
@@ -40,32 +40,33 @@ function readMuteBody(input: unknown): void {
 }
 
 const actions: ReadonlyArray<readonly [path: string, scope: ScopeNeed, act: Action]> = [
-  ['block', 'write:blocks', (s, a, t) => s.block(a, t)],
-  ['unblock', 'write:blocks', (s, a, t) => s.unblock(a, t)],
-  ['mute', 'write:mutes', (s, a, t) => s.mute(a, t)],
-  ['unmute', 'write:mutes', (s, a, t) => s.unmute(a, t)],
+  ['block', 'write:blocks', (a, t) => a.block(t)],
+  ['unblock', 'write:blocks', (a, t) => a.unblock(t)],
+  ['mute', 'write:mutes', (a, t) => a.mute(t)],
+  ['unmute', 'write:mutes', (a, t) => a.unmute(t)],
 ];
 
 export const blockRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
   for (const [path, scope, act] of actions) {
     app.post(`/api/v1/accounts/:id/${path}`, async (request) => {
-      const { account } = await requireScope(request, auth, scope);
+      const { token } = await requireScope(request, auth, scope);
       if (path === 'mute') readMuteBody(request.body);
       const target = await existingUsername(social, (request.params as { id: string }).id);
-      await act(social, account.username, target);
-      return relationshipOf(social, account.username, target);
+      const actor = social.as(token);
+      await act(actor, target);
+      return relationshipOf(actor, target);
     });
   }
 
   for (const [path, scope, list] of [
-    ['blocks', 'read:blocks', (s: Social, actor: string, limit: number, cursor?: string) => s.listBlocks(actor, limit, cursor)],
-    ['mutes', 'read:mutes', (s: Social, actor: string, limit: number, cursor?: string) => s.listMutes(actor, limit, cursor)],
+    ['blocks', 'read:blocks', (actor: Actor, limit: number, cursor?: string) => actor.listBlocks(limit, cursor)],
+    ['mutes', 'read:mutes', (actor: Actor, limit: number, cursor?: string) => actor.listMutes(limit, cursor)],
   ] as const) {
     app.get(`/api/v1/${path}`, async (request, reply) => {
-      const { account } = await requireScope(request, auth, scope);
+      const { token } = await requireScope(request, auth, scope);
       const query = request.query as Record<string, unknown>;
       const limit = parseListLimit(query.limit, ACCOUNT_LIST_DEFAULT, ACCOUNT_LIST_MAX);
-      const page = await list(social, account.username, limit, opaqueCursor(query));
+      const page = await list(social.as(token), limit, opaqueCursor(query));
       opaquePage(request, reply, page);
       return renderAccounts(social, publicOrigin(request).origin, page.items);
     });

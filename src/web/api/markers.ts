@@ -57,15 +57,15 @@ const answer = (lastReadId: string): { notifications?: MastodonMarker } =>
 
 export const markerRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
   app.get('/api/v1/markers', async (request) => {
-    const { account } = await requireScope(request, auth, 'read:statuses');
+    const { token } = await requireScope(request, auth, 'read:statuses');
     if (!readMarkerQuery(request.query).includes('notifications')) return {};
-    return answer((await social.notificationMarker(account.username)).lastReadId);
+    return answer((await social.as(token).notificationMarker()).lastReadId);
   });
 
   app.post('/api/v1/markers', async (request) => {
-    const { account } = await requireScope(request, auth, 'write:statuses');
+    const { token } = await requireScope(request, auth, 'write:statuses');
     const { notifications } = readMarkerBody(request.body);
     if (notifications === undefined) return {};
-    return answer((await social.markNotificationsRead(account.username, notifications)).lastReadId);
+    return answer((await social.as(token).markNotificationsRead(notifications)).lastReadId);
   });
 };

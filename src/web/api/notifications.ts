@@ -2,11 +2,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import { type MastodonPageParams, parseStatusPage, serviceCursor, usernameOf } from '../../domain/mastodon-ids.js';
 import { NOTIFICATION_TYPES, type NotificationType, parseNotificationTypes } from '../../domain/notification.js';
 import { PAGE_MAX } from '../../domain/page.js';
-import type { Social } from '../../domain/social.js';
+import type { Actor } from '../../domain/social.js';
 import type { RouteContext } from '../context.js';
 import { requireScope } from '../oauth/routes.js';
 import { idPage, parseListLimit } from './paging.js';
-import { renderNotifications } from './render.js';
+import { audienceOf, renderNotifications } from './render.js';
 import { orRecordNotFound, postIdParam, recordNotFound } from './requests.js';
 import { publicOrigin } from './urls.js';
 
@@ -41,13 +41,13 @@ function typesOf(query: Query): NotificationType[] | undefined {
  * answers; with one, the newest notifications are read a page at a time
  * down to the marker (at most `limit`, so at most ten pages).
  */
-async function unreadCount(social: Social, recipient: string, types: NotificationType[] | undefined, limit: number): Promise<number> {
-  const marker = await social.notificationMarker(recipient);
+async function unreadCount(recipient: Actor, types: NotificationType[] | undefined, limit: number): Promise<number> {
+  const marker = await recipient.notificationMarker();
   if (types === undefined) return Math.min(marker.unread, limit);
   let count = 0;
   let cursor: string | undefined;
   for (let pages = 0; pages <= UNREAD_MAX / PAGE_MAX && count < limit; pages++) {
-    const page = await social.listNotifications(recipient, { limit: PAGE_MAX, cursor, types });
+    const page = await recipient.listNotifications({ limit: PAGE_MAX, cursor, types });
     for (const notification of page.items) {
       if (marker.lastReadId !== '' && notification.id >= marker.lastReadId) return count;
       if (++count >= limit) return count;
@@ -60,7 +60,7 @@ async function unreadCount(social: Social, recipient: string, types: Notificatio
 
 export const notificationRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
   app.get('/api/v1/notifications', async (request, reply) => {
-    const { account } = await requireScope(request, auth, 'read:notifications');
+    const grant = await requireScope(request, auth, 'read:notifications');
     const query = (request.query ?? {}) as Query & MastodonPageParams;
     const page = {
       ...parseStatusPage({ ...query, limit: undefined }),
@@ -70,35 +70,35 @@ export const notificationRoutes: FastifyPluginAsync<RouteContext> = async (app, 
     // account_id filters the page read, so a page can come out short; its Link header still leads on.
     const from = query.account_id === undefined || query.account_id === '' ? undefined : (usernameOf(query.account_id) ?? '');
     const { limit, cursor } = serviceCursor(page);
-    const served = await social.listNotifications(account.username, { limit, cursor, types });
+    const served = await social.as(grant.token).listNotifications({ limit, cursor, types });
     const items = idPage(request, reply, page, served).filter((n) => from === undefined || n.actor === from);
-    return renderNotifications(social, publicOrigin(request).origin, items, account.username);
+    return renderNotifications(social, audienceOf(social, grant), publicOrigin(request).origin, items);
   });
 
   app.get('/api/v1/notifications/unread_count', async (request) => {
-    const { account } = await requireScope(request, auth, 'read:notifications');
+    const { token } = await requireScope(request, auth, 'read:notifications');
     const query = (request.query ?? {}) as Query;
     const limit = parseListLimit(query.limit, UNREAD_DEFAULT, UNREAD_MAX);
-    return { count: await unreadCount(social, account.username, typesOf(query), limit) };
+    return { count: await unreadCount(social.as(token), typesOf(query), limit) };
   });
 
   app.get('/api/v1/notifications/:id', async (request) => {
-    const { account } = await requireScope(request, auth, 'read:notifications');
-    const notification = await orRecordNotFound(social.getNotification(account.username, postIdParam(request)));
-    const [entity] = await renderNotifications(social, publicOrigin(request).origin, [notification], account.username);
+    const grant = await requireScope(request, auth, 'read:notifications');
+    const notification = await orRecordNotFound(social.as(grant.token).getNotification(postIdParam(request)));
+    const [entity] = await renderNotifications(social, audienceOf(social, grant), publicOrigin(request).origin, [notification]);
     if (!entity) throw recordNotFound();
     return entity;
   });
 
   app.post('/api/v1/notifications/:id/dismiss', async (request) => {
-    const { account } = await requireScope(request, auth, 'write:notifications');
-    await social.dismissNotification(account.username, postIdParam(request));
+    const { token } = await requireScope(request, auth, 'write:notifications');
+    await social.as(token).dismissNotification(postIdParam(request));
     return {};
   });
 
   app.post('/api/v1/notifications/clear', async (request) => {
-    const { account } = await requireScope(request, auth, 'write:notifications');
-    await social.clearNotifications(account.username);
+    const { token } = await requireScope(request, auth, 'write:notifications');
+    await social.as(token).clearNotifications();
     return {};
   });
 };

@@ -8,8 +8,8 @@ import type { RouteContext } from '../context.js';
 import type { MastodonStatus } from '../entities/status.js';
 import { requireScope } from '../oauth/routes.js';
 import { ACCOUNT_LIST_DEFAULT, ACCOUNT_LIST_MAX, opaqueCursor, opaquePage, parseListLimit } from './paging.js';
-import { renderAccounts, renderStatuses } from './render.js';
-import { optionalViewer, orRecordNotFound, postIdParam, recordNotFound } from './requests.js';
+import { type Audience, audienceOf, renderAccounts, renderStatuses } from './render.js';
+import { optionalAudience, orRecordNotFound, postIdParam, recordNotFound } from './requests.js';
 import { publicOrigin } from './urls.js';
 
 /**
@@ -28,25 +28,26 @@ async function originalOf(social: Social, postId: string): Promise<string> {
   return post.reblogOf ?? post.id;
 }
 
-/** The status `postId` as `viewer` now sees it; 404 if it is gone. */
-async function statusFor(request: FastifyRequest, social: Social, postId: string, viewer: string): Promise<MastodonStatus> {
+/** The status `postId` as the audience now sees it; 404 if it is gone. */
+async function statusFor(request: FastifyRequest, social: Social, postId: string, audience: Audience): Promise<MastodonStatus> {
   const post = await orRecordNotFound(social.getPost(postId));
-  const [status] = await renderStatuses(social, publicOrigin(request).origin, [post], viewer);
+  const [status] = await renderStatuses(audience, publicOrigin(request).origin, [post]);
   if (!status) throw recordNotFound();
   return status;
 }
 
-export const reactionRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
+export const reactionRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
+  const { auth, social } = ctx;
   app.post('/api/v1/statuses/:id/favourite', async (request) => {
-    const { account } = await requireScope(request, auth, 'write:favourites');
+    const grant = await requireScope(request, auth, 'write:favourites');
     const postId = await originalOf(social, postIdParam(request));
-    await orRecordNotFound(social.favourite(account.username, postId));
-    return statusFor(request, social, postId, account.username);
+    await orRecordNotFound(social.as(grant.token).favourite(postId));
+    return statusFor(request, social, postId, audienceOf(social, grant));
   });
 
   /** A deleted status can still be unfavourited (its row goes); the answer is then 404, as there is no status to show. */
   app.post('/api/v1/statuses/:id/unfavourite', async (request) => {
-    const { account } = await requireScope(request, auth, 'write:favourites');
+    const grant = await requireScope(request, auth, 'write:favourites');
     const named = postIdParam(request);
     let postId = named;
     try {
@@ -54,26 +55,26 @@ export const reactionRoutes: FastifyPluginAsync<RouteContext> = async (app, { au
     } catch (error) {
       if (!isDomainError(error) || error.code !== 'not_found') throw error;
     }
-    await orRecordNotFound(social.unfavourite(account.username, postId));
-    return statusFor(request, social, postId, account.username);
+    await orRecordNotFound(social.as(grant.token).unfavourite(postId));
+    return statusFor(request, social, postId, audienceOf(social, grant));
   });
 
   /** Answers the reblog: Mastodon's wrapper status, with the original in `reblog`. */
   app.post('/api/v1/statuses/:id/reblog', async (request) => {
-    const { account } = await requireScope(request, auth, 'write:statuses');
-    const reblog = await orRecordNotFound(social.reblog(account.username, postIdParam(request)));
-    const [status] = await renderStatuses(social, publicOrigin(request).origin, [reblog], account.username);
+    const grant = await requireScope(request, auth, 'write:statuses');
+    const reblog = await orRecordNotFound(social.as(grant.token).reblog(postIdParam(request)));
+    const [status] = await renderStatuses(audienceOf(social, grant), publicOrigin(request).origin, [reblog]);
     if (!status) throw recordNotFound();
     return status;
   });
 
   /** Answers the original, no longer reblogged by the actor. */
   app.post('/api/v1/statuses/:id/unreblog', async (request) => {
-    const { account } = await requireScope(request, auth, 'write:statuses');
+    const grant = await requireScope(request, auth, 'write:statuses');
     const named = postIdParam(request);
     const original = await originalOf(social, named);
-    await orRecordNotFound(social.unreblog(account.username, named));
-    return statusFor(request, social, original, account.username);
+    await orRecordNotFound(social.as(grant.token).unreblog(named));
+    return statusFor(request, social, original, audienceOf(social, grant));
   });
 
   /** Public, as on Mastodon; username order, paged by the Link header. */
@@ -83,7 +84,7 @@ export const reactionRoutes: FastifyPluginAsync<RouteContext> = async (app, { au
   ] as const) {
     app.get(`/api/v1/statuses/:id/${path}`, async (request, reply) => {
       const postId = postIdParam(request);
-      await optionalViewer(request, auth);
+      await optionalAudience(request, ctx);
       const query = request.query as Record<string, unknown>;
       const limit = parseListLimit(query.limit, ACCOUNT_LIST_DEFAULT, ACCOUNT_LIST_MAX);
       const page: Page<Account> = await orRecordNotFound(list(social, postId, limit, opaqueCursor(query)));
@@ -94,10 +95,10 @@ export const reactionRoutes: FastifyPluginAsync<RouteContext> = async (app, { au
 
   /** The actor's favourites, most recently favourited first; paged by the Link header (Mastodon's favourite ids are internal). */
   app.get('/api/v1/favourites', async (request, reply) => {
-    const { account } = await requireScope(request, auth, 'read:favourites');
+    const grant = await requireScope(request, auth, 'read:favourites');
     const query = request.query as Record<string, unknown>;
-    const page = await social.listFavourites(account.username, parseMastodonLimit(query.limit), opaqueCursor(query));
+    const page = await social.as(grant.token).listFavourites(parseMastodonLimit(query.limit), opaqueCursor(query));
     opaquePage(request, reply, page);
-    return renderStatuses(social, publicOrigin(request).origin, page.items, account.username);
+    return renderStatuses(audienceOf(social, grant), publicOrigin(request).origin, page.items);
   });
 };

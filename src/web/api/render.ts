@@ -1,7 +1,7 @@
 import type { Account, Profile } from '../../domain/account.js';
 import type { Notification } from '../../domain/notification.js';
 import type { Post, PostView } from '../../domain/post.js';
-import type { PostDescriptions, Social } from '../../domain/social.js';
+import type { PostDescriptions, Reader, Social } from '../../domain/social.js';
 import { type MastodonAccount, mastodonAccount, profileAccount } from '../entities/account.js';
 import { type MastodonNotification, mastodonNotification } from '../entities/notification.js';
 import { type MastodonStatus, mastodonStatus } from '../entities/status.js';
@@ -13,6 +13,24 @@ import { type MastodonStatus, mastodonStatus } from '../entities/status.js';
  * author), and the pure functions below render from it, so the REST
  * routes and the streaming server render alike.
  */
+
+/**
+ * Whom statuses are rendered for: reads as that person (their Actor, or
+ * Social itself for nobody), and their username for the flags Mastodon
+ * sends only to a signed-in viewer.
+ */
+export interface Audience {
+  reader: Reader;
+  viewer: string | undefined;
+}
+
+/** Reading for nobody in particular. */
+export const nobody = (social: Social): Audience => ({ reader: social, viewer: undefined });
+
+/** Reading as the account a checked token belongs to (oauth/routes.ts requireScope). */
+export function audienceOf(social: Social, grant: { token: string; account: { username: string } }): Audience & { viewer: string } {
+  return { reader: social.as(grant.token), viewer: grant.account.username };
+}
 
 /** The most ids one describePosts or getProfiles call takes. */
 const DESCRIBE_MAX = 100;
@@ -26,10 +44,10 @@ function chunks<T>(items: readonly T[]): T[][] {
 const unique = (values: readonly string[]) => [...new Set(values)];
 
 /** describePosts for any number of ids: one call per hundred, in parallel (a thread can have 141 posts). */
-export async function describeAll(social: Social, postIds: readonly string[], viewer: string | undefined): Promise<PostDescriptions> {
+export async function describeAll(reader: Reader, postIds: readonly string[]): Promise<PostDescriptions> {
   const ids = unique(postIds);
   if (ids.length === 0) return { posts: [], profiles: [] };
-  const parts = await Promise.all(chunks(ids).map((part) => social.describePosts(part, viewer)));
+  const parts = await Promise.all(chunks(ids).map((part) => reader.describePosts(part)));
   return { posts: parts.flatMap((part) => part.posts), profiles: parts.flatMap((part) => part.profiles) };
 }
 
@@ -68,42 +86,34 @@ export function statusesFrom(
   return statuses;
 }
 
-/** Status entities for posts, in their order, for `viewer`: one describePosts call per hundred posts. */
-export async function renderStatuses(
-  social: Social,
-  origin: string,
-  posts: readonly Post[],
-  viewer: string | undefined,
-): Promise<MastodonStatus[]> {
-  return statusesFrom(
-    origin,
-    posts,
-    await describeAll(
-      social,
-      posts.map((post) => post.id),
-      viewer,
-    ),
-    viewer,
+/** Status entities for posts, in their order, for the audience: one describePosts call per hundred posts. */
+export async function renderStatuses(audience: Audience, origin: string, posts: readonly Post[]): Promise<MastodonStatus[]> {
+  const described = await describeAll(
+    audience.reader,
+    posts.map((post) => post.id),
   );
+  return statusesFrom(origin, posts, described, audience.viewer);
 }
 
 /**
- * Notification entities, in their order, for their recipient: the posts
- * concerned described in one call and the actors' profiles in another.
+ * Notification entities, in their order, for their recipient (`recipient`
+ * reads as them): the posts concerned described in one call and the
+ * actors' profiles in another.
  * A notification whose post is gone (a favourite of a since deleted
  * status: those rows outlive the post) is left out, as clients expect a
  * status on every favourite, reblog and mention.
  */
 export async function renderNotifications(
   social: Social,
+  recipient: Audience & { viewer: string },
   origin: string,
   notifications: readonly Notification[],
-  viewer: string,
 ): Promise<MastodonNotification[]> {
   const postIds = notifications.flatMap((n) => (n.postId === undefined ? [] : [n.postId]));
   const actors = unique(notifications.map((n) => n.actor));
+  const viewer = recipient.viewer;
   const [described, actorProfiles] = await Promise.all([
-    describeAll(social, postIds, viewer),
+    describeAll(recipient.reader, postIds),
     Promise.all(chunks(actors).map((part) => social.getProfiles(part))).then((parts) => parts.flat()),
   ]);
   return notificationsFrom(origin, notifications, described, actorProfiles, viewer);

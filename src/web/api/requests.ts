@@ -4,11 +4,12 @@ import { postIdOf, usernameOf } from '../../domain/mastodon-ids.js';
 import type { Social } from '../../domain/social.js';
 import type { RouteContext } from '../context.js';
 import { requireToken } from '../oauth/routes.js';
+import { type Audience, audienceOf, nobody } from './render.js';
 
 /**
  * What a Mastodon request names, read once for every resource module: the
  * status or notification of a `:id` segment, the account of an account id,
- * the optional viewer of a public read. Whatever names nothing, or names a
+ * the optional reader of a public read. Whatever names nothing, or names a
  * record that does not exist, is Mastodon's 404 `{"error": "Record not
  * found"}`, malformed ids included, as Rails answers a failed find.
  */
@@ -44,8 +45,13 @@ export async function existingUsername(social: Social, id: unknown): Promise<str
   return username;
 }
 
-/** The viewer of a public read: the token's account when a token is sent (and it must then be valid), else nobody. */
-export async function optionalViewer(request: FastifyRequest, auth: RouteContext['auth']): Promise<string | undefined> {
-  if (request.headers.authorization === undefined) return undefined;
-  return (await requireToken(request, auth)).account?.username;
+/**
+ * Whom a public read is for: the token's account when a token is sent (it
+ * must then be valid), reading as them; else (or for an app token, which
+ * acts for no one) nobody.
+ */
+export async function optionalAudience(request: FastifyRequest, { auth, social }: RouteContext): Promise<Audience> {
+  if (request.headers.authorization === undefined) return nobody(social);
+  const grant = await requireToken(request, auth);
+  return grant.account ? audienceOf(social, { token: grant.token, account: grant.account }) : nobody(social);
 }

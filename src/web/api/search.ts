@@ -12,7 +12,7 @@ import type { MastodonStatus } from '../entities/status.js';
 import { type MastodonTag, mastodonTag } from '../entities/tag.js';
 import { requireScope } from '../oauth/routes.js';
 import { localName, singleText } from './accounts.js';
-import { renderAccounts, renderStatuses } from './render.js';
+import { type Audience, audienceOf, renderAccounts, renderStatuses } from './render.js';
 import { publicOrigin } from './urls.js';
 
 /**
@@ -47,19 +47,19 @@ async function searchAccounts(social: Social, origin: string, prefix: string, li
 }
 
 /** The tag `q` names (`#` optional), if it is a well-formed tag some post carries. */
-async function searchTag(social: Social, origin: string, q: string, viewer: string): Promise<MastodonTag[]> {
+async function searchTag(audience: Audience, origin: string, q: string): Promise<MastodonTag[]> {
   let tag: string;
   try {
     tag = parseTag(q.trim());
   } catch {
     return [];
   }
-  const page = await social.tagTimeline(tag, 1, undefined, viewer);
+  const page = await audience.reader.tagTimeline(tag, 1, undefined);
   return page.items.length === 0 ? [] : [mastodonTag(origin, tag)];
 }
 
 /** The status a URL of this server names (`<origin>/p/<post id>`), if it exists. */
-async function searchStatus(social: Social, origin: string, q: string, viewer: string): Promise<MastodonStatus[]> {
+async function searchStatus(social: Social, audience: Audience, origin: string, q: string): Promise<MastodonStatus[]> {
   let url: URL;
   try {
     url = new URL(q.trim());
@@ -69,7 +69,7 @@ async function searchStatus(social: Social, origin: string, q: string, viewer: s
   const postId = /^\/p\/([0-9a-z]+)$/.exec(url.pathname)?.[1];
   if (url.origin !== origin || postId === undefined || !isPostId(postId)) return [];
   try {
-    return await renderStatuses(social, origin, [await social.getPost(postId)], viewer);
+    return await renderStatuses(audience, origin, [await social.getPost(postId)]);
   } catch (error) {
     if (isDomainError(error) && error.code === 'not_found') return [];
     throw error;
@@ -90,7 +90,7 @@ export const searchRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth
   });
 
   app.get('/api/v2/search', async (request) => {
-    const { account } = await requireScope(request, auth, 'read:search');
+    const audience = audienceOf(social, await requireScope(request, auth, 'read:search'));
     const server = publicOrigin(request);
     const query = request.query as Query;
     const q = singleText(query, 'q');
@@ -106,8 +106,8 @@ export const searchRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth
     const first = offset === 0;
     const [accounts, hashtags, statuses] = await Promise.all([
       prefix === undefined ? [] : searchAccounts(social, server.origin, prefix, limit, offset),
-      wants('hashtags') && first ? searchTag(social, server.origin, q, account.username) : [],
-      wants('statuses') && first ? searchStatus(social, server.origin, q, account.username) : [],
+      wants('hashtags') && first ? searchTag(audience, server.origin, q) : [],
+      wants('statuses') && first ? searchStatus(social, audience, server.origin, q) : [],
     ]);
     return { accounts, statuses, hashtags };
   });

@@ -1,23 +1,23 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { invalid, isDomainError } from '../../domain/errors.js';
 import { postIdOf } from '../../domain/mastodon-ids.js';
-import { parseIdempotencyKey } from '../../domain/post.js';
+import { type Post, parseIdempotencyKey } from '../../domain/post.js';
 import type { RouteContext } from '../context.js';
 import { requireScope } from '../oauth/routes.js';
-import { describeAll, renderStatuses, statusesFrom } from './render.js';
-import { optionalViewer, orRecordNotFound, postIdParam, recordNotFound } from './requests.js';
+import { audienceOf, describeAll, renderStatuses, statusesFrom } from './render.js';
+import { optionalAudience, orRecordNotFound, postIdParam, recordNotFound } from './requests.js';
 import { publicOrigin } from './urls.js';
 
 /**
  * Statuses (docs.joinmastodon.org/methods/statuses): post (a reply with
  * in_reply_to_id), view, delete, and the thread around one (context);
  * favourites and reblogs are in reactions.ts. A status is a Chorus post;
- * its id is the post id mapped by domain/mastodon-ids.ts. Posting goes
- * through Social.postAsSession with the bearer token (a web session or an
- * OAuth user token, both sessions in the store), so the token is checked
- * again inside the post's txn, and so are the parent's existence and the
- * blocks between the two authors; the Idempotency-Key header makes a retry
- * return the first status.
+ * its id is the post id mapped by domain/mastodon-ids.ts. Every action
+ * goes to the social service as the bearer token's owner (Social.as: a web
+ * session or an OAuth user token, both sessions in the store), so a post's
+ * token is checked again inside its txn, and so are the parent's existence
+ * and the blocks between the two authors; the Idempotency-Key header makes
+ * a retry return the first status.
  */
 
 const VISIBILITIES = ['public', 'unlisted', 'private', 'direct'];
@@ -87,29 +87,31 @@ function readStatusBody(input: unknown): StatusBody {
   return { status, inReplyTo };
 }
 
-export const statusRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
+export const statusRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
+  const { auth, social } = ctx;
   app.post('/api/v1/statuses', async (request) => {
     const grant = await requireScope(request, auth, 'write:statuses');
     const body = readStatusBody(request.body);
     const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
     const options = body.inReplyTo === undefined ? undefined : { inReplyToId: body.inReplyTo };
-    let post: Awaited<ReturnType<typeof social.postAsSession>>;
+    const author = audienceOf(social, grant);
+    let post: Post;
     try {
-      post = await social.postAsSession(grant.token, body.status, idempotencyKey, options);
+      post = await social.as(grant.token).post(body.status, idempotencyKey, options);
     } catch (error) {
       // Only the parent can be missing here (the session's account is checked as unauthenticated).
       if (options && isDomainError(error) && error.code === 'not_found') throw recordNotFound();
       throw error;
     }
-    const [status] = await renderStatuses(social, publicOrigin(request).origin, [post], grant.account.username);
+    const [status] = await renderStatuses(author, publicOrigin(request).origin, [post]);
     return status;
   });
 
   app.get('/api/v1/statuses/:id', async (request) => {
     const postId = postIdParam(request);
-    const viewer = await optionalViewer(request, auth);
+    const audience = await optionalAudience(request, ctx);
     const post = await orRecordNotFound(social.getPost(postId));
-    const [status] = await renderStatuses(social, publicOrigin(request).origin, [post], viewer);
+    const [status] = await renderStatuses(audience, publicOrigin(request).origin, [post]);
     if (!status) throw recordNotFound();
     return status;
   });
@@ -118,9 +120,10 @@ export const statusRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth
   app.delete('/api/v1/statuses/:id', async (request) => {
     const grant = await requireScope(request, auth, 'write:statuses');
     const postId = postIdParam(request);
+    const author = audienceOf(social, grant);
     const post = await orRecordNotFound(social.getPost(postId));
-    const [status] = await renderStatuses(social, publicOrigin(request).origin, [post], grant.account.username);
-    await orRecordNotFound(social.deletePost(postId, grant.account.username));
+    const [status] = await renderStatuses(author, publicOrigin(request).origin, [post]);
+    await orRecordNotFound(social.as(grant.token).deletePost(postId));
     if (!status) throw recordNotFound();
     return { ...status, text: post.text };
   });
@@ -132,13 +135,12 @@ export const statusRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth
    */
   app.get('/api/v1/statuses/:id/context', async (request) => {
     const postId = postIdParam(request);
-    const viewer = await optionalViewer(request, auth);
-    const thread = await orRecordNotFound(social.getThread(postId, viewer));
+    const { reader, viewer } = await optionalAudience(request, ctx);
+    const thread = await orRecordNotFound(reader.getThread(postId));
     const posts = [...thread.ancestors, ...thread.descendants];
     const described = await describeAll(
-      social,
+      reader,
       posts.map((post) => post.id),
-      viewer,
     );
     const origin = publicOrigin(request).origin;
     return {

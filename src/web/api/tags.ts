@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { parseTag } from '../../domain/text.js';
 import type { RouteContext } from '../context.js';
 import { mastodonTag } from '../entities/tag.js';
-import { optionalViewer, recordNotFound } from './requests.js';
+import { optionalAudience, recordNotFound } from './requests.js';
 import { publicOrigin } from './urls.js';
 
 /**
@@ -12,7 +12,7 @@ import { publicOrigin } from './urls.js';
  * hashtags is not part of Chorus: GET /api/v1/followed_tags is an empty
  * stub (stubs.ts).
  */
-export const tagRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
+export const tagRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
   app.get('/api/v1/tags/:id', async (request) => {
     let tag: string;
     try {
@@ -20,8 +20,8 @@ export const tagRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, s
     } catch {
       throw recordNotFound();
     }
-    const viewer = await optionalViewer(request, auth);
-    const page = await social.tagTimeline(tag, 1, undefined, viewer);
+    const { reader } = await optionalAudience(request, ctx);
+    const page = await reader.tagTimeline(tag, 1, undefined);
     if (page.items.length === 0) throw recordNotFound();
     return mastodonTag(publicOrigin(request).origin, tag);
   });

@@ -3,13 +3,12 @@ import { invalid } from '../../domain/errors.js';
 import { type MastodonPageParams, parseStatusPage, serviceCursor } from '../../domain/mastodon-ids.js';
 import type { Page } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
-import type { Social } from '../../domain/social.js';
 import { parseTag } from '../../domain/text.js';
 import type { RouteContext } from '../context.js';
 import { bearerToken } from '../session.js';
 import { idPage } from './paging.js';
-import { renderStatuses } from './render.js';
-import { optionalViewer } from './requests.js';
+import { type Audience, audienceOf, renderStatuses } from './render.js';
+import { optionalAudience } from './requests.js';
 import { railsBoolean } from './statuses.js';
 import { publicOrigin } from './urls.js';
 
@@ -24,14 +23,13 @@ import { publicOrigin } from './urls.js';
 async function sendPage(
   request: FastifyRequest,
   reply: FastifyReply,
-  social: Social,
-  fetch: (limit: number, cursor: string | undefined) => Promise<{ page: Page<Post>; viewer: string | undefined }>,
+  fetch: (limit: number, cursor: string | undefined) => Promise<{ page: Page<Post>; audience: Audience }>,
 ) {
   const page = parseStatusPage(request.query as MastodonPageParams);
   const { limit, cursor } = serviceCursor(page);
-  const { page: served, viewer } = await fetch(limit, cursor);
+  const { page: served, audience } = await fetch(limit, cursor);
   const items = idPage(request, reply, page, served);
-  return renderStatuses(social, publicOrigin(request).origin, items, viewer);
+  return renderStatuses(audience, publicOrigin(request).origin, items);
 }
 
 /**
@@ -55,17 +53,19 @@ function refuseMoreTags(query: Record<string, unknown>): void {
   }
 }
 
-export const timelineRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
+export const timelineRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
+  const { social } = ctx;
   /**
-   * The posts of the accounts the token's owner follows: one sessionFeed
-   * call, which checks the token and its scope and reads the feed together
-   * (an app token is no session, so it is refused there too).
+   * The posts of the accounts the token's owner follows: one homeFeed
+   * call, which checks the token and its scope (read:statuses) and reads
+   * the feed together (an app token is no session, so it is refused there
+   * too).
    */
   app.get('/api/v1/timelines/home', async (request, reply) => {
     const token = bearerToken(request);
-    return sendPage(request, reply, social, async (limit, cursor) => {
-      const feed = await social.sessionFeed(token, limit, cursor, 'read:statuses');
-      return { page: feed.page, viewer: feed.account.username };
+    return sendPage(request, reply, async (limit, cursor) => {
+      const feed = await social.as(token).homeFeed(limit, cursor);
+      return { page: feed.page, audience: audienceOf(social, { token, account: feed.account }) };
     });
   });
 
@@ -76,11 +76,11 @@ export const timelineRoutes: FastifyPluginAsync<RouteContext> = async (app, { au
    */
   app.get('/api/v1/timelines/public', async (request, reply) => {
     const query = (request.query ?? {}) as Record<string, unknown>;
-    const viewer = await optionalViewer(request, auth);
+    const audience = await optionalAudience(request, ctx);
     if (nothingToShow(query)) return [];
-    return sendPage(request, reply, social, async (limit, cursor) => ({
-      page: await social.publicTimeline(limit, cursor, viewer),
-      viewer,
+    return sendPage(request, reply, async (limit, cursor) => ({
+      page: await audience.reader.publicTimeline(limit, cursor),
+      audience,
     }));
   });
 
@@ -88,12 +88,12 @@ export const timelineRoutes: FastifyPluginAsync<RouteContext> = async (app, { au
   app.get('/api/v1/timelines/tag/:hashtag', async (request, reply) => {
     const query = (request.query ?? {}) as Record<string, unknown>;
     const tag = parseTag((request.params as { hashtag?: unknown }).hashtag);
-    const viewer = await optionalViewer(request, auth);
+    const audience = await optionalAudience(request, ctx);
     refuseMoreTags(query);
     if (nothingToShow(query)) return [];
-    return sendPage(request, reply, social, async (limit, cursor) => ({
-      page: await social.tagTimeline(tag, limit, cursor, viewer),
-      viewer,
+    return sendPage(request, reply, async (limit, cursor) => ({
+      page: await audience.reader.tagTimeline(tag, limit, cursor),
+      audience,
     }));
   });
 };

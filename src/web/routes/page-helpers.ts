@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDomainError, notFound } from '../../domain/errors.js';
 import { isPostId, parseIdempotencyKey } from '../../domain/post.js';
-import type { NotificationMarker, Social } from '../../domain/social.js';
+import type { NotificationMarker, Reader, Social } from '../../domain/social.js';
 import { HttpStatus } from '../errors.js';
 import { cspNonce } from '../security.js';
 import type { Viewer } from '../session.js';
@@ -22,17 +22,20 @@ export function frameOf(request: FastifyRequest, reply: FastifyReply): Frame {
 const markers = new WeakMap<FastifyRequest, Promise<NotificationMarker | undefined>>();
 
 /**
- * Starts counting the signed-in viewer's unread notifications for the
- * navigation badge, so the count is read while the route does its own
- * reads rather than after them. The badge is decoration: a failure to
- * count leaves it out instead of failing the page.
+ * Starts counting the signed-in viewer's (request.viewer's) unread
+ * notifications for the navigation badge, so the count is read while the
+ * route does its own reads rather than after them. The badge is
+ * decoration: a failure to count leaves it out instead of failing the page.
  */
-export function countUnread(request: FastifyRequest, social: Social, username: string): void {
-  if (markers.has(request)) return;
-  const marker = social.notificationMarker(username).catch((error: unknown) => {
-    request.log.warn({ err: error }, 'unread notifications not counted');
-    return undefined;
-  });
+export function countUnread(request: FastifyRequest, social: Social): void {
+  if (markers.has(request) || !request.viewer) return;
+  const marker = social
+    .as(request.viewer.token)
+    .notificationMarker()
+    .catch((error: unknown) => {
+      request.log.warn({ err: error }, 'unread notifications not counted');
+      return undefined;
+    });
   markers.set(request, marker);
 }
 
@@ -55,6 +58,11 @@ export function sendPage(reply: FastifyReply, body: string, status: number = Htt
 /** POST-redirect-GET: 303 makes the browser follow with a GET. */
 export function seeOther(reply: FastifyReply, location: string): FastifyReply {
   return reply.redirect(location, HttpStatus.seeOther);
+}
+
+/** Reads as the page's signed-in viewer (their session's token), or for nobody when signed out. */
+export function readerOf(request: FastifyRequest, social: Social): Reader {
+  return request.viewer ? social.as(request.viewer.token) : social;
 }
 
 /** The signed-in viewer, or null after answering with a redirect to the log-in page. */

@@ -28,12 +28,12 @@ export const pageHomeRoutes: FastifyPluginAsync<RouteContext> = async (app, { so
   // one describes its posts and one counts unread notifications for the badge.
   app.get('/', { config: { ownSession: true } }, async (request, reply) => {
     const cursor = queryParam(request.query, 'cursor');
-    const home = await pageSession(request, reply, cookies, (token) => social.sessionFeed(token, FEED_PAGE, cursor));
+    const home = await pageSession(request, reply, cookies, (token) => social.as(token).homeFeed(FEED_PAGE, cursor));
     request.viewer = home && { account: home.result.account, token: home.token };
     if (!home) return sendPage(reply, welcomePage(frameOf(request, reply)));
     const viewer = home.result.account;
-    countUnread(request, social, viewer.username);
-    const [described, frame] = await Promise.all([describe(social, home.result.page.items, viewer.username), pageFrame(request, reply)]);
+    countUnread(request, social);
+    const [described, frame] = await Promise.all([describe(social.as(home.token), home.result.page.items), pageFrame(request, reply)]);
     const postedId = queryParam(request.query, 'posted');
     const composer = { text: '', errors: {}, idempotencyKey: randomUUID() };
     const posted = postedId !== undefined && isPostId(postedId) ? { id: postedId } : undefined;
@@ -48,13 +48,13 @@ export const pageHomeRoutes: FastifyPluginAsync<RouteContext> = async (app, { so
     const idempotencyKey = formIdempotencyKey(formField(request.body, 'idempotencyKey'));
     try {
       const text = parsePostText(raw);
-      const post = await social.createPost(viewer.account.username, text, idempotencyKey);
+      const post = await social.as(viewer.token).post(text, idempotencyKey);
       return seeOther(reply, `/?posted=${post.id}`);
     } catch (error) {
       if (!isDomainError(error) || error.code !== 'invalid') throw error;
-      countUnread(request, social, viewer.account.username);
-      const { page } = await social.sessionFeed(viewer.token, FEED_PAGE);
-      const [described, frame] = await Promise.all([describe(social, page.items, viewer.account.username), pageFrame(request, reply)]);
+      countUnread(request, social);
+      const { page } = await social.as(viewer.token).homeFeed(FEED_PAGE);
+      const [described, frame] = await Promise.all([describe(social.as(viewer.token), page.items), pageFrame(request, reply)]);
       // The same key again: the post was not stored, and a resubmit must not store two.
       const composer = { text: raw, errors: { text: error.message }, idempotencyKey: idempotencyKey ?? randomUUID() };
       const feed = { page, described, firstPage: true };
@@ -65,7 +65,7 @@ export const pageHomeRoutes: FastifyPluginAsync<RouteContext> = async (app, { so
   app.post<{ Params: { id: string } }>('/posts/:id/delete', async (request, reply) => {
     const viewer = viewerOrLogin(request, reply);
     if (!viewer) return reply;
-    await social.deletePost(postIdParam(request.params.id), viewer.account.username);
+    await social.as(viewer.token).deletePost(postIdParam(request.params.id));
     return seeOther(reply, localPath(formField(request.body, 'back'), `/u/${viewer.account.username}`));
   });
 };

@@ -13,14 +13,14 @@ export const pageNotificationRoutes: FastifyPluginAsync<RouteContext> = async (a
   app.get('/notifications', async (request, reply) => {
     const viewer = viewerOrLogin(request, reply);
     if (!viewer) return reply;
-    const username = viewer.account.username;
+    const recipient = social.as(viewer.token);
     const cursor = queryParam(request.query, 'cursor');
     // The read marker is the one the navigation badge already asked for (see countUnread).
-    const page = await social.listNotifications(username, { limit: NOTIFICATIONS_PAGE, cursor });
+    const page = await recipient.listNotifications({ limit: NOTIFICATIONS_PAGE, cursor });
     const postIds = [...new Set(page.items.flatMap((n) => (n.postId === undefined ? [] : [n.postId])))];
     const actors = [...new Set(page.items.map((n) => n.actor))];
     const [posts, profiles, marker, frame] = await Promise.all([
-      postIds.length === 0 ? { posts: [], profiles: [] } : social.describePosts(postIds, username),
+      postIds.length === 0 ? { posts: [], profiles: [] } : recipient.describePosts(postIds),
       actors.length === 0 ? [] : social.getProfiles(actors),
       viewerMarker(request),
       pageFrame(request, reply),
@@ -36,7 +36,7 @@ export const pageNotificationRoutes: FastifyPluginAsync<RouteContext> = async (a
     const viewer = viewerOrLogin(request, reply);
     if (!viewer) return reply;
     const lastReadId = formField(request.body, 'lastReadId');
-    await social.markNotificationsRead(viewer.account.username, isPostId(lastReadId) ? lastReadId : undefined);
+    await social.as(viewer.token).markNotificationsRead(isPostId(lastReadId) ? lastReadId : undefined);
     return seeOther(reply, '/notifications');
   });
 };

@@ -2,25 +2,35 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isDomainError } from '../../domain/errors.js';
 import { isPostId, parsePostText } from '../../domain/post.js';
-import type { Social } from '../../domain/social.js';
+import type { Actor } from '../../domain/social.js';
 import type { RouteContext } from '../context.js';
 import { HttpStatus, httpStatusOf } from '../errors.js';
 import { formField, queryParam } from '../input.js';
 import type { ComposerState } from '../views/composer.js';
 import { threadPage } from '../views/thread.js';
 import { describe } from './describe.js';
-import { countUnread, formIdempotencyKey, localPath, pageFrame, postIdParam, seeOther, sendPage, viewerOrLogin } from './page-helpers.js';
+import {
+  countUnread,
+  formIdempotencyKey,
+  localPath,
+  pageFrame,
+  postIdParam,
+  readerOf,
+  seeOther,
+  sendPage,
+  viewerOrLogin,
+} from './page-helpers.js';
 
 interface IdParams {
   id: string;
 }
 
 /** The buttons on a post: each acts as the viewer on the post and returns to the page it was pressed on. */
-const reactions: Record<string, (social: Social, actor: string, postId: string) => Promise<unknown>> = {
-  favourite: (social, actor, id) => social.favourite(actor, id),
-  unfavourite: (social, actor, id) => social.unfavourite(actor, id),
-  reblog: (social, actor, id) => social.reblog(actor, id),
-  unreblog: (social, actor, id) => social.unreblog(actor, id),
+const reactions: Record<string, (actor: Actor, postId: string) => Promise<unknown>> = {
+  favourite: (actor, id) => actor.favourite(id),
+  unfavourite: (actor, id) => actor.unfavourite(id),
+  reblog: (actor, id) => actor.reblog(id),
+  unreblog: (actor, id) => actor.unreblog(id),
 };
 
 /** A post's page (its thread and a reply form), replying, and favourites and reblogs. */
@@ -33,17 +43,18 @@ export const pagePostRoutes: FastifyPluginAsync<RouteContext> = async (app, { so
     form?: ComposerState,
     status: number = HttpStatus.ok,
   ) {
-    const viewer = request.viewer?.account.username;
-    const [post, thread] = await Promise.all([social.getPost(id), social.getThread(id, viewer)]);
+    const viewer = request.viewer;
+    const reader = readerOf(request, social);
+    const [post, thread] = await Promise.all([social.getPost(id), reader.getThread(id)]);
     // A reblog has no thread of its own: its page is the original's.
     if (post.reblogOf !== undefined) return seeOther(reply, `/p/${post.reblogOf}`);
-    if (viewer !== undefined) countUnread(request, social, viewer);
+    countUnread(request, social);
     const [described, frame] = await Promise.all([
-      describe(social, [...thread.ancestors, post, ...thread.descendants], viewer),
+      describe(reader, [...thread.ancestors, post, ...thread.descendants]),
       pageFrame(request, reply),
     ]);
     const replied = queryParam(request.query, 'replied');
-    const replyState = viewer === undefined ? undefined : (form ?? { text: '', errors: {}, idempotencyKey: randomUUID() });
+    const replyState = viewer === null ? undefined : (form ?? { text: '', errors: {}, idempotencyKey: randomUUID() });
     // A refused reply renders at its POST address; the page's forms still return to the post.
     const page = threadPage(request.method === 'GET' ? frame : { ...frame, url: `/p/${id}` }, {
       post,
@@ -65,7 +76,7 @@ export const pagePostRoutes: FastifyPluginAsync<RouteContext> = async (app, { so
     const idempotencyKey = formIdempotencyKey(formField(request.body, 'idempotencyKey'));
     try {
       const text = parsePostText(raw);
-      const post = await social.createPost(viewer.account.username, text, idempotencyKey, { inReplyToId: id });
+      const post = await social.as(viewer.token).post(text, idempotencyKey, { inReplyToId: id });
       return seeOther(reply, `/p/${id}?replied=${post.id}#post-${post.id}`);
     } catch (error) {
       // Too long, or a reply across a block: said beside the box, with the text kept.
@@ -80,7 +91,7 @@ export const pagePostRoutes: FastifyPluginAsync<RouteContext> = async (app, { so
       const viewer = viewerOrLogin(request, reply);
       if (!viewer) return reply;
       const id = postIdParam(request.params.id);
-      await act(social, viewer.account.username, id);
+      await act(social.as(viewer.token), id);
       return seeOther(reply, localPath(formField(request.body, 'back'), `/p/${id}`));
     });
   }

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { lookupUsername } from '../../domain/account.js';
 import { PAGE_DEFAULT } from '../../domain/page.js';
-import type { Social } from '../../domain/social.js';
+import type { Actor } from '../../domain/social.js';
 import type { RouteContext } from '../context.js';
 import { HttpStatus } from '../errors.js';
 import { queryParam } from '../input.js';
 import { followListPage, profilePage } from '../views/profile.js';
 import { describe } from './describe.js';
-import { pageFrame, seeOther, sendPage, viewerOrLogin } from './page-helpers.js';
+import { pageFrame, readerOf, seeOther, sendPage, viewerOrLogin } from './page-helpers.js';
 
 interface UsernameParams {
   username: string;
@@ -16,13 +16,13 @@ interface UsernameParams {
 const LIST_PAGE = 50;
 
 /** The buttons on a profile: each is idempotent, so a repeated press changes nothing. */
-const relations: Record<string, (social: Social, actor: string, target: string) => Promise<void>> = {
-  follow: (social, actor, target) => social.follow(actor, target),
-  unfollow: (social, actor, target) => social.unfollow(actor, target),
-  block: (social, actor, target) => social.block(actor, target),
-  unblock: (social, actor, target) => social.unblock(actor, target),
-  mute: (social, actor, target) => social.mute(actor, target),
-  unmute: (social, actor, target) => social.unmute(actor, target),
+const relations: Record<string, (actor: Actor, target: string) => Promise<void>> = {
+  follow: (actor, target) => actor.follow(target),
+  unfollow: (actor, target) => actor.unfollow(target),
+  block: (actor, target) => actor.block(target),
+  unblock: (actor, target) => actor.unblock(target),
+  mute: (actor, target) => actor.mute(target),
+  unmute: (actor, target) => actor.unmute(target),
 };
 
 /** Profiles, their follower and following lists, and the follow, block and mute buttons. */
@@ -31,13 +31,19 @@ export const pageProfileRoutes: FastifyPluginAsync<RouteContext> = async (app, {
     const username = lookupUsername(request.params.username);
     if (username !== request.params.username) return reply.redirect(`/u/${username}`, HttpStatus.movedPermanently);
     const cursor = queryParam(request.query, 'cursor');
-    const viewer = request.viewer?.account.username;
+    const viewer = request.viewer;
+    const reader = readerOf(request, social);
     const [profile, posts, relationship] = await Promise.all([
       social.getProfile(username),
-      social.listPosts(username, PAGE_DEFAULT, cursor, viewer),
-      viewer === undefined || viewer === username ? null : social.relationships(viewer, [username]).then((found) => found[0] ?? null),
+      reader.listPosts(username, PAGE_DEFAULT, cursor),
+      viewer === null || viewer.account.username === username
+        ? null
+        : social
+            .as(viewer.token)
+            .relationships([username])
+            .then((found) => found[0] ?? null),
     ]);
-    const [described, frame] = await Promise.all([describe(social, posts.items, viewer), pageFrame(request, reply)]);
+    const [described, frame] = await Promise.all([describe(reader, posts.items), pageFrame(request, reply)]);
     const path = cursor === undefined ? `/u/${username}` : `/u/${username}?cursor=${encodeURIComponent(cursor)}`;
     return sendPage(reply, profilePage(frame, { profile, posts, described, relationship, path }));
   });
@@ -59,7 +65,7 @@ export const pageProfileRoutes: FastifyPluginAsync<RouteContext> = async (app, {
       const viewer = viewerOrLogin(request, reply);
       if (!viewer) return reply;
       const username = lookupUsername(request.params.username);
-      await act(social, viewer.account.username, username);
+      await act(social.as(viewer.token), username);
       return seeOther(reply, `/u/${username}`);
     });
   }

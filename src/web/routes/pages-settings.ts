@@ -31,7 +31,7 @@ export const pageSettingsRoutes: FastifyPluginAsync<RouteContext> = async (app, 
     refused: { profile?: ProfileForm; password?: FormErrors; message?: string | undefined } = {},
     status: number = HttpStatus.ok,
   ) {
-    countUnread(request, social, viewer.account.username);
+    countUnread(request, social);
     const [sessions, stored, frame] = await Promise.all([
       auth.listSessions(viewer.token),
       refused.profile ? undefined : social.getProfile(viewer.account.username),
@@ -63,7 +63,7 @@ export const pageSettingsRoutes: FastifyPluginAsync<RouteContext> = async (app, 
     const bio = check(errors, 'bio', () => parseBio(typed.bio));
     if (displayName !== undefined && bio !== undefined) {
       try {
-        await social.updateProfile(viewer.account.username, { displayName, bio });
+        await social.as(viewer.token).updateProfile({ displayName, bio });
         return seeOther(reply, '/settings?done=profile');
       } catch (error) {
         if (!isDomainError(error) || error.code !== 'invalid') throw error;

@@ -5,7 +5,7 @@ import { HttpStatus } from '../errors.js';
 import { queryParam } from '../input.js';
 import { tagPage } from '../views/tag.js';
 import { describe } from './describe.js';
-import { pageFrame, sendPage } from './page-helpers.js';
+import { pageFrame, readerOf, sendPage } from './page-helpers.js';
 
 const TAG_PAGE = 20;
 
@@ -16,9 +16,9 @@ export const pageTagRoutes: FastifyPluginAsync<RouteContext> = async (app, { soc
     const tag = parseTag(request.params.tag);
     if (tag !== request.params.tag) return reply.redirect(`/tags/${tag}`, HttpStatus.movedPermanently);
     const cursor = queryParam(request.query, 'cursor');
-    const viewer = request.viewer?.account.username;
-    const page = await social.tagTimeline(tag, TAG_PAGE, cursor, viewer);
-    const [described, frame] = await Promise.all([describe(social, page.items, viewer), pageFrame(request, reply)]);
+    const reader = readerOf(request, social);
+    const page = await reader.tagTimeline(tag, TAG_PAGE, cursor);
+    const [described, frame] = await Promise.all([describe(reader, page.items), pageFrame(request, reply)]);
     return sendPage(reply, tagPage(frame, { tag, page, described, firstPage: cursor === undefined }));
   });
 };

@@ -30,7 +30,7 @@ export const pageRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => 
   app.addHook('preHandler', async (request, reply) => {
     request.viewer = request.routeOptions.config.ownSession ? null : await pageViewer(request, reply, ctx.auth, ctx.cookies);
     // The navigation's unread badge, read alongside the route's own reads (a POST answers with a redirect).
-    if (request.viewer && request.method === 'GET') countUnread(request, ctx.social, request.viewer.account.username);
+    if (request.viewer && request.method === 'GET') countUnread(request, ctx.social);
   });
   await app.register(pageHomeRoutes, ctx);
   await app.register(pagePostRoutes, ctx);

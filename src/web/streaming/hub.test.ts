@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
+import { DomainError } from '../../domain/errors.js';
 import { type Notification, notificationFor } from '../../domain/notification.js';
 import { newPostId, type Post } from '../../domain/post.js';
-import type { PostDescriptions, PostEvent, Relationship, Social } from '../../domain/social.js';
+import type { Actor, PostDescriptions, PostEvent, Relationship, Social } from '../../domain/social.js';
 import { StreamHub, type StreamListener, type StreamName } from './hub.js';
 
 /**
@@ -27,7 +28,12 @@ interface Table {
   posts: Post[];
   /** Whose relationships read fails. */
   failing?: string[];
+  /** Whose tokens the service refuses (a session that ended). */
+  ended?: string[];
 }
+
+/** The token a scripted listener holds: it names its user, as a real token stands for its session's account. */
+const tokenOf = (username: string) => `token-of-${username}`;
 
 function scripted(table: Table, events: PostEvent[]): Social {
   const has = (pairs: [string, string][] | undefined, a: string, b: string) => (pairs ?? []).some(([x, y]) => x === a && y === b);
@@ -39,27 +45,36 @@ function scripted(table: Table, events: PostEvent[]): Social {
     blockedBy: has(table.blocks, target, actor),
     muting: has(table.mutes, actor, target),
   });
+  const describePosts = async (ids: readonly string[]): Promise<PostDescriptions> => {
+    const found = table.posts.filter((p) => ids.includes(p.id));
+    const originals = table.posts.filter((p) => found.some((f) => f.reblogOf === p.id));
+    const views = [...found, ...originals].map((p) => ({
+      post: p,
+      replies: 0,
+      reblogs: 0,
+      favourites: 0,
+      favourited: false,
+      reblogged: false,
+    }));
+    return { posts: views, profiles: [] };
+  };
   const social: Partial<Social> = {
     async *watchPosts(signal: AbortSignal) {
       yield* events;
       if (!signal.aborted) await once(signal, 'abort');
     },
-    async describePosts(ids): Promise<PostDescriptions> {
-      const found = table.posts.filter((p) => ids.includes(p.id));
-      const originals = table.posts.filter((p) => found.some((f) => f.reblogOf === p.id));
-      const views = [...found, ...originals].map((p) => ({
-        post: p,
-        replies: 0,
-        reblogs: 0,
-        favourites: 0,
-        favourited: false,
-        reblogged: false,
-      }));
-      return { posts: views, profiles: [] };
-    },
-    async relationships(actor, targets) {
-      if (table.failing?.includes(actor)) throw new Error('unavailable');
-      return targets.map((target) => relationship(actor, target));
+    describePosts,
+    as(token) {
+      const actor = token.slice(tokenOf('').length);
+      const actorPart: Partial<Actor> = {
+        async relationships(targets) {
+          if (table.ended?.includes(actor)) throw new DomainError('unauthenticated', 'Log in first.');
+          if (table.failing?.includes(actor)) throw new Error('unavailable');
+          return targets.map((target) => relationship(actor, target));
+        },
+        describePosts,
+      };
+      return actorPart as Actor;
     },
     async getProfiles() {
       return [];
@@ -72,17 +87,20 @@ interface Seen {
   updates: [string, StreamName[]][];
   notifications: [string, StreamName[]][];
   deletes: string[];
+  ended: number;
 }
 
 function listener(username: string, streams: StreamName[]): StreamListener & { seen: Seen } {
-  const seen: Seen = { updates: [], notifications: [], deletes: [] };
+  const seen: Seen = { updates: [], notifications: [], deletes: [], ended: 0 };
   return {
     username,
+    token: tokenOf(username),
     streams: new Set(streams),
     seen,
     update: (p, _described, names) => seen.updates.push([p.id, names]),
     delete: (id) => seen.deletes.push(id),
     notification: (n: Notification, _context, names) => seen.notifications.push([n.id, names]),
+    ended: () => seen.ended++,
   };
 }
 
@@ -180,6 +198,41 @@ describe('stream hub', () => {
     );
     assert.deepEqual(idsOf(reader.seen), [[kept.id, ['user']]]);
     assert.deepEqual(idsOf(failing.seen), []);
+    assert.equal(failing.seen.ended, 0, 'a read that failed for another reason keeps the listener');
+  });
+
+  it('ends the listeners of a token the service refuses, once, and sends them nothing more', async () => {
+    const first = post('alice');
+    const second = post('alice');
+    const note = notificationFor('follow', 'alice', 'gone', clock + 1);
+    const gone = listener('gone', ['user', 'public', 'user:notification']);
+    const alsoGone = listener('gone', ['public']);
+    const reader = listener('reader', ['user']);
+    await run(
+      {
+        follows: [
+          ['reader', 'alice'],
+          ['gone', 'alice'],
+        ],
+        posts: [first, second],
+        ended: ['gone'],
+      },
+      [
+        { kind: 'update', post: first },
+        { kind: 'notification', notification: note },
+        { kind: 'update', post: second },
+      ],
+      [gone, alsoGone, reader],
+    );
+    assert.deepEqual(idsOf(reader.seen), [
+      [first.id, ['user']],
+      [second.id, ['user']],
+    ]);
+    for (const ended of [gone, alsoGone]) {
+      assert.equal(ended.seen.ended, 1);
+      assert.deepEqual(idsOf(ended.seen), []);
+      assert.deepEqual(ended.seen.notifications, []);
+    }
   });
 
   it('sends a notification to its recipient only, on user and user:notification, unless they mute the actor', async () => {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Profile } from '../../domain/account.js';
+import { isDomainError } from '../../domain/errors.js';
 import type { Notification } from '../../domain/notification.js';
 import type { Post, PostView } from '../../domain/post.js';
 import type { PostDescriptions, PostEvent, Relationship, Social } from '../../domain/social.js';
@@ -29,6 +30,8 @@ export interface NotificationContext {
 export interface StreamListener {
   /** The token's account. */
   username: string;
+  /** The socket's token: what the hub reads as the user with (their relationships, their flags). */
+  token: string;
   streams: ReadonlySet<StreamName>;
   /**
    * A post to show on the `streams` named (never empty), with its
@@ -40,6 +43,8 @@ export interface StreamListener {
   delete(postId: string): void;
   /** A notification for this listener's user, on the `streams` named (never empty). */
   notification(notification: Notification, context: NotificationContext, streams: StreamName[]): void;
+  /** The token no longer acts (its session ended or was revoked): the hub has dropped the listener, once. */
+  ended(): void;
 }
 
 /**
@@ -48,9 +53,11 @@ export interface StreamListener {
  * listener and is kept (and re-established after a failure, say the
  * social instance restarting) until close. Events are handled one at a
  * time, so every socket sees them in the store's order. A post costs one
- * describePosts read and one relationships read per distinct user
- * listening (whom they follow, block and mute, for the home timeline's
- * rules); a notification costs nothing unless its recipient listens.
+ * describePosts read and one relationships read per distinct token
+ * listening (whom its user follows, blocks and mutes, for the home
+ * timeline's rules, read as that user: the social service takes no
+ * username as proof of who reads); a notification costs nothing unless
+ * its recipient listens. A token the service refuses ends its listeners.
  */
 export class StreamHub {
   readonly #social: Social;
@@ -123,15 +130,12 @@ export class StreamHub {
     if (post.reblogOf !== undefined && originalAuthor === undefined) return; // a reblog of a deleted post
     const author = post.author;
     const concerned = [...new Set([author, post.inReplyToAuthor, originalAuthor].filter((name): name is string => name !== undefined))];
-    const relations = await this.#relationships(
-      interested.map((l) => l.username),
-      concerned,
-    );
+    const relations = await this.#relationships(interested, concerned);
     for (const listener of interested) {
       if (!this.#listeners.has(listener)) continue;
       const user = listener.username;
       const own = user === author;
-      const related = relations.get(user);
+      const related = relations.get(listener.token);
       // Own posts always reach their author; anyone else's only when the relationships could be read.
       if (!own && related === undefined) continue;
       const to = (name: string) => related?.get(name);
@@ -152,42 +156,75 @@ export class StreamHub {
       (l) => l.username === notification.recipient && (l.streams.has('user') || l.streams.has('user:notification')),
     );
     if (recipients.length === 0) return;
-    const { recipient, actor, postId } = notification;
-    try {
-      const [[relationship], described, actors] = await Promise.all([
-        this.#social.relationships(recipient, [actor]),
-        postId === undefined ? { posts: [], profiles: [] } : this.#social.describePosts([postId], recipient),
-        this.#social.getProfiles([actor]),
-      ]);
-      // A muted (or blocked) account's notifications are kept from its recipient, as the list keeps them.
-      if (hides(relationship)) return;
-      for (const listener of recipients) {
-        if (!this.#listeners.has(listener)) continue;
-        const streams = (['user', 'user:notification'] as const).filter((name) => listener.streams.has(name));
-        listener.notification(notification, { described, actors }, streams);
-      }
-    } catch (error) {
-      this.#log('reading a notification for its stream failed: it is not streamed', error);
-    }
+    const { actor, postId } = notification;
+    await Promise.all(
+      [...byToken(recipients)].map(async ([token, group]) => {
+        try {
+          const recipient = this.#social.as(token);
+          const [[relationship], described, actors] = await Promise.all([
+            recipient.relationships([actor]),
+            postId === undefined ? { posts: [], profiles: [] } : recipient.describePosts([postId]),
+            this.#social.getProfiles([actor]),
+          ]);
+          // A muted (or blocked) account's notifications are kept from its recipient, as the list keeps them.
+          if (hides(relationship)) return;
+          for (const listener of group) {
+            if (!this.#listeners.has(listener)) continue;
+            const streams = (['user', 'user:notification'] as const).filter((name) => listener.streams.has(name));
+            listener.notification(notification, { described, actors }, streams);
+          }
+        } catch (error) {
+          this.#failed(group, error, 'reading a notification for its stream failed: it is not streamed');
+        }
+      }),
+    );
   }
 
-  /** How each user stands to each of `targets` (themselves left out), one read per user; a user whose read failed is absent. */
-  async #relationships(users: readonly string[], targets: readonly string[]): Promise<Map<string, Map<string, Relationship>>> {
+  /**
+   * How each listener's user stands to each of `targets` (themselves left
+   * out), one read per token, keyed by token; a token whose read failed is
+   * absent.
+   */
+  async #relationships(listeners: readonly StreamListener[], targets: readonly string[]): Promise<Map<string, Map<string, Relationship>>> {
     const result = new Map<string, Map<string, Relationship>>();
     await Promise.all(
-      [...new Set(users)].map(async (user) => {
+      [...byToken(listeners)].map(async ([token, group]) => {
+        const user = group[0]!.username;
         const others = targets.filter((name) => name !== user);
-        if (others.length === 0) return result.set(user, new Map());
+        if (others.length === 0) return result.set(token, new Map());
         try {
-          const relationships = await this.#social.relationships(user, others);
-          result.set(user, new Map(relationships.map((r) => [r.target, r])));
+          const relationships = await this.#social.as(token).relationships(others);
+          result.set(token, new Map(relationships.map((r) => [r.target, r])));
         } catch (error) {
-          this.#log('relationships failed: the post is left out of that user stream', error);
+          this.#failed(group, error, 'relationships failed: the post is left out of that user stream');
         }
       }),
     );
     return result;
   }
+
+  /** A read as these listeners' token failed: a token the service no longer honours ends them; anything else is logged. */
+  #failed(listeners: readonly StreamListener[], error: unknown, message: string): void {
+    if (!isDomainError(error) || error.code !== 'unauthenticated') {
+      this.#log(message, error);
+      return;
+    }
+    for (const listener of listeners) {
+      if (!this.#listeners.delete(listener)) continue;
+      listener.ended();
+    }
+  }
+}
+
+/** The listeners grouped by token (usually one socket each), in the order first seen. */
+function byToken(listeners: readonly StreamListener[]): Map<string, StreamListener[]> {
+  const groups = new Map<string, StreamListener[]>();
+  for (const listener of listeners) {
+    const group = groups.get(listener.token);
+    if (group) group.push(listener);
+    else groups.set(listener.token, [listener]);
+  }
+  return groups;
 }
 
 /** Blocked either way or muted by the viewer: what every feed leaves out. */

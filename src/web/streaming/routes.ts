@@ -17,8 +17,9 @@ const CLOSE_GRACE_MS = 1000;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The streaming socket's account and scopes, once its token has been checked before the upgrade. */
+    /** The streaming socket's account, token and scopes, once its token has been checked before the upgrade. */
     streamingUser?: string;
+    streamingToken?: string;
     streamingScopes?: readonly string[];
   }
 }
@@ -83,12 +84,14 @@ export const streamingRoutes: FastifyPluginAsync<RouteContext> = async (app, { a
     url: '/api/v1/streaming',
     preValidation: async (request) => {
       const need = streamScope(requestedStream(request) ?? 'user');
-      const grant = await auth.inspectToken(streamingToken(request));
+      const token = streamingToken(request);
+      const grant = await auth.inspectToken(token);
       if (!grant.account) throw new DomainError('unauthenticated', 'This method requires an authenticated user.');
       if (!scopeAllows(grant.scopes, need)) {
         throw new DomainError('forbidden', `This action is outside the authorized scopes (needs ${need}).`);
       }
       request.streamingUser = grant.account.username;
+      request.streamingToken = token;
       request.streamingScopes = grant.scopes;
     },
     // A plain HTTP request (no Upgrade) is told what to send instead.
@@ -117,6 +120,7 @@ function serveSocket(hub: StreamHub, socket: WebSocket, request: FastifyRequest)
   };
   const listener: StreamListener = {
     username,
+    token: request.streamingToken!,
     streams,
     update(post, described, names) {
       const [status] = statusesFrom(origin, [post], described, username);
@@ -137,6 +141,10 @@ function serveSocket(hub: StreamHub, socket: WebSocket, request: FastifyRequest)
       if (!entity) return;
       const payload = JSON.stringify(entity);
       for (const name of names) send({ stream: [name], event: 'notification', payload });
+    },
+    ended() {
+      // As a logout ends the session everywhere, it ends its streams; a client that reconnects is refused.
+      socket.close(1008, 'Session ended');
     },
   };
   const remove = hub.add(listener);

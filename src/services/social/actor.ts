@@ -1,0 +1,103 @@
+import { lookupUsername } from '../../domain/account.js';
+import { guard } from '../../domain/errors.js';
+import { parsePageRequest } from '../../domain/page.js';
+import { isPostId } from '../../domain/post.js';
+import { ACTOR_SCOPES, type Actor } from '../../domain/social.js';
+import type { Store } from '../store.js';
+import { noSuchUser } from './accounts.js';
+import { block, listBlocks, listMutes, mute, relationships, unblock, unmute } from './blocks.js';
+import { follow, unfollow } from './follows.js';
+import type { Acting, Identity } from './identity.js';
+import {
+  clearNotifications,
+  dismissNotification,
+  getNotification,
+  listNotifications,
+  markNotificationsRead,
+  notificationMarker,
+} from './notifications.js';
+import { createPost, deletePost } from './posts.js';
+import { updateProfile } from './profiles.js';
+import { favourite, reblog, unfavourite, unreblog } from './reactions.js';
+import { found, reader } from './reader.js';
+import type { SocialReads } from './reads.js';
+import { favouritesOf, homeFeed } from './timelines.js';
+
+/** What an Actor's actions need of the service besides who acts. */
+export interface ActorContext {
+  store: Store;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  /** Uniform in [0, 1), for post ids. */
+  random: () => number;
+  /** Where a read after a write reads (SocialService.reads), so it sees the write. */
+  reads: () => Promise<SocialReads>;
+}
+
+/**
+ * Social's Actor over the service: every method first learns who acts
+ * from `identity` (a token's owner, checked for the method's scopes in
+ * ACTOR_SCOPES), then does what the service's action modules do for that
+ * account. Throws only DomainError.
+ */
+export function serviceActor({ store, now, random, reads: readsNow }: ActorContext, identity: Identity): Actor {
+  /** Runs `act` as the identity, if it holds one of the method's scopes. */
+  const as = <T>(method: keyof typeof ACTOR_SCOPES, act: (who: Acting) => Promise<T>): Promise<T> =>
+    guard(async () => act(await identity.resolve(ACTOR_SCOPES[method])));
+  const viewing = async () => {
+    const who = await identity.resolve([]);
+    return { reads: await who.reads(), viewer: lookupUsername(who.username) };
+  };
+  return {
+    ...reader(viewing),
+
+    homeFeed: (limit, cursor) =>
+      as('homeFeed', async (who) => {
+        const page = parsePageRequest(limit, cursor, isPostId);
+        const reads = await who.reads();
+        const username = lookupUsername(who.username);
+        const [feed, account] = await Promise.all([
+          homeFeed(reads, username, page),
+          who.account ?? reads.profile(username).then((profile) => profile?.account),
+        ]);
+        // Accounts are never deleted, so a live session's account is there.
+        return { account: found(account, noSuchUser), page: found(feed, noSuchUser) };
+      }),
+    post: (text, idempotencyKey, options) =>
+      guard(async () => {
+        const { username, sessionTokenHash } = await identity.author();
+        return createPost(store, now, random, username, text, idempotencyKey, sessionTokenHash, options);
+      }),
+    deletePost: (id) => as('deletePost', (who) => deletePost(store, id, who.username)),
+    follow: (followee) => as('follow', (who) => follow(store, now, who.username, followee)),
+    unfollow: (followee) => as('unfollow', (who) => unfollow(store, who.username, followee)),
+    updateProfile: (changes) => as('updateProfile', (who) => updateProfile(store, who.username, changes)),
+
+    favourite: (postId) => as('favourite', (who) => favourite(store, now, who.username, postId)),
+    unfavourite: (postId) => as('unfavourite', (who) => unfavourite(store, who.username, postId)),
+    reblog: (postId) => as('reblog', (who) => reblog(store, now, random, who.username, postId)),
+    unreblog: (postId) => as('unreblog', (who) => unreblog(store, who.username, postId)),
+    listFavourites: (limit, cursor) =>
+      as('listFavourites', async (who) => {
+        const name = lookupUsername(who.username);
+        const page = parsePageRequest(limit, cursor, isPostId);
+        return favouritesOf(await who.reads(), name, page);
+      }),
+
+    listNotifications: (query) => as('listNotifications', (who) => listNotifications(who.reads, who.username, query)),
+    getNotification: (id) => as('getNotification', (who) => getNotification(who.reads, who.username, id)),
+    dismissNotification: (id) => as('dismissNotification', (who) => dismissNotification(store, who.username, id)),
+    clearNotifications: () => as('clearNotifications', (who) => clearNotifications(store, who.username)),
+    notificationMarker: () => as('notificationMarker', (who) => notificationMarker(who.reads, who.username)),
+    markNotificationsRead: (lastReadId) =>
+      as('markNotificationsRead', (who) => markNotificationsRead(store, readsNow, who.username, lastReadId)),
+
+    block: (target) => as('block', (who) => block(store, now, who.username, target)),
+    unblock: (target) => as('unblock', (who) => unblock(store, who.username, target)),
+    mute: (target) => as('mute', (who) => mute(store, now, who.username, target)),
+    unmute: (target) => as('unmute', (who) => unmute(store, who.username, target)),
+    listBlocks: (limit, cursor) => as('listBlocks', (who) => listBlocks(store, who.username, limit, cursor)),
+    listMutes: (limit, cursor) => as('listMutes', (who) => listMutes(store, who.username, limit, cursor)),
+    relationships: (targets) => as('relationships', (who) => relationships(who.reads, who.username, targets)),
+  };
+}

@@ -1,0 +1,68 @@
+import { lookupUsername } from '../../domain/account.js';
+import { DomainError, guard } from '../../domain/errors.js';
+import { parsePageRequest } from '../../domain/page.js';
+import { isPostId } from '../../domain/post.js';
+import type { Reader } from '../../domain/social.js';
+import { parseTag } from '../../domain/text.js';
+import { noSuchUser } from './accounts.js';
+import { describePosts } from './describe.js';
+import { noSuchPost } from './posts.js';
+import type { SocialReads } from './reads.js';
+import { thread } from './threads.js';
+import { authorPosts, publicTimeline, tagTimeline } from './timelines.js';
+
+/**
+ * Where a Reader call reads, and for whom: nobody for Social's public
+ * reads, the token's owner (a canonical username) for an Actor's. Asked
+ * only once the input is valid, so a malformed cursor costs no read.
+ */
+export type Viewing = () => Promise<{ reads: SocialReads; viewer: string | undefined }>;
+
+/** A page of statuses is at most 40; their originals come with them. */
+const MAX_DESCRIBED = 100;
+
+/** The Reader methods, written once for Social (nobody reads) and for an Actor (its owner reads). */
+export function reader(viewing: Viewing): Reader {
+  return {
+    listPosts: (author, limit, cursor) =>
+      guard(async () => {
+        const name = lookupUsername(author);
+        const page = parsePageRequest(limit, cursor, isPostId);
+        const { reads, viewer } = await viewing();
+        return found(await authorPosts(reads, name, page, viewer), noSuchUser);
+      }),
+    publicTimeline: (limit, cursor) =>
+      guard(async () => {
+        const page = parsePageRequest(limit, cursor, isPostId);
+        const { reads, viewer } = await viewing();
+        return publicTimeline(reads, page, viewer);
+      }),
+    tagTimeline: (tag, limit, cursor) =>
+      guard(async () => {
+        const name = parseTag(tag);
+        const page = parsePageRequest(limit, cursor, isPostId);
+        const { reads, viewer } = await viewing();
+        return tagTimeline(reads, name, page, viewer);
+      }),
+    getThread: (postId) =>
+      guard(async () => {
+        if (!isPostId(postId)) throw noSuchPost();
+        const { reads, viewer } = await viewing();
+        const hidden = viewer === undefined ? () => false : await reads.hiddenFor(viewer);
+        return found(await thread(reads, postId, hidden), noSuchPost);
+      }),
+    describePosts: (postIds) =>
+      guard(async () => {
+        if (!Array.isArray(postIds) || postIds.length > MAX_DESCRIBED) {
+          throw new DomainError('invalid', `Describe at most ${MAX_DESCRIBED} posts at once.`);
+        }
+        const { reads, viewer } = await viewing();
+        return describePosts(reads, postIds, viewer);
+      }),
+  };
+}
+
+export function found<T>(value: T | undefined, missing: () => DomainError): T {
+  if (value === undefined) throw missing();
+  return value;
+}
