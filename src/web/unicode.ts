@@ -1,0 +1,55 @@
+import { type DomainError, invalid } from '../domain/errors.js';
+import { isWellFormed } from '../domain/text-rules.js';
+
+/**
+ * Every answer is valid UTF-8, whatever came in. The only way a request
+ * can carry text with no UTF-8 form is a JSON `\uD800`-style escape:
+ * query strings, forms, multipart fields, paths and headers are decoded
+ * from bytes, which turns malformed UTF-8 into U+FFFD, keeps it escaped
+ * or refuses the URL, and can never produce half a character. So a JSON
+ * body is checked once, at the door, whichever route it is for (a post,
+ * an app's name, an OAuth parameter); the domain's parsers check the text
+ * they keep again (text-rules.ts), for callers that are not this web tier.
+ */
+
+/** `invalid` naming the field of a parsed JSON body that holds an unpaired surrogate, or undefined when there is none. */
+export function unpairedSurrogateError(body: unknown): DomainError | undefined {
+  // Iterative, so a deeply nested body cannot exhaust the stack; the body limit bounds the work.
+  const pending: Array<{ value: unknown; field: string | undefined }> = [{ value: body, field: undefined }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { value, field } = next;
+    if (typeof value === 'string') {
+      if (!isWellFormed(value)) return refusal(field === undefined ? 'it' : `"${field}"`);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, child] of Object.entries(value)) {
+        if (!isWellFormed(key)) return refusal('a field name');
+        pending.push({ value: child, field: field ?? key });
+      }
+    }
+  }
+  return undefined;
+}
+
+function refusal(where: string): DomainError {
+  return invalid(`The body is not valid Unicode: ${where} has an unpaired surrogate (a \\uD800–\\uDFFF escape without its pair).`);
+}
+
+/**
+ * JSON.stringify writes a lone surrogate as a `\udXXX` escape (ASCII, but
+ * strict decoders refuse it) and leaves a paired one as the character
+ * itself; so such an escape, after an even run of backslashes, is exactly
+ * a lone surrogate.
+ */
+const escapedLoneSurrogate = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g;
+
+/**
+ * JSON.stringify whose output never carries a lone surrogate: one stored
+ * before the text rule existed is served as U+FFFD, the character every
+ * UTF-8 encoder would have put in its place. The common answer, with none,
+ * costs one scan of the output.
+ */
+export function wellFormedJson(payload: unknown): string {
+  const json = JSON.stringify(payload);
+  if (json === undefined || !json.includes('\\ud')) return json;
+  return json.replace(escapedLoneSurrogate, '$1\\ufffd');
+}
