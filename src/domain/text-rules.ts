@@ -18,12 +18,21 @@ import { invalid } from './errors.js';
  *   ("Zalgo" text) draw over the lines above and below, far outside the
  *   text's own box.
  *
- * Kept, deliberately: the bidirectional controls U+202A–U+202E and
- * U+2066–U+2069. Mixed right-to-left and left-to-right writing needs them
- * (Mastodon keeps them too), and the pages isolate every piece of user
- * text (`<bdi>`, `dir="auto"`), so an override cannot reach beyond the
- * text that contains it. Other invisible characters (zero-width joiners,
- * which emoji and several scripts need) are kept as well.
+ * - a directional formatting character left open or closing nothing: the
+ *   embeddings and overrides U+202A, U+202B, U+202D, U+202E must each be
+ *   closed by U+202C (PDF) and the isolates U+2066–U+2068 by U+2069 (PDI),
+ *   properly nested, on the same line.
+ *
+ * Balanced directional controls are kept: mixed right-to-left and
+ * left-to-right writing needs them, and Mastodon keeps them all. What an
+ * attacker wants from them is an override left open (a lone U+202E) that
+ * reverses whatever is shown after the text: the sentence around a name,
+ * the next post, a client's own labels; balanced controls cannot reach
+ * past the text that holds them, in any client. The pages isolate every
+ * piece of user text as well (`<bdi>`, `dir="auto"`), which also covers
+ * text stored before this rule. Other invisible characters (the marks
+ * U+200E/U+200F, zero-width joiners, which emoji and several scripts
+ * need) are kept.
  */
 
 /**
@@ -62,6 +71,29 @@ export function isWellFormed(text: string): boolean {
   return !loneSurrogate.test(text);
 }
 
+/**
+ * Where a JSON-like value (a parsed body, an RPC request) holds a string or
+ * a key that is not well-formed: `{ field }` names the top-level property
+ * it is under (undefined for a key, or when the value is not an object),
+ * undefined when there is none. Iterative, so a deeply nested value cannot
+ * exhaust the stack; the caller's size limit bounds the work.
+ */
+export function findUnpairedSurrogate(value: unknown): { field: string | undefined } | undefined {
+  const pending: Array<{ value: unknown; field: string | undefined }> = [{ value, field: undefined }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (typeof next.value === 'string') {
+      if (!isWellFormed(next.value)) return { field: next.field };
+    } else if (typeof next.value === 'object' && next.value !== null && !ArrayBuffer.isView(next.value)) {
+      const top = next.field === undefined && !Array.isArray(next.value);
+      for (const [key, child] of Object.entries(next.value)) {
+        if (!isWellFormed(key)) return { field: undefined };
+        pending.push({ value: child, field: top ? key : next.field });
+      }
+    }
+  }
+  return undefined;
+}
+
 /** `invalid` for the first way `text` breaks the rule; nothing for text that keeps it. */
 export function checkText(text: string, rule: TextRule): void {
   const surrogate = loneSurrogate.exec(text);
@@ -74,9 +106,42 @@ export function checkText(text: string, rule: TextRule): void {
     if (match[0] === '\n') throw invalid(`${rule.subject} must be one line.`, rule.field);
     throw invalid(`${rule.subject} contains a control character (${codePointName(match[0])}).`, rule.field);
   }
+  const direction = unbalancedDirection(text);
+  if (direction !== undefined) {
+    const name = codePointName(direction.char);
+    throw invalid(
+      direction.open
+        ? `${rule.subject} leaves a direction control open (${name}): close each embedding or override with U+202C and each isolate with U+2069, on the same line.`
+        : `${rule.subject} has a direction control that closes nothing (${name}).`,
+      rule.field,
+    );
+  }
   if (tooManyMarks.test(text)) {
     throw invalid(`${rule.subject} has more than ${COMBINING_MARKS_MAX} combining marks on one character.`, rule.field);
   }
+}
+
+const OPENS_EMBEDDING = '\u202a\u202b\u202d\u202e';
+const OPENS_ISOLATE = '\u2066\u2067\u2068';
+const CLOSES_EMBEDDING = '\u202c';
+const directional = /[\u202a-\u202e\u2066-\u2069\n]/g;
+
+/** The first directional control that is left open (at a line's end) or closes nothing, if any. */
+function unbalancedDirection(text: string): { char: string; open: boolean } | undefined {
+  const open: string[] = [];
+  for (const [char] of text.matchAll(directional)) {
+    if (char === '\n') {
+      if (open.length > 0) return { char: open.at(-1)!, open: true };
+    } else if (OPENS_EMBEDDING.includes(char) || OPENS_ISOLATE.includes(char)) {
+      open.push(char);
+    } else {
+      const top = open.at(-1);
+      const closes = char === CLOSES_EMBEDDING ? OPENS_EMBEDDING : OPENS_ISOLATE;
+      if (top === undefined || !closes.includes(top)) return { char, open: false };
+      open.pop();
+    }
+  }
+  return open.length > 0 ? { char: open.at(-1)!, open: true } : undefined;
 }
 
 /**

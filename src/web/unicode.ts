@@ -1,5 +1,5 @@
 import { type DomainError, invalid } from '../domain/errors.js';
-import { isWellFormed } from '../domain/text-rules.js';
+import { findUnpairedSurrogate } from '../domain/text-rules.js';
 
 /**
  * Every answer is valid UTF-8, whatever came in. The only way a request
@@ -14,23 +14,9 @@ import { isWellFormed } from '../domain/text-rules.js';
 
 /** `invalid` naming the field of a parsed JSON body that holds an unpaired surrogate, or undefined when there is none. */
 export function unpairedSurrogateError(body: unknown): DomainError | undefined {
-  // Iterative, so a deeply nested body cannot exhaust the stack; the body limit bounds the work.
-  const pending: Array<{ value: unknown; field: string | undefined }> = [{ value: body, field: undefined }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const { value, field } = next;
-    if (typeof value === 'string') {
-      if (!isWellFormed(value)) return refusal(field === undefined ? 'it' : `"${field}"`);
-    } else if (typeof value === 'object' && value !== null) {
-      for (const [key, child] of Object.entries(value)) {
-        if (!isWellFormed(key)) return refusal('a field name');
-        pending.push({ value: child, field: field ?? key });
-      }
-    }
-  }
-  return undefined;
-}
-
-function refusal(where: string): DomainError {
+  const found = findUnpairedSurrogate(body);
+  if (found === undefined) return undefined;
+  const where = found.field === undefined ? 'it' : `"${found.field}"`;
   return invalid(`The body is not valid Unicode: ${where} has an unpaired surrogate (a \\uD800–\\uDFFF escape without its pair).`);
 }
 

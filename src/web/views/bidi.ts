@@ -1,12 +1,12 @@
 import { html, type SafeHtml } from './html.js';
 
 /**
- * Keeping user text's direction to itself. People may write right-to-left
- * overrides and embeddings (U+202A–U+202E, U+2066–U+2069; the text rule
- * keeps them, as real mixed-direction writing needs them), and a name
- * written right to left would otherwise pull the neutral characters
- * around it ("· 3 min ago", "favourited your post") into its own
- * direction. So every piece of user text on a page is a bidi isolate:
+ * Keeping user text's direction to itself. A name written right to left
+ * would otherwise pull the neutral characters around it ("· 3 min ago",
+ * "favourited your post") into its own direction, and text stored before
+ * the text rule (domain/text-rules.ts, which refuses a direction control
+ * left open) may hold an override that reverses whatever follows it. So
+ * every piece of user text on a page is a bidi isolate:
  * inline names in `<bdi>`, text blocks (a post, a bio) with `dir="auto"`
  * (which also isolates and takes the text's own direction). Inside an
  * isolate, an override left open ends where the element ends (the Unicode
