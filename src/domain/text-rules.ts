@@ -73,9 +73,9 @@ export function isWellFormed(text: string): boolean {
 
 /**
  * Where a JSON-like value (a parsed body, an RPC request) holds a string or
- * a key that is not well-formed: `{ field }` names the top-level property
- * it is under (undefined for a key, or when the value is not an object),
- * undefined when there is none. Iterative, so a deeply nested value cannot
+ * a key that is not well-formed: `{ field }` names the innermost property
+ * it is under (undefined for a key, or when no object holds it), undefined
+ * when there is none. Iterative, so a deeply nested value cannot
  * exhaust the stack; the caller's size limit bounds the work.
  */
 export function findUnpairedSurrogate(value: unknown): { field: string | undefined } | undefined {
@@ -84,10 +84,10 @@ export function findUnpairedSurrogate(value: unknown): { field: string | undefin
     if (typeof next.value === 'string') {
       if (!isWellFormed(next.value)) return { field: next.field };
     } else if (typeof next.value === 'object' && next.value !== null && !ArrayBuffer.isView(next.value)) {
-      const top = next.field === undefined && !Array.isArray(next.value);
+      const named = !Array.isArray(next.value);
       for (const [key, child] of Object.entries(next.value)) {
         if (!isWellFormed(key)) return { field: undefined };
-        pending.push({ value: child, field: top ? key : next.field });
+        pending.push({ value: child, field: named ? key : next.field });
       }
     }
   }

@@ -8,7 +8,7 @@ describe('JSON in and out of the web tier', () => {
     assert.equal(unpairedSurrogateError(undefined), undefined);
     const cases: Array<[unknown, RegExp]> = [
       [{ status: 'hi \ud800' }, /"status" has an unpaired surrogate/],
-      [{ poll: { options: ['a', 'b\udc00'] } }, /"poll" has an unpaired surrogate/],
+      [{ poll: { options: ['a', 'b\udc00'] } }, /"options" has an unpaired surrogate/],
       [{ '\ud800': 'value' }, /it has an unpaired surrogate/],
       ['\ud800', /it has an unpaired surrogate/],
       [['ok', ['\udfff']], /it has an unpaired surrogate/],
