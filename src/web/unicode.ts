@@ -1,5 +1,6 @@
 import { type DomainError, invalid } from '../domain/errors.js';
 import { findUnpairedSurrogate } from '../domain/text-rules.js';
+import { HttpStatus } from './errors.js';
 
 /**
  * Every answer is valid UTF-8, whatever came in. The only way a request
@@ -17,7 +18,10 @@ export function unpairedSurrogateError(body: unknown): DomainError | undefined {
   const found = findUnpairedSurrogate(body);
   if (found === undefined) return undefined;
   const where = found.field === undefined ? 'it' : `"${found.field}"`;
-  return invalid(`The body is not valid Unicode: ${where} has an unpaired surrogate (a \\uD800–\\uDFFF escape without its pair).`);
+  const error = invalid(`The body is not valid Unicode: ${where} has an unpaired surrogate (a \\uD800–\\uDFFF escape without its pair).`);
+  // A body parser's error can reach a route registered before the app's error handler (CORS's catch-all
+  // OPTIONS route), which Fastify's default handler answers by statusCode, as it does its own JSON errors.
+  return Object.assign(error, { statusCode: HttpStatus.badRequest });
 }
 
 /**
