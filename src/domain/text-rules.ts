@@ -16,8 +16,7 @@ import { invalid } from './errors.js';
  *   it (CR is folded into LF by the parsers first);
  * - more than COMBINING_MARKS_MAX combining marks in a row: stacked marks
  *   ("Zalgo" text) draw over the lines above and below, far outside the
- *   text's own box.
- *
+ *   text's own box;
  * - a directional formatting character left open or closing nothing: the
  *   embeddings and overrides U+202A, U+202B, U+202D, U+202E must each be
  *   closed by U+202C (PDF) and the isolates U+2066–U+2068 by U+2069 (PDI),
