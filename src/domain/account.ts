@@ -1,5 +1,6 @@
 import { isCommonPassword } from './common-passwords.js';
 import { DomainError, invalid } from './errors.js';
+import { checkText, isWellFormed, type TextRule } from './text-rules.js';
 
 export interface Account {
   /** Lower case; usernames are unique without regard to case. */
@@ -71,9 +72,12 @@ export function lookupUsername(input: unknown): string {
  * §5.1.1.2: refuse passwords that are commonly used). Kept as typed:
  * spaces inside or around a password are part of it. Logging in never
  * checks these rules, so an older password still works.
+ * Any character is allowed, but the text must be well-formed: an unpaired
+ * surrogate has no UTF-8 form, and hashing would silently turn it into U+FFFD.
  */
 export function parsePassword(input: unknown, field = 'password'): string {
   if (typeof input !== 'string') throw invalid('Password must be a string.', field);
+  if (!isWellFormed(input)) throw invalid('Password is not valid Unicode: it has an unpaired surrogate.', field);
   const length = [...input].length;
   if (length < PASSWORD_MIN || length > PASSWORD_MAX) {
     throw invalid(`Password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters long.`, field);
@@ -99,26 +103,27 @@ export function parseUsernamePrefix(input: unknown): string {
   return prefix;
 }
 
-/** Trims; 0–30 code points on one line without control characters ('' clears it). */
+const displayNameRule: TextRule = { subject: 'A display name', field: 'displayName', multiline: false, tabs: false };
+const bioRule: TextRule = { subject: 'A bio', field: 'bio', multiline: true, tabs: true };
+
+/** Trims; 0–30 code points on one line keeping the text rule (text-rules.ts) ('' clears it). */
 export function parseDisplayName(input: unknown): string {
   if (typeof input !== 'string') throw invalid('Display name must be a string.', 'displayName');
   const name = input.trim();
+  checkText(name, displayNameRule);
   const length = [...name].length;
   if (length > DISPLAY_NAME_MAX) {
     throw invalid(`A display name is at most ${DISPLAY_NAME_MAX} characters (this one has ${length}).`, 'displayName');
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this check's job.
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw invalid('A display name is one line without control characters.', 'displayName');
   return name;
 }
 
-/** Trims; 0–500 code points, newlines and tabs allowed, no other control characters ('' clears it). */
+/** Trims; 0–500 code points keeping the text rule (text-rules.ts; newlines and tabs allowed) ('' clears it). */
 export function parseBio(input: unknown): string {
   if (typeof input !== 'string') throw invalid('Bio must be a string.', 'bio');
   const bio = input.replace(/\r\n?/g, '\n').trim();
+  checkText(bio, bioRule);
   const length = [...bio].length;
   if (length > BIO_MAX) throw invalid(`A bio is at most ${BIO_MAX} characters (this one has ${length}).`, 'bio');
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this check's job.
-  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(bio)) throw invalid('Bio contains control characters.', 'bio');
   return bio;
 }

@@ -1,9 +1,26 @@
 import { invalid } from './errors.js';
+import { checkText, excerpt, type TextRule } from './text-rules.js';
 
 /**
  * OAuth 2 as Mastodon speaks it: the scopes it knows, the redirect URIs an
  * app may register, and the checks a granted scope list answers. Pure.
  */
+
+export const APP_NAME_MAX = 100;
+const appNameRule: TextRule = { subject: 'client_name', field: 'client_name', multiline: false, tabs: false };
+
+/**
+ * An app's name, shown on the authorization page and in Settings beside
+ * the sessions it holds: trimmed, 1–100 code points on one line keeping
+ * the text rule (text-rules.ts).
+ */
+export function parseAppName(input: unknown): string {
+  const name = typeof input === 'string' ? input.trim() : '';
+  if (name === '') throw invalid('client_name is required.', 'client_name');
+  checkText(name, appNameRule);
+  if ([...name].length > APP_NAME_MAX) throw invalid(`client_name is at most ${APP_NAME_MAX} characters.`, 'client_name');
+  return name;
+}
 
 /** Where a code is shown on the page instead of being sent to a redirect. */
 export const OOB_REDIRECT_URI = 'urn:ietf:wg:oauth:2.0:oob';
@@ -63,7 +80,7 @@ export function parseScopes(input: unknown, fallback = 'read'): string[] {
   const scopes: string[] = [];
   for (const scope of text.split(/[\s+,]+/).filter((s) => s !== '')) {
     if (!SUPPORTED_SCOPES.includes(scope)) {
-      throw invalid(`Unknown scope "${scope.slice(0, 64)}"; use read, write, follow, push or read:*/write:* forms.`, 'scope');
+      throw invalid(`Unknown scope "${excerpt(scope, 64)}"; use read, write, follow, push or read:*/write:* forms.`, 'scope');
     }
     if (!scopes.includes(scope)) scopes.push(scope);
   }
@@ -114,7 +131,7 @@ export function parseRedirectUris(input: unknown): string[] {
     const uri = item.trim();
     if (uri === '') continue;
     if (uri.length > MAX_REDIRECT_URI) throw bad('A redirect URI is too long.');
-    if (!isRedirectUri(uri)) throw bad(`"${uri.slice(0, 80)}" is not an absolute URI without a fragment.`);
+    if (!isRedirectUri(uri)) throw bad(`"${excerpt(uri, 80)}" is not an absolute URI without a fragment.`);
     if (!uris.includes(uri)) uris.push(uri);
   }
   if (uris.length === 0) throw bad('redirect_uris is required: one URI, or several, one per line or as an array.');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { invalid } from './errors.js';
+import { checkText, type TextRule } from './text-rules.js';
 
 export interface Post {
   /** Sorts newest first: see newPostId. */
@@ -38,15 +39,16 @@ export interface PostView {
 
 export const POST_MAX = 280;
 
-/** Trims, then requires 1–280 code points and no control characters but newlines and tabs. */
+const postRule: TextRule = { subject: 'A post', field: 'text', multiline: true, tabs: true };
+
+/** Trims, then requires 1–280 code points keeping the text rule (text-rules.ts; newlines and tabs allowed). */
 export function parsePostText(input: unknown): string {
   if (typeof input !== 'string') throw invalid('Text must be a string.', 'text');
   const text = input.replace(/\r\n?/g, '\n').trim();
   const length = [...text].length;
   if (length === 0) throw invalid('Write something first.', 'text');
+  checkText(text, postRule);
   if (length > POST_MAX) throw invalid(`A post is at most ${POST_MAX} characters (this one has ${length}).`, 'text');
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this check's whole job.
-  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) throw invalid('Text contains control characters.', 'text');
   return text;
 }
 

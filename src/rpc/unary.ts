@@ -1,5 +1,6 @@
 import { type CallOptions, type Client, type handleUnaryCall, Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import type { DomainError } from '../domain/errors.js';
+import { type DomainError, invalid } from '../domain/errors.js';
+import { findUnpairedSurrogate } from '../domain/text-rules.js';
 import { fromServiceError, toServiceError } from './status.js';
 
 /** Turns an async function into a grpc-js unary handler that answers DomainErrors with their status. */
@@ -35,6 +36,10 @@ type UnaryMethod<Req, Res> = (
  * the deadline still bounds the wait.
  */
 export function callUnary<Req, Res>(client: Client, method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {
+  // Protobuf strings are UTF-8: the encoder would silently send half a character as U+FFFD, so it is refused here,
+  // as the service itself refuses it from an in-process caller.
+  const malformed = findUnpairedSurrogate(request);
+  if (malformed) return Promise.reject(invalid('The request is not valid Unicode: it has an unpaired surrogate.', malformed.field));
   return new Promise<Res>((resolve, reject) => {
     method.call(client, request, new Metadata({ waitForReady: true }), { deadline: Date.now() + deadlineMs }, (error, response) =>
       error ? reject(fromServiceError(error) satisfies DomainError) : resolve(response),

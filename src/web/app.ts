@@ -30,6 +30,7 @@ import { oauthPageRoutes } from './oauth/routes.js';
 import { pageRoutes } from './routes/pages.js';
 import { cspNonce, setSecurityHeaders } from './security.js';
 import { cookieName, pageViewer, type Viewer } from './session.js';
+import { unpairedSurrogateError, wellFormedJson } from './unicode.js';
 import { errorPage } from './views/error.js';
 import type { Frame } from './views/layout.js';
 
@@ -114,6 +115,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler(sendError);
+  app.setReplySerializer(wellFormedJson);
 
   app.setNotFoundHandler(async (request, reply) => {
     const rendering = errorRendering(request);
@@ -147,14 +149,15 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
  * curl and many client libraries send `Content-Type: application/json` on
  * a PUT, POST or DELETE that has no body; Fastify's own parser refuses an
  * empty JSON body, so this one reads it as no body at all. Anything else
- * goes to Fastify's parser, with its prototype-poisoning checks.
+ * goes to Fastify's parser, with its prototype-poisoning checks, and is
+ * refused if it holds half a character (unicode.ts).
  */
 function allowEmptyJsonBodies(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body.length === 0) return done(null, undefined);
-    parseJson(request, body.toString(), done);
+    parseJson(request, body.toString(), (error, value) => (error ? done(error) : done(unpairedSurrogateError(value) ?? null, value)));
   });
 }
 

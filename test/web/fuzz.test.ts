@@ -4,7 +4,9 @@
  * it here): random and hostile paths, queries, headers and bodies, sent
  * with and without a valid session. Properties: never a 5xx or a crash;
  * an error reply says what was wrong; a rejected request changes nothing
- * in the store.
+ * in the store; every answer is valid UTF-8 with no escaped half
+ * character in its JSON; and in the end no stored text breaks the text
+ * rule (src/domain/text-rules.ts), whatever got through.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -16,7 +18,9 @@ import { DEFAULT_ROOT } from '../../src/kv/keys.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { SocialService } from '../../src/services/social/social-service.js';
 import { buildApp } from '../../src/web/app.js';
+import { malformedValues } from '../helpers/bad-texts.js';
 import { FAST_HASHING } from '../helpers/fixtures.js';
+import { encodePart, ruleText, storedRuleBreaks } from '../helpers/text-fuzz.js';
 import { Browser } from './web-harness.js';
 
 const RUNS = 2500;
@@ -67,6 +71,7 @@ const THROTTLE = `${DEFAULT_ROOT}throttle/`;
 
 const hostileText = fc.oneof(
   fc.string({ maxLength: 40 }),
+  ruleText,
   fc.string({ unit: 'grapheme', maxLength: 300 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.constantFrom(
@@ -79,6 +84,13 @@ const hostileText = fc.oneof(
     "' OR 1=1 --",
     '%00%2e%2e%2f',
     '\u202e\u200b\ufeff',
+    // Issue 14's texts: half a character, an override left open, a C1 control, a letter under 279 marks.
+    'hi \ud800 there',
+    'see \u202egnp.exe',
+    'one\u0085two',
+    `a${'\u0301'.repeat(279)}`,
+    `a${'\u0301'.repeat(8)}`,
+    'שלום \u2067עולם\u2069',
     '𝕏'.repeat(281),
     'a'.repeat(5000),
     '__proto__',
@@ -102,6 +114,10 @@ const jsonBody = fc.oneof(
         currentPassword: fc.oneof(hostileText, fc.constant(PASSWORD)),
         newPassword: hostileText,
         text: fc.oneof(hostileText, fc.constant('a fine post')),
+        display_name: hostileText,
+        note: hostileText,
+        client_name: fc.oneof(hostileText, fc.constant('A fine app')),
+        redirect_uris: fc.oneof(hostileText, fc.constant('urn:ietf:wg:oauth:2.0:oob')),
       },
       { requiredKeys: [] },
     )
@@ -160,6 +176,11 @@ const requestArb = (routes: Route[]) =>
             'current_password',
             'new_password',
             'q',
+            'displayName',
+            'bio',
+            'display_name',
+            'note',
+            'client_name',
           ),
           hostileText,
         )
@@ -221,11 +242,10 @@ describe('fuzzing every route', () => {
         fc.asyncProperty(requestArb(routes), async (r) => {
           runs++;
           if (!(await stillValid(creds))) creds = await credentials();
-          const param =
-            r.param === 'POST_ID' ? creds.postId : r.param === 'STATUS_ID' ? statusId(creds.postId) : encodeURIComponent(r.param);
+          const param = r.param === 'POST_ID' ? creds.postId : r.param === 'STATUS_ID' ? statusId(creds.postId) : encodePart(r.param);
           // The root wildcard (CORS's catch-all OPTIONS route) prints as a bare "*".
           const routePath = r.route.path.startsWith('/') ? r.route.path : `/${r.route.path}`;
-          const path = routePath.replace(/:[a-z]+/g, param).replace('*', encodeURIComponent(r.wildcard));
+          const path = routePath.replace(/:[a-z]+/g, param).replace('*', encodePart(r.wildcard));
           const query = new URLSearchParams(r.query).toString();
           const method = r.method ?? r.route.methods[0]!;
           const headers: Record<string, string> = {};
@@ -259,6 +279,10 @@ describe('fuzzing every route', () => {
           statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
           const what = `${method} ${path} → ${response.statusCode}: ${response.body.slice(0, 300)}`;
           assert.ok(response.statusCode < 500, what);
+          const text = new TextDecoder('utf-8', { fatal: true }).decode(response.rawPayload);
+          if (String(response.headers['content-type']).includes('json')) {
+            assert.doesNotMatch(text, /(?<!\\)(?:\\\\)*\\ud[89a-f]/i, `an escaped half character: ${what}`);
+          }
           assert.equal(response.headers['x-content-type-options'], 'nosniff', `security headers missing: ${what}`);
           assert.match(String(response.headers['content-security-policy']), /frame-ancestors 'none'/, what);
           if (response.statusCode >= 400) {
@@ -279,6 +303,8 @@ describe('fuzzing every route', () => {
         { numRuns: RUNS, seed: Number(process.env.FUZZ_SEED ?? SEED) },
       );
       assert.equal(runs, RUNS);
+      assert.deepEqual(await malformedValues(kv, DEFAULT_ROOT), [], 'half a character was stored');
+      assert.deepEqual(await storedRuleBreaks(kv), [], 'stored text breaks the text rule');
       const rejected = [...statuses].filter(([s]) => s >= 400).reduce((n, [, c]) => n + c, 0);
       const accepted = runs - rejected;
       // Both sides must be exercised, or the generators are broken.

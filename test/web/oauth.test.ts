@@ -113,7 +113,7 @@ describe('OAuth 2 over HTTP', () => {
     const reused = await token({ grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: VERIFIER });
     assert.equal(reused.body.error, 'invalid_grant');
     const settings = await browser.get('/settings');
-    assert.match(settings.body, /<strong>Tusky<\/strong>/);
+    assert.match(settings.body, /<strong><bdi>Tusky<\/bdi><\/strong>/);
   });
 
   it('denies, and shows an out-of-band code on the page', async () => {

@@ -65,7 +65,7 @@ for (const reads of readPaths)
         'all new',
       );
       assert.ok(
-        list.every((m) => m[2]!.includes('<a href="/u/ann" class="author">Ann &lt;the&gt; Reader</a>')),
+        list.every((m) => m[2]!.includes('<a href="/u/ann" class="author"><bdi>Ann &lt;the&gt; Reader</bdi></a>')),
         'the actor by display name, escaped',
       );
       assert.match(list[1]![2]!, /hello <a href="\/u\/ben" class="mention">@ben<\/a>/);

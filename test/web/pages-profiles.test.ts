@@ -43,18 +43,18 @@ for (const reads of readPaths)
       assert.equal(stored.bio, bio);
 
       const profile = mainOf((await ben.get('/u/ann')).body);
-      assert.match(profile, /<h1>Ann &lt;Lee&gt;<\/h1>\n<p class="handle">@ann<\/p>/);
+      assert.match(profile, /<h1><bdi>Ann &lt;Lee&gt;<\/bdi><\/h1>\n<p class="handle">@ann<\/p>/);
       assert.match(
         profile,
-        /<p class="bio">I write &lt;code&gt; about <a href="\/tags\/chorus" class="hashtag">#Chorus<\/a> with <a href="\/u\/ben" class="mention">@ben<\/a>\.\nMore at <a href="https:\/\/example.com\/ann" rel="nofollow noopener noreferrer ugc" class="link">example.com\/ann<\/a>\.<\/p>/,
+        /<p class="bio" dir="auto">I write &lt;code&gt; about <a href="\/tags\/chorus" class="hashtag">#Chorus<\/a> with <a href="\/u\/ben" class="mention">@ben<\/a>\.\nMore at <a href="https:\/\/example.com\/ann" rel="nofollow noopener noreferrer ugc" class="link">example.com\/ann<\/a>\.<\/p>/,
       );
-      assert.match((await ben.get('/u/ann')).body, /<title>Ann &lt;Lee&gt; \(@ann\) · Chorus<\/title>/);
+      assert.match((await ben.get('/u/ann')).body, /<title>\u2068Ann &lt;Lee&gt;\u2069 \(@ann\) · Chorus<\/title>/);
 
       await h.social.trustedActor('ann').post('signed with my name');
       await h.social.trustedActor('ben').follow('ann');
       assert.match(
         mainOf((await ben.get('/')).body),
-        /<a href="\/u\/ann" class="author">Ann &lt;Lee&gt;<\/a><span class="handle">@ann<\/span>/,
+        /<a href="\/u\/ann" class="author"><bdi>Ann &lt;Lee&gt;<\/bdi><\/a><span class="handle">@ann<\/span>/,
       );
     });
 
@@ -77,7 +77,7 @@ for (const reads of readPaths)
       const both = await ann.post('/settings/profile', { displayName: 'n'.repeat(31), bio: 'tab\tok but bell \u0007 not' });
       assert.equal(both.status, 400);
       assert.match(both.body, /id="field-displayName-error"[^>]*>A display name is at most 30 characters/);
-      assert.match(both.body, /id="field-bio-error"[^>]*>Bio contains control characters/);
+      assert.match(both.body, /id="field-bio-error"[^>]*>A bio contains a control character \(U\+0007\)/);
       assert.match(both.body, /<section class="card" aria-labelledby="sessions-title">/, 'the rest of the page is there');
       assert.deepEqual((await h.social.getProfile('ann')).account, before);
     });

@@ -119,7 +119,7 @@ describe('web security: CSP, same-origin form posts, static files, sessions page
     assert.equal(page.status, 200);
     assert.match(page.body, /<strong>Chrome on Linux<\/strong> <span class="badge">This device<\/span>/);
     // A log-in through an app shows the app, and the device it said it was.
-    assert.match(page.body, /<strong>Chorus tests<\/strong> <span class="muted">\(app · curl\)<\/span>/);
+    assert.match(page.body, /<strong><bdi>Chorus tests<\/bdi><\/strong> <span class="muted">\(app · curl\)<\/span>/);
     assert.match(
       page.body,
       /<time datetime="[^"]+" title="[^"]+ UTC" data-relative>Jan 15, 2024<\/time>/,

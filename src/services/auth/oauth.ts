@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Account } from '../../domain/account.js';
 import type { App, AuthorizationRequest, ClientCredentials, NewApp, OAuthToken, RegisteredApp, TokenGrant } from '../../domain/auth.js';
 import { DomainError, invalid } from '../../domain/errors.js';
-import { isCodeVerifier, isS256Challenge, parseRedirectUris, parseScopes, scopesWithin } from '../../domain/oauth.js';
+import { isCodeVerifier, isS256Challenge, parseAppName, parseRedirectUris, parseScopes, scopesWithin } from '../../domain/oauth.js';
 import type { Keyspace } from '../../kv/keys.js';
 import type { KV, Op } from '../../kv/kv.js';
 import type { SessionGrant, StoredApp, StoredAppToken, StoredCode } from '../../kv/records.js';
@@ -11,7 +11,6 @@ import { hashToken, isTokenShape, newToken } from '../tokens.js';
 
 /** A code is good for this long after it is issued. */
 export const CODE_TTL_MS = 10 * 60 * 1000;
-const APP_NAME_MAX = 100;
 const WEBSITE_MAX = 500;
 
 /** A session about to be written, as AuthService prepares it (see prepareSession). */
@@ -44,9 +43,7 @@ export class OAuthApps {
   constructor(private readonly deps: OAuthDeps) {}
 
   async registerApp(input: NewApp): Promise<RegisteredApp> {
-    const name = typeof input.name === 'string' ? input.name.trim() : '';
-    if (name === '') throw invalid('client_name is required.', 'client_name');
-    if (name.length > APP_NAME_MAX) throw invalid(`client_name is at most ${APP_NAME_MAX} characters.`, 'client_name');
+    const name = parseAppName(input.name);
     const redirectUris = parseRedirectUris(input.redirectUris);
     const scopes = parseScopes(input.scopes);
     const website = typeof input.website === 'string' ? input.website.trim() : '';

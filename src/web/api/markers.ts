@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { invalid } from '../../domain/errors.js';
 import { postIdOf } from '../../domain/mastodon-ids.js';
+import { excerpt } from '../../domain/text-rules.js';
 import type { RouteContext } from '../context.js';
 import { type MastodonMarker, mastodonMarker } from '../entities/marker.js';
 import { requireScope } from '../oauth/routes.js';
@@ -29,7 +30,7 @@ function readMarkerBody(body: unknown): { notifications: string | undefined } {
   let notifications: string | undefined;
   for (const [timeline, marker] of Object.entries(body)) {
     if (!(markerTimelines as readonly string[]).includes(timeline))
-      throw invalid(`Unknown timeline "${timeline.slice(0, 64)}".`, timeline.slice(0, 64));
+      throw invalid(`Unknown timeline "${excerpt(timeline, 64)}".`, excerpt(timeline, 64));
     const lastReadId = (marker as Record<string, unknown> | null)?.last_read_id;
     const field = `${timeline}[last_read_id]`;
     if (typeof lastReadId !== 'string' || lastReadId === '') throw invalid(`${field} must be an id.`, field);

@@ -1,4 +1,5 @@
 import type { App } from '../../domain/auth.js';
+import { isolated } from '../views/bidi.js';
 import { csrfInput, type FormErrors, field, formError } from '../views/components.js';
 import { html } from '../views/html.js';
 import { type Frame, layout } from '../views/layout.js';
@@ -10,7 +11,7 @@ export function oauthLoginPage(frame: Frame, action: string, appName: string, us
     'Log in',
     html`<section class="card">
 <h1>Log in</h1>
-<p><strong>${appName}</strong> wants to use your Chorus account. Log in first.</p>
+<p><strong>${isolated(appName)}</strong> wants to use your Chorus account. Log in first.</p>
 <form method="post" action="${action}" novalidate>
 ${csrfInput(frame.csrf)}
 <input type="hidden" name="step" value="login">
@@ -28,8 +29,8 @@ export function authorizePage(frame: Frame, action: string, app: App, scopes: re
     frame,
     'Authorize',
     html`<section class="card">
-<h1>Authorize ${app.name}</h1>
-<p><strong>${app.name}</strong>${app.website ? html` (${app.website})` : ''} asks for access to your account with these scopes:</p>
+<h1>Authorize ${isolated(app.name)}</h1>
+<p><strong>${isolated(app.name)}</strong>${app.website ? html` (${app.website})` : ''} asks for access to your account with these scopes:</p>
 <ul class="scopes">${scopes.map((scope) => html`<li><code>${scope}</code></li>`)}</ul>
 <form method="post" action="${action}">
 ${csrfInput(frame.csrf)}
@@ -48,8 +49,8 @@ export function oobCodePage(frame: Frame, app: App, code: string): string {
 <h1>Authorization code</h1>
 ${
   code === ''
-    ? html`<p>You denied ${app.name} access to your account.</p>`
-    : html`<p>Copy this code and paste it into ${app.name}:</p>
+    ? html`<p>You denied ${isolated(app.name)} access to your account.</p>`
+    : html`<p>Copy this code and paste it into ${isolated(app.name)}:</p>
 <p><code class="oauth-code">${code}</code></p>`
 }
 </section>`,

@@ -8,6 +8,7 @@ import { notificationsFrom, statusesFrom } from '../api/render.js';
 import { publicOrigin } from '../api/urls.js';
 import type { RouteContext } from '../context.js';
 import { bearerToken } from '../session.js';
+import { wellFormedJson } from '../unicode.js';
 import { isStreamName, StreamHub, type StreamListener, type StreamName } from './hub.js';
 
 /** Bytes a socket may have unsent before it is closed as too slow (it reconnects and misses nothing it would have kept). */
@@ -116,7 +117,7 @@ function serveSocket(hub: StreamHub, socket: WebSocket, request: FastifyRequest)
       socket.close(1013, 'Too slow');
       return;
     }
-    socket.send(JSON.stringify(frame));
+    socket.send(wellFormedJson(frame));
   };
   const listener: StreamListener = {
     username,
@@ -130,7 +131,7 @@ function serveSocket(hub: StreamHub, socket: WebSocket, request: FastifyRequest)
         status.reblogged = true;
         status.reblog.reblogged = true;
       }
-      const payload = JSON.stringify(status);
+      const payload = wellFormedJson(status);
       for (const name of names) send({ stream: [name], event: 'update', payload });
     },
     delete(postId) {
@@ -139,7 +140,7 @@ function serveSocket(hub: StreamHub, socket: WebSocket, request: FastifyRequest)
     notification(notification, { described, actors }, names) {
       const [entity] = notificationsFrom(origin, [notification], described, actors, username);
       if (!entity) return;
-      const payload = JSON.stringify(entity);
+      const payload = wellFormedJson(entity);
       for (const name of names) send({ stream: [name], event: 'notification', payload });
     },
     ended() {

@@ -105,7 +105,7 @@ export function actionButton(action: string, label: string, csrf: string, option
 export function accountList(accounts: readonly Account[]): SafeHtml {
   return html`<ul class="accounts">${accounts.map(
     (account) => html`<li>${avatar(account.username)}<div><a href="/u/${account.username}" class="name">@${account.username}</a>${
-      account.displayName ? html` <span class="display-name">${account.displayName}</span>` : ''
+      account.displayName ? html` <bdi class="display-name">${account.displayName}</bdi>` : ''
     }
 <p class="muted">Joined ${formatTime(account.createdAtMs).slice(0, 10)}</p></div></li>`,
   )}</ul>`;

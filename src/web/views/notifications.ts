@@ -4,7 +4,7 @@ import type { NotificationMarker } from '../../domain/social.js';
 import { actionButton, avatar, moreLink, timeTag } from './components.js';
 import { html, type SafeHtml } from './html.js';
 import { backTo, type Frame, layout } from './layout.js';
-import { actionBar, type Described, nameOf, type StatusOptions } from './post.js';
+import { actionBar, type Described, nameHtml, type StatusOptions } from './post.js';
 import { richText } from './rich-text.js';
 
 export interface NotificationsView {
@@ -41,7 +41,7 @@ function subject(notification: Notification, options: StatusOptions): SafeHtml |
   if (notification.postId === undefined) return '';
   const view = options.described.views.get(notification.postId);
   if (view === undefined) return html`<p class="muted">That post has been deleted.</p>`;
-  return html`<blockquote class="quoted"><p class="text">${richText(view.post.text, { mentions: view.post.mentions ?? [] })}</p>
+  return html`<blockquote class="quoted"><p class="text" dir="auto">${richText(view.post.text, { mentions: view.post.mentions ?? [] })}</p>
 <p class="muted"><a href="/p/${view.post.id}">Open the post</a></p></blockquote>
 ${notification.type === 'mention' ? actionBar(view, options) : ''}`;
 }
@@ -51,7 +51,7 @@ function item(notification: Notification, unread: boolean, options: StatusOption
   return html`<li class="notification${unread ? ' unread' : ''}" id="notification-${notification.id}">
 ${avatar(actor)}
 <div class="body">
-<p class="what"><a href="/u/${actor}" class="author">${nameOf(actor, options.described.accounts.get(actor))}</a> ${what(notification, options)}${
+<p class="what"><a href="/u/${actor}" class="author">${nameHtml(actor, options.described.accounts.get(actor))}</a> ${what(notification, options)}${
     unread ? html` <span class="badge">New</span>` : ''
   }<span aria-hidden="true"> · </span>${timeTag(notification.createdAtMs, options.now)}</p>
 ${subject(notification, options)}

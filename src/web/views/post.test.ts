@@ -44,7 +44,7 @@ describe('a post on a page', () => {
       p,
       options([view(p, { replies: 2, reblogs: 1, favourites: 3, favourited: true })], [account('ann', 'Ann <A>')], ['p1']),
     ).toString();
-    assert.match(html, /<a href="\/u\/ann" class="author">Ann &lt;A&gt;<\/a><span class="handle">@ann<\/span>/);
+    assert.match(html, /<a href="\/u\/ann" class="author"><bdi>Ann &lt;A&gt;<\/bdi><\/a><span class="handle">@ann<\/span>/);
     assert.match(html, /<a href="\/u\/bob" class="mention">@bob<\/a> <a href="\/tags\/tag" class="hashtag">#tag<\/a>/);
     assert.match(
       html,

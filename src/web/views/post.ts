@@ -1,6 +1,7 @@
 import type { Account } from '../../domain/account.js';
 import type { Post, PostView } from '../../domain/post.js';
 import type { PostDescriptions } from '../../domain/social.js';
+import { isolated } from './bidi.js';
 import { actionButton, avatar, csrfInput, timeTag } from './components.js';
 import { html, type SafeHtml } from './html.js';
 import { richText } from './rich-text.js';
@@ -43,10 +44,15 @@ export function nameOf(username: string, account: Account | undefined): string {
   return account?.displayName ? account.displayName : `@${username}`;
 }
 
+/** nameOf as markup: a display name isolated (bidi.ts), so its writing direction stays inside it. */
+export function nameHtml(username: string, account: Account | undefined): SafeHtml {
+  return account?.displayName ? isolated(account.displayName) : html`@${username}`;
+}
+
 function author(post: Post, options: StatusOptions): SafeHtml {
   const account = options.described.accounts.get(post.author);
   const named = Boolean(account?.displayName);
-  return html`<a href="/u/${post.author}" class="author">${nameOf(post.author, account)}</a>${
+  return html`<a href="/u/${post.author}" class="author">${nameHtml(post.author, account)}</a>${
     named ? html`<span class="handle">@${post.author}</span>` : ''
   }`;
 }
@@ -121,7 +127,7 @@ ${rebloggedBy ?? ''}<div class="meta">${author(post, options)}<span aria-hidden=
     post.createdAtMs,
     options.now,
   )}</a></div>
-${replyContext(post, options)}<p class="text">${richText(post.text, { mentions: post.mentions ?? [] })}</p>
+${replyContext(post, options)}<p class="text" dir="auto">${richText(post.text, { mentions: post.mentions ?? [] })}</p>
 ${actionBar(view, options)}
 </div>`;
 }
@@ -143,7 +149,7 @@ ${statusBody(view, options)}
   }
   const original = views.get(view.post.reblogOf);
   if (original === undefined) return '';
-  const by = html`<p class="context reblogged"><a href="/u/${post.author}">${nameOf(post.author, accounts.get(post.author))}</a> reblogged</p>`;
+  const by = html`<p class="context reblogged"><a href="/u/${post.author}">${nameHtml(post.author, accounts.get(post.author))}</a> reblogged</p>`;
   return html`<li class="${classes} reblog" id="post-${post.id}">
 ${statusBody(original, options, by)}
 </li>`;

@@ -2,6 +2,7 @@ import type { Account, Profile } from '../../domain/account.js';
 import type { Page } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import type { Relationship } from '../../domain/social.js';
+import { isolated, isolatedPlain } from './bidi.js';
 import { accountList, actionButton, avatar, formatTime, moreLink } from './components.js';
 import { html, type SafeHtml } from './html.js';
 import { backTo, type Frame, layout } from './layout.js';
@@ -53,13 +54,13 @@ export function profilePage(frame: Frame, view: ProfileView): string {
 <div class="profile-head">
 ${avatar(name, 'large')}
 <div class="who">
-<h1>${account.displayName ? account.displayName : `@${name}`}</h1>
+<h1>${account.displayName ? isolated(account.displayName) : `@${name}`}</h1>
 ${account.displayName ? html`<p class="handle">@${name}</p>` : ''}
 <p class="muted">Joined ${formatTime(account.createdAtMs).slice(0, 10)}</p>
 </div>
 ${relation === null ? '' : relationButtons(name, relation, frame.csrf)}
 </div>
-${account.bio ? html`<p class="bio">${richText(account.bio)}</p>` : ''}
+${account.bio ? html`<p class="bio" dir="auto">${richText(account.bio)}</p>` : ''}
 <p class="counts">
 <a href="/u/${name}/followers">${plural(view.profile.followers, 'follower', 'followers')}</a>
 <a href="/u/${name}/following"><strong>${view.profile.following}</strong> following</a>
@@ -82,7 +83,7 @@ ${
 }
 ${moreLink(`/u/${name}`, view.posts.next, 'Older posts')}
 </section>`;
-  return layout(frame, account.displayName ? `${account.displayName} (@${name})` : `@${name}`, main);
+  return layout(frame, account.displayName ? `${isolatedPlain(account.displayName)} (@${name})` : `@${name}`, main);
 }
 
 export function followListPage(frame: Frame, username: string, which: 'followers' | 'following', page: Page<Account>): string {

@@ -1,5 +1,6 @@
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../domain/account.js';
 import type { SessionInfo } from '../../domain/auth.js';
+import { isolated } from './bidi.js';
 import { actionButton, csrfInput, type FormErrors, field, formError, notice, timeTag } from './components.js';
 import { html } from './html.js';
 import { type Frame, layout } from './layout.js';
@@ -38,7 +39,7 @@ function sessionList(frame: Frame, sessions: readonly SessionInfo[]) {
   return html`<ul class="sessions">${sessions.map(
     (session) => html`<li>
 <div class="what">
-<strong>${session.appName === '' ? deviceName(session.userAgent) : session.appName}</strong>${session.appName === '' ? '' : html` <span class="muted">(app · ${deviceName(session.userAgent)})</span>`}${session.current ? html` <span class="badge">This device</span>` : ''}
+<strong>${session.appName === '' ? deviceName(session.userAgent) : isolated(session.appName)}</strong>${session.appName === '' ? '' : html` <span class="muted">(app · ${deviceName(session.userAgent)})</span>`}${session.current ? html` <span class="badge">This device</span>` : ''}
 <p class="muted">Signed in ${timeTag(session.createdAtMs, frame.now)} · last active ${timeTag(session.lastSeenMs, frame.now)}</p>
 </div>
 ${

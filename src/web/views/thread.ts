@@ -1,10 +1,11 @@
 import type { Post } from '../../domain/post.js';
 import type { Thread } from '../../domain/social.js';
+import { isolatedPlain } from './bidi.js';
 import { notice } from './components.js';
 import { type ComposerState, composer } from './composer.js';
 import { html, type SafeHtml } from './html.js';
 import { backTo, type Frame, layout } from './layout.js';
-import { type Described, nameOf, type StatusOptions, statusItem } from './post.js';
+import { type Described, nameHtml, nameOf, type StatusOptions, statusItem } from './post.js';
 
 export interface ThreadView {
   post: Post;
@@ -49,9 +50,10 @@ export function threadPage(frame: Frame, view: ThreadView): string {
     focal: post.id,
   };
   const author = nameOf(post.author, view.described.accounts.get(post.author));
+  const authorHtml = nameHtml(post.author, view.described.accounts.get(post.author));
   const depth = depths(post.id, thread.descendants);
   const replies = thread.descendants.map((reply) => statusItem(reply, options, `depth-${Math.min(depth.get(reply.id) ?? 1, DEPTH_SHOWN)}`));
-  const main = html`<h1 class="visually-hidden">Post by ${author}</h1>
+  const main = html`<h1 class="visually-hidden">Post by ${authorHtml}</h1>
 ${thread.ancestors.length > 0 ? html`<ol class="posts ancestors" aria-label="Earlier in the thread">${thread.ancestors.map((p) => statusItem(p, options, 'ancestor'))}</ol>` : ''}
 <ol class="posts focal-list">${statusItem(post, options, 'focal')}</ol>
 ${view.replied ? notice(html`Your reply is posted. <a href="#post-${view.replied}">See it</a>.`) : ''}
@@ -60,5 +62,5 @@ ${replyForm(frame, view)}
 <h2 id="replies-title">Replies</h2>
 ${replies.some((item) => item !== '') ? html`<ol class="posts replies">${replies}</ol>` : html`<p class="empty">No replies yet.</p>`}
 </section>`;
-  return layout(frame, `Post by ${author}`, main);
+  return layout(frame, `Post by ${isolatedPlain(author)}`, main);
 }
