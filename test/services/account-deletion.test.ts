@@ -25,9 +25,15 @@ function watched(kv: KV, failAfter = Number.POSITIVE_INFINITY) {
   return { kv: wrapped, seen };
 }
 
-/** Keys that name the account as one of their parts. */
+/** Keys that name the account as one of their parts, or whose record is the account's (a post index, a tag row, a post, a notification it caused). */
 const keysOf = async (store: Parameters<typeof dumpStore>[0], name: string) =>
-  (await dumpStore(store)).map((entry) => entry.key).filter((key) => key.slice(store.keys.root.length).split('/').includes(name));
+  (await dumpStore(store))
+    .filter(({ key, value }) => {
+      if (key.slice(store.keys.root.length).split('/').includes(name) || value === name) return true;
+      const record = value.startsWith('{') ? (JSON.parse(value) as { author?: string; actor?: string }) : {};
+      return record.author === name || record.actor === name;
+    })
+    .map((entry) => entry.key);
 
 forEachEngine((engine) => {
   for (const withView of [false, true]) {

@@ -1,3 +1,4 @@
+import { DomainError } from '../../domain/errors.js';
 import { notificationFor } from '../../domain/notification.js';
 import type { KeyValue, Op } from '../../kv/kv.js';
 import { parsePost, parseTombstone, parseUserSession } from '../../kv/records.js';
@@ -55,8 +56,9 @@ export async function sweepAccount(store: Store, name: string): Promise<void> {
   for await (const item of scan(kv, { prefix: keys.authorPostsPrefix(name), pageSize: BATCH })) {
     const post = parsePost(item.value);
     const index = await kv.get(keys.post(post.id));
-    if (index) await deleteStoredPost(store, { post, index }).catch(() => {});
-    await kv.delete(item.key);
+    // The post's own txn deletes its record with its rows; a record whose index is gone is all that is left of it.
+    if (index) await deleteStoredPost(store, { post, index }).catch(unlessGone);
+    else await kv.delete(item.key);
   }
   await eachItem(store, keys.followingPrefix(name), (item) => {
     const followee = item.key.slice(keys.followingPrefix(name).length);
@@ -89,6 +91,11 @@ export async function sweepAccount(store: Store, name: string): Promise<void> {
 function followNotification({ keys }: Store, follower: string, followee: string, edge: KeyValue): string[] {
   const since = Number(edge.value);
   return Number.isSafeInteger(since) ? [keys.notification(followee, notificationFor('follow', follower, followee, since).id)] : [];
+}
+
+/** A post deleted by someone else meanwhile (a concurrent sweep) is the outcome wanted; anything else stops the sweep. */
+function unlessGone(error: unknown): void {
+  if (!(error instanceof DomainError && error.code === 'not_found')) throw error;
 }
 
 function lastPart(key: string): string {
