@@ -36,6 +36,39 @@ const keysOf = async (store: Parameters<typeof dumpStore>[0], name: string) =>
     .map((entry) => entry.key);
 
 forEachEngine((engine) => {
+  describe(`deleting an account in the auth service (${engine.name})`, () => {
+    it('ends every session, refuses a token without write:accounts, and spends no code issued before', async () => {
+      const { kv, keys, auth, close } = await socialSetup(engine, false);
+      try {
+        const first = await auth.signUp('alice', 'correct horse');
+        const second = await auth.logIn('alice', 'correct horse');
+        const app = await auth.registerApp({ name: 'App', redirectUris: ['urn:ietf:wg:oauth:2.0:oob'], scopes: 'read write', website: '' });
+        const client = { clientId: app.clientId, clientSecret: app.clientSecret };
+        const readOnly = await auth.passwordGrant(client, 'alice', 'correct horse', 'read');
+        const request = {
+          clientId: app.clientId,
+          redirectUri: 'urn:ietf:wg:oauth:2.0:oob',
+          scope: 'read',
+          codeChallenge: '',
+          codeChallengeMethod: '',
+        };
+        const { code } = await auth.authorize(first.token, request);
+
+        await assert.rejects(auth.deleteAccount(readOnly.token, 'correct horse'), rejectsWith('forbidden'));
+        assert.ok(await kv.get(keys.account('alice')), 'refused: nothing deleted');
+
+        await auth.deleteAccount(second.token, 'correct horse');
+        for (const token of [first.token, second.token, readOnly.token]) {
+          await assert.rejects(auth.authenticate(token), rejectsWith('unauthenticated'));
+        }
+        await assert.rejects(auth.exchangeCode(client, code, request.redirectUri, ''), rejectsWith('invalid', undefined, 'code'));
+        assert.deepEqual((await kv.range({ prefix: keys.userSessionsPrefix('alice') })).items, []);
+      } finally {
+        await close();
+      }
+    });
+  });
+
   for (const withView of [false, true]) {
     describe(`deleting an account (${withView ? 'view' : 'store'} reads)`, () => {
       it('removes everything of the account, keeps the name taken, and leaves everyone else whole', async () => {
