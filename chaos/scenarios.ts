@@ -70,7 +70,13 @@ async function underLoad(
     await leaver?.awaitSwept();
     const final = await readFinalState(pool, workload.app, workload.usernames, () => recorder.now(), workload.targets);
     const check = checkHistory(recorder.ops, final);
-    if (leaver) check.violations.push(...checkLeaver(await leaver.evidence(), final));
+    if (leaver) {
+      const evidence = await leaver.evidence();
+      o.log(
+        `${evidence.username}: deletion ${evidence.deleted ? 'acknowledged' : 'never acknowledged'}, ${Object.keys(evidence.statuses).length} statuses and ${evidence.followed.length} follows to be gone`,
+      );
+      check.violations.push(...checkLeaver(evidence, final));
+    }
     return { name, check, recorder, faults, durationMs: final.at - start };
   } finally {
     stopAt = -Infinity;
