@@ -19,6 +19,7 @@ export const HttpStatus = Object.freeze({
   tooManyRequests: 429,
   internalServerError: 500,
   serviceUnavailable: 503,
+  insufficientStorage: 507,
 });
 
 /**
@@ -33,6 +34,7 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   conflict: HttpStatus.conflict,
   rate_limited: HttpStatus.tooManyRequests,
   unavailable: HttpStatus.serviceUnavailable,
+  insufficient_storage: HttpStatus.insufficientStorage,
   internal: HttpStatus.internalServerError,
 });
 

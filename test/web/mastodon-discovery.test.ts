@@ -336,6 +336,7 @@ describe('Mastodon error shape', () => {
       conflict: 422,
       rate_limited: 429,
       unavailable: 503,
+      insufficient_storage: 507,
       internal: 500,
     };
     for (const code of errorCodes) assert.equal(toMastodonHttpError(new DomainError(code, 'shown')).status, expected[code], code);
