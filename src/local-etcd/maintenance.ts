@@ -84,14 +84,17 @@ export async function defragmentMember(endpoint: string, tls?: ClientTls): Promi
  * Defragments every member, one after the other and never two at once: a
  * member stalls while it defragments, and the others keep the quorum and
  * serve meanwhile. A member that fails is reported and the rest still
- * done; the call resolves with one outcome per member, in order.
+ * done; the call resolves with one outcome per member, in order (fewer
+ * once `signal` aborts: the member under way finishes, no other starts).
  */
 export async function defragmentInTurn(
   endpoints: string[],
   tls: ClientTls | undefined,
   report: (outcome: DefragmentResult | { endpoint: string; error: unknown }) => void,
+  signal?: AbortSignal,
 ): Promise<void> {
   for (const endpoint of endpoints) {
+    if (signal?.aborted) return;
     try {
       report(await defragmentMember(endpoint, tls));
     } catch (error) {

@@ -12,12 +12,14 @@ import type { FastifyInstance } from 'fastify';
 import { DomainError, isDomainError } from '../../src/domain/errors.js';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
 import type { KV } from '../../src/kv/kv.js';
+import { type DefragOutcome, scheduleDefragment } from '../../src/local-etcd/defrag-schedule.js';
 import { defragmentInTurn, disarmAlarms, listAlarms } from '../../src/local-etcd/maintenance.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { SocialService } from '../../src/services/social/social-service.js';
 import { buildApp } from '../../src/web/app.js';
 import { wanted } from '../helpers/engines.js';
 import { startTestEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { eventually } from '../helpers/eventually.js';
 import { api, signedUpBrowser, signUp } from './web-harness.js';
 
 const FULL = 'The server is out of storage space.';
@@ -154,6 +156,37 @@ describe('a full store', () => {
           await app.close();
           await kv.close();
         }
+      });
+
+      it('the supervisor’s schedule defragments every member in turn, never two at once, and stops', async () => {
+        const endpoints = cluster!.endpoints;
+        const seen: Array<{ outcome: DefragOutcome; at: number }> = [];
+        const logged: string[] = [];
+        const log = { info: (_: object, line: string) => logged.push(line), warn: (_: object, line: string) => logged.push(line) };
+        const schedule = scheduleDefragment({
+          endpoints,
+          tls: undefined,
+          everyMs: 20,
+          log: log as never,
+          onOutcome: (outcome) => seen.push({ outcome, at: Date.now() }),
+        });
+        try {
+          await eventually(() => seen.length >= endpoints.length * 2, { timeoutMs: 30_000 });
+        } finally {
+          schedule.stop();
+        }
+        assert.deepEqual(
+          seen.slice(0, endpoints.length * 2).map((s) => s.outcome.endpoint),
+          [...endpoints, ...endpoints],
+        );
+        for (const [i, { outcome, at }] of seen.entries()) {
+          assert.ok(!('error' in outcome), String((outcome as { error?: unknown }).error));
+          if (i > 0 && 'ms' in outcome) assert.ok(at - outcome.ms >= seen[i - 1]!.at, 'a member started before the previous one ended');
+        }
+        assert.match(logged[0]!, /^etcd member defragmented: \d+ → \d+ bytes$/);
+        const settled = seen.length;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assert.ok(seen.length <= settled + 1, 'after stop, at most the member under way finishes');
       });
     });
   }
