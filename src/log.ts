@@ -1,7 +1,7 @@
 import { type Logger, pino } from 'pino';
 import PinoPretty from 'pino-pretty';
+import { currentRequestId, REQUEST_ID_LOG_KEY } from './clients/request-id.js';
 import type { Config } from './config.js';
-import { currentRequestId, REQUEST_ID_LOG_KEY } from './request-id.js';
 
 export type { Logger };
 

@@ -1,7 +1,7 @@
 import { type CallOptions, type Client, type handleUnaryCall, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { currentRequestId, isValidRequestId, REQUEST_ID_HEADER, runWithRequestId } from '../clients/request-id.js';
 import { type DomainError, invalid } from '../domain/errors.js';
 import { findUnpairedSurrogate } from '../domain/text-rules.js';
-import { currentRequestId, isValidRequestId, REQUEST_ID_HEADER, runWithRequestId } from '../request-id.js';
 import { fromServiceError, toServiceError } from './status.js';
 
 /**

@@ -6,10 +6,10 @@ import fastifyCors from '@fastify/cors';
 import fastifyCsrfProtection from '@fastify/csrf-protection';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '../clients/request-id.js';
 import type { Auth } from '../domain/auth.js';
 import { DomainError } from '../domain/errors.js';
 import type { Social } from '../domain/social.js';
-import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '../request-id.js';
 import { avatarRoutes } from './api/avatars.js';
 import { corsOptions } from './api/cors.js';
 import { mastodonApi } from './api/mastodon.js';
@@ -83,7 +83,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT_BYTES,
     ...requestTimeouts(deps.limits?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
     trustProxy: deps.trustProxy ?? false,
-    // A proxy's X-Request-Id is kept only if valid (request-id.ts); Fastify's own header option would take any value.
+    // A proxy's X-Request-Id is kept only if valid (clients/request-id.ts); Fastify's own header option would take any value.
     requestIdHeader: false,
     genReqId: (raw) => requestIdFrom(raw.headers[REQUEST_ID_HEADER]),
     // Rails-style arrays and objects (`id[]=1&id[]=2`), as Mastodon clients send them.
@@ -113,7 +113,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     },
   });
   app.decorateRequest('viewer', null);
-  // Everything done for a request, gRPC calls and log lines included, runs as part of it (request-id.ts).
+  // Everything done for a request, gRPC calls and log lines included, runs as part of it (clients/request-id.ts).
   // The body is read between the two hooks, outside any request's context, so the second enters it again.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);

@@ -4,7 +4,9 @@
  * in the web tier and in the services it called. The web tier makes one
  * (or keeps a proxy's valid `X-Request-Id`), answers with it, and passes it
  * on in gRPC metadata; each service call runs in its context, and every
- * log line written in that context carries it (log.ts).
+ * log line written in that context carries it (log.ts). It lives with the
+ * clients because it is part of what a call carries across the wire, and
+ * the web tier may import only clients and the domain.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
