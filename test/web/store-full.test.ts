@@ -68,7 +68,7 @@ async function assertFullButReadable(app: FastifyInstance, kv: KV): Promise<void
 
   const refused = await api(app, 'POST', '/api/v1/statuses', { token, json: { status: 'one too many' } });
   assert.equal(refused.status, 507, refused.text);
-  assert.deepEqual(refused.body, { error: FULL });
+  assert.deepEqual(refused.body, { error: FULL, request_id: refused.headers['x-request-id'] });
   const page = await browser.submit('/', '/posts', { text: 'one too many' });
   assert.equal(page.status, 507);
   assert.match(page.body, new RegExp(FULL.replace('.', '\\.')));
