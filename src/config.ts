@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseDuration } from './duration.js';
 
 /**
  * Configuration is read once, here, from flags and the environment (flags
@@ -80,6 +81,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long a draining process waits for in-flight requests before closing anyway. */
   shutdownGraceMs: number;
+  /** `cluster` only: how often the supervisor defragments the etcd members, one at a time; undefined when off. */
+  defragEveryMs: number | undefined;
 }
 
 /** Each option: its flag, its environment variable, and a description for --help. */
@@ -142,6 +145,7 @@ const options = {
   'secure-cookies': { env: 'CHORUS_SECURE_COOKIES', help: 'true when served over HTTPS (default false)' },
   'log-level': { env: 'CHORUS_LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
   'shutdown-grace-ms': { env: 'CHORUS_SHUTDOWN_GRACE_MS', help: 'drain time on SIGTERM (default 10000)' },
+  'defrag-every': { env: 'CHORUS_DEFRAG_EVERY', help: 'cluster: defragment etcd members, one at a time, this often (default 24h; off)' },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -195,6 +199,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       throw new ConfigError(`${label(name)} must be ${fallback.length} comma-separated ports, got "${value}"`);
     }
     return ports;
+  };
+  /** A schedule: a duration such as 6h, or `off`. */
+  const every = (name: OptionName, fallback: string): number | undefined => {
+    const value = raw(name) ?? fallback;
+    if (value === 'off') return undefined;
+    const ms = parseDuration(value);
+    if (ms === undefined) throw new ConfigError(`${label(name)} must be a duration like 30m, 6h or 1d, or off, got "${value}"`);
+    return ms;
   };
   const oneOf = <T extends string>(name: OptionName, allowed: readonly T[], fallback: T): T => {
     const value = raw(name) ?? fallback;
@@ -353,6 +365,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     secureCookies: secure === 'true',
     logLevel: oneOf('log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     shutdownGraceMs: int('shutdown-grace-ms', 10_000, 0, 600_000),
+    defragEveryMs: every('defrag-every', '24h'),
   });
 }
 

@@ -35,6 +35,16 @@ describe('config', () => {
     });
   });
 
+  it('defragments etcd daily unless told otherwise, and refuses a schedule it cannot read', () => {
+    assert.equal(loadConfig(['cluster'], {}).defragEveryMs, 24 * 3600 * 1000);
+    assert.equal(loadConfig(['cluster'], { CHORUS_DEFRAG_EVERY: '6h' }).defragEveryMs, 6 * 3600 * 1000);
+    assert.equal(loadConfig(['cluster'], { CHORUS_DEFRAG_EVERY: '90s' }).defragEveryMs, 90_000);
+    assert.equal(loadConfig(['cluster'], { CHORUS_DEFRAG_EVERY: 'off' }).defragEveryMs, undefined);
+    for (const bad of ['0h', '6', 'daily', '-1d', '1.5h']) {
+      assert.throws(() => loadConfig(['cluster'], { CHORUS_DEFRAG_EVERY: bad }), /CHORUS_DEFRAG_EVERY must be a duration/, bad);
+    }
+  });
+
   it('lets flags win over the environment', () => {
     const config = loadConfig(['web', '--port', '7000', '--auth-addr=10.0.0.1:1,10.0.0.2:2'], { PORT: '9000', ...rpcTls });
     assert.equal(config.port, 7000);

@@ -19,6 +19,7 @@ export class Batcher<Req, Res> {
 
   call(request: Req): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
+      // The flush runs in the context of the call that opened the batch, so the batch carries that request's id (clients/request-id.ts).
       if (this.#pending.length === 0) setImmediate(() => this.#flush());
       this.#pending.push({ request, resolve, reject });
     });

@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import { ensureCertificates } from '../local-etcd/certificates.js';
+import { type DefragSchedule, scheduleDefragment } from '../local-etcd/defrag-schedule.js';
 import { restrictToPrefix } from '../local-etcd/etcd-access.js';
 import { type EtcdCluster, startEtcdCluster } from '../local-etcd/etcd-cluster.js';
 import type { CertificateFiles } from '../local-tls/authority.js';
@@ -35,6 +36,7 @@ export async function runCluster(config: Config): Promise<void> {
   const children: SupervisedProcess[] = [];
   const stopGraceMs = config.shutdownGraceMs + 5_000;
   let etcd: EtcdCluster | undefined;
+  let defrag: DefragSchedule | undefined;
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -43,6 +45,7 @@ export async function runCluster(config: Config): Promise<void> {
     for (const group of [['web'], ['auth', 'social']]) {
       await Promise.all(children.filter((c) => group.some((g) => c.name.startsWith(g))).map((c) => c.stop({ graceMs: stopGraceMs })));
     }
+    defrag?.stop();
     await etcd?.stop();
     log.info('cluster stopped');
   };
@@ -66,6 +69,11 @@ export async function runCluster(config: Config): Promise<void> {
       tls,
     });
     await restrictToPrefix(etcd.endpoints, tls, keys.root);
+    // etcd compacts itself (--auto-compaction-*); giving the freed pages back to the disk is the supervisor's job.
+    if (config.defragEveryMs !== undefined) {
+      const root = { ca: readFileSync(tls.ca), cert: readFileSync(tls.root.cert), key: readFileSync(tls.root.key) };
+      defrag = scheduleDefragment({ endpoints: etcd.endpoints, tls: root, everyMs: config.defragEveryMs, log });
+    }
     const rpc = await makeRpcCertificates(path.join(config.dataDir, 'rpc-tls'), [config.rpcHost]);
     const base = {
       CHORUS_AUTH_PORT: String(authPort),

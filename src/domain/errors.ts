@@ -12,6 +12,8 @@ export const errorCodes = [
   'conflict',
   'rate_limited',
   'unavailable',
+  /** The store is out of space (etcd's NOSPACE alarm, a full disk): writes fail until an operator frees some; reads still work. */
+  'insufficient_storage',
   'internal',
 ] as const;
 
@@ -49,6 +51,11 @@ export class DomainError extends Error {
 export const invalid = (message: string, field?: string) => new DomainError('invalid', message, { field });
 
 export const notFound = (message: string) => new DomainError('not_found', message);
+
+/** What every write says while the store is full: the same words on every path, so users and logs match. */
+export const OUT_OF_STORAGE_MESSAGE = 'The server is out of storage space.';
+
+export const outOfStorage = (cause: unknown) => new DomainError('insufficient_storage', OUT_OF_STORAGE_MESSAGE, { cause });
 
 export function isDomainError(error: unknown): error is DomainError {
   return error instanceof DomainError;

@@ -9,7 +9,7 @@
  * the async methods only wrap synchronous work.
  */
 import Database from 'better-sqlite3';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, outOfStorage } from '../domain/errors.js';
 import {
   type Compare,
   type KeyValue,
@@ -43,6 +43,12 @@ export interface EmbeddedKVOptions {
    * (the benchmark fills a store this way, then Chorus opens it normally).
    */
   unsafeNoFsync?: boolean;
+  /**
+   * Largest size of the database file, rounded down to whole pages, as
+   * etcd's --quota-backend-bytes; past it writes fail `insufficient_storage`
+   * while reads go on. Unlimited (only the disk) when absent.
+   */
+  quotaBytes?: number;
 }
 
 interface KvRow {
@@ -118,6 +124,10 @@ export class EmbeddedKV implements KV {
       }
       db.pragma('foreign_keys = OFF');
       createSchema(db);
+      if (options.quotaBytes !== undefined) {
+        const pageSize = db.pragma('page_size', { simple: true }) as number;
+        db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.quotaBytes / pageSize))}`);
+      }
       return new EmbeddedKV(db, options.now ?? Date.now, options.historyRetention ?? 10_000, options.sweepIntervalMs ?? 250);
     } catch (error) {
       db?.close();
@@ -282,6 +292,8 @@ export class EmbeddedKV implements KV {
       return work();
     } catch (error) {
       if (error instanceof DomainError) throw error;
+      // "database or disk is full": the disk, or quotaBytes. SQLite rolled the transaction back, so nothing was written.
+      if ((error as { code?: unknown }).code === 'SQLITE_FULL') throw outOfStorage(error);
       throw new DomainError('internal', 'Something went wrong on our side.', { cause: error });
     }
   }

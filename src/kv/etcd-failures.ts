@@ -23,7 +23,7 @@ import {
   GRPCUnavailableError,
   GRPCUnknownError,
 } from 'etcd3';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, outOfStorage } from '../domain/errors.js';
 
 /** A stream that etcd closed before answering: whatever it carried may or may not have taken effect. */
 export class StreamEndedError extends Error {
@@ -114,7 +114,7 @@ export function classifyEtcdFailure(error: unknown): EtcdFailure {
     case status.RESOURCE_EXHAUSTED:
       if (grpc.details === DETAILS.tooManyRequests) return { kind: 'not-sent' };
       if (grpc.details === DETAILS.noSpace) {
-        return { kind: 'final', error: new DomainError('unavailable', 'The store is full; please try again later.', { cause: error }) };
+        return { kind: 'final', error: outOfStorage(error) };
       }
       // grpc-js refusing a message over its size limit, in either direction.
       return { kind: 'final', error: new DomainError('invalid', 'The request is too large.', { cause: error }) };

@@ -14,6 +14,9 @@ const toGrpc: Record<ErrorCode, status> = {
   conflict: status.ALREADY_EXISTS,
   rate_limited: status.RESOURCE_EXHAUSTED,
   unavailable: status.UNAVAILABLE,
+  // Not RESOURCE_EXHAUSTED (taken by rate_limited, and every code needs a status of its own): gRPC says
+  // FAILED_PRECONDITION is for "do not retry until the system state has been explicitly fixed", as here.
+  insufficient_storage: status.FAILED_PRECONDITION,
   internal: status.INTERNAL,
 };
 
@@ -48,8 +51,9 @@ export function toStatusParts(error: unknown): StatusParts {
 /** The service's DomainError again, as close as the wire allows. */
 export function fromStatusParts(parts: StatusParts, cause?: unknown): DomainError {
   const code = fromGrpc.get(parts.code) ?? 'internal';
-  // Messages of transport failures come from grpc-js, not from our services, so they are not shown.
-  const fromService = toGrpc[code] === parts.code && code !== 'unavailable' && code !== 'internal';
+  // Messages of transport failures come from grpc-js, not from our services, so they are not shown;
+  // a full store always says the same words, whichever path found it.
+  const fromService = toGrpc[code] === parts.code && code !== 'unavailable' && code !== 'internal' && code !== 'insufficient_storage';
   const message = fromService && parts.message ? parts.message : defaultMessage[code];
   return new DomainError(code, message, { cause, field: parts.field || undefined, rateLimit: parts.rateLimit });
 }
@@ -108,5 +112,6 @@ const defaultMessage: Record<ErrorCode, string> = {
   conflict: 'Conflict.',
   rate_limited: 'Too many requests; try again later.',
   unavailable: 'The service is unavailable; try again in a moment.',
+  insufficient_storage: 'The server is out of storage space.',
   internal: 'Something went wrong on our side.',
 };

@@ -6,6 +6,7 @@ import fastifyCors from '@fastify/cors';
 import fastifyCsrfProtection from '@fastify/csrf-protection';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '../clients/request-id.js';
 import type { Auth } from '../domain/auth.js';
 import { DomainError } from '../domain/errors.js';
 import type { Social } from '../domain/social.js';
@@ -68,11 +69,13 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     const httpError = rendering === 'mastodon' ? toMastodonHttpError(error) : toHttpError(error);
     logHttpError(request, error, httpError);
     setRateLimitHeaders(reply, error);
-    if (rendering === 'mastodon') return sendMastodonError(reply, httpError);
+    // Our failures name the request, so a user's report of one can be found in the logs.
+    const requestId = httpError.status >= HttpStatus.internalServerError ? request.id : undefined;
+    if (rendering === 'mastodon') return sendMastodonError(reply, httpError, undefined, requestId);
     return reply
       .status(httpError.status)
       .type('text/html; charset=utf-8')
-      .send(errorPage(errorFrame(request, reply, request.viewer), httpError.status, httpError.message));
+      .send(errorPage(errorFrame(request, reply, request.viewer), httpError.status, httpError.message, requestId));
   };
   const app = Fastify({
     // Fastify takes the instance's own `req` serializer over its default one, which logs the whole URL.
@@ -80,11 +83,15 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT_BYTES,
     ...requestTimeouts(deps.limits?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
     trustProxy: deps.trustProxy ?? false,
+    // A proxy's X-Request-Id is kept only if valid (clients/request-id.ts); Fastify's own header option would take any value.
+    requestIdHeader: false,
+    genReqId: (raw) => requestIdFrom(raw.headers[REQUEST_ID_HEADER]),
     // Rails-style arrays and objects (`id[]=1&id[]=2`), as Mastodon clients send them.
     routerOptions: { querystringParser: parseQuery },
     // The router refuses some URLs (bad escapes, over-long parameters) before any route or hook runs.
     // No hook runs for them either, so the security headers are set here.
     frameworkErrors: (error, request, reply) => {
+      reply.header(REQUEST_ID_HEADER, request.id);
       cspNonce(request);
       setSecurityHeaders(request, reply);
       void sendError(routerError(error), request, reply);
@@ -106,6 +113,13 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     },
   });
   app.decorateRequest('viewer', null);
+  // Everything done for a request, gRPC calls and log lines included, runs as part of it (clients/request-id.ts).
+  // The body is read between the two hooks, outside any request's context, so the second enters it again.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    runWithRequestId(request.id, done);
+  });
+  app.addHook('preValidation', (request, _reply, done) => runWithRequestId(request.id, done));
   allowEmptyJsonBodies(app);
 
   app.addHook('onSend', async (request, reply) => {

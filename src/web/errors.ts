@@ -20,6 +20,7 @@ export const HttpStatus = Object.freeze({
   tooManyRequests: 429,
   internalServerError: 500,
   serviceUnavailable: 503,
+  insufficientStorage: 507,
 });
 
 /**
@@ -34,6 +35,7 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   conflict: HttpStatus.conflict,
   rate_limited: HttpStatus.tooManyRequests,
   unavailable: HttpStatus.serviceUnavailable,
+  insufficient_storage: HttpStatus.insufficientStorage,
   internal: HttpStatus.internalServerError,
 });
 
@@ -185,6 +187,8 @@ export function toMastodonHttpError(error: unknown): HttpError {
 export interface MastodonErrorBody {
   error: string;
   error_description?: string;
+  /** On our failures (5xx): the request's id, for a report that can be found in the logs. */
+  request_id?: string;
 }
 
 /**
@@ -193,9 +197,10 @@ export interface MastodonErrorBody {
  * 6749 code (`invalid_grant`, `invalid_client`, …): then `error` is that
  * code and `error_description` the message, as Doorkeeper answers.
  */
-export function sendMastodonError(reply: FastifyReply, httpError: HttpError, oauth?: string): FastifyReply {
+export function sendMastodonError(reply: FastifyReply, httpError: HttpError, oauth?: string, requestId?: string): FastifyReply {
   if (httpError.status === HttpStatus.unauthorized) reply.header('www-authenticate', 'Bearer');
   const body: MastodonErrorBody =
     oauth === undefined ? { error: httpError.message } : { error: oauth, error_description: httpError.message };
+  if (requestId !== undefined) body.request_id = requestId;
   return reply.status(httpError.status).type('application/json; charset=utf-8').send(body);
 }

@@ -41,7 +41,8 @@ let opened = 0;
 /** A root of its own for each opened store, unique across the test files running at once. */
 const freshKeyspace = () => keyspace(`/test-${process.pid}-${++opened}/chorus/v1/`);
 
-const wanted = (name: EngineName) => {
+/** Whether CHORUS_TEST_ENGINES (unset: both) asks for this engine. */
+export const wanted = (name: EngineName) => {
   const list = process.env.CHORUS_TEST_ENGINES;
   return (
     !list ||

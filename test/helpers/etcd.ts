@@ -14,12 +14,13 @@ export interface TestEtcd extends EtcdCluster {
  * A fresh 3-member cluster on loopback with free ports in a new temp dir.
  * Set CHORUS_ETCD_LOG=1 to see the members' logs.
  */
-export async function startTestEtcd(): Promise<TestEtcd> {
+export async function startTestEtcd(options: { quotaBackendBytes?: number } = {}): Promise<TestEtcd> {
   const dataDir = await mkdtemp(join(tmpdir(), 'chorus-etcd-'));
   let cluster: EtcdCluster;
   try {
     cluster = await startEtcdCluster({
       dataDir,
+      quotaBackendBytes: options.quotaBackendBytes,
       log: process.env.CHORUS_ETCD_LOG ? (line) => console.error(line) : undefined,
     });
   } catch (error) {

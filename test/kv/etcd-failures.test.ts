@@ -57,8 +57,8 @@ describe('classifyEtcdFailure', () => {
         assert.equal(finalCode(wrap(status.RESOURCE_EXHAUSTED, 'Sent message larger than max (2097152 vs. 1572864)')), 'invalid');
       });
 
-      it('reports a full store as unavailable without retrying it', () => {
-        assert.equal(finalCode(wrap(status.RESOURCE_EXHAUSTED, 'etcdserver: mvcc: database space exceeded')), 'unavailable');
+      it('reports a full store as insufficient_storage without retrying it', () => {
+        assert.equal(finalCode(wrap(status.RESOURCE_EXHAUSTED, 'etcdserver: mvcc: database space exceeded')), 'insufficient_storage');
       });
 
       it('makes everything else internal', () => {

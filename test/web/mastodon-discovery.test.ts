@@ -41,7 +41,9 @@ const publicLists = [
 function assertMastodonError(reply: ApiReply, status: number, message?: RegExp): void {
   assert.equal(reply.status, status, reply.text);
   assert.match(String(reply.headers['content-type']), /application\/json/);
-  assert.deepEqual(Object.keys(reply.body), ['error'], reply.text);
+  // Our failures (5xx) also name the request, as its X-Request-Id header does.
+  assert.deepEqual(Object.keys(reply.body), status >= 500 ? ['error', 'request_id'] : ['error'], reply.text);
+  if (status >= 500) assert.equal(reply.body.request_id, reply.headers['x-request-id']);
   assert.equal(typeof reply.body.error, 'string');
   assert.ok(reply.body.error.length > 0);
   if (message) assert.match(reply.body.error, message);
@@ -336,6 +338,7 @@ describe('Mastodon error shape', () => {
       conflict: 422,
       rate_limited: 429,
       unavailable: 503,
+      insufficient_storage: 507,
       internal: 500,
     };
     for (const code of errorCodes) assert.equal(toMastodonHttpError(new DomainError(code, 'shown')).status, expected[code], code);

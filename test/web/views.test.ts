@@ -34,6 +34,7 @@ describe('the HTTP error table', () => {
       conflict: 409,
       rate_limited: 429,
       unavailable: 503,
+      insufficient_storage: 507,
       internal: 500,
     };
     assert.deepEqual(httpStatusOf, expected);

@@ -134,7 +134,7 @@ export const oauthTokenRoutes: FastifyPluginAsync<RouteContext> = async (app, { 
     setRateLimitHeaders(reply, thrown);
     const domain = isDomainError(thrown) ? thrown : new DomainError(httpError.status >= 500 ? 'internal' : 'invalid', httpError.message);
     const status = isDomainError(thrown) ? oauthStatus(domain) : httpError.status;
-    return sendMastodonError(reply, { ...httpError, status }, oauthErrorName(domain));
+    return sendMastodonError(reply, { ...httpError, status }, oauthErrorName(domain), status >= 500 ? request.id : undefined);
   });
 
   app.post('/oauth/token', async (request) => {

@@ -10,9 +10,11 @@ const titles: Record<number, string> = {
   [HttpStatus.contentTooLarge]: 'Too large',
   [HttpStatus.tooManyRequests]: 'Slow down',
   [HttpStatus.serviceUnavailable]: 'Temporarily unavailable',
+  [HttpStatus.insufficientStorage]: 'Out of storage space',
 };
 
-export function errorPage(frame: Frame, status: number, message: string): string {
+/** `requestId` is shown on our failures, for the user to quote in a report. */
+export function errorPage(frame: Frame, status: number, message: string, requestId?: string): string {
   const title = titles[status] ?? 'Something went wrong';
   return layout(
     frame,
@@ -20,6 +22,7 @@ export function errorPage(frame: Frame, status: number, message: string): string
     html`<section class="card">
 <h1>${title}</h1>
 <p>${message}</p>
+${requestId === undefined ? '' : html`<p class="muted">If you report this, quote request id <code>${requestId}</code>.</p>`}
 <p><a href="/">Go home</a></p>
 </section>`,
   );
