@@ -88,13 +88,13 @@ export interface ReadModelProbe {
   viewSize(): Record<string, number>;
 }
 
-let readModel: ReadModelProbe | undefined;
-/** Points the read-model gauges at this process's model (one per process; a later one replaces it). */
+/** Open read models, oldest first; the gauges report the newest (a process has one; tests open several). */
+const readModels = new Set<ReadModelProbe>();
+const current = (): ReadModelProbe | undefined => [...readModels].at(-1);
+/** Points the read-model gauges at this model until the returned removal is called. */
 export function trackReadModel(probe: ReadModelProbe): () => void {
-  readModel = probe;
-  return () => {
-    if (readModel === probe) readModel = undefined;
-  };
+  readModels.add(probe);
+  return () => readModels.delete(probe);
 }
 
 new client.Gauge({
@@ -102,7 +102,8 @@ new client.Gauge({
   help: 'The store revision the social read model has applied.',
   registers: [registry],
   collect() {
-    if (readModel) this.set(readModel.applied());
+    const model = current();
+    if (model) this.set(model.applied());
   },
 });
 
@@ -111,9 +112,10 @@ new client.Gauge({
   help: "Revisions the store is ahead of the social read model's view, read at scrape time.",
   registers: [registry],
   async collect() {
-    if (!readModel) return;
-    const store = await readModel.storeRevision();
-    if (store !== undefined) this.set(Math.max(0, store - readModel.applied()));
+    const model = current();
+    if (!model) return;
+    const store = await model.storeRevision();
+    if (store !== undefined) this.set(Math.max(0, store - model.applied()));
   },
 });
 
@@ -123,8 +125,9 @@ new client.Gauge({
   labelNames: ['family'] as const,
   registers: [registry],
   collect() {
-    if (!readModel) return;
-    for (const [family, size] of Object.entries(readModel.viewSize())) this.set({ family }, size);
+    const model = current();
+    if (!model) return;
+    for (const [family, size] of Object.entries(model.viewSize())) this.set({ family }, size);
   },
 });
 
