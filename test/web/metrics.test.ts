@@ -24,7 +24,12 @@ describe('web metrics', () => {
   after(() => harness.close());
 
   it('is 404 on the public listener without the bearer token, or with a wrong one', async () => {
-    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong' }, { authorization: `Bearer ${TOKEN}x` }, { authorization: TOKEN }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: 'Bearer wrong' },
+      { authorization: `Bearer ${TOKEN}x` },
+      { authorization: TOKEN },
+    ]) {
       const reply = await api(harness.app, 'GET', '/metrics', { headers });
       assert.equal(reply.status, 404, JSON.stringify(headers));
       assert.doesNotMatch(reply.text, /chorus_http/);
@@ -66,7 +71,11 @@ describe('web metrics', () => {
       const metrics = await fetch(`http://127.0.0.1:${server.port}/metrics`);
       assert.equal(metrics.status, 200);
       const text = await metrics.text();
-      for (const name of ['chorus_http_request_duration_seconds', 'chorus_rpc_server_duration_seconds', 'chorus_etcd_call_duration_seconds']) {
+      for (const name of [
+        'chorus_http_request_duration_seconds',
+        'chorus_rpc_server_duration_seconds',
+        'chorus_etcd_call_duration_seconds',
+      ]) {
         assert.ok(text.includes(`# TYPE ${name} histogram`), name);
       }
       assert.equal((await fetch(`http://127.0.0.1:${server.port}/`)).status, 404);
