@@ -9,6 +9,7 @@ import type { ChaosDeployment } from './deployment.js';
 import { type FaultEvent, failedRequests } from './figures.js';
 import { readFinalState } from './final-read.js';
 import { HistoryRecorder } from './history.js';
+import { checkLeaver, Leaver } from './leaver.js';
 import { FAULTS, type FaultName, rollingRestart, runNemesis } from './nemesis.js';
 import { WebPool } from './web-pool.js';
 import { prepareWorkload } from './workload.js';
@@ -41,6 +42,8 @@ async function underLoad(
   name: string,
   o: ScenarioOptions,
   disturb: (recorder: HistoryRecorder) => Promise<FaultEvent[]>,
+  /** When given, one more account (leaver.ts) deletes itself this long after the faults begin. */
+  leaveAfterMs?: number,
 ): Promise<ScenarioResult> {
   const recorder = new HistoryRecorder();
   const pool = new WebPool(o.deployment.web.map((w) => w.url));
@@ -56,13 +59,25 @@ async function underLoad(
       maxOps: 100_000,
       requestTimeoutMs: 10_000,
     });
+    const leaver = leaveAfterMs === undefined ? undefined : await Leaver.join(pool, workload.app, `${name}_leaver`, workload.usernames);
     const start = recorder.now();
     const load = workload.run();
+    const leaving = leaver && sleep(leaveAfterMs).then(() => leaver.leave());
     const faults = await disturb(recorder).finally(() => (stopAt = recorder.now() + TAIL_MS));
     await load;
+    await leaving;
     await sleep(SETTLE_MS);
+    await leaver?.awaitSwept();
     const final = await readFinalState(pool, workload.app, workload.usernames, () => recorder.now(), workload.targets);
-    return { name, check: checkHistory(recorder.ops, final), recorder, faults, durationMs: final.at - start };
+    const check = checkHistory(recorder.ops, final);
+    if (leaver) {
+      const evidence = await leaver.evidence();
+      o.log(
+        `${evidence.username}: deletion ${evidence.deleted ? 'acknowledged' : 'never acknowledged'}, ${Object.keys(evidence.statuses).length} statuses and ${evidence.followed.length} follows to be gone`,
+      );
+      check.violations.push(...checkLeaver(evidence, final));
+    }
+    return { name, check, recorder, faults, durationMs: final.at - start };
   } finally {
     stopAt = -Infinity;
     await pool.close();
@@ -71,15 +86,20 @@ async function underLoad(
 
 /** Faults on a seeded schedule for `loadMs`, clients running throughout. */
 export function faultsScenario(o: ScenarioOptions & { loadMs: number; faults?: readonly FaultName[] }): Promise<ScenarioResult> {
-  return underLoad('faults', o, (recorder) =>
-    runNemesis({
-      deployment: o.deployment,
-      random: o.random,
-      now: recorder.now,
-      until: recorder.now() + o.loadMs,
-      faults: o.faults ?? FAULTS,
-      log: o.log,
-    }),
+  return underLoad(
+    'faults',
+    o,
+    (recorder) =>
+      runNemesis({
+        deployment: o.deployment,
+        random: o.random,
+        now: recorder.now,
+        until: recorder.now() + o.loadMs,
+        faults: o.faults ?? FAULTS,
+        log: o.log,
+      }),
+    // Late in the run, with faults still to come.
+    Math.round(o.loadMs * 0.6),
   );
 }
 

@@ -84,6 +84,10 @@ export class AuthClient implements Auth {
     await callUnary(this.#client, this.#client.changePassword, { token, currentPassword, newPassword }, this.#deadlineMs);
   }
 
+  async deleteAccount(token: string, password: string): Promise<void> {
+    await callUnary(this.#client, this.#client.deleteAccount, { token, password }, this.#deadlineMs);
+  }
+
   async authenticate(token: string): Promise<Account> {
     const r = await callUnary(this.#client, this.#client.authenticate, { token }, this.#deadlineMs);
     return account(r.account);

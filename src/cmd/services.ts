@@ -7,6 +7,7 @@ import { type GrpcService, startGrpcServer } from '../rpc/server.js';
 import { readRpcIdentity } from '../rpc/tls.js';
 import { AuthService } from '../services/auth/auth-service.js';
 import { authGrpcService } from '../services/auth/grpc.js';
+import { DeletionSweeper } from '../services/social/deletion-sweeper.js';
 import { socialGrpcService } from '../services/social/grpc.js';
 import { ReadModel } from '../services/social/read-model.js';
 import { SocialService } from '../services/social/social-service.js';
@@ -32,7 +33,14 @@ export function createAuth(config: Config, kv: KV): Auth {
 export async function createSocial(lifecycle: Lifecycle, log: Logger, kv: KV, signal: AbortSignal): Promise<Social> {
   const readModel = await ReadModel.start({ kv, keys, signal, log: (message, fields) => log.info(fields ?? {}, message) });
   lifecycle.add('read model', readModel, (model) => model.close());
-  return new SocialService({ kv, keys, readModel });
+  const social = new SocialService({ kv, keys, readModel });
+  const sweeper = new DeletionSweeper(
+    () => social.sweepDeletedAccounts(),
+    (error) => log.error({ err: error }, 'sweeping deleted accounts failed'),
+  );
+  sweeper.start();
+  lifecycle.add('deletion sweeper', sweeper, (s) => s.close());
+  return social;
 }
 
 /** Serves gRPC services on a port and registers the server for draining. */

@@ -116,6 +116,17 @@ export interface Auth {
    */
   changePassword(token: string, currentPassword: string, newPassword: string): Promise<void>;
   /**
+   * Deletes the token's account after checking its password: in one txn
+   * the account record goes and a tombstone keeps its name taken for good
+   * (sign-up refuses it), then every session of the account ends. The
+   * account's other rows are swept by the social service in bounded txns
+   * (services/social/account-deletion.ts), resuming after a crash.
+   * `unauthenticated` for a bad token or a wrong password (field
+   * password, counted like a failed login); `forbidden` for an OAuth token
+   * without write:accounts. A wrong password deletes nothing.
+   */
+  deleteAccount(token: string, password: string): Promise<void>;
+  /**
    * Whose token this is; `unauthenticated` if unknown, revoked, past its
    * absolute lifetime or unused for longer than the idle limit. Counts as a
    * use of the session (recorded at most once an hour).

@@ -25,6 +25,7 @@ export const KEY_CHARS = '/0123456789_abcdefghijklmnopqrstuvwxyz';
 /** The top-level groups of keys under a root, one per kind of record. */
 export type Family =
   | 'accounts'
+  | 'deleted-accounts'
   | 'sessions'
   | 'user-sessions'
   | 'following'
@@ -51,6 +52,7 @@ export type Family =
 /** A key read back into its parts; which parts it has depends on its family. */
 export type ParsedKey =
   | { family: 'accounts'; username: string }
+  | { family: 'deleted-accounts'; username: string }
   | { family: 'sessions'; tokenHash: string }
   | { family: 'user-sessions'; username: string; tokenHash: string }
   | { family: 'following'; follower: string; followee: string }
@@ -88,6 +90,15 @@ export function keyspace(root: string = DEFAULT_ROOT) {
     /** JSON StoredAccount; created once, by a txn that requires version 0 (the username claim). */
     account: (username: string) => `${root}accounts/${username}`,
     accountsPrefix: (usernamePrefix = '') => `${root}accounts/${usernamePrefix}`,
+    /**
+     * JSON StoredTombstone: written in the txn that deletes accounts/<name>,
+     * so every reader of accounts/ sees no account, while sign-up's claim
+     * (which also requires this key's version 0) finds the name taken. The
+     * account's other rows are then swept in bounded txns
+     * (services/social/account-deletion.ts); the tombstone says when that is done.
+     */
+    deletedAccount: (username: string) => `${root}deleted-accounts/${username}`,
+    deletedAccountsPrefix: () => `${root}deleted-accounts/`,
 
     /** JSON StoredSession, on the session's lease; the id is the SHA-256 of the token. */
     session: (tokenHash: string) => `${root}sessions/${tokenHash}`,
@@ -119,6 +130,7 @@ export function keyspace(root: string = DEFAULT_ROOT) {
 
     /** JSON Post as first stored; written in the same txn as the post, kept after a delete. */
     idempotency: (author: string, idempotencyKey: string) => `${root}idempotency/${author}/${encodeURIComponent(idempotencyKey)}`,
+    idempotencyPrefix: (author: string) => `${root}idempotency/${author}/`,
 
     /** JSON StoredApp: an OAuth client; client ids are lowercase hex. */
     app: (clientId: string) => `${root}apps/${clientId}`,
@@ -171,6 +183,8 @@ function parseParts(parts: string[]): ParsedKey | undefined {
   switch (`${name}/${parts.length}`) {
     case 'accounts/2':
       return { family: 'accounts', username: a };
+    case 'deleted-accounts/2':
+      return { family: 'deleted-accounts', username: a };
     case 'sessions/2':
       return { family: 'sessions', tokenHash: a };
     case 'apps/2':

@@ -175,3 +175,16 @@ export const parseAppToken = recordParser<StoredAppToken>('app token', {
   createdAtMs: 'number',
   leaseId: 'string',
 });
+
+/** The value at keys.deletedAccount(username): the name stays taken; `swept` once no row of the account is left. */
+export interface StoredTombstone {
+  username: string;
+  deletedAtMs: number;
+  swept: boolean;
+}
+
+export const parseTombstone = recordParser<StoredTombstone>('deleted account', {
+  username: 'string',
+  deletedAtMs: 'number',
+  swept: 'boolean',
+});

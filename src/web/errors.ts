@@ -5,6 +5,7 @@ import { type ErrorCode, isDomainError, type RateLimit } from '../domain/errors.
 export const HttpStatus = Object.freeze({
   ok: 200,
   created: 201,
+  accepted: 202,
   noContent: 204,
   movedPermanently: 301,
   seeOther: 303,

@@ -14,11 +14,11 @@ import type {
   TokenGrant,
 } from '../../domain/auth.js';
 import { DomainError, guard } from '../../domain/errors.js';
-import { SUPPORTED_SCOPES } from '../../domain/oauth.js';
+import { SUPPORTED_SCOPES, scopeAllows } from '../../domain/oauth.js';
 import { compareAndSwap } from '../../kv/cas.js';
 import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KV, LeaseId, Op } from '../../kv/kv.js';
-import type { SessionGrant, StoredAccount, StoredSession, StoredUserSession } from '../../kv/records.js';
+import type { SessionGrant, StoredAccount, StoredSession, StoredTombstone, StoredUserSession } from '../../kv/records.js';
 import { parseAccount, parseSession, parseUserSession } from '../../kv/records.js';
 import { scan } from '../../kv/scan.js';
 import { isIdleExpired, needsTouch, shortUserAgent, touchSession } from '../sessions.js';
@@ -174,6 +174,8 @@ export class AuthService implements Auth {
         const account: StoredAccount = { username: name, createdAtMs: this.now(), passwordHash: await this.hasher.hash(plain) };
         const opening = await this.prepareSession(account, userAgent, grant);
         return {
+          // A deleted account's name stays taken: its tombstone must be absent too.
+          compare: [{ key: this.keys.deletedAccount(name), target: 'version', op: '==', value: 0 }],
           success: [{ type: 'put', key: this.keys.account(name), value: JSON.stringify(account) }, ...opening.ops],
           value: { session: opening.session, createdAtMs: opening.createdAtMs },
           release: opening.release,
@@ -277,6 +279,45 @@ export class AuthService implements Auth {
       });
       if (outcome.status !== 'written') throw accountBusy();
       await this.revokeSessions(outcome.value, tokenHash);
+    });
+  }
+
+  deleteAccount(token: string, password: string): Promise<void> {
+    return guard(async () => {
+      const { tokenHash, session } = await this.requireSession(token);
+      if (session.scopes !== undefined && !scopeAllows(session.scopes.split(' '), 'write:accounts')) {
+        throw new DomainError('forbidden', 'This action is outside the authorized scopes (needs write:accounts).');
+      }
+      const name = session.username;
+      // Throttled like a login: the password check must not become an unthrottled guessing oracle.
+      await this.loginGuard.admit(name, undefined);
+      const wrong = async () => {
+        await this.loginGuard.failed(name, undefined);
+        return unauthenticated('The password is wrong.', 'password');
+      };
+      if (typeof password !== 'string' || password.length > 2 * PASSWORD_MAX) throw await wrong();
+      const outcome = await compareAndSwap(this.kv, {
+        key: this.keys.account(name),
+        maxAttempts: MAX_ATTEMPTS,
+        plan: async (entry, attempt) => {
+          if (attempt > 1) await this.requireSession(token);
+          if (!entry) throw unauthenticated();
+          const account = parseAccount(entry.value);
+          if (!(await this.hasher.verify(account.passwordHash, password))) throw await wrong();
+          const tombstone: StoredTombstone = { username: account.username, deletedAtMs: this.now(), swept: false };
+          return {
+            compare: [{ key: this.keys.session(tokenHash), target: 'version', op: '>', value: 0 }],
+            success: [
+              { type: 'delete', key: entry.key },
+              { type: 'put', key: this.keys.deletedAccount(account.username), value: JSON.stringify(tombstone) },
+            ],
+            value: account.username,
+          };
+        },
+      });
+      if (outcome.status !== 'written') throw accountBusy();
+      // The social service's sweep ends any session left if this process stops here.
+      await this.revokeSessions(outcome.value);
     });
   }
 

@@ -58,6 +58,10 @@ export function authGrpcService(auth: Auth, onInternalError: (error: unknown) =>
       await auth.changePassword(r.token, r.currentPassword, r.newPassword);
       return {};
     }, onInternalError),
+    deleteAccount: unary(async (r) => {
+      await auth.deleteAccount(r.token, r.password);
+      return {};
+    }, onInternalError),
     authenticate: unary(async (r) => ({ account: account(await auth.authenticate(r.token)) }), onInternalError),
     listSessions: unary(async (r) => ({ sessions: await auth.listSessions(r.token) }), onInternalError),
     revokeSession: unary(async (r) => {

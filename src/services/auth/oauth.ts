@@ -136,10 +136,14 @@ export class OAuthApps {
     const account = { username: stored.username, createdAtMs: stored.accountCreatedAtMs };
     const opening = await this.deps.openSession(account, userAgent, { clientId: app.clientId, appName: app.name, scopes: stored.scopes });
     // Spending the code and opening the session are one txn: of two racing exchanges, one wins.
+    // The account must still exist: a code issued before it was deleted opens nothing.
     let applied = false;
     try {
       const result = await this.deps.kv.txn({
-        compare: [{ key: entry.key, target: 'modRevision', op: '==', value: entry.modRevision }],
+        compare: [
+          { key: entry.key, target: 'modRevision', op: '==', value: entry.modRevision },
+          { key: this.deps.keys.account(stored.username), target: 'version', op: '>', value: 0 },
+        ],
         success: [{ type: 'delete', key: entry.key }, ...opening.ops],
       });
       applied = result.succeeded;

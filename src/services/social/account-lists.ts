@@ -20,7 +20,7 @@ export async function accountPage(store: Store, owner: string, prefix: string, l
   if (!account) throw noSuchUser();
   const accounts = await Promise.all(range.items.map((item) => getAccount(store, item.key.slice(prefix.length))));
   return {
-    // Accounts are never deleted today; skipping a dangling row keeps a page readable if that changes.
+    // A deleted account's rows are swept a moment after its record goes: skip one met in between.
     items: accounts.filter((found): found is Account => found !== undefined),
     next: range.next === undefined ? null : encodeCursor(range.next),
   };

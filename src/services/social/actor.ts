@@ -60,7 +60,7 @@ export function serviceActor({ store, now, random, reads: readsNow }: ActorConte
           homeFeed(reads, username, page),
           who.account ?? reads.profile(username).then((profile) => profile?.account),
         ]);
-        // Accounts are never deleted, so a live session's account is there.
+        // A live session's account is there: deleting an account ends its sessions first (account-deletion.ts).
         return { account: found(account, noSuchUser), page: found(feed, noSuchUser) };
       }),
     post: (text, idempotencyKey, options) =>

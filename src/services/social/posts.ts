@@ -62,7 +62,7 @@ export async function createPost(
   const idempotencyKey = parseIdempotencyKey(idempotencyKeyInput);
   const entities = parsePostEntities(text);
   const parent = await replyTarget(store, options?.inReplyToId);
-  // Accounts are never deleted, so which mentioned names exist can be read before the txn.
+  // Read before the txn: a mention of an account deleted meanwhile is swept with it (account-deletion.ts).
   const exists = await Promise.all(entities.mentions.map(async (name) => (await kv.get(keys.account(name))) !== undefined));
   const mentions = entities.mentions.filter((_, i) => exists[i]);
   const fields: Omit<Post, 'id' | 'author' | 'text' | 'createdAtMs'> = {};

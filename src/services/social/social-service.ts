@@ -10,6 +10,7 @@ import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
 import { parsePublicAccount } from '../../kv/records.js';
 import type { Store } from '../store.js';
+import { sweepDeletedAccounts } from './account-deletion.js';
 import { isUsername, noSuchUser } from './accounts.js';
 import { type ActorContext, serviceActor } from './actor.js';
 import { listEdges } from './follows.js';
@@ -209,6 +210,16 @@ export class SocialService implements Social {
   /** From the read model's watch when there is one (events arrive once the view has them), else a store watch of its own. */
   watchPosts(signal: AbortSignal): AsyncIterable<PostEvent> {
     return this.postEvents.watch(signal);
+  }
+
+  /**
+   * Finishes deleting the accounts the auth service has tombstoned
+   * (account-deletion.ts); returns how many it finished. Idempotent and
+   * safe on several instances at once. Not part of Social: cmd runs it at
+   * start-up and on a timer (DeletionSweeper).
+   */
+  sweepDeletedAccounts(): Promise<number> {
+    return guard(() => sweepDeletedAccounts(this.store));
   }
 
   /** Ends every watchPosts stream with `unavailable` (the service is shutting down). */

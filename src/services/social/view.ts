@@ -18,9 +18,9 @@ import { isRelationKey, ViewRelations } from './view-relations.js';
  * Applying events is idempotent and order-tolerant in the one way the
  * feeder needs: a listing read page by page overlaps the watch that
  * follows it, so an event may arrive for a key the listing already
- * showed. Posts and sessions are written once and deleted once (their ids
- * are never reused), and accounts are never deleted, so repeats are
- * harmless; follow edges come and go, so each keeps the revision it was
+ * showed. Posts, sessions and accounts are written once and deleted once
+ * (ids are never reused, and a deleted account's name stays taken by its
+ * tombstone), so repeats are harmless; follow edges come and go, so each keeps the revision it was
  * last written at and older events for it are ignored. Once every event up
  * to the last page's revision has been applied, the view equals the store
  * at that revision (see ReadModel).

@@ -2,6 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { parsePassword } from '../../domain/account.js';
 import type { SessionInfo } from '../../domain/auth.js';
 import { DomainError, invalid, isDomainError } from '../../domain/errors.js';
+import { scopeAllows } from '../../domain/oauth.js';
+import { accountExport, exportFileName } from '../account-export.js';
 import type { RouteContext } from '../context.js';
 import { HttpStatus } from '../errors.js';
 import { requireScope, requireToken } from '../oauth/routes.js';
@@ -9,9 +11,13 @@ import { requireScope, requireToken } from '../oauth/routes.js';
 /**
  * Chorus's extension of the Mastodon API (no Mastodon counterpart), under
  * /api/v1/chorus/: the account's sessions (list, end one, end this one,
- * end all) and the password change. Bearer token as everywhere; errors in
+ * end all), the password change, the export of the account's data and
+ * the account's deletion. Bearer token as everywhere; errors in
  * Mastodon's shape.
  */
+
+/** Everything an export reads: a token missing one would fail halfway through the download. */
+const EXPORT_SCOPES = ['read:accounts', 'read:statuses', 'read:follows', 'read:favourites', 'read:blocks', 'read:mutes'] as const;
 
 const isoTime = (ms: number) => new Date(ms).toISOString();
 
@@ -32,7 +38,7 @@ function text(body: unknown, name: string, label: string): string {
   return value;
 }
 
-export const chorusRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth }) => {
+export const chorusRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
   app.get('/api/v1/chorus/sessions', async (request) => {
     const { token } = await requireScope(request, auth, 'read:accounts');
     return (await auth.listSessions(token)).map(sessionEntity);
@@ -71,5 +77,31 @@ export const chorusRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth
       throw error;
     }
     return reply.status(HttpStatus.noContent).send();
+  });
+
+  app.get('/api/v1/chorus/export', async (request, reply) => {
+    const grant = await requireScope(request, auth, 'read:accounts');
+    const missing = EXPORT_SCOPES.filter((need) => !scopeAllows(grant.scopes, need));
+    if (missing.length > 0)
+      throw new DomainError('forbidden', `This action is outside the authorized scopes (needs ${missing.join(' ')}).`);
+    const username = grant.account.username;
+    return reply
+      .type('application/json; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${exportFileName(username)}"`)
+      .send(accountExport(social, grant.token, username));
+  });
+
+  // The account goes at once; its rows are swept within seconds (hence 202).
+  app.post('/api/v1/chorus/delete_account', async (request, reply) => {
+    const { token } = await requireScope(request, auth, 'write:accounts');
+    const password = text(request.body, 'password', 'password');
+    try {
+      await auth.deleteAccount(token, password);
+    } catch (error) {
+      // As for the password change: a wrong password is a validation failure, not a bad token.
+      if (isDomainError(error) && error.field === 'password') throw invalid('password is wrong.', 'password');
+      throw error;
+    }
+    return reply.status(HttpStatus.accepted).send({});
   });
 };

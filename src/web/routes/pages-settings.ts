@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { parseBio, parseDisplayName, parsePassword } from '../../domain/account.js';
 import { isDomainError } from '../../domain/errors.js';
+import { accountExport, exportFileName } from '../account-export.js';
 import type { RouteContext } from '../context.js';
 import { HttpStatus, httpStatusOf } from '../errors.js';
 import { formField } from '../input.js';
@@ -28,7 +29,7 @@ export const pageSettingsRoutes: FastifyPluginAsync<RouteContext> = async (app, 
     request: FastifyRequest,
     reply: FastifyReply,
     viewer: Viewer,
-    refused: { profile?: ProfileForm; password?: FormErrors; message?: string | undefined } = {},
+    refused: { profile?: ProfileForm; password?: FormErrors; deletion?: FormErrors; message?: string | undefined } = {},
     status: number = HttpStatus.ok,
   ) {
     countUnread(request, social);
@@ -42,7 +43,17 @@ export const pageSettingsRoutes: FastifyPluginAsync<RouteContext> = async (app, 
       bio: stored?.account.bio ?? '',
       errors: {},
     };
-    return sendPage(reply, settingsPage(frame, { sessions, profile, errors: refused.password ?? {}, message: refused.message }), status);
+    return sendPage(
+      reply,
+      settingsPage(frame, {
+        sessions,
+        profile,
+        errors: refused.password ?? {},
+        deletionErrors: refused.deletion ?? {},
+        message: refused.message,
+      }),
+      status,
+    );
   }
 
   app.get('/settings', async (request, reply) => {
@@ -121,5 +132,35 @@ export const pageSettingsRoutes: FastifyPluginAsync<RouteContext> = async (app, 
     await auth.logOutEverywhere(viewer.token);
     clearSessionCookie(reply, cookies);
     return seeOther(reply, '/');
+  });
+
+  app.get('/settings/export', async (request, reply) => {
+    const viewer = viewerOrLogin(request, reply);
+    if (!viewer) return reply;
+    const { username } = viewer.account;
+    return reply
+      .type('application/json; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${exportFileName(username)}"`)
+      .send(accountExport(social, viewer.token, username));
+  });
+
+  app.post('/settings/delete-account', async (request, reply) => {
+    const viewer = viewerOrLogin(request, reply);
+    if (!viewer) return reply;
+    const password = formField(request.body, 'password');
+    const errors: FormErrors = {};
+    if (password === '') errors.password = 'Enter your password to delete your account.';
+    else {
+      try {
+        await auth.deleteAccount(viewer.token, password);
+        clearSessionCookie(reply, cookies);
+        return seeOther(reply, '/');
+      } catch (error) {
+        // The session was checked a moment ago, so a refusal here is the password.
+        if (!isDomainError(error) || error.field !== 'password') throw error;
+        errors.password = 'That is not your password. Nothing was deleted.';
+      }
+    }
+    return render(request, reply, viewer, { deletion: errors }, httpStatusOf.invalid);
   });
 };

@@ -56,6 +56,8 @@ export interface SettingsView {
   profile: ProfileForm;
   /** The password form's messages. */
   errors: FormErrors;
+  /** The account deletion form's messages. */
+  deletionErrors?: FormErrors;
   /** What was just done, after POST-redirect-GET. */
   message?: string | undefined;
 }
@@ -87,6 +89,24 @@ ${formError(errors)}
 ${sessionList(frame, sessions)}
 <p class="muted">Don't recognise one? Revoke it, then change your password.</p>
 <p>${actionButton('/settings/logout-everywhere', 'Log out everywhere', frame.csrf, { kind: 'danger' })}</p>
-</section>`;
+</section>
+${dataSection(frame, view.deletionErrors ?? {})}`;
   return layout(frame, 'Settings', main);
+}
+
+/** Export (a plain download) and deletion, which asks for the password again. */
+function dataSection(frame: Frame, errors: FormErrors) {
+  return html`<section class="card" aria-labelledby="data-title">
+<h2 id="data-title">Your data</h2>
+<p>A file (JSON) of your profile, posts, follows, followers, favourites, blocks and mutes.</p>
+<p><a class="button" href="/settings/export" download>Export my data</a></p>
+<h3 id="delete-title">Delete your account</h3>
+<p>Your profile, posts, follows, favourites, reblogs and notifications are removed for good, and you are logged out everywhere. Your username stays reserved: nobody can take it.</p>
+<form method="post" action="/settings/delete-account" novalidate aria-labelledby="delete-title">
+${csrfInput(frame.csrf)}
+${field({ label: 'Your password', name: 'password', type: 'password', error: errors.password, autocomplete: 'current-password' })}
+${formError(errors)}
+<button type="submit" class="danger">Delete my account</button>
+</form>
+</section>`;
 }
