@@ -42,6 +42,8 @@ export function sampleRss(processes: Measured[]): Record<string, number | undefi
 function chorusEnv(options: DeployOptions, extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    // Admin listeners (/metrics) on free ports: fixed defaults would collide between processes.
+    CHORUS_ADMIN_PORT: '0',
     CHORUS_LOG_LEVEL: 'warn',
     CHORUS_RATE_LIMITS: 'off',
     // Every load-generator connection comes from 127.0.0.1: the per-address cap is for real clients.

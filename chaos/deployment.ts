@@ -110,6 +110,8 @@ export class ChaosDeployment {
     const [a1, a2, s1, s2, w1, w2] = await findFreePorts(6);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
+      // Admin listeners (/metrics) on free ports: fixed defaults would collide between processes.
+      CHORUS_ADMIN_PORT: '0',
       CHORUS_STORE: 'etcd',
       CHORUS_ETCD_ENDPOINTS: etcd.endpoints.join(','),
       CHORUS_AUTH_ADDR: `127.0.0.1:${a1},127.0.0.1:${a2}`,

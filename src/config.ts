@@ -13,7 +13,8 @@ import { parseDuration } from './duration.js';
  *
  *   web            PORT, PORT+1 (cluster)      auth gRPC    PORT+10
  *   social gRPC    PORT+11                     etcd client  PORT+20..22
- *   etcd peer      PORT+30..32
+ *   etcd peer      PORT+30..32                 admin (/metrics): auth PORT+40, social PORT+41,
+ *                                              web/all PORT+42 (cluster: PORT+42+i for web i)
  */
 export const roles = ['web', 'auth', 'social', 'all', 'cluster'] as const;
 export type Role = (typeof roles)[number];
@@ -83,6 +84,12 @@ export interface Config {
   shutdownGraceMs: number;
   /** `cluster` only: how often the supervisor defragments the etcd members, one at a time; undefined when off. */
   defragEveryMs: number | undefined;
+  /** Where this process's admin listener (Prometheus `/metrics`) binds: loopback unless told otherwise. */
+  adminHost: string;
+  /** Its port; the default depends on the role (see the table above), 0 picks a free one. */
+  adminPort: number;
+  /** With a token, the web tier's public listener also serves `/metrics` to `Authorization: Bearer <token>`. */
+  metricsToken?: string;
 }
 
 /** Each option: its flag, its environment variable, and a description for --help. */
@@ -146,6 +153,15 @@ const options = {
   'log-level': { env: 'CHORUS_LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
   'shutdown-grace-ms': { env: 'CHORUS_SHUTDOWN_GRACE_MS', help: 'drain time on SIGTERM (default 10000)' },
   'defrag-every': { env: 'CHORUS_DEFRAG_EVERY', help: 'cluster: defragment etcd members, one at a time, this often (default 24h; off)' },
+  'admin-host': { env: 'CHORUS_ADMIN_HOST', help: "admin listener's address, serving /metrics (default 127.0.0.1)" },
+  'admin-port': {
+    env: 'CHORUS_ADMIN_PORT',
+    help: 'admin listener port (default auth PORT+40, social PORT+41, web and all PORT+42)',
+  },
+  'metrics-token': {
+    env: 'CHORUS_METRICS_TOKEN',
+    help: 'bearer token that opens /metrics on the public web port too (at least 32 characters; default: admin listener only)',
+  },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -235,7 +251,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const port = int('port', 8080, 0, 65535);
   // Port 0 (tests) means "pick free ports", so nothing may be derived from it.
   const derived = (offset: number) => (port === 0 ? 0 : port + offset);
-  if (port !== 0 && port + 32 > 65535) throw new ConfigError(`${label('port')} leaves no room for derived ports (max 65503)`);
+  if (port !== 0 && port + 57 > 65535) throw new ConfigError(`${label('port')} leaves no room for derived ports (max 65478)`);
   const checkHost = (name: OptionName, value: string) => {
     if (
       isIP(value) === 0 &&
@@ -325,6 +341,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
   }
 
+  const adminHost = raw('admin-host') ?? '127.0.0.1';
+  checkHost('admin-host', adminHost);
+  const adminOffset = role === 'auth' ? 40 : role === 'social' ? 41 : 42;
+  const metricsToken = raw('metrics-token');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{32,512}$/.test(metricsToken)) {
+    throw new ConfigError(`${label('metrics-token')} must be 32 to 512 printable characters without spaces (e.g. openssl rand -hex 32)`);
+  }
+
   return Object.freeze({
     role,
     host,
@@ -366,6 +390,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     logLevel: oneOf('log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     shutdownGraceMs: int('shutdown-grace-ms', 10_000, 0, 600_000),
     defragEveryMs: every('defrag-every', '24h'),
+    adminHost,
+    adminPort: int('admin-port', derived(adminOffset), 0, 65535),
+    metricsToken,
   });
 }
 

@@ -22,6 +22,24 @@ describe('config', () => {
     assert.ok(Object.isFrozen(config));
   });
 
+  it("puts each role's admin listener (/metrics) on loopback at a port derived from PORT, and checks the metrics token", () => {
+    const ports = Object.fromEntries(
+      (['auth', 'social', 'web', 'all'] as const).map((role) => [role, loadConfig([role], { PORT: '9080' }).adminPort]),
+    );
+    assert.deepEqual(ports, { auth: 9120, social: 9121, web: 9122, all: 9122 });
+    const web = loadConfig(['web'], { HOST: '0.0.0.0', ...rpcTls });
+    assert.equal(web.adminHost, '127.0.0.1', 'a public web port does not open the admin listener');
+    assert.equal(web.metricsToken, undefined);
+    assert.equal(loadConfig(['web'], { CHORUS_ADMIN_PORT: '0' }).adminPort, 0);
+    const token = 'f'.repeat(32);
+    assert.equal(loadConfig(['web'], { CHORUS_METRICS_TOKEN: token }).metricsToken, token);
+    assert.throws(() => loadConfig(['web'], { CHORUS_METRICS_TOKEN: 'short' }), /CHORUS_METRICS_TOKEN must be 32/);
+    assert.throws(() => loadConfig(['web'], { CHORUS_METRICS_TOKEN: `${token} x` }), /CHORUS_METRICS_TOKEN/);
+    assert.throws(() => loadConfig(['web'], { CHORUS_ADMIN_PORT: '70000' }), /CHORUS_ADMIN_PORT/);
+    assert.throws(() => loadConfig(['web'], { CHORUS_ADMIN_HOST: 'not a host' }), /CHORUS_ADMIN_HOST/);
+    assert.throws(() => loadConfig(['web'], { PORT: '65500' }), /no room for derived ports/);
+  });
+
   it('runs `all` on the embedded store in ./data on port 8080 by default', () => {
     const config = loadConfig(['all'], {});
     assert.equal(config.port, 8080);

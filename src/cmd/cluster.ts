@@ -11,6 +11,7 @@ import { makeRpcCertificates } from '../local-tls/rpc-certificates.js';
 import { createLogger } from '../log.js';
 import { findFreePort } from '../supervisor/ports.js';
 import { httpReady, type SupervisedProcess, spawnSupervised, tcpReady } from '../supervisor/supervised-process.js';
+import { etcdTargets, scrapeAddress, writePrometheusTargets } from './metrics.js';
 import { keys } from './store.js';
 
 /**
@@ -32,6 +33,12 @@ export async function runCluster(config: Config): Promise<void> {
   const socialPort = await pick(config.socialPort);
   const webPorts: number[] = [];
   for (let i = 0; i < config.webInstances; i++) webPorts.push(config.port === 0 ? await findFreePort(config.host) : config.port + i);
+  // Admin listeners (/metrics): each process its own, on the admin host.
+  const adminPick = async (port: number) => (config.port === 0 || config.adminPort === 0 ? findFreePort(config.adminHost) : port);
+  const authAdminPort = await adminPick(config.port + 40);
+  const socialAdminPort = await adminPick(config.port + 41);
+  const webAdminPorts: number[] = [];
+  for (let i = 0; i < config.webInstances; i++) webAdminPorts.push(await adminPick(config.adminPort + i));
 
   const children: SupervisedProcess[] = [];
   const stopGraceMs = config.shutdownGraceMs + 5_000;
@@ -92,15 +99,28 @@ export async function runCluster(config: Config): Promise<void> {
       CHORUS_ETCD_KEY: tls.chorus.key,
     };
     const identity = (files: CertificateFiles) => ({ CHORUS_RPC_CERT: files.cert, CHORUS_RPC_KEY: files.key });
-    const auth = startChild('auth', { ...base, ...store, ...identity(rpc.auth) });
-    const social = startChild('social', { ...base, ...store, ...identity(rpc.social) });
+    const admin = (port: number) => ({ CHORUS_ADMIN_HOST: config.adminHost, CHORUS_ADMIN_PORT: String(port) });
+    const auth = startChild('auth', { ...base, ...store, ...identity(rpc.auth), ...admin(authAdminPort) });
+    const social = startChild('social', { ...base, ...store, ...identity(rpc.social), ...admin(socialAdminPort) });
     await Promise.all([
       auth.waitReady(tcpReady(authPort, config.rpcHost), { what: `port ${authPort}` }),
       social.waitReady(tcpReady(socialPort, config.rpcHost), { what: `port ${socialPort}` }),
     ]);
-    const webs = webPorts.map((port, i) => startChild('web', { ...base, ...identity(rpc.web), PORT: String(port) }, `web${i + 1}`));
+    const webs = webPorts.map((port, i) =>
+      startChild('web', { ...base, ...identity(rpc.web), ...admin(webAdminPorts[i]!), PORT: String(port) }, `web${i + 1}`),
+    );
     await Promise.all(webs.map((web, i) => web.waitReady(httpReady(`http://${config.host}:${webPorts[i]}/readyz`), { what: '/readyz' })));
     if (stopping) return;
+    const targetsFile = writePrometheusTargets(config.dataDir, [
+      ...webAdminPorts.map((port, i) => ({
+        component: 'web' as const,
+        name: `web${i + 1}`,
+        address: scrapeAddress(config.adminHost, port),
+      })),
+      { component: 'auth', name: 'auth', address: scrapeAddress(config.adminHost, authAdminPort) },
+      { component: 'social', name: 'social', address: scrapeAddress(config.adminHost, socialAdminPort) },
+      ...etcdTargets(etcd.endpoints),
+    ]);
     const urls = webPorts.map((port) => `http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${port}`);
     console.log(
       [
@@ -110,6 +130,7 @@ export async function runCluster(config: Config): Promise<void> {
         `  social  gRPC ${config.rpcHost}:${socialPort}`,
         `  etcd    ${etcd.endpoints.join(' ')}`,
         `  data    ${config.dataDir}`,
+        `  metrics ${targetsFile} (Prometheus file_sd; see docs/operations/prometheus.yml)`,
         'Ctrl-C stops everything.',
       ].join('\n'),
     );

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../log.js';
 import { readRpcIdentity } from '../rpc/tls.js';
 import { runCluster } from './cluster.js';
 import { Lifecycle, shutdownSignal } from './lifecycle.js';
+import { etcdTargets, scrapeAddress, serveMetrics, writePrometheusTargets } from './metrics.js';
 import { authGrpcService, createAuth, createSocial, serveGrpc, socialGrpcService } from './services.js';
 import { openStore } from './store.js';
 import { serveWeb } from './web.js';
@@ -60,7 +61,11 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
         const social = await createSocial(lifecycle, log, kv, signal);
         port = await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(social, e)]);
       }
-      log.info({ host: config.rpcHost, port, store: config.store, tls: config.rpcTls !== undefined }, `${config.role} service listening`);
+      const adminPort = await serveMetrics(config, lifecycle);
+      log.info(
+        { host: config.rpcHost, port, adminPort, store: config.store, tls: config.rpcTls !== undefined },
+        `${config.role} service listening`,
+      );
       return;
     }
     case 'web': {
@@ -76,7 +81,11 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
         (c) => c.close(),
       );
       const url = await serveWeb(config, lifecycle, log, { auth, social });
-      log.info({ url, auth: config.authAddresses, social: config.socialAddresses, tls: identity !== undefined }, 'web listening');
+      const adminPort = await serveMetrics(config, lifecycle);
+      log.info(
+        { url, adminPort, auth: config.authAddresses, social: config.socialAddresses, tls: identity !== undefined },
+        'web listening',
+      );
       return;
     }
     case 'all': {
@@ -88,7 +97,12 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
       const authPort = await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(auth, e)]);
       const socialPort = await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(social, e)]);
       const url = await serveWeb(config, lifecycle, log, { auth, social });
-      log.info({ url, authPort, socialPort, store: config.store, dataDir: config.dataDir }, 'chorus is running');
+      const adminPort = await serveMetrics(config, lifecycle);
+      writePrometheusTargets(config.dataDir, [
+        { component: 'all', name: 'chorus', address: scrapeAddress(config.adminHost, adminPort) },
+        ...(config.store === 'etcd' ? etcdTargets(config.etcdEndpoints) : []),
+      ]);
+      log.info({ url, authPort, socialPort, adminPort, store: config.store, dataDir: config.dataDir }, 'chorus is running');
       console.log(`Chorus is running at ${url.replace('127.0.0.1', 'localhost')}  (data in ${config.dataDir}; Ctrl-C to stop)`);
       return;
     }

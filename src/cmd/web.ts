@@ -41,6 +41,7 @@ export async function serveWeb(
     logger: log,
     draining: () => draining,
     secureCookies: config.secureCookies,
+    metricsToken: config.metricsToken,
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies.join(',') : false,
     limits: {
       requestTimeoutMs: config.requestTimeoutMs,

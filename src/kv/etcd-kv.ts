@@ -38,6 +38,7 @@ import {
   type IWatchResponse,
 } from 'etcd3';
 import { DomainError } from '../domain/errors.js';
+import { etcdCallDuration, etcdFailovers, etcdRetries } from '../metrics/metrics.js';
 import { classifyEtcdFailure, StreamEndedError } from './etcd-failures.js';
 import {
   type Compare,
@@ -290,22 +291,35 @@ export class EtcdKV implements KV {
    */
   private async call<T>(retry: Retry, attempt: (etcd: Etcd3, deadline: Date) => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
     this.ensureOpen();
+    const started = performance.now();
+    const observe = (outcome: 'ok' | 'refused' | 'unavailable') =>
+      etcdCallDuration.observe({ kind: retry, outcome }, (performance.now() - started) / 1000);
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
     for (let tries = 0; tries < this.clients.length * 2 && Date.now() < deadline; tries++) {
       const index = this.current;
+      if (tries > 0) etcdRetries.inc({ kind: retry });
       try {
-        return await attempt(this.clients[index]!, new Date(deadline));
+        const result = await attempt(this.clients[index]!, new Date(deadline));
+        observe('ok');
+        return result;
       } catch (error) {
         const failure = classifyEtcdFailure(error);
-        if (failure.kind === 'final') throw failure.error;
+        if (failure.kind === 'final') {
+          observe('refused');
+          throw failure.error;
+        }
         lastError = error;
-        if (this.current === index) this.current = (index + 1) % this.clients.length;
+        if (this.current === index) {
+          this.current = (index + 1) % this.clients.length;
+          if (this.clients.length > 1) etcdFailovers.inc();
+        }
         if (failure.kind === 'unknown-outcome' && retry === 'write') break;
         // Once every member has refused the connection, pause before going round again.
         if (tries >= this.clients.length - 1 && failure.kind === 'not-sent') await sleep(50);
       }
     }
+    observe('unavailable');
     this.ensureOpen();
     throw new DomainError('unavailable', 'The store is unavailable; please try again.', { cause: lastError });
   }
@@ -314,6 +328,7 @@ export class EtcdKV implements KV {
   private pick(rotateFrom?: number): { index: number; client: Etcd3 } {
     if (rotateFrom !== undefined && this.current === rotateFrom) {
       this.current = (rotateFrom + 1) % this.clients.length;
+      if (this.clients.length > 1) etcdFailovers.inc();
     }
     return { index: this.current, client: this.clients[this.current]! };
   }

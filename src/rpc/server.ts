@@ -3,6 +3,7 @@ import { Server, type ServiceDefinition, type UntypedServiceImplementation } fro
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
+import { measureUnaryCalls } from './measure.js';
 import { type RpcIdentity, serverCredentials } from './tls.js';
 
 export interface GrpcService {
@@ -37,7 +38,7 @@ export async function startGrpcServer(host: string, port: number, services: Grpc
   const server = new Server({ 'grpc.max_receive_message_length': 1 << 20 });
   const health = new HealthImplementation({ '': 'SERVING' });
   for (const service of services) {
-    server.addService(service.definition, service.implementation);
+    server.addService(service.definition, measureUnaryCalls(service.definition, service.implementation));
     health.setStatus(service.name, 'SERVING');
   }
   health.addToServer(server);

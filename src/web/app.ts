@@ -27,6 +27,7 @@ import {
   toMastodonHttpError,
 } from './errors.js';
 import { serializeRequest } from './log-redaction.js';
+import { measureRequests, publicMetricsRoute } from './metrics.js';
 import { oauthPageRoutes } from './oauth/routes.js';
 import { pageRoutes } from './routes/pages.js';
 import { cspNonce, setSecurityHeaders } from './security.js';
@@ -48,6 +49,8 @@ export interface WebDeps {
   trustProxy?: boolean | string;
   /** How long a request may take to arrive (30 s unless given), and the caps on open connections (none unless given). */
   limits?: { requestTimeoutMs?: number; connections?: ConnectionLimits };
+  /** With a token, `/metrics` also answers here to `Authorization: Bearer <token>` (else 404); the admin listener serves it regardless. */
+  metricsToken?: string;
 }
 
 export const CSRF_COOKIE = 'chorus_csrf';
@@ -98,6 +101,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     },
   });
   if (deps.limits?.connections) limitConnections(app.server, deps.limits.connections);
+  measureRequests(app);
   const cookies = { secure: deps.secureCookies ?? false };
   const ctx: RouteContext = { auth: deps.auth, social: deps.social, cookies };
 
@@ -152,6 +156,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   });
   await app.register(fastifyStatic, { root: STATIC_ROOT, prefix: '/static/', maxAge: '1h', index: false, list: false });
 
+  publicMetricsRoute(app, deps.metricsToken);
   await app.register(pageRoutes, ctx);
   await app.register(oauthPageRoutes, ctx);
   await app.register(mastodonApi, ctx);

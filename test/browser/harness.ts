@@ -44,6 +44,8 @@ export async function startChorus(): Promise<Chorus> {
       ...process.env,
       HOST: '127.0.0.1',
       PORT: String(port),
+      // Admin listeners (/metrics) on free ports: fixed defaults would collide between processes.
+      CHORUS_ADMIN_PORT: '0',
       CHORUS_AUTH_PORT: String(authPort),
       CHORUS_SOCIAL_PORT: String(socialPort),
       DATA_DIR: dataDir,

@@ -44,6 +44,8 @@ export async function startDeployment(options: { webInstances?: number } = {}): 
   const env = {
     ...process.env,
     CHORUS_STORE: 'etcd',
+    // Admin listeners (/metrics) on free ports: fixed defaults would collide between processes.
+    CHORUS_ADMIN_PORT: '0',
     CHORUS_ETCD_ENDPOINTS: etcd.endpoints.join(','),
     CHORUS_LOG_LEVEL: 'warn',
     CHORUS_SHUTDOWN_GRACE_MS: '2000',

@@ -34,6 +34,7 @@ export async function openHarness(
     reads?: ReadPath;
     logger?: FastifyBaseLogger;
     limits?: WebDeps['limits'];
+    metricsToken?: string;
   } = {},
 ): Promise<Harness> {
   const { reads = 'view', ...appOptions } = options;

@@ -10,6 +10,7 @@ import {
   type WatchEvent,
 } from '../../kv/kv.js';
 import { scanPages } from '../../kv/scan.js';
+import { readModelListing, trackReadModel } from '../../metrics/metrics.js';
 import { limiter } from './concurrency.js';
 import { View } from './view.js';
 import { RELATION_FAMILIES } from './view-relations.js';
@@ -88,6 +89,7 @@ export class ReadModel {
   #fenceTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #generation = 0;
+  #untrack: () => void = () => {};
   readonly #listingSlot = limiter(LISTING_PARALLELISM);
   readonly #listeners = new Set<(events: readonly WatchEvent[]) => void>();
 
@@ -126,6 +128,11 @@ export class ReadModel {
     if (!consistent) {
       throw new Error('the read model was closed while starting');
     }
+    model.#untrack = trackReadModel({
+      applied: () => model.#applied,
+      storeRevision: () => model.#kv.revision().catch(() => undefined),
+      viewSize: () => model.#view.stats(),
+    });
     model.#log('read model ready', { coldStartMs: Date.now() - started, revision: model.#applied, ...model.#view.stats() });
     return model;
   }
@@ -169,6 +176,7 @@ export class ReadModel {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#untrack();
     this.#listeners.clear();
     clearTimeout(this.#fenceTimer);
     for (const waiter of [...this.#waiters]) this.#settle(waiter, false);
@@ -201,6 +209,7 @@ export class ReadModel {
       listingMs[family] = Math.round(performance.now() - started);
     }
     view.endListing();
+    readModelListing.observe(Object.values(listingMs).reduce((a, b) => a + b, 0) / 1000);
     this.#log('listed the store', { listingMs });
     const listedAt = await this.#kv.revision();
     if (this.#closed || generation !== this.#generation) return;

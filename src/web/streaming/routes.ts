@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws';
 import { DomainError } from '../../domain/errors.js';
 import { statusId } from '../../domain/mastodon-ids.js';
 import { type ScopeNeed, scopeAllows } from '../../domain/oauth.js';
+import { trackStreamHub } from '../../metrics/metrics.js';
 import { notificationsFrom, statusesFrom } from '../api/render.js';
 import { publicOrigin } from '../api/urls.js';
 import type { RouteContext } from '../context.js';
@@ -66,7 +67,11 @@ function requestedStream(request: FastifyRequest): StreamName | undefined {
  */
 export const streamingRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth, social }) => {
   const hub = new StreamHub(social, (message, error) => app.log.warn({ err: error }, message));
-  app.addHook('onClose', async () => hub.close());
+  const untrack = trackStreamHub(hub);
+  app.addHook('onClose', async () => {
+    untrack();
+    await hub.close();
+  });
   await app.register(fastifyWebsocket, {
     options: { maxPayload: MAX_MESSAGE_BYTES },
     // Says goodbye to every socket (1001, going away: clients reconnect elsewhere) and cuts those that do not answer.
