@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseUsername } from './domain/account.js';
 
 /**
  * Configuration is read once, here, from flags and the environment (flags
@@ -80,6 +81,10 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long a draining process waits for in-flight requests before closing anyway. */
   shutdownGraceMs: number;
+  /** Usernames who may see the status page (/admin); none by default. */
+  admins: string[];
+  /** etcd's backend quota as the members were started with it, shown on the status page beside their size. */
+  etcdQuotaBytes: number;
 }
 
 /** Each option: its flag, its environment variable, and a description for --help. */
@@ -142,6 +147,11 @@ const options = {
   'secure-cookies': { env: 'CHORUS_SECURE_COOKIES', help: 'true when served over HTTPS (default false)' },
   'log-level': { env: 'CHORUS_LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
   'shutdown-grace-ms': { env: 'CHORUS_SHUTDOWN_GRACE_MS', help: 'drain time on SIGTERM (default 10000)' },
+  admins: { env: 'CHORUS_ADMINS', help: 'comma-separated usernames who may see the status page /admin (default none)' },
+  'etcd-quota-bytes': {
+    env: 'CHORUS_ETCD_QUOTA_BYTES',
+    help: "etcd members' --quota-backend-bytes, shown on /admin (default 2147483648, as npm run cluster sets it)",
+  },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -286,6 +296,17 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
   }
   const rpcTls = pemFiles(['rpc-ca', 'rpc-cert', 'rpc-key']);
+  const admins = (raw('admins') ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean)
+    .map((name) => {
+      try {
+        return parseUsername(name);
+      } catch {
+        throw new ConfigError(`${label('admins')} must be comma-separated usernames (a-z, 0-9, _), got "${name}"`);
+      }
+    });
   // `all` calls its services in process: their ports are for grpcurl and
   // local web instances, so they stay on loopback when the web listens wider.
   const rpcHost = raw('rpc-host') ?? (role === 'all' && !isLoopback(host) ? '127.0.0.1' : host);
@@ -353,6 +374,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     secureCookies: secure === 'true',
     logLevel: oneOf('log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     shutdownGraceMs: int('shutdown-grace-ms', 10_000, 0, 600_000),
+    admins: [...new Set(admins)],
+    etcdQuotaBytes: int('etcd-quota-bytes', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
   });
 }
 

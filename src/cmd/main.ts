@@ -4,9 +4,11 @@ import { SocialClient } from '../clients/social-client.js';
 import { type Config, ConfigError, loadConfig, usage } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import { readRpcIdentity } from '../rpc/tls.js';
+import { StoreStatusSource } from '../services/status.js';
 import { runCluster } from './cluster.js';
 import { Lifecycle, shutdownSignal } from './lifecycle.js';
 import { authGrpcService, createAuth, createSocial, serveGrpc, socialGrpcService } from './services.js';
+import { inProcessInstances } from './status.js';
 import { openStore } from './store.js';
 import { serveWeb } from './web.js';
 
@@ -57,7 +59,7 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
       if (config.role === 'auth') {
         port = await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(createAuth(config, kv), e)]);
       } else {
-        const social = await createSocial(lifecycle, log, kv, signal);
+        const { social } = await createSocial(lifecycle, log, kv, signal);
         port = await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(social, e)]);
       }
       log.info({ host: config.rpcHost, port, store: config.store, tls: config.rpcTls !== undefined }, `${config.role} service listening`);
@@ -84,10 +86,11 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
       // same services are also served over gRPC for other web instances and grpcurl.
       const kv = lifecycle.add('store', await openStore(config, log, signal), (kv) => kv.close());
       const auth = createAuth(config, kv);
-      const social = await createSocial(lifecycle, log, kv, signal);
+      const { social, readModel } = await createSocial(lifecycle, log, kv, signal);
       const authPort = await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(auth, e)]);
       const socialPort = await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(social, e)]);
-      const url = await serveWeb(config, lifecycle, log, { auth, social });
+      const status = new StoreStatusSource(kv, readModel, async () => inProcessInstances(config, { authPort, socialPort }));
+      const url = await serveWeb(config, lifecycle, log, { auth, social, status });
       log.info({ url, authPort, socialPort, store: config.store, dataDir: config.dataDir }, 'chorus is running');
       console.log(`Chorus is running at ${url.replace('127.0.0.1', 'localhost')}  (data in ${config.dataDir}; Ctrl-C to stop)`);
       return;

@@ -29,10 +29,15 @@ export function createAuth(config: Config, kv: KV): Auth {
  * model has loaded, so the service starts serving (and reports SERVING)
  * only with a warm view. A shutdown signal ends a start still retrying.
  */
-export async function createSocial(lifecycle: Lifecycle, log: Logger, kv: KV, signal: AbortSignal): Promise<Social> {
+export async function createSocial(
+  lifecycle: Lifecycle,
+  log: Logger,
+  kv: KV,
+  signal: AbortSignal,
+): Promise<{ social: Social; readModel: ReadModel }> {
   const readModel = await ReadModel.start({ kv, keys, signal, log: (message, fields) => log.info(fields ?? {}, message) });
   lifecycle.add('read model', readModel, (model) => model.close());
-  return new SocialService({ kv, keys, readModel });
+  return { social: new SocialService({ kv, keys, readModel }), readModel };
 }
 
 /** Serves gRPC services on a port and registers the server for draining. */

@@ -9,6 +9,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { Auth } from '../domain/auth.js';
 import { DomainError } from '../domain/errors.js';
 import type { Social } from '../domain/social.js';
+import type { StatusSource } from '../domain/status.js';
+import { RequestStats } from './admin/request-stats.js';
 import { avatarRoutes } from './api/avatars.js';
 import { corsOptions } from './api/cors.js';
 import { mastodonApi } from './api/mastodon.js';
@@ -47,6 +49,10 @@ export interface WebDeps {
   trustProxy?: boolean | string;
   /** How long a request may take to arrive (30 s unless given), and the caps on open connections (none unless given). */
   limits?: { requestTimeoutMs?: number; connections?: ConnectionLimits };
+  /** Who sees /admin (CHORUS_ADMINS) and where its store and service figures come from. */
+  admin?: { admins: readonly string[]; status?: StatusSource | undefined };
+  /** The status page's per-minute request counts; a fresh one when absent (tests pass their own clock). */
+  requestStats?: RequestStats;
 }
 
 export const CSRF_COOKIE = 'chorus_csrf';
@@ -92,7 +98,11 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   });
   if (deps.limits?.connections) limitConnections(app.server, deps.limits.connections);
   const cookies = { secure: deps.secureCookies ?? false };
-  const ctx: RouteContext = { auth: deps.auth, social: deps.social, cookies };
+  const requests = deps.requestStats ?? new RequestStats();
+  const admin = { admins: deps.admin?.admins ?? [], status: deps.admin?.status, requests };
+  const ctx: RouteContext = { auth: deps.auth, social: deps.social, cookies, admin };
+  // Every answer counts, pages and API alike; the status page shows them.
+  app.addHook('onResponse', async (_request, reply) => requests.record(reply.statusCode, reply.elapsedTime));
 
   await app.register(fastifyCors, corsOptions);
   await app.register(fastifyCookie);
