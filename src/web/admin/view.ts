@@ -46,7 +46,7 @@ function storeSection(store: StoreStatus): SafeHtml {
 <dl class="admin-facts"><dt>File</dt><dd><code>${store.file}</code></dd><dt>Database size</dt><dd>${bytes(store.fileBytes)}</dd><dt>Write-ahead log</dt><dd>${bytes(store.walBytes)}</dd><dt>Revision</dt><dd>${store.revision}</dd></dl></section>`;
   }
   return html`<section aria-labelledby="admin-store"><h2 id="admin-store">Store: etcd cluster</h2>
-<div class="table-scroll"><table><caption>Members${store.revision === undefined ? '' : html` at revision ${store.revision}`}</caption>
+<div class="table-scroll" tabindex="0" role="region" aria-label="etcd members"><table><caption>Members${store.revision === undefined ? '' : html` at revision ${store.revision}`}</caption>
 <thead><tr><th scope="col">Member</th><th scope="col">Role</th><th scope="col">Raft term</th><th scope="col">Raft index</th><th scope="col">Database size</th><th scope="col">Alarms</th><th scope="col">Version</th></tr></thead>
 <tbody>${store.members.map(memberRow)}</tbody></table></div></section>`;
 }
@@ -74,7 +74,7 @@ ${status ? storeSection(status.store) : html`<p class="bad">The store's status c
 ${
   status &&
   html`<section aria-labelledby="admin-instances"><h2 id="admin-instances">Services and web instances</h2>
-<div class="table-scroll"><table><caption>Processes</caption><thead><tr><th scope="col">Instance</th><th scope="col">Address</th><th scope="col">State</th><th scope="col">Version</th><th scope="col">Up</th></tr></thead>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Processes"><table><caption>Processes</caption><thead><tr><th scope="col">Instance</th><th scope="col">Address</th><th scope="col">State</th><th scope="col">Version</th><th scope="col">Up</th></tr></thead>
 <tbody>${status.instances.map(instanceRow)}</tbody></table></div>
 <p>Read model lag: ${status.readModelLag === undefined ? 'unknown' : `${status.readModelLag} revision${status.readModelLag === 1 ? '' : 's'} behind the store`}</p></section>`
 }
