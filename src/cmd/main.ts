@@ -4,11 +4,12 @@ import { SocialClient } from '../clients/social-client.js';
 import { type Config, ConfigError, loadConfig, usage } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import { readRpcIdentity } from '../rpc/tls.js';
-import { StoreStatusSource } from '../services/status.js';
+import { statusGrpcService } from '../services/status/grpc.js';
+import { StoreStatusSource } from '../services/status/status-source.js';
 import { runCluster } from './cluster.js';
 import { Lifecycle, shutdownSignal } from './lifecycle.js';
 import { authGrpcService, createAuth, createSocial, serveGrpc, socialGrpcService } from './services.js';
-import { inProcessInstances } from './status.js';
+import { inProcessInstances, processReport, RemoteStatusSource } from './status.js';
 import { openStore } from './store.js';
 import { serveWeb } from './web.js';
 
@@ -57,10 +58,18 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
       const kv = lifecycle.add('store', await openStore(config, log, signal), (kv) => kv.close());
       let port: number;
       if (config.role === 'auth') {
-        port = await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(createAuth(config, kv), e)]);
+        const report = processReport(new StoreStatusSource(kv, undefined, async () => []));
+        port = await serveGrpc(config, lifecycle, log, config.authPort, [
+          (e) => authGrpcService(createAuth(config, kv), e),
+          (e) => statusGrpcService(report, e),
+        ]);
       } else {
-        const { social } = await createSocial(lifecycle, log, kv, signal);
-        port = await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(social, e)]);
+        const { social, readModel } = await createSocial(lifecycle, log, kv, signal);
+        const report = processReport(new StoreStatusSource(kv, readModel, async () => []));
+        port = await serveGrpc(config, lifecycle, log, config.socialPort, [
+          (e) => socialGrpcService(social, e),
+          (e) => statusGrpcService(report, e),
+        ]);
       }
       log.info({ host: config.rpcHost, port, store: config.store, tls: config.rpcTls !== undefined }, `${config.role} service listening`);
       return;
@@ -77,7 +86,9 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
         new SocialClient({ addresses: config.socialAddresses, deadlineMs: config.grpcDeadlineMs, identity }),
         (c) => c.close(),
       );
-      const url = await serveWeb(config, lifecycle, log, { auth, social });
+      let url = '';
+      const status = lifecycle.add('status clients', new RemoteStatusSource(config, identity, () => url), (c) => c.close());
+      url = await serveWeb(config, lifecycle, log, { auth, social, status });
       log.info({ url, auth: config.authAddresses, social: config.socialAddresses, tls: identity !== undefined }, 'web listening');
       return;
     }

@@ -49,3 +49,12 @@ export interface DeploymentStatus {
 export interface StatusSource {
   status(): Promise<DeploymentStatus>;
 }
+
+/** What one service process says about itself and the store it holds. */
+export interface ProcessReport {
+  version: string;
+  uptimeSeconds: number;
+  ready: boolean;
+  store: StoreStatus;
+  readModelLag?: number | undefined;
+}

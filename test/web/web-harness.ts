@@ -11,7 +11,7 @@ import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { ReadModel } from '../../src/services/social/read-model.js';
 import { SocialService } from '../../src/services/social/social-service.js';
-import { StoreStatusSource } from '../../src/services/status.js';
+import { StoreStatusSource } from '../../src/services/status/status-source.js';
 import { buildApp, type WebDeps } from '../../src/web/app.js';
 
 export interface Harness {

@@ -1,5 +1,5 @@
-import type { DeploymentStatus, InstanceStatus, StatusSource } from '../domain/status.js';
-import type { KV } from '../kv/kv.js';
+import type { DeploymentStatus, InstanceStatus, StatusSource } from '../../domain/status.js';
+import type { KV } from '../../kv/kv.js';
 
 /** The read model's one figure the status page needs. */
 export interface AppliedRevision {
