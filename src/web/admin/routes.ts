@@ -1,18 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { StatusSource } from '../../domain/status.js';
 import type { RouteContext } from '../context.js';
 import { pageFrame, sendPage } from '../routes/page-helpers.js';
-import type { RequestStats } from './request-stats.js';
 import { type AdminView, adminPage, adminPanel } from './view.js';
-
-/** Who may see /admin and where its figures come from. */
-export interface AdminContext {
-  /** Usernames named by CHORUS_ADMINS. */
-  admins: readonly string[];
-  /** The deployment's state; absent where this web process cannot ask. */
-  status?: StatusSource | undefined;
-  requests: RequestStats;
-}
 
 /**
  * The administrators' status page. Anyone else, signed in or not, gets the
