@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseUsername } from './domain/account.js';
 import { parseDuration } from './duration.js';
 
 /**
@@ -90,6 +91,10 @@ export interface Config {
   adminPort: number;
   /** With a token, the web tier's public listener also serves `/metrics` to `Authorization: Bearer <token>`. */
   metricsToken?: string;
+  /** Usernames who may see the status page (/admin); none by default. */
+  admins: string[];
+  /** etcd's backend quota as the members were started with it, shown on the status page beside their size. */
+  etcdQuotaBytes: number;
 }
 
 /** Each option: its flag, its environment variable, and a description for --help. */
@@ -161,6 +166,11 @@ const options = {
   'metrics-token': {
     env: 'CHORUS_METRICS_TOKEN',
     help: 'bearer token that opens /metrics on the public web port too (at least 32 characters; default: admin listener only)',
+  },
+  admins: { env: 'CHORUS_ADMINS', help: 'comma-separated usernames who may see the status page /admin (default none)' },
+  'etcd-quota-bytes': {
+    env: 'CHORUS_ETCD_QUOTA_BYTES',
+    help: "etcd members' --quota-backend-bytes, shown on /admin (default 2147483648, as npm run cluster sets it)",
   },
 } as const;
 
@@ -314,6 +324,17 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
   }
   const rpcTls = pemFiles(['rpc-ca', 'rpc-cert', 'rpc-key']);
+  const admins = (raw('admins') ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean)
+    .map((name) => {
+      try {
+        return parseUsername(name);
+      } catch {
+        throw new ConfigError(`${label('admins')} must be comma-separated usernames (a-z, 0-9, _), got "${name}"`);
+      }
+    });
   // `all` calls its services in process: their ports are for grpcurl and
   // local web instances, so they stay on loopback when the web listens wider.
   const rpcHost = raw('rpc-host') ?? (role === 'all' && !isLoopback(host) ? '127.0.0.1' : host);
@@ -393,6 +414,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     adminHost,
     adminPort: int('admin-port', derived(adminOffset), 0, 65535),
     metricsToken,
+    admins: [...new Set(admins)],
+    etcdQuotaBytes: int('etcd-quota-bytes', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
   });
 }
 

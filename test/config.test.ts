@@ -108,6 +108,12 @@ describe('config', () => {
     assert.throws(() => loadConfig(['social'], tls), /must be https:\/\/ URLs/);
   });
 
+  it('names the status page administrators as usernames (none by default)', () => {
+    assert.deepEqual(loadConfig(['web'], {}).admins, []);
+    assert.deepEqual(loadConfig(['web'], { CHORUS_ADMINS: ' Alice, bob ,,alice' }).admins, ['alice', 'bob']);
+    assert.equal(loadConfig(['web'], {}).etcdQuotaBytes, 2 * 1024 ** 3);
+  });
+
   it('fails fast, naming the bad variable', () => {
     const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
       [['all'], { PORT: 'eighty' }, /--port \/ PORT/],
@@ -120,6 +126,8 @@ describe('config', () => {
       [['web'], { CHORUS_TRUSTED_PROXIES: 'proxy.example' }, /CHORUS_TRUSTED_PROXIES/],
       [['cluster'], { CHORUS_ETCD_CLIENT_PORTS: '1,2' }, /CHORUS_ETCD_CLIENT_PORTS/],
       [['web'], { CHORUS_SECURE_COOKIES: 'yes' }, /CHORUS_SECURE_COOKIES/],
+      [['web'], { CHORUS_ADMINS: 'alice,bob smith' }, /CHORUS_ADMINS.*"bob smith"/],
+      [['web'], { CHORUS_ETCD_QUOTA_BYTES: '2G' }, /CHORUS_ETCD_QUOTA_BYTES/],
       [['dance'], {}, /role/],
       [[], {}, /role/],
     ];

@@ -72,6 +72,8 @@ export async function runCluster(config: Config): Promise<void> {
       host: '127.0.0.1',
       clientPorts: etcdClientPorts,
       peerPorts: etcdPeerPorts,
+      // The same number the services show on /admin beside each member's size (they inherit CHORUS_ETCD_QUOTA_BYTES).
+      quotaBackendBytes: config.etcdQuotaBytes,
       log: (line) => log.info({ etcd: line }),
       tls,
     });

@@ -4,10 +4,13 @@ import { SocialClient } from '../clients/social-client.js';
 import { type Config, ConfigError, loadConfig, usage } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import { readRpcIdentity } from '../rpc/tls.js';
+import { statusGrpcService } from '../services/status/grpc.js';
+import { StoreStatusSource } from '../services/status/status-source.js';
 import { runCluster } from './cluster.js';
 import { Lifecycle, shutdownSignal } from './lifecycle.js';
 import { etcdTargets, scrapeAddress, serveMetrics, writePrometheusTargets } from './metrics.js';
 import { authGrpcService, createAuth, createSocial, serveGrpc, socialGrpcService } from './services.js';
+import { inProcessInstances, processReport, RemoteStatusSource } from './status.js';
 import { openStore } from './store.js';
 import { serveWeb } from './web.js';
 
@@ -56,10 +59,18 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
       const kv = lifecycle.add('store', await openStore(config, log, signal), (kv) => kv.close());
       let port: number;
       if (config.role === 'auth') {
-        port = await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(createAuth(config, kv), e)]);
+        const report = processReport(new StoreStatusSource(kv, undefined, async () => []));
+        port = await serveGrpc(config, lifecycle, log, config.authPort, [
+          (e) => authGrpcService(createAuth(config, kv), e),
+          (e) => statusGrpcService(report, e),
+        ]);
       } else {
-        const social = await createSocial(lifecycle, log, kv, signal);
-        port = await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(social, e)]);
+        const { social, readModel } = await createSocial(lifecycle, log, kv, signal);
+        const report = processReport(new StoreStatusSource(kv, readModel, async () => []));
+        port = await serveGrpc(config, lifecycle, log, config.socialPort, [
+          (e) => socialGrpcService(social, e),
+          (e) => statusGrpcService(report, e),
+        ]);
       }
       const adminPort = await serveMetrics(config, lifecycle);
       log.info(
@@ -80,7 +91,9 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
         new SocialClient({ addresses: config.socialAddresses, deadlineMs: config.grpcDeadlineMs, identity }),
         (c) => c.close(),
       );
-      const url = await serveWeb(config, lifecycle, log, { auth, social });
+      let url = '';
+      const status = lifecycle.add('status clients', new RemoteStatusSource(config, identity, () => url), (c) => c.close());
+      url = await serveWeb(config, lifecycle, log, { auth, social, status });
       const adminPort = await serveMetrics(config, lifecycle);
       log.info(
         { url, adminPort, auth: config.authAddresses, social: config.socialAddresses, tls: identity !== undefined },
@@ -93,10 +106,11 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
       // same services are also served over gRPC for other web instances and grpcurl.
       const kv = lifecycle.add('store', await openStore(config, log, signal), (kv) => kv.close());
       const auth = createAuth(config, kv);
-      const social = await createSocial(lifecycle, log, kv, signal);
+      const { social, readModel } = await createSocial(lifecycle, log, kv, signal);
       const authPort = await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(auth, e)]);
       const socialPort = await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(social, e)]);
-      const url = await serveWeb(config, lifecycle, log, { auth, social });
+      const status = new StoreStatusSource(kv, readModel, async () => inProcessInstances(config, { authPort, socialPort }));
+      const url = await serveWeb(config, lifecycle, log, { auth, social, status });
       const adminPort = await serveMetrics(config, lifecycle);
       writePrometheusTargets(config.dataDir, [
         { component: 'all', name: 'chorus', address: scrapeAddress(config.adminHost, adminPort) },

@@ -30,7 +30,12 @@ export function createAuth(config: Config, kv: KV): Auth {
  * model has loaded, so the service starts serving (and reports SERVING)
  * only with a warm view. A shutdown signal ends a start still retrying.
  */
-export async function createSocial(lifecycle: Lifecycle, log: Logger, kv: KV, signal: AbortSignal): Promise<Social> {
+export async function createSocial(
+  lifecycle: Lifecycle,
+  log: Logger,
+  kv: KV,
+  signal: AbortSignal,
+): Promise<{ social: Social; readModel: ReadModel }> {
   const readModel = await ReadModel.start({ kv, keys, signal, log: (message, fields) => log.info(fields ?? {}, message) });
   lifecycle.add('read model', readModel, (model) => model.close());
   const social = new SocialService({ kv, keys, readModel });
@@ -40,7 +45,7 @@ export async function createSocial(lifecycle: Lifecycle, log: Logger, kv: KV, si
   );
   sweeper.start();
   lifecycle.add('deletion sweeper', sweeper, (s) => s.close());
-  return social;
+  return { social, readModel };
 }
 
 /** Serves gRPC services on a port and registers the server for draining. */

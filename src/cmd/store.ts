@@ -33,6 +33,7 @@ export async function openStore(config: Config, log: Logger, signal?: AbortSigna
         endpoints: config.etcdEndpoints,
         timeoutMs: config.etcdTimeoutMs,
         tls,
+        quotaBytes: config.etcdQuotaBytes,
         // Inside the prefix an etcd role grants Chorus, so the probe works with authentication on.
         revisionProbeKey: keys.root,
       });

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
 import type { Auth } from '../domain/auth.js';
 import type { Social } from '../domain/social.js';
+import type { StatusSource } from '../domain/status.js';
 import type { Logger } from '../log.js';
 import { buildApp } from '../web/app.js';
 import { connectionCap, openFileLimit } from './file-limit.js';
@@ -24,7 +25,7 @@ export async function serveWeb(
   config: Config,
   lifecycle: Lifecycle,
   log: Logger,
-  deps: { auth: Auth; social: Social },
+  deps: { auth: Auth; social: Social; status?: StatusSource | undefined },
   port = config.port,
 ): Promise<string> {
   let draining = false;
@@ -37,7 +38,9 @@ export async function serveWeb(
     );
   }
   const app = await buildApp({
-    ...deps,
+    auth: deps.auth,
+    social: deps.social,
+    admin: { admins: config.admins, status: deps.status },
     logger: log,
     draining: () => draining,
     secureCookies: config.secureCookies,

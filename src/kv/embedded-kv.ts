@@ -8,8 +8,10 @@
  * without interleaving: transactions are serializable by construction and
  * the async methods only wrap synchronous work.
  */
+import { stat } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { DomainError, outOfStorage } from '../domain/errors.js';
+import type { StoreStatus } from '../domain/status.js';
 import {
   type Compare,
   type KeyValue,
@@ -274,6 +276,15 @@ export class EmbeddedKV implements KV {
    */
   async compact(revision: number): Promise<void> {
     this.run(() => this.compactTo(revision));
+  }
+
+  /** The database file and its write-ahead log, as the file system measures them (0 for a file not there yet). */
+  async status(): Promise<StoreStatus> {
+    const file = this.db.name;
+    const size = async (name: string) => (await stat(name).catch(() => undefined))?.size ?? 0;
+    const memory = file === ':memory:';
+    const [fileBytes, walBytes] = memory ? [0, 0] : await Promise.all([size(file), size(`${file}-wal`)]);
+    return { engine: 'embedded', file, fileBytes, walBytes, revision: await this.revision() };
   }
 
   async close(): Promise<void> {

@@ -38,6 +38,7 @@ import {
   type IWatchResponse,
 } from 'etcd3';
 import { DomainError } from '../domain/errors.js';
+import type { EtcdMemberStatus, StoreStatus } from '../domain/status.js';
 import { etcdCallDuration, etcdFailovers, etcdRetries } from '../metrics/metrics.js';
 import { classifyEtcdFailure, StreamEndedError } from './etcd-failures.js';
 import {
@@ -70,6 +71,8 @@ export interface EtcdKVOptions {
   preferFirstEndpoint?: boolean;
   auth?: { username: string; password: string };
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  /** The members' backend quota (--quota-backend-bytes), shown beside their size; unknown when absent. */
+  quotaBytes?: number;
   /**
    * A key read (count only) to learn the store's revision. Any key serves,
    * but with etcd authentication on it must lie inside what the client's
@@ -99,6 +102,8 @@ export class EtcdKV implements KV {
     private readonly timeoutMs: number,
     preferFirst: boolean,
     private readonly revisionProbeKey: Buffer,
+    private readonly endpoints: string[],
+    private readonly quotaBytes?: number,
   ) {
     // A random start spreads the instances of a service over the members.
     this.current = preferFirst ? 0 : Math.floor(Math.random() * clients.length);
@@ -133,7 +138,14 @@ export class EtcdKV implements KV {
       };
     }
     const clients = options.endpoints.map((endpoint) => new Etcd3({ ...base, hosts: [endpoint] }));
-    const kv = new EtcdKV(clients, options.timeoutMs ?? 2000, options.preferFirstEndpoint ?? false, Buffer.from(options.revisionProbeKey));
+    const kv = new EtcdKV(
+      clients,
+      options.timeoutMs ?? 2000,
+      options.preferFirstEndpoint ?? false,
+      Buffer.from(options.revisionProbeKey),
+      options.endpoints,
+      options.quotaBytes,
+    );
     try {
       await kv.revision();
     } catch (error) {
@@ -275,6 +287,43 @@ export class EtcdKV implements KV {
       etcd.kv.range({ key: this.revisionProbeKey, count_only: true }, { deadline }),
     );
     return Number(response.header.revision);
+  }
+
+  /** Asks every member (one client per endpoint) for its own status; the alarm list is the cluster's, sorted by member. */
+  async status(): Promise<StoreStatus> {
+    this.ensureOpen();
+    const deadline = () => new Date(Date.now() + this.timeoutMs);
+    const alarms = await Promise.any(
+      this.clients.map((etcd) => etcd.maintenance.alarm({ action: 'Get', memberID: 0, alarm: 'None' }, { deadline: deadline() })),
+    ).then(
+      (response) => response.alarms,
+      () => [],
+    );
+    const members = await Promise.all(
+      this.clients.map(async (etcd, index): Promise<EtcdMemberStatus> => {
+        const endpoint = this.endpoints[index] ?? '';
+        try {
+          const s = await etcd.maintenance.status({ deadline: deadline() });
+          const id = BigInt(s.header.member_id).toString(16);
+          return {
+            endpoint,
+            id,
+            leader: s.leader === s.header.member_id,
+            raftTerm: Number(s.raftTerm),
+            raftIndex: Number(s.raftIndex),
+            dbSizeBytes: Number(s.dbSize),
+            quotaBytes: this.quotaBytes,
+            alarms: alarms.filter((a) => BigInt(a.memberID) === BigInt(s.header.member_id)).map((a) => String(a.alarm)),
+            version: s.version,
+          };
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          return { endpoint, id: '', leader: false, raftTerm: 0, raftIndex: 0, dbSizeBytes: 0, alarms: [], version: '', error: message };
+        }
+      }),
+    );
+    const revision = await this.revision().catch(() => undefined);
+    return { engine: 'etcd', members, revision };
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,8 @@
  *   many operations), `internal` otherwise.
  */
 
+import type { StoreStatus } from '../domain/status.js';
+
 export interface KeyValue {
   key: string;
   value: string;
@@ -174,6 +176,13 @@ export interface KV {
 
   /** The store's current revision, read linearizably (a quorum read on etcd). */
   revision(): Promise<number>;
+
+  /**
+   * The engine's health for the status page: each etcd member's own
+   * report (a member that does not answer carries `error`), or the
+   * embedded file's size. Never throws for an unhealthy store.
+   */
+  status(): Promise<StoreStatus>;
 
   /** Releases connections and timers; the KV must not be used afterwards. */
   close(): Promise<void>;

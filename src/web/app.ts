@@ -10,6 +10,8 @@ import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '../clients/r
 import type { Auth } from '../domain/auth.js';
 import { DomainError } from '../domain/errors.js';
 import type { Social } from '../domain/social.js';
+import type { StatusSource } from '../domain/status.js';
+import { RequestStats } from './admin/request-stats.js';
 import { avatarRoutes } from './api/avatars.js';
 import { corsOptions } from './api/cors.js';
 import { mastodonApi } from './api/mastodon.js';
@@ -51,6 +53,10 @@ export interface WebDeps {
   limits?: { requestTimeoutMs?: number; connections?: ConnectionLimits };
   /** With a token, `/metrics` also answers here to `Authorization: Bearer <token>` (else 404); the admin listener serves it regardless. */
   metricsToken?: string;
+  /** Who sees /admin (CHORUS_ADMINS) and where its store and service figures come from. */
+  admin?: { admins: readonly string[]; status?: StatusSource | undefined };
+  /** The status page's per-minute request counts; a fresh one when absent (tests pass their own clock). */
+  requestStats?: RequestStats;
 }
 
 export const CSRF_COOKIE = 'chorus_csrf';
@@ -103,7 +109,11 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   if (deps.limits?.connections) limitConnections(app.server, deps.limits.connections);
   measureRequests(app);
   const cookies = { secure: deps.secureCookies ?? false };
-  const ctx: RouteContext = { auth: deps.auth, social: deps.social, cookies };
+  const requests = deps.requestStats ?? new RequestStats();
+  const admin = { admins: deps.admin?.admins ?? [], status: deps.admin?.status, requests };
+  const ctx: RouteContext = { auth: deps.auth, social: deps.social, cookies, admin };
+  // Every answer counts, pages and API alike; the status page shows them.
+  app.addHook('onResponse', async (_request, reply) => requests.record(reply.statusCode, reply.elapsedTime));
 
   await app.register(fastifyCors, corsOptions);
   await app.register(fastifyCookie);

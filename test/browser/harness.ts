@@ -33,7 +33,7 @@ export interface Chorus {
 }
 
 /** `chorus all` with a fresh data directory and free loopback ports; resolves once /readyz says ready. */
-export async function startChorus(): Promise<Chorus> {
+export async function startChorus(env: Record<string, string> = {}): Promise<Chorus> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chorus-browser-'));
   const [port, authPort, socialPort] = [await findFreePort(), await findFreePort(), await findFreePort()];
   const child = spawnSupervised({
@@ -54,6 +54,7 @@ export async function startChorus(): Promise<Chorus> {
       // Every browser here is 127.0.0.1: the per-address limits would stop the test itself.
       CHORUS_RATE_SIGNUP_PER_IP: '10000/1800',
       CHORUS_RATE_LOGIN_PER_IP: '10000/300',
+      ...env,
     },
   });
   const stop = async () => {

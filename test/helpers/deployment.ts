@@ -35,7 +35,7 @@ export interface Deployment {
   stop(): Promise<void>;
 }
 
-export async function startDeployment(options: { webInstances?: number } = {}): Promise<Deployment> {
+export async function startDeployment(options: { webInstances?: number; env?: Record<string, string> } = {}): Promise<Deployment> {
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'chorus-deploy-'));
   const rpc = await makeRpcCertificates(path.join(logDir, 'rpc-tls'));
   const etcd = await startTestEtcd();
@@ -55,6 +55,7 @@ export async function startDeployment(options: { webInstances?: number } = {}): 
     CHORUS_RATE_SIGNUP_PER_IP: '100000/1800',
     CHORUS_RATE_LOGIN_PER_IP: '100000/300',
     CHORUS_RATE_LOGIN_PER_ACCOUNT: '5/300',
+    ...options.env,
   };
   const start = (role: string, port: number, extra: Record<string, string>): SupervisedProcess => {
     const name = `${role}-${port}`;

@@ -11,6 +11,7 @@ import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { ReadModel } from '../../src/services/social/read-model.js';
 import { SocialService } from '../../src/services/social/social-service.js';
+import { StoreStatusSource } from '../../src/services/status/status-source.js';
 import { buildApp, type WebDeps } from '../../src/web/app.js';
 
 export interface Harness {
@@ -35,10 +36,15 @@ export async function openHarness(
     logger?: FastifyBaseLogger;
     limits?: WebDeps['limits'];
     metricsToken?: string;
+    /** Administrators of /admin, which then shows this store and read model. */
+    admins?: string[];
+    requestStats?: WebDeps['requestStats'];
+    /** A file for the store instead of memory, for tests that look at the file. */
+    storePath?: string;
   } = {},
 ): Promise<Harness> {
-  const { reads = 'view', ...appOptions } = options;
-  const kv = await EmbeddedKV.open({ path: ':memory:' });
+  const { reads = 'view', storePath = ':memory:', admins, ...appOptions } = options;
+  const kv = await EmbeddedKV.open({ path: storePath });
   // Cheap Argon2 keeps the suite fast; production uses the service's defaults.
   // A clock that ticks a second per reading, so posts have distinct, ordered times.
   let clock = Date.UTC(2024, 0, 15, 9, 30);
@@ -46,7 +52,9 @@ export async function openHarness(
   const auth = new AuthService({ kv, now, passwordHashing: { memoryCost: 1024, timeCost: 1, parallelism: 1 } });
   const readModel = reads === 'view' ? await ReadModel.start({ kv }) : undefined;
   const social = new SocialService({ kv, now, readModel });
-  const app = await buildApp({ auth, social, ...appOptions });
+  const instances = async () => [{ name: 'web', address: 'in process', ready: true, version: 'test', uptimeSeconds: 90 }];
+  const admin = admins && { admins, status: new StoreStatusSource(kv, readModel, instances) };
+  const app = await buildApp({ auth, social, admin, ...appOptions });
   await app.ready();
   return {
     app,

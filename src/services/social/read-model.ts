@@ -137,6 +137,11 @@ export class ReadModel {
     return model;
   }
 
+  /** The last store revision the view has applied: the store's revision minus this is the model's lag. */
+  get applied(): number {
+    return this.#applied;
+  }
+
   /** The current view. Read it only after waitFor resolved true, and within the same turn of the event loop. */
   get view(): View {
     return this.#view;

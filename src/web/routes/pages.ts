@@ -1,5 +1,6 @@
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyPluginAsync } from 'fastify';
+import { adminRoutes } from '../admin/routes.js';
 import type { RouteContext } from '../context.js';
 import { requireSameOrigin } from '../security.js';
 import { pageViewer } from '../session.js';
@@ -40,4 +41,5 @@ export const pageRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => 
   await app.register(pageSettingsRoutes, ctx);
   await app.register(pageTagRoutes, ctx);
   await app.register(pageNotificationRoutes, ctx);
+  await app.register(adminRoutes, ctx);
 };

@@ -236,6 +236,31 @@ document.addEventListener('click', (event) => {
 
 window.addEventListener('popstate', () => location.reload());
 
+// --- The status page: its panel re-read every few seconds, in place.
+// Quietly: a live region here would talk over the reader every 5 s. A failed read keeps the last figures.
+
+const ADMIN_REFRESH_MS = 5_000;
+
+function setUpAdminRefresh() {
+  const panel = document.querySelector('[data-admin-refresh]');
+  if (!panel) return;
+  const source = panel.getAttribute('data-admin-refresh');
+  let busy = false;
+  setInterval(async () => {
+    if (busy || document.hidden) return;
+    busy = true;
+    try {
+      const response = await fetch(source, { credentials: 'same-origin', headers: { accept: 'text/html' } });
+      if (response.ok) panel.innerHTML = await response.text();
+    } catch {
+      // Offline or restarting: the next tick tries again.
+    } finally {
+      busy = false;
+    }
+  }, ADMIN_REFRESH_MS);
+}
+
 refreshTimes();
 setUpComposer();
+setUpAdminRefresh();
 setInterval(refreshTimes, 30_000);

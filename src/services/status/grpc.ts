@@ -1,0 +1,45 @@
+import type { ProcessReport, StoreStatus } from '../../domain/status.js';
+import { type StatusServiceServer, StatusServiceService, type StoreStatus as WireStoreStatus } from '../../gen/chorus/status/v1/status.js';
+import type { GrpcService } from '../../rpc/server.js';
+import { unary } from '../../rpc/unary.js';
+
+/** The status RPC's adapter; `report` says what this process knows and never throws for an unhealthy store. */
+export function statusGrpcService(report: () => Promise<ProcessReport>, onInternalError: (error: unknown) => void): GrpcService {
+  let draining = false;
+  const implementation: StatusServiceServer = {
+    status: unary(async () => {
+      const r = await report();
+      return {
+        version: r.version,
+        uptimeSeconds: r.uptimeSeconds,
+        ready: r.ready && !draining,
+        store: wireStore(r.store),
+        readModelLag: r.readModelLag ?? -1,
+      };
+    }, onInternalError),
+  };
+  return {
+    name: 'chorus.status.v1.StatusService',
+    definition: StatusServiceService,
+    implementation,
+    protoFile: 'chorus/status/v1/status.proto',
+    drain: () => {
+      draining = true;
+    },
+  };
+}
+
+function wireStore(store: StoreStatus): WireStoreStatus {
+  if (store.engine === 'embedded') {
+    const { file, fileBytes, walBytes, revision } = store;
+    return { engine: 'embedded', members: [], file, fileBytes, walBytes, revision };
+  }
+  return {
+    engine: 'etcd',
+    members: store.members.map((m) => ({ ...m, quotaBytes: m.quotaBytes ?? 0, error: m.error ?? '' })),
+    file: '',
+    fileBytes: 0,
+    walBytes: 0,
+    revision: store.revision ?? 0,
+  };
+}
