@@ -18,7 +18,7 @@ export interface Manifest {
   format: BackupFormat;
   /** The store's revision the backup holds: every write up to it, none after. */
   revision: number;
-  /** Keys in the backup (for etcd, every key in the snapshot, Chorus's and etcd's own). */
+  /** Keys in the backup (for etcd, key revisions in the snapshot as etcdctl counts them, etcd's own included). */
   keys: number;
   /** Length and SHA-256 of the payload that follows the header. */
   bytes: number;
