@@ -8,12 +8,14 @@ import path from 'node:path';
 import { findFreePorts } from '../supervisor/ports.js';
 import { BackupFileError, type Manifest, readManifest } from './backup-file.js';
 import { backupEtcd, type EtcdAccess, restoreEtcd } from './etcd-backup.js';
-import { backupEmbeddedDataDir, restoreSqlite } from './sqlite-backup.js';
+import { backupEmbeddedDataDir, type OpenEmbedded, restoreSqlite } from './sqlite-backup.js';
 
 export interface BackupSource {
   dataDir: string;
   /** An etcd cluster given explicitly (endpoints and a root identity); else the data directory says which store. */
   etcd?: EtcdAccess;
+  /** Opens the embedded store's file when no running process answers for it. */
+  openEmbedded: OpenEmbedded;
 }
 
 /** The etcd cluster `chorus cluster` runs from `dataDir`, with its root identity; undefined when it holds none. */
@@ -33,7 +35,7 @@ export async function backupDeployment(source: BackupSource, target: string): Pr
   if (source.etcd) return backupEtcd(source.etcd, target);
   const cluster = localClusterAccess(source.dataDir);
   if (cluster) return backupEtcd(cluster, target, cluster.members);
-  return backupEmbeddedDataDir(source.dataDir, target);
+  return backupEmbeddedDataDir(source.dataDir, target, source.openEmbedded);
 }
 
 export interface RestoreTarget {

@@ -10,14 +10,21 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { EmbeddedKV } from '../kv/embedded-kv.js';
 import { BackupFileError, extractPayload, type Manifest, writeBackupFile } from './backup-file.js';
 
 export const SQLITE_FILE = 'chorus.sqlite';
+
+/** The embedded store as backups see it (EmbeddedKV.backup); engines are constructed only in cmd/ and tests. */
+export interface BackupableStore {
+  backup(file: string): Promise<void>;
+}
+
+/** Opens the store file when no process holds it: `(file) => EmbeddedKV.open({ path: file })`. */
+export type OpenEmbedded = (file: string) => Promise<BackupableStore & { close(): Promise<void> }>;
 export const BACKUP_SOCKET = 'backup.sock';
 
 /** Backs up a running store to `target` and checks the copy; returns what the file holds. */
-export async function backupEmbeddedKV(kv: EmbeddedKV, target: string): Promise<Manifest> {
+export async function backupEmbeddedKV(kv: BackupableStore, target: string): Promise<Manifest> {
   const work = mkdtempSync(path.join(path.dirname(path.resolve(target)), '.chorus-backup-'));
   try {
     const copy = path.join(work, SQLITE_FILE);
@@ -33,7 +40,7 @@ export async function backupEmbeddedKV(kv: EmbeddedKV, target: string): Promise<
  * Backs up the embedded store of `dataDir`: through the running process's
  * socket if one answers, else from the file itself.
  */
-export async function backupEmbeddedDataDir(dataDir: string, target: string): Promise<Manifest> {
+export async function backupEmbeddedDataDir(dataDir: string, target: string, open: OpenEmbedded): Promise<Manifest> {
   const socket = path.join(dataDir, BACKUP_SOCKET);
   if (existsSync(socket)) {
     try {
@@ -45,7 +52,7 @@ export async function backupEmbeddedDataDir(dataDir: string, target: string): Pr
   }
   const file = path.join(dataDir, SQLITE_FILE);
   if (!existsSync(file)) throw new Error(`no embedded store in ${dataDir} (no ${SQLITE_FILE})`);
-  const kv = await EmbeddedKV.open({ path: file });
+  const kv = await open(file);
   try {
     return await backupEmbeddedKV(kv, target);
   } finally {
@@ -85,7 +92,7 @@ export async function restoreSqlite(file: string, dataDir: string): Promise<Mani
  * Serves backup requests for the store on a Unix socket: one JSON line in
  * (`{"target": "/abs/file"}`), one JSON line out (the manifest or an error).
  */
-export async function serveBackups(kv: EmbeddedKV, socketPath: string): Promise<Server> {
+export async function serveBackups(kv: BackupableStore, socketPath: string): Promise<Server> {
   rmSync(socketPath, { force: true });
   const server = createServer((connection) => {
     let input = '';

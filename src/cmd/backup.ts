@@ -4,7 +4,7 @@ import { backupDeployment, describeManifest, restoreDeployment } from '../backup
 import { scheduleBackups } from '../backup/schedule.js';
 import { BACKUP_SOCKET, backupEmbeddedKV, serveBackups } from '../backup/sqlite-backup.js';
 import { type Config, ConfigError, loadConfig } from '../config.js';
-import type { EmbeddedKV } from '../kv/embedded-kv.js';
+import { EmbeddedKV } from '../kv/embedded-kv.js';
 import type { Logger } from '../log.js';
 import type { Lifecycle } from './lifecycle.js';
 
@@ -41,7 +41,11 @@ export async function runBackupCommand(command: 'backup' | 'restore', argv: stri
     if (command === 'backup') {
       const explicitEtcd = config.store === 'etcd';
       const manifest = await backupDeployment(
-        { dataDir: config.dataDir, etcd: explicitEtcd ? { endpoints: config.etcdEndpoints, tls: config.etcdTls } : undefined },
+        {
+          dataDir: config.dataDir,
+          etcd: explicitEtcd ? { endpoints: config.etcdEndpoints, tls: config.etcdTls } : undefined,
+          openEmbedded: (file) => EmbeddedKV.open({ path: file }),
+        },
         file,
       );
       console.log(`backup written and checked:\n${describeManifest(path.resolve(file), manifest, performance.now() - started)}`);

@@ -23,6 +23,7 @@ import { FAST_HASHING } from '../helpers/fixtures.js';
 const root = mkdtempSync(path.join(os.tmpdir(), 'chorus-backup-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const keys = keyspace();
+const openEmbedded = (file: string) => EmbeddedKV.open({ path: file });
 const noEtcdPorts = { etcdClientPorts: [0, 0, 0], etcdPeerPorts: [0, 0, 0] };
 
 async function openDeployment(dataDir: string) {
@@ -41,7 +42,7 @@ async function someBackup(name: string): Promise<string> {
   await d.social.trustedActor('alice').post('hello');
   await d.close();
   const file = path.join(root, `${name}.backup`);
-  await backupDeployment({ dataDir }, file);
+  await backupDeployment({ dataDir, openEmbedded }, file);
   return file;
 }
 
@@ -64,7 +65,7 @@ describe('embedded store backups', () => {
     while (acknowledged.length < 50) await new Promise((resolve) => setImmediate(resolve));
     const beforeBackup = acknowledged.length;
     const file = path.join(root, 'live.backup');
-    const manifest = await backupDeployment({ dataDir: source }, file);
+    const manifest = await backupDeployment({ dataDir: source, openEmbedded }, file);
     const duringBackup = acknowledged.length - beforeBackup;
     writing = false;
     await writer;

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { backupDeployment, restoreDeployment } from '../../src/backup/deployment-backup.js';
 import type { Post } from '../../src/domain/post.js';
+import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
 import { EtcdKV } from '../../src/kv/etcd-kv.js';
 import { keyspace } from '../../src/kv/keys.js';
 import { type ClusterCertificates, ensureCertificates } from '../../src/local-etcd/certificates.js';
@@ -23,6 +24,7 @@ import { FAST_HASHING } from '../helpers/fixtures.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'chorus-etcd-backup-'));
 const keys = keyspace();
+const openEmbedded = (file: string) => EmbeddedKV.open({ path: file });
 const clusters: EtcdCluster[] = [];
 after(async () => {
   await Promise.all(clusters.map((c) => c.stop({ signal: 'SIGKILL' })));
@@ -58,7 +60,7 @@ test('an etcd backup taken while a writer posts restores into a new cluster that
   while (acknowledged.length < 30) await new Promise((resolve) => setTimeout(resolve, 10));
   const beforeBackup = acknowledged.length;
   const file = path.join(root, 'cluster.backup');
-  const manifest = await backupDeployment({ dataDir: source }, file);
+  const manifest = await backupDeployment({ dataDir: source, openEmbedded }, file);
   const duringBackup = acknowledged.length - beforeBackup;
   writing = false;
   await writer;
