@@ -95,6 +95,8 @@ export interface Config {
   admins: string[];
   /** etcd's backend quota as the members were started with it, shown on the status page beside their size. */
   etcdQuotaBytes: number;
+  /** Scheduled backups into DATA_DIR/backups by `all` and `cluster`: every `everyMs`, keeping the newest `keep`; off when absent. */
+  backups?: { everyMs: number; keep: number };
 }
 
 /** Each option: its flag, its environment variable, and a description for --help. */
@@ -172,6 +174,11 @@ const options = {
     env: 'CHORUS_ETCD_QUOTA_BYTES',
     help: "etcd members' --quota-backend-bytes, shown on /admin (default 2147483648, as npm run cluster sets it)",
   },
+  'backup-every': {
+    env: 'CHORUS_BACKUP_EVERY',
+    help: 'back up into DATA_DIR/backups this often, like 30m, 6h or 1d (all, cluster; default off)',
+  },
+  'backup-keep': { env: 'CHORUS_BACKUP_KEEP', help: 'scheduled backups kept, the newest (default 14)' },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -252,6 +259,22 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       }
     }
     return list;
+  };
+
+  const backups = (): Config['backups'] => {
+    const every = raw('backup-every');
+    const keep = int('backup-keep', 14, 1, 10_000);
+    if (every === undefined) {
+      if (raw('backup-keep') !== undefined) throw new ConfigError(`${label('backup-keep')} needs ${label('backup-every')}`);
+      return undefined;
+    }
+    const match = /^(\d{1,6})(s|m|h|d)$/.exec(every);
+    const unitMs = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+    const everyMs = match ? Number(match[1]) * unitMs[match[2] as keyof typeof unitMs] : 0;
+    if (everyMs < 10_000 || everyMs > 30 * 86_400_000) {
+      throw new ConfigError(`${label('backup-every')} must be a duration from 10s to 30d like 30m, 6h or 1d, got "${every}"`);
+    }
+    return { everyMs, keep };
   };
 
   if (positionals.length !== 1 || !roles.includes(positionals[0] as Role)) {
@@ -416,6 +439,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     metricsToken,
     admins: [...new Set(admins)],
     etcdQuotaBytes: int('etcd-quota-bytes', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    backups: backups(),
   });
 }
 

@@ -40,6 +40,20 @@ describe('config', () => {
     assert.throws(() => loadConfig(['web'], { PORT: '65500' }), /no room for derived ports/);
   });
 
+  it('schedules backups from CHORUS_BACKUP_EVERY and CHORUS_BACKUP_KEEP, and refuses what is not a sane duration', () => {
+    assert.equal(loadConfig(['all'], {}).backups, undefined);
+    assert.deepEqual(loadConfig(['all'], { CHORUS_BACKUP_EVERY: '6h' }).backups, { everyMs: 6 * 3_600_000, keep: 14 });
+    assert.deepEqual(loadConfig(['cluster'], { CHORUS_BACKUP_EVERY: '30m', CHORUS_BACKUP_KEEP: '3' }).backups, {
+      everyMs: 1_800_000,
+      keep: 3,
+    });
+    for (const every of ['6', '1s', '31d', 'often', '-1h']) {
+      assert.throws(() => loadConfig(['all'], { CHORUS_BACKUP_EVERY: every }), /CHORUS_BACKUP_EVERY must be a duration from 10s to 30d/);
+    }
+    assert.throws(() => loadConfig(['all'], { CHORUS_BACKUP_EVERY: '1h', CHORUS_BACKUP_KEEP: '0' }), /CHORUS_BACKUP_KEEP/);
+    assert.throws(() => loadConfig(['all'], { CHORUS_BACKUP_KEEP: '5' }), /CHORUS_BACKUP_KEEP.*needs.*CHORUS_BACKUP_EVERY/);
+  });
+
   it('runs `all` on the embedded store in ./data on port 8080 by default', () => {
     const config = loadConfig(['all'], {});
     assert.equal(config.port, 8080);

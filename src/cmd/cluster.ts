@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { backupEtcd } from '../backup/etcd-backup.js';
+import { type BackupSchedule, scheduleBackups } from '../backup/schedule.js';
 import type { Config } from '../config.js';
 import { ensureCertificates } from '../local-etcd/certificates.js';
 import { type DefragSchedule, scheduleDefragment } from '../local-etcd/defrag-schedule.js';
@@ -27,8 +29,10 @@ import { keys } from './store.js';
 export async function runCluster(config: Config): Promise<void> {
   const log = createLogger(config, 'chorus-cluster');
   const pick = async (port: number) => (port === 0 ? findFreePort(config.host) : port);
-  const etcdClientPorts = await Promise.all(config.etcdClientPorts.map(pick));
-  const etcdPeerPorts = await Promise.all(config.etcdPeerPorts.map(pick));
+  // Port 0: the ports an earlier start (or a restore) recorded in the data directory, else free ones.
+  const fixed = (ports: number[]) => (ports.every((p) => p === 0) ? undefined : Promise.all(ports.map(pick)));
+  const etcdClientPorts = await fixed(config.etcdClientPorts);
+  const etcdPeerPorts = await fixed(config.etcdPeerPorts);
   const authPort = await pick(config.authPort);
   const socialPort = await pick(config.socialPort);
   const webPorts: number[] = [];
@@ -44,11 +48,13 @@ export async function runCluster(config: Config): Promise<void> {
   const stopGraceMs = config.shutdownGraceMs + 5_000;
   let etcd: EtcdCluster | undefined;
   let defrag: DefragSchedule | undefined;
+  let backups: BackupSchedule | undefined;
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     log.info('stopping the cluster');
+    await backups?.close();
     for (const group of [['web'], ['auth', 'social']]) {
       await Promise.all(children.filter((c) => group.some((g) => c.name.startsWith(g))).map((c) => c.stop({ graceMs: stopGraceMs })));
     }
@@ -82,6 +88,15 @@ export async function runCluster(config: Config): Promise<void> {
     if (config.defragEveryMs !== undefined) {
       const root = { ca: readFileSync(tls.ca), cert: readFileSync(tls.root.cert), key: readFileSync(tls.root.key) };
       defrag = scheduleDefragment({ endpoints: etcd.endpoints, tls: root, everyMs: config.defragEveryMs, log });
+    }
+    if (config.backups) {
+      const access = { endpoints: etcd.endpoints, tls: { ca: tls.ca, cert: tls.root.cert, key: tls.root.key } };
+      backups = scheduleBackups({
+        ...config.backups,
+        dir: path.join(config.dataDir, 'backups'),
+        backup: (target) => backupEtcd(access, target, access.endpoints.length),
+        log,
+      });
     }
     const rpc = await makeRpcCertificates(path.join(config.dataDir, 'rpc-tls'), [config.rpcHost]);
     const base = {

@@ -2,10 +2,12 @@
 import { AuthClient } from '../clients/auth-client.js';
 import { SocialClient } from '../clients/social-client.js';
 import { type Config, ConfigError, loadConfig, usage } from '../config.js';
+import { EmbeddedKV } from '../kv/embedded-kv.js';
 import { createLogger, type Logger } from '../log.js';
 import { readRpcIdentity } from '../rpc/tls.js';
 import { statusGrpcService } from '../services/status/grpc.js';
 import { StoreStatusSource } from '../services/status/status-source.js';
+import { backupUsage, runBackupCommand, serveEmbeddedBackups } from './backup.js';
 import { runCluster } from './cluster.js';
 import { Lifecycle, shutdownSignal } from './lifecycle.js';
 import { etcdTargets, scrapeAddress, serveMetrics, writePrometheusTargets } from './metrics.js';
@@ -20,9 +22,10 @@ import { serveWeb } from './web.js';
  */
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(usage());
+    console.log(`${usage()}\n\n${backupUsage}`);
     return;
   }
+  if (argv[0] === 'backup' || argv[0] === 'restore') return runBackupCommand(argv[0], argv.slice(1));
   let config: Config;
   try {
     config = loadConfig(argv);
@@ -105,6 +108,7 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
       // One process: the web tier calls the services in process, and the
       // same services are also served over gRPC for other web instances and grpcurl.
       const kv = lifecycle.add('store', await openStore(config, log, signal), (kv) => kv.close());
+      if (kv instanceof EmbeddedKV) await serveEmbeddedBackups(config, lifecycle, log, kv);
       const auth = createAuth(config, kv);
       const { social, readModel } = await createSocial(lifecycle, log, kv, signal);
       const authPort = await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(auth, e)]);

@@ -287,6 +287,17 @@ export class EmbeddedKV implements KV {
     return { engine: 'embedded', file, fileBytes, walBytes, revision: await this.revision() };
   }
 
+  /**
+   * Copies the store to `file` with SQLite's online backup while it keeps
+   * serving: the copy holds every write up to one revision and none after
+   * (writes made during the copy restart it). Not part of the KV contract:
+   * only the embedded engine's owner backs it up this way.
+   */
+  async backup(file: string): Promise<void> {
+    this.ensureOpen();
+    await this.db.backup(file);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

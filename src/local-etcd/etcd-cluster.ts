@@ -137,7 +137,8 @@ export async function startEtcdCluster(options: EtcdClusterOptions): Promise<Etc
   const cluster = new LocalCluster(members);
   try {
     for (const member of members) member.launch('new');
-    await cluster.waitHealthy(15_000);
+    // Members restarted on existing data (a restore, a large store) rebuild their index before they answer.
+    await cluster.waitHealthy(previous ? 180_000 : 15_000);
     // waitHealthy looks only at running members: two healthy ones out of three would pass it.
     const dead = members.filter((m) => !m.running);
     if (dead.length > 0) throw new Error(`etcd members exited during start-up:\n${dead.map((m) => m.describe()).join('\n')}`);
