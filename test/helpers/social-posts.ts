@@ -6,14 +6,11 @@
 import { describe } from 'node:test';
 import type { Notification } from '../../src/domain/notification.js';
 import { parseNotification } from '../../src/kv/records.js';
-import { AuthService } from '../../src/services/auth/auth-service.js';
-import { ReadModel } from '../../src/services/social/read-model.js';
 import type { SocialReads } from '../../src/services/social/reads.js';
-import { SocialService } from '../../src/services/social/social-service.js';
 import { StoreReads } from '../../src/services/social/store-reads.js';
 import { ViewReads } from '../../src/services/social/view-reads.js';
 import { dumpStore, type Engine, forEachEngine } from './engines.js';
-import { FAST_HASHING } from './fixtures.js';
+import { socialSetup } from './social.js';
 
 /** A deterministic uniform [0, 1) source (mulberry32). */
 export function seeded(seed: number): () => number {
@@ -37,40 +34,28 @@ export function forEachReadPath(suite: (open: () => Promise<SocialHarness>) => v
   });
 }
 
+/** socialSetup with seeded post ids, plus what the issue-11 tests read the store with. */
 export async function openSocial(engine: Engine, withView: boolean) {
-  const store = await engine.open();
-  const { kv, keys } = store;
-  let clock = 1_700_000_000_000;
-  const tick = (ms = 1) => (clock += ms);
-  const readModel = withView ? await ReadModel.start({ kv, keys }) : undefined;
-  const social = new SocialService({ kv, keys, now: () => clock, random: seeded(42), readModel });
-  const auth = new AuthService({ kv, keys, now: () => clock, passwordHashing: FAST_HASHING });
-  const tokens = new Map<string, string>();
-  const signUp = async (...names: string[]) => {
-    for (const name of names) {
-      tokens.set(name, (await auth.signUp(name, 'correct horse')).token);
-      tick();
-    }
-  };
+  const setup = await socialSetup(engine, withView, { random: seeded(42) });
+  const { kv, keys, social, readModel, tokenOf } = setup;
   /** The home feed as its owner reads it: through a session of theirs. */
-  const homeFeed = async (name: string, limit?: number, cursor?: string) =>
-    (await social.as(tokens.get(name) ?? 'no session').homeFeed(limit, cursor)).page;
+  const homeFeed = async (name: string, limit?: number, cursor?: string) => (await social.as(tokenOf(name)).homeFeed(limit, cursor)).page;
   /** The reads the service would use now: the view once it has every write so far, else the store. */
   const reads = async (): Promise<SocialReads> => {
-    if (!readModel) return new StoreReads(store);
+    if (!readModel) return new StoreReads(setup);
     if (!(await readModel.waitFor(await kv.revision()))) throw new Error('the view did not catch up');
     return new ViewReads(readModel.view);
   };
   /**
-   * The two rows of a block, as the block action writes them. (Blocking is
-   * built beside this work; these tests need only that the rows exist.)
+   * The two rows of a block and nothing else (a real block also removes
+   * the follows between the two), for tests of what a block hides.
    */
   const writeBlock = async (blocker: string, blocked: string) => {
     await kv.txn({
       compare: [],
       success: [
-        { type: 'put', key: keys.block(blocker, blocked), value: String(clock) },
-        { type: 'put', key: keys.blockedBy(blocked, blocker), value: String(clock) },
+        { type: 'put', key: keys.block(blocker, blocked), value: String(setup.now()) },
+        { type: 'put', key: keys.blockedBy(blocked, blocker), value: String(setup.now()) },
       ],
     });
   };
@@ -78,17 +63,8 @@ export async function openSocial(engine: Engine, withView: boolean) {
   const notifications = async (recipient: string): Promise<Notification[]> =>
     (await kv.range({ prefix: keys.notificationsPrefix(recipient) })).items.map((item) => parseNotification(item.value));
   /** Every key but the fence a view's reader may write at any time. */
-  const dump = async () => (await dumpStore(store)).filter((entry) => entry.key !== keys.fence());
-  const close = async () => {
-    await readModel?.close();
-    await store.close();
-  };
-  /** The session token signUp opened for `name`. */
-  const tokenOf = (name: string) => {
-    const token = tokens.get(name);
-    if (token === undefined) throw new Error(`${name} has not signed up`);
-    return token;
-  };
+  const dump = async () => (await dumpStore(setup)).filter((entry) => entry.key !== keys.fence());
+  const { auth, signUp, tick, close } = setup;
   return { kv, keys, social, auth, signUp, tokenOf, homeFeed, tick, reads, writeBlock, notifications, dump, close };
 }
 

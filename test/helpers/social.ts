@@ -34,18 +34,25 @@ export async function socialSetup(engine: Engine, withView: boolean, options: So
     keys: store.keys,
   });
   const auth = new AuthService({ kv: store.kv, keys: store.keys, now: () => clock, passwordHashing: FAST_HASHING });
+  const tokens = new Map<string, string>();
   const signUp = async (...names: string[]) => {
     for (const name of names) {
-      await auth.signUp(name, 'correct horse');
+      tokens.set(name, (await auth.signUp(name, 'correct horse')).token);
       tick();
     }
+  };
+  /** The session token signUp opened for `name`. */
+  const tokenOf = (name: string) => {
+    const token = tokens.get(name);
+    if (token === undefined) throw new Error(`${name} has not signed up`);
+    return token;
   };
   const close = async () => {
     social.closeStreams();
     await readModel?.close();
     await store.close();
   };
-  return { ...store, readModel, social, auth, signUp, tick, now: () => clock, close };
+  return { ...store, readModel, social, auth, signUp, tokenOf, tick, now: () => clock, close };
 }
 
 /** Stores a notification as the action that causes it would, at the clock's time. */
