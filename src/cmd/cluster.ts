@@ -119,9 +119,12 @@ export async function runCluster(config: Config): Promise<void> {
     const admin = (port: number) => ({ CHORUS_ADMIN_HOST: config.adminHost, CHORUS_ADMIN_PORT: String(port) });
     const auth = startChild('auth', { ...base, ...store, ...identity(rpc.auth), ...admin(authAdminPort) });
     const social = startChild('social', { ...base, ...store, ...identity(rpc.social), ...admin(socialAdminPort) });
+    // The social service opens its port once its read model has listed the store: minutes for a large
+    // restored store on busy cores. A crash still fails the start at once (waitReady watches the exit).
+    const serviceStartMs = 600_000;
     await Promise.all([
-      auth.waitReady(tcpReady(authPort, config.rpcHost), { what: `port ${authPort}` }),
-      social.waitReady(tcpReady(socialPort, config.rpcHost), { what: `port ${socialPort}` }),
+      auth.waitReady(tcpReady(authPort, config.rpcHost), { what: `port ${authPort}`, timeoutMs: serviceStartMs }),
+      social.waitReady(tcpReady(socialPort, config.rpcHost), { what: `port ${socialPort}`, timeoutMs: serviceStartMs }),
     ]);
     const webs = webPorts.map((port, i) =>
       startChild('web', { ...base, ...identity(rpc.web), ...admin(webAdminPorts[i]!), PORT: String(port) }, `web${i + 1}`),

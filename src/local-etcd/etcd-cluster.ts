@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { findFreePorts } from '../supervisor/ports.js';
 import { type SupervisedProcess, spawnSupervised } from '../supervisor/supervised-process.js';
 import type { ClusterCertificates } from './certificates.js';
+import { readmitMember } from './member-replacement.js';
 import { type ClientTls, requestJson } from './request-json.js';
 
 export interface EtcdClusterOptions {
@@ -135,10 +136,24 @@ export async function startEtcdCluster(options: EtcdClusterOptions): Promise<Etc
   };
   const members = specs.map((spec) => new LocalMember(spec.name, spec.clientUrl, spec.peerUrl, spec.dataDir, binary, common, log, tls));
   const cluster = new LocalCluster(members);
+  // A member of a cluster that has run before, whose data directory is gone (a lost disk), must join as a new member.
+  const lost = previous ? members.filter((m) => !existsSync(join(m.dataDir, 'member'))) : [];
+  if (lost.length > 0 && lost.length * 2 >= count) {
+    throw new Error(
+      `${lost.map((m) => m.name).join(', ')} of ${options.dataDir} have no data: a majority is lost, so restore from a backup (docs/operations/recovery.md)`,
+    );
+  }
   try {
-    for (const member of members) member.launch('new');
+    for (const member of members) if (!lost.includes(member)) member.launch('new');
     // Members restarted on existing data (a restore, a large store) rebuild their index before they answer.
     await cluster.waitHealthy(previous ? 180_000 : 15_000);
+    for (const member of lost) {
+      log?.(`${member.name}: its data directory is empty; replacing it (member remove, member add, start as a new member)`);
+      const survivors = members.filter((m) => m.running).map((m) => m.clientUrl);
+      await readmitMember(survivors, tls, { name: member.name, peerUrl: member.peerUrl });
+      member.launch('existing');
+      await cluster.waitHealthy(180_000);
+    }
     // waitHealthy looks only at running members: two healthy ones out of three would pass it.
     const dead = members.filter((m) => !m.running);
     if (dead.length > 0) throw new Error(`etcd members exited during start-up:\n${dead.map((m) => m.describe()).join('\n')}`);
