@@ -11,6 +11,7 @@ import { backupUsage, runBackupCommand, serveEmbeddedBackups } from './backup.js
 import { runCluster } from './cluster.js';
 import { Lifecycle, shutdownSignal } from './lifecycle.js';
 import { etcdTargets, scrapeAddress, serveMetrics, writePrometheusTargets } from './metrics.js';
+import { recoverUsage, runRecoverPosts } from './recover.js';
 import { authGrpcService, createAuth, createSocial, serveGrpc, socialGrpcService } from './services.js';
 import { inProcessInstances, processReport, RemoteStatusSource } from './status.js';
 import { openStore } from './store.js';
@@ -22,10 +23,11 @@ import { serveWeb } from './web.js';
  */
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(`${usage()}\n\n${backupUsage}`);
+    console.log(`${usage()}\n\n${backupUsage}\n\n${recoverUsage}`);
     return;
   }
   if (argv[0] === 'backup' || argv[0] === 'restore') return runBackupCommand(argv[0], argv.slice(1));
+  if (argv[0] === 'recover-posts') return runRecoverPosts(argv.slice(1));
   let config: Config;
   try {
     config = loadConfig(argv);
