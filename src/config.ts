@@ -271,8 +271,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const match = /^(\d{1,6})(s|m|h|d)$/.exec(every);
     const unitMs = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
     const everyMs = match ? Number(match[1]) * unitMs[match[2] as keyof typeof unitMs] : 0;
-    if (everyMs < 10_000 || everyMs > 30 * 86_400_000) {
-      throw new ConfigError(`${label('backup-every')} must be a duration from 10s to 30d like 30m, 6h or 1d, got "${every}"`);
+    // Down to 1s (for trying it out and for tests): turns never overlap, as the next is counted from the end of the last.
+    if (everyMs < 1_000 || everyMs > 30 * 86_400_000) {
+      throw new ConfigError(`${label('backup-every')} must be a duration from 1s to 30d like 30m, 6h or 1d, got "${every}"`);
     }
     return { everyMs, keep };
   };

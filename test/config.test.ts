@@ -47,8 +47,9 @@ describe('config', () => {
       everyMs: 1_800_000,
       keep: 3,
     });
-    for (const every of ['6', '1s', '31d', 'often', '-1h']) {
-      assert.throws(() => loadConfig(['all'], { CHORUS_BACKUP_EVERY: every }), /CHORUS_BACKUP_EVERY must be a duration from 10s to 30d/);
+    assert.deepEqual(loadConfig(['all'], { CHORUS_BACKUP_EVERY: '1s', CHORUS_BACKUP_KEEP: '2' }).backups, { everyMs: 1000, keep: 2 });
+    for (const every of ['6', '0s', '500ms', '31d', 'often', '-1h']) {
+      assert.throws(() => loadConfig(['all'], { CHORUS_BACKUP_EVERY: every }), /CHORUS_BACKUP_EVERY must be a duration from 1s to 30d/);
     }
     assert.throws(() => loadConfig(['all'], { CHORUS_BACKUP_EVERY: '1h', CHORUS_BACKUP_KEEP: '0' }), /CHORUS_BACKUP_KEEP/);
     assert.throws(() => loadConfig(['all'], { CHORUS_BACKUP_KEEP: '5' }), /CHORUS_BACKUP_KEEP.*needs.*CHORUS_BACKUP_EVERY/);
