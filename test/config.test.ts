@@ -55,6 +55,17 @@ describe('config', () => {
     assert.throws(() => loadConfig(['all'], { CHORUS_BACKUP_KEEP: '5' }), /CHORUS_BACKUP_KEEP.*needs.*CHORUS_BACKUP_EVERY/);
   });
 
+  it('reports web instances to the status service every 5s unless told otherwise, 1s to 60s', () => {
+    assert.equal(loadConfig(['web'], {}).statusReportEveryMs, 5000);
+    assert.equal(loadConfig(['web'], { CHORUS_STATUS_REPORT_EVERY: '1s' }).statusReportEveryMs, 1000);
+    for (const every of ['0s', '61s', '2m', 'often']) {
+      assert.throws(
+        () => loadConfig(['web'], { CHORUS_STATUS_REPORT_EVERY: every }),
+        /CHORUS_STATUS_REPORT_EVERY must be a duration from 1s to 60s/,
+      );
+    }
+  });
+
   it('runs `all` on the embedded store in ./data on port 8080 by default', () => {
     const config = loadConfig(['all'], {});
     assert.equal(config.port, 8080);

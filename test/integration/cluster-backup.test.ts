@@ -54,7 +54,11 @@ test('chorus cluster takes scheduled etcd snapshots, keeps the newest, and each 
     assert.equal(signUp.status, 303);
     const before = taken().length;
     // One taken after the sign-up, and at least one before it for KEEP to prune (the first turn is 1s after etcd starts).
-    await eventually(() => taken().length >= Math.max(2, before + 1), { timeoutMs: 20_000, intervalMs: 100, what: 'a backup after the sign-up' });
+    await eventually(() => taken().length >= Math.max(2, before + 1), {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      what: 'a backup after the sign-up',
+    });
   } finally {
     child.kill('SIGTERM');
     await exited;
