@@ -33,7 +33,7 @@ describe('the status page /admin on an etcd cluster', { timeout: 180_000 }, () =
   before(async () => {
     deployment = await startDeployment({
       webInstances: 3,
-      env: { CHORUS_ADMINS: 'cluster_admin', CHORUS_STATUS_REPORT_EVERY: '1s' },
+      env: { CHORUS_ADMINS: 'cluster_admin,cluster_admin2', CHORUS_STATUS_REPORT_EVERY: '1s' },
     });
   });
   after(() => deployment?.stop());
