@@ -8,10 +8,10 @@ import type {
   ProcessReport,
   RecordedWebInstance,
   StatusSource,
+  WebInstanceRegistry,
   WebInstanceReport,
 } from '../domain/status.js';
 import { type RpcIdentity, serviceNames } from '../rpc/tls.js';
-import type { WebInstances } from '../services/status/web-instances.js';
 import { VERSION } from '../version.js';
 import type { RequestStats } from '../web/admin/request-stats.js';
 
@@ -46,7 +46,7 @@ export function webInstanceReport(url: () => string, requests: RequestStats): ()
 }
 
 /** What a service process reports about itself and the web instances the store lists, for its status RPC. */
-export function processReport(status: StatusSource, webInstances: WebInstances): () => Promise<ProcessReport> {
+export function processReport(status: StatusSource, webInstances: Pick<WebInstanceRegistry, 'list'>): () => Promise<ProcessReport> {
   return async () => {
     const [{ store, readModelLag }, instances] = await Promise.all([status.status(), webInstances.list()]);
     return { version: VERSION, uptimeSeconds: process.uptime(), ready: true, store, readModelLag, webInstances: instances };

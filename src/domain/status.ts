@@ -64,6 +64,13 @@ export interface RecordedWebInstance extends WebInstanceReport {
   ttlSeconds: number;
 }
 
+/** Where the web instances' reports are kept, on leases (services/status/web-instances.ts); refuses a bad report as `invalid`. */
+export interface WebInstanceRegistry {
+  report(instance: WebInstanceReport, ttlSeconds: number): Promise<void>;
+  remove(id: string): Promise<void>;
+  list(): Promise<RecordedWebInstance[]>;
+}
+
 export interface DeploymentStatus {
   store: StoreStatus;
   instances: InstanceStatus[];

@@ -1,4 +1,4 @@
-import type { ProcessReport, StoreStatus } from '../../domain/status.js';
+import type { ProcessReport, StoreStatus, WebInstanceRegistry } from '../../domain/status.js';
 import {
   type StatusServiceServer,
   StatusServiceService,
@@ -7,7 +7,6 @@ import {
 } from '../../gen/chorus/status/v1/status.js';
 import type { GrpcService } from '../../rpc/server.js';
 import { unary } from '../../rpc/unary.js';
-import type { WebInstances } from './web-instances.js';
 
 /**
  * The status RPC's adapter; `report` says what this process knows and never
@@ -15,7 +14,7 @@ import type { WebInstances } from './web-instances.js';
  */
 export function statusGrpcService(
   report: () => Promise<ProcessReport>,
-  webInstances: WebInstances,
+  webInstances: WebInstanceRegistry,
   onInternalError: (error: unknown) => void,
 ): GrpcService {
   let draining = false;

@@ -8,7 +8,7 @@
  * may list them: they share the store, not memory.
  */
 import { invalid } from '../../domain/errors.js';
-import type { RecordedWebInstance, WebInstanceReport } from '../../domain/status.js';
+import type { RecordedWebInstance, WebInstanceRegistry, WebInstanceReport } from '../../domain/status.js';
 import type { Keyspace } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
 
@@ -22,7 +22,7 @@ interface StoredWebInstance extends WebInstanceReport {
   ttlSeconds: number;
 }
 
-export class WebInstances {
+export class WebInstances implements WebInstanceRegistry {
   constructor(
     private readonly kv: KV,
     private readonly keys: Keyspace,
