@@ -97,6 +97,8 @@ export interface Config {
   etcdQuotaBytes: number;
   /** Scheduled backups into DATA_DIR/backups by `all` and `cluster`: every `everyMs`, keeping the newest `keep`; off when absent. */
   backups?: { everyMs: number; keep: number };
+  /** `web`: how often it reports itself to the status service for /admin; its record lives three times this. */
+  statusReportEveryMs: number;
 }
 
 /** Each option: its flag, its environment variable, and a description for --help. */
@@ -179,6 +181,10 @@ const options = {
     help: 'back up into DATA_DIR/backups this often, like 30m, 6h or 1d (all, cluster; default off)',
   },
   'backup-keep': { env: 'CHORUS_BACKUP_KEEP', help: 'scheduled backups kept, the newest (default 14)' },
+  'status-report-every': {
+    env: 'CHORUS_STATUS_REPORT_EVERY',
+    help: 'web: report this instance to the status service for /admin this often, 1s to 60s (default 5s)',
+  },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -271,10 +277,20 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const match = /^(\d{1,6})(s|m|h|d)$/.exec(every);
     const unitMs = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
     const everyMs = match ? Number(match[1]) * unitMs[match[2] as keyof typeof unitMs] : 0;
-    if (everyMs < 10_000 || everyMs > 30 * 86_400_000) {
-      throw new ConfigError(`${label('backup-every')} must be a duration from 10s to 30d like 30m, 6h or 1d, got "${every}"`);
+    // Down to 1s (for trying it out and for tests): turns never overlap, as the next is counted from the end of the last.
+    if (everyMs < 1_000 || everyMs > 30 * 86_400_000) {
+      throw new ConfigError(`${label('backup-every')} must be a duration from 1s to 30d like 30m, 6h or 1d, got "${every}"`);
     }
     return { everyMs, keep };
+  };
+
+  const statusReportEvery = (): number => {
+    const value = raw('status-report-every') ?? '5s';
+    const ms = parseDuration(value);
+    if (ms === undefined || ms < 1000 || ms > 60_000) {
+      throw new ConfigError(`${label('status-report-every')} must be a duration from 1s to 60s, got "${value}"`);
+    }
+    return ms;
   };
 
   if (positionals.length !== 1 || !roles.includes(positionals[0] as Role)) {
@@ -440,6 +456,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     admins: [...new Set(admins)],
     etcdQuotaBytes: int('etcd-quota-bytes', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
     backups: backups(),
+    statusReportEveryMs: statusReportEvery(),
   });
 }
 

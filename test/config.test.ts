@@ -47,11 +47,23 @@ describe('config', () => {
       everyMs: 1_800_000,
       keep: 3,
     });
-    for (const every of ['6', '1s', '31d', 'often', '-1h']) {
-      assert.throws(() => loadConfig(['all'], { CHORUS_BACKUP_EVERY: every }), /CHORUS_BACKUP_EVERY must be a duration from 10s to 30d/);
+    assert.deepEqual(loadConfig(['all'], { CHORUS_BACKUP_EVERY: '1s', CHORUS_BACKUP_KEEP: '2' }).backups, { everyMs: 1000, keep: 2 });
+    for (const every of ['6', '0s', '500ms', '31d', 'often', '-1h']) {
+      assert.throws(() => loadConfig(['all'], { CHORUS_BACKUP_EVERY: every }), /CHORUS_BACKUP_EVERY must be a duration from 1s to 30d/);
     }
     assert.throws(() => loadConfig(['all'], { CHORUS_BACKUP_EVERY: '1h', CHORUS_BACKUP_KEEP: '0' }), /CHORUS_BACKUP_KEEP/);
     assert.throws(() => loadConfig(['all'], { CHORUS_BACKUP_KEEP: '5' }), /CHORUS_BACKUP_KEEP.*needs.*CHORUS_BACKUP_EVERY/);
+  });
+
+  it('reports web instances to the status service every 5s unless told otherwise, 1s to 60s', () => {
+    assert.equal(loadConfig(['web'], {}).statusReportEveryMs, 5000);
+    assert.equal(loadConfig(['web'], { CHORUS_STATUS_REPORT_EVERY: '1s' }).statusReportEveryMs, 1000);
+    for (const every of ['0s', '61s', '2m', 'often']) {
+      assert.throws(
+        () => loadConfig(['web'], { CHORUS_STATUS_REPORT_EVERY: every }),
+        /CHORUS_STATUS_REPORT_EVERY must be a duration from 1s to 60s/,
+      );
+    }
   });
 
   it('runs `all` on the embedded store in ./data on port 8080 by default', () => {

@@ -1,4 +1,4 @@
-import type { ProcessReport, StoreStatus } from '../domain/status.js';
+import type { ProcessReport, StoreStatus, WebInstanceReport } from '../domain/status.js';
 import { StatusServiceClient, type StoreStatus as WireStoreStatus } from '../gen/chorus/status/v1/status.js';
 import { clientCredentials, type RpcIdentity } from '../rpc/tls.js';
 import { callUnary } from '../rpc/unary.js';
@@ -31,7 +31,14 @@ export class StatusClient {
       ready: r.ready,
       store: domainStore(r.store),
       readModelLag: r.readModelLag < 0 ? undefined : r.readModelLag,
+      webInstances: r.webInstances,
     };
+  }
+
+  /** Records this web instance for `ttlSeconds`, or with `gone` removes it. */
+  async reportInstance(instance: WebInstanceReport, ttlSeconds: number, gone = false): Promise<void> {
+    const wire = { ...instance, secondsSinceReport: 0, ttlSeconds: 0 };
+    await callUnary(this.#client, this.#client.reportInstance, { instance: wire, ttlSeconds, gone }, this.options.deadlineMs);
   }
 
   close(): void {

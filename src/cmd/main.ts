@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { AuthClient } from '../clients/auth-client.js';
+import { InstanceReporter } from '../clients/instance-reporter.js';
 import { SocialClient } from '../clients/social-client.js';
 import { type Config, ConfigError, loadConfig, usage } from '../config.js';
 import { EmbeddedKV } from '../kv/embedded-kv.js';
@@ -7,14 +8,16 @@ import { createLogger, type Logger } from '../log.js';
 import { readRpcIdentity } from '../rpc/tls.js';
 import { statusGrpcService } from '../services/status/grpc.js';
 import { StoreStatusSource } from '../services/status/status-source.js';
+import { WebInstances } from '../services/status/web-instances.js';
+import { RequestStats } from '../web/admin/request-stats.js';
 import { backupUsage, runBackupCommand, serveEmbeddedBackups } from './backup.js';
 import { runCluster } from './cluster.js';
 import { Lifecycle, shutdownSignal } from './lifecycle.js';
 import { etcdTargets, scrapeAddress, serveMetrics, writePrometheusTargets } from './metrics.js';
 import { recoverUsage, runRecoverPosts } from './recover.js';
 import { authGrpcService, createAuth, createSocial, serveGrpc, socialGrpcService } from './services.js';
-import { inProcessInstances, processReport, RemoteStatusSource } from './status.js';
-import { openStore } from './store.js';
+import { inProcessInstances, processReport, RemoteStatusSource, webInstanceReport } from './status.js';
+import { keys, openStore } from './store.js';
 import { serveWeb } from './web.js';
 
 /**
@@ -63,18 +66,19 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
     case 'social': {
       const kv = lifecycle.add('store', await openStore(config, log, signal), (kv) => kv.close());
       let port: number;
+      const webInstances = new WebInstances(kv, keys);
       if (config.role === 'auth') {
-        const report = processReport(new StoreStatusSource(kv, undefined, async () => []));
+        const report = processReport(new StoreStatusSource(kv, undefined, async () => []), webInstances);
         port = await serveGrpc(config, lifecycle, log, config.authPort, [
           (e) => authGrpcService(createAuth(config, kv), e),
-          (e) => statusGrpcService(report, e),
+          (e) => statusGrpcService(report, webInstances, e),
         ]);
       } else {
         const { social, readModel } = await createSocial(lifecycle, log, kv, signal);
-        const report = processReport(new StoreStatusSource(kv, readModel, async () => []));
+        const report = processReport(new StoreStatusSource(kv, readModel, async () => []), webInstances);
         port = await serveGrpc(config, lifecycle, log, config.socialPort, [
           (e) => socialGrpcService(social, e),
-          (e) => statusGrpcService(report, e),
+          (e) => statusGrpcService(report, webInstances, e),
         ]);
       }
       const adminPort = await serveMetrics(config, lifecycle);
@@ -97,8 +101,16 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
         (c) => c.close(),
       );
       let url = '';
-      const status = lifecycle.add('status clients', new RemoteStatusSource(config, identity, () => url), (c) => c.close());
-      url = await serveWeb(config, lifecycle, log, { auth, social, status });
+      const requestStats = new RequestStats();
+      const describe = webInstanceReport(() => url, requestStats);
+      const status = lifecycle.add('status clients', new RemoteStatusSource(config, identity, describe), (c) => c.close());
+      url = await serveWeb(config, lifecycle, log, { auth, social, status, requestStats });
+      // Closed before the web server drains, so the instance leaves /admin as it stops.
+      lifecycle.add(
+        'status reports',
+        new InstanceReporter({ clients: status.clients, everyMs: config.statusReportEveryMs, describe, log }),
+        (r) => r.close(),
+      );
       const adminPort = await serveMetrics(config, lifecycle);
       log.info(
         { url, adminPort, auth: config.authAddresses, social: config.socialAddresses, tls: identity !== undefined },

@@ -4,6 +4,7 @@ import type { Auth } from '../domain/auth.js';
 import type { Social } from '../domain/social.js';
 import type { StatusSource } from '../domain/status.js';
 import type { Logger } from '../log.js';
+import type { RequestStats } from '../web/admin/request-stats.js';
 import { buildApp } from '../web/app.js';
 import { connectionCap, openFileLimit } from './file-limit.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -25,7 +26,7 @@ export async function serveWeb(
   config: Config,
   lifecycle: Lifecycle,
   log: Logger,
-  deps: { auth: Auth; social: Social; status?: StatusSource | undefined },
+  deps: { auth: Auth; social: Social; status?: StatusSource | undefined; requestStats?: RequestStats },
   port = config.port,
 ): Promise<string> {
   let draining = false;
@@ -41,6 +42,7 @@ export async function serveWeb(
     auth: deps.auth,
     social: deps.social,
     admin: { admins: config.admins, status: deps.status },
+    ...(deps.requestStats && { requestStats: deps.requestStats }),
     logger: log,
     draining: () => draining,
     secureCookies: config.secureCookies,

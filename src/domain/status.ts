@@ -36,6 +36,39 @@ export interface InstanceStatus {
   version: string;
   uptimeSeconds: number;
   error?: string | undefined;
+  /** A web instance's requests in its last whole minute, and the 5xx among them; absent for the services. */
+  requestsPerMinute?: number | undefined;
+  errorsPerMinute?: number | undefined;
+  /** For another web instance: seconds since its last report reached the store, and whether it is overdue. */
+  secondsSinceReport?: number | undefined;
+  late?: boolean | undefined;
+}
+
+/** One web instance as it reports itself to the status service, every few seconds. */
+export interface WebInstanceReport {
+  /** Random lowercase hex, new at each start of the process. */
+  id: string;
+  address: string;
+  host: string;
+  version: string;
+  uptimeSeconds: number;
+  ready: boolean;
+  requestsLastMinute: number;
+  errorsLastMinute: number;
+}
+
+/** A web instance as the store holds it: its report, and how old that report is by the service's clock. */
+export interface RecordedWebInstance extends WebInstanceReport {
+  secondsSinceReport: number;
+  /** The lease the instance asked for: its record is gone this long after its last report. */
+  ttlSeconds: number;
+}
+
+/** Where the web instances' reports are kept, on leases (services/status/web-instances.ts); refuses a bad report as `invalid`. */
+export interface WebInstanceRegistry {
+  report(instance: WebInstanceReport, ttlSeconds: number): Promise<void>;
+  remove(id: string): Promise<void>;
+  list(): Promise<RecordedWebInstance[]>;
 }
 
 export interface DeploymentStatus {
@@ -57,4 +90,6 @@ export interface ProcessReport {
   ready: boolean;
   store: StoreStatus;
   readModelLag?: number | undefined;
+  /** The web instances whose reports have not expired. */
+  webInstances: RecordedWebInstance[];
 }

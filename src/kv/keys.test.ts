@@ -35,6 +35,7 @@ describe('keyspace', () => {
       ],
       [keys.idempotency('alice', 'k/1 é'), { family: 'idempotency', author: 'alice', idempotencyKey: 'k/1 é' }],
       [keys.fence(), { family: 'fence' }],
+      [keys.webInstance('0123abcd0123abcd'), { family: 'web-instances', id: '0123abcd0123abcd' }],
     ] as const;
     for (const [key, parsed] of cases) assert.deepEqual(keys.parse(key), parsed, key);
   });

@@ -47,7 +47,8 @@ export type Family =
   | 'notification-marks'
   | 'blocks'
   | 'blocked-by'
-  | 'mutes';
+  | 'mutes'
+  | 'web-instances';
 
 /** A key read back into its parts; which parts it has depends on its family. */
 export type ParsedKey =
@@ -74,7 +75,8 @@ export type ParsedKey =
   | { family: 'notification-marks'; recipient: string }
   | { family: 'blocks'; blocker: string; blocked: string }
   | { family: 'blocked-by'; blocked: string; blocker: string }
-  | { family: 'mutes'; muter: string; muted: string };
+  | { family: 'mutes'; muter: string; muted: string }
+  | { family: 'web-instances'; id: string };
 
 export type Keyspace = ReturnType<typeof keyspace>;
 
@@ -172,6 +174,14 @@ export function keyspace(root: string = DEFAULT_ROOT) {
     mute: (muter: string, muted: string) => `${root}mutes/${muter}/${muted}`,
     mutesPrefix: (muter: string) => `${root}mutes/${muter}/`,
 
+    /**
+     * JSON StoredWebInstance on a lease the instance's reports renew
+     * (services/status/web-instances.ts); the id is lowercase hex, new at
+     * each start of a web process.
+     */
+    webInstance: (id: string) => `${root}web-instances/${id}`,
+    webInstancesPrefix: () => `${root}web-instances/`,
+
     /** The parts of a key of these layouts; undefined for anything else (another root, a stray key). */
     parse: (key: string): ParsedKey | undefined => (key.startsWith(root) ? parseParts(key.slice(root.length).split('/')) : undefined),
   });
@@ -233,6 +243,8 @@ function parseParts(parts: string[]): ParsedKey | undefined {
       const ok = subject !== undefined && /^\d+$/.test(c) && Number.isSafeInteger(windowStart);
       return ok ? { family: 'throttle', rule: a, subject, windowStart } : undefined;
     }
+    case 'web-instances/2':
+      return { family: 'web-instances', id: a };
     case 'fence/1':
       return { family: 'fence' };
     default:

@@ -1,10 +1,22 @@
-import type { ProcessReport, StoreStatus } from '../../domain/status.js';
-import { type StatusServiceServer, StatusServiceService, type StoreStatus as WireStoreStatus } from '../../gen/chorus/status/v1/status.js';
+import type { ProcessReport, StoreStatus, WebInstanceRegistry } from '../../domain/status.js';
+import {
+  type StatusServiceServer,
+  StatusServiceService,
+  type WebInstance,
+  type StoreStatus as WireStoreStatus,
+} from '../../gen/chorus/status/v1/status.js';
 import type { GrpcService } from '../../rpc/server.js';
 import { unary } from '../../rpc/unary.js';
 
-/** The status RPC's adapter; `report` says what this process knows and never throws for an unhealthy store. */
-export function statusGrpcService(report: () => Promise<ProcessReport>, onInternalError: (error: unknown) => void): GrpcService {
+/**
+ * The status RPC's adapter; `report` says what this process knows and never
+ * throws for an unhealthy store. `webInstances` records the web tier's reports.
+ */
+export function statusGrpcService(
+  report: () => Promise<ProcessReport>,
+  webInstances: WebInstanceRegistry,
+  onInternalError: (error: unknown) => void,
+): GrpcService {
   let draining = false;
   const implementation: StatusServiceServer = {
     status: unary(async () => {
@@ -15,7 +27,14 @@ export function statusGrpcService(report: () => Promise<ProcessReport>, onIntern
         ready: r.ready && !draining,
         store: wireStore(r.store),
         readModelLag: r.readModelLag ?? -1,
+        webInstances: r.webInstances,
       };
+    }, onInternalError),
+    reportInstance: unary(async (request) => {
+      const instance = request.instance ?? emptyInstance;
+      if (request.gone) await webInstances.remove(instance.id);
+      else await webInstances.report(instance, request.ttlSeconds);
+      return {};
     }, onInternalError),
   };
   return {
@@ -28,6 +47,19 @@ export function statusGrpcService(report: () => Promise<ProcessReport>, onIntern
     },
   };
 }
+
+const emptyInstance: WebInstance = {
+  id: '',
+  address: '',
+  host: '',
+  version: '',
+  uptimeSeconds: 0,
+  ready: false,
+  requestsLastMinute: 0,
+  errorsLastMinute: 0,
+  secondsSinceReport: 0,
+  ttlSeconds: 0,
+};
 
 function wireStore(store: StoreStatus): WireStoreStatus {
   if (store.engine === 'embedded') {

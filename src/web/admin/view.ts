@@ -52,7 +52,11 @@ function storeSection(store: StoreStatus): SafeHtml {
 }
 
 function instanceRow(i: InstanceStatus): SafeHtml {
-  return html`<tr><th scope="row">${i.name}</th><td>${i.address}</td><td${i.ready ? '' : html` class="bad"`}>${i.ready ? 'ready' : `not ready${i.error ? `: ${i.error}` : ''}`}</td><td>${i.version}</td><td>${i.ready ? duration(i.uptimeSeconds) : ''}</td></tr>`;
+  const state = i.ready ? 'ready' : `${i.late ? 'late' : 'not ready'}${i.error ? `: ${i.error}` : ''}`;
+  const rate =
+    i.requestsPerMinute === undefined ? '' : `${i.requestsPerMinute}/min${i.errorsPerMinute ? `, ${i.errorsPerMinute} 5xx` : ''}`;
+  const up = i.ready || i.late ? duration(i.uptimeSeconds) : '';
+  return html`<tr><th scope="row">${i.name}</th><td>${i.address}</td><td${i.ready ? '' : html` class="bad"`}>${state}</td><td>${i.version}</td><td>${up}</td><td>${rate}</td></tr>`;
 }
 
 function chartsSection(requests: MinuteStats[]): SafeHtml {
@@ -74,8 +78,9 @@ ${status ? storeSection(status.store) : html`<p class="bad">The store's status c
 ${
   status &&
   html`<section aria-labelledby="admin-instances"><h2 id="admin-instances">Services and web instances</h2>
-<div class="table-scroll" tabindex="0" role="region" aria-label="Processes"><table><caption>Processes</caption><thead><tr><th scope="col">Instance</th><th scope="col">Address</th><th scope="col">State</th><th scope="col">Version</th><th scope="col">Up</th></tr></thead>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Processes"><table><caption>Processes</caption><thead><tr><th scope="col">Instance</th><th scope="col">Address</th><th scope="col">State</th><th scope="col">Version</th><th scope="col">Up</th><th scope="col">Requests (last minute)</th></tr></thead>
 <tbody>${status.instances.map(instanceRow)}</tbody></table></div>
+<p class="hint">Web instances report themselves every few seconds; one that stops reporting is shown as late, then leaves the list.</p>
 <p>Read model lag: ${status.readModelLag === undefined ? 'unknown' : `${status.readModelLag} revision${status.readModelLag === 1 ? '' : 's'} behind the store`}</p></section>`
 }
 ${chartsSection(view.requests)}`;
