@@ -78,7 +78,10 @@ export async function createPost(
     if (entities.tags.length > 0) fields.tags = entities.tags;
     const notified = await notifiable(store, author, mentionRecipients({ id: '', author, text, createdAtMs: 0, ...fields }));
     // The author is checked on its own (first) so its absence reads as "no such user".
-    const others = accountsExist(keys, [...(parent ? [parent.post.author] : []), ...mentions].filter((name) => name !== author));
+    const others = accountsExist(
+      keys,
+      [...(parent ? [parent.post.author] : []), ...mentions].filter((name) => name !== author),
+    );
     const createdAtMs = now();
     const post: Post = { id: newPostId(createdAtMs, random), author, text, createdAtMs, ...fields };
     const json = JSON.stringify(post);
