@@ -114,6 +114,27 @@ forEachEngine((engine) => {
     });
   });
 
+  for (const withView of [false, true]) {
+    it(`leaves a deleted followee's posts out of the home feed before any sweep (${withView ? 'view' : 'store'} reads)`, async () => {
+      const { social, auth, signUp, tokenOf, tick, close } = await socialSetup(engine, withView);
+      try {
+        await signUp('alice', 'bob', 'carol');
+        const bob = social.trustedActor('bob');
+        await bob.follow('alice');
+        await bob.follow('carol');
+        const carolPost = await social.trustedActor('carol').post('from carol');
+        tick();
+        const alicePost = await social.trustedActor('alice').post('from alice');
+        const ids = async () => (await bob.homeFeed()).page.items.map((post) => post.id);
+        assert.deepEqual(await ids(), [alicePost.id, carolPost.id]);
+        await auth.deleteAccount(tokenOf('alice'), 'correct horse');
+        assert.deepEqual(await ids(), [carolPost.id]);
+      } finally {
+        await close();
+      }
+    });
+  }
+
   describe(`sweeping a deleted account (${engine.name})`, () => {
     it('starts at once on the tombstone, not on the timer', async (t) => {
       const { kv, keys, social, auth, signUp, tokenOf, tick, close } = await socialSetup(engine, true);
