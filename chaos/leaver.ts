@@ -18,7 +18,7 @@ import type { Answer, WebPool } from './web-pool.js';
 const POSTS = 5;
 const FOLLOWS = 3;
 const ATTEMPTS = 20;
-/** The sweep runs every few seconds on each social instance; faults may fail some runs. */
+/** The sweep starts when each social instance sees the tombstone (and retries every 5 s); faults may fail some runs. */
 const GONE_WITHIN_MS = 60_000;
 
 /** What the deployment showed of the leaver after the run. */

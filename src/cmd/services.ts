@@ -39,10 +39,12 @@ export async function createSocial(
   const readModel = await ReadModel.start({ kv, keys, signal, log: (message, fields) => log.info(fields ?? {}, message) });
   lifecycle.add('read model', readModel, (model) => model.close());
   const social = new SocialService({ kv, keys, readModel });
-  const sweeper = new DeletionSweeper(
-    () => social.sweepDeletedAccounts(),
-    (error) => log.error({ err: error }, 'sweeping deleted accounts failed'),
-  );
+  const sweeper = new DeletionSweeper({
+    sweep: () => social.sweepDeletedAccounts(),
+    onError: (error) => log.error({ err: error }, 'sweeping deleted accounts failed'),
+    kv,
+    tombstonesPrefix: keys.deletedAccountsPrefix(),
+  });
   sweeper.start();
   lifecycle.add('deletion sweeper', sweeper, (s) => s.close());
   return { social, readModel };

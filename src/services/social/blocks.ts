@@ -7,7 +7,7 @@ import { CONFLICT, DEFAULT_CAS_ATTEMPTS, retryOnConflict } from '../../kv/cas.js
 import type { Compare, Op } from '../../kv/kv.js';
 import type { Store } from '../store.js';
 import { accountPage } from './account-lists.js';
-import { isUsername, noSuchUser } from './accounts.js';
+import { accountsExist, isUsername, noSuchUser } from './accounts.js';
 import { busy, edgeRemoval } from './follows.js';
 import type { SocialReads } from './reads.js';
 
@@ -19,24 +19,25 @@ export const MAX_RELATIONSHIPS = 100;
  * with the block time) and the deletes of the follow edges either way
  * with their notifications. The edges are read first (their times name
  * the notifications) and the txn requires them and the block unchanged
- * since; a concurrent follow or unfollow makes it read again. A repeat
- * writes nothing.
+ * since, and both accounts still there (accountsExist); a concurrent
+ * follow or unfollow makes it read again. A repeat writes nothing.
  */
 export async function block({ kv, keys }: Store, now: () => number, actorInput: string, targetInput: string): Promise<void> {
   const [actor, target] = pair(actorInput, targetInput, 'block');
   const watched = [keys.block(actor, target), keys.following(actor, target), keys.following(target, actor)];
   const result = await retryOnConflict(DEFAULT_CAS_ATTEMPTS, async () => {
-    const read = await kv.txn({ compare: [], success: [keys.account(target), ...watched].map((key): Op => ({ type: 'get', key })) });
-    const [account, blocking, following, followedBy] = read.results;
-    if (!account) throw noSuchUser();
+    const accounts = accountsExist(keys, [target, actor]);
+    const read = await kv.txn({ compare: [], success: [...accounts.failure, ...watched.map((key): Op => ({ type: 'get', key }))] });
+    const [account, own, blocking, following, followedBy] = read.results;
+    if (!account || !own) throw noSuchUser();
     if (blocking && !following && !followedBy) return;
     // Absent keys have modRevision 0, so one compare per key covers "still absent" too.
-    const compare: Compare[] = [blocking, following, followedBy].map((entry, i) => ({
-      key: watched[i]!,
-      target: 'modRevision',
-      op: '==',
-      value: entry?.modRevision ?? 0,
-    }));
+    const compare: Compare[] = [
+      ...accounts.compare,
+      ...[blocking, following, followedBy].map(
+        (entry, i): Compare => ({ key: watched[i]!, target: 'modRevision', op: '==', value: entry?.modRevision ?? 0 }),
+      ),
+    ];
     const success: Op[] = [];
     if (!blocking) {
       const since = String(now());
@@ -59,19 +60,17 @@ export async function unblock({ kv, keys }: Store, actorInput: string, targetInp
   await removeIfPresent({ kv, keys }, target, keys.block(actor, target), [keys.block(actor, target), keys.blockedBy(target, actor)]);
 }
 
-/** Puts mutes/<actor>/<target> (the mute time) unless it is there; idempotent. */
+/** Puts mutes/<actor>/<target> (the mute time) unless it is there, while both accounts exist; idempotent. */
 export async function mute({ kv, keys }: Store, now: () => number, actorInput: string, targetInput: string): Promise<void> {
   const [actor, target] = pair(actorInput, targetInput, 'mute');
   const key = keys.mute(actor, target);
+  const accounts = accountsExist(keys, [target, actor]);
   const result = await kv.txn({
-    compare: [
-      { key: keys.account(target), target: 'version', op: '>', value: 0 },
-      { key, target: 'version', op: '==', value: 0 },
-    ],
+    compare: [...accounts.compare, { key, target: 'version', op: '==', value: 0 }],
     success: [{ type: 'put', key, value: String(now()) }],
-    failure: [{ type: 'get', key: keys.account(target) }],
+    failure: accounts.failure,
   });
-  if (!result.succeeded && !result.results[0]) throw noSuchUser();
+  if (!result.succeeded && !(result.results[0] && result.results[1])) throw noSuchUser();
 }
 
 export async function unmute({ kv, keys }: Store, actorInput: string, targetInput: string): Promise<void> {

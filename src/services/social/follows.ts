@@ -10,13 +10,14 @@ import type { Compare, KeyValue, Op } from '../../kv/kv.js';
 import { scan } from '../../kv/scan.js';
 import type { Store } from '../store.js';
 import { accountPage } from './account-lists.js';
-import { noSuchUser } from './accounts.js';
+import { accountsExist, noSuchUser } from './accounts.js';
 
 /**
  * Writes both directions of the edge and the followee's notification in
- * one txn, only if the followee exists, the edge does not, and neither
- * blocks the other: a repeated follow (a retry after an unknown outcome
- * included) writes nothing. The edge's value is the follow time, from
+ * one txn, only if both accounts exist (so never after either's deletion:
+ * accountsExist), the edge does not, and neither blocks the other: a
+ * repeated follow (a retry after an unknown outcome included) writes
+ * nothing. The edge's value is the follow time, from
  * which unfollow names the notification again.
  */
 export async function follow(store: Store, now: () => number, followerInput: string, followeeInput: string): Promise<void> {
@@ -26,9 +27,10 @@ export async function follow(store: Store, now: () => number, followerInput: str
   checkFollow(follower, followee);
   const since = now();
   const notification = notificationFor('follow', follower, followee, since);
+  const accounts = accountsExist(keys, [followee, follower]);
   const result = await kv.txn({
     compare: [
-      { key: keys.account(followee), target: 'version', op: '>', value: 0 },
+      ...accounts.compare,
       { key: keys.following(follower, followee), target: 'version', op: '==', value: 0 },
       { key: keys.block(follower, followee), target: 'version', op: '==', value: 0 },
       { key: keys.block(followee, follower), target: 'version', op: '==', value: 0 },
@@ -39,7 +41,7 @@ export async function follow(store: Store, now: () => number, followerInput: str
       { type: 'put', key: keys.notification(followee, notification.id), value: JSON.stringify(notification) },
     ],
     failure: [
-      { type: 'get', key: keys.account(followee) },
+      ...accounts.failure,
       { type: 'get', key: keys.block(follower, followee) },
       { type: 'get', key: keys.block(followee, follower) },
     ],
@@ -48,8 +50,8 @@ export async function follow(store: Store, now: () => number, followerInput: str
     store.notified?.(followee, result.revision);
     return;
   }
-  const [account, blocking, blockedBy] = result.results;
-  if (!account) throw noSuchUser();
+  const [account, own, blocking, blockedBy] = result.results;
+  if (accounts.gone([account, own]).size > 0) throw noSuchUser();
   if (blockedBy) throw new DomainError('forbidden', 'You cannot follow an account that has blocked you.');
   if (blocking) throw new DomainError('forbidden', 'Unblock this account before following it.');
 }

@@ -7,6 +7,7 @@ import type { NotificationMarker } from '../../domain/social.js';
 import { CONFLICT, DEFAULT_CAS_ATTEMPTS, retryOnConflict } from '../../kv/cas.js';
 import type { Compare } from '../../kv/kv.js';
 import type { Store } from '../store.js';
+import { accountsExist, noSuchUser } from './accounts.js';
 import { busy } from './follows.js';
 import type { NotificationPageRequest } from './notification-pages.js';
 import type { SocialReads } from './reads.js';
@@ -77,8 +78,16 @@ export async function markNotificationsRead(
     const unchanged: Compare = mark
       ? { key, target: 'modRevision', op: '==', value: mark.modRevision }
       : { key, target: 'version', op: '==', value: 0 };
-    const written = await kv.txn({ compare: [unchanged], success: [{ type: 'put', key, value: target }] });
-    return written.succeeded ? undefined : CONFLICT;
+    const account = accountsExist(keys, [recipient]);
+    const written = await kv.txn({
+      compare: [unchanged, ...account.compare],
+      success: [{ type: 'put', key, value: target }],
+      failure: account.failure,
+    });
+    if (written.succeeded) return;
+    // A marker must not outlive its account's sweep.
+    if (account.gone(written.results).size > 0) throw noSuchUser();
+    return CONFLICT;
   });
   if (result.status === 'exhausted') throw busy();
   return (await reads()).notificationMarker(recipient);

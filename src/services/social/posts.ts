@@ -7,7 +7,7 @@ import { CONFLICT, retryOnConflict } from '../../kv/cas.js';
 import type { Compare, KeyValue, Op } from '../../kv/kv.js';
 import { parsePost } from '../../kv/records.js';
 import type { Store } from '../store.js';
-import { noSuchUser } from './accounts.js';
+import { accountsExist, noSuchUser } from './accounts.js';
 import { blockedAction, foundBlock, noBlockEitherWay, notifiable } from './block-guard.js';
 import { mentionRecipients, postRowDeletes, postRows, putOps } from './post-rows.js';
 
@@ -40,8 +40,10 @@ export async function readTarget(store: Store, id: string): Promise<StoredPost |
  * One txn stores the post under its author, the id index, the idempotency
  * record, and what the post implies (post-rows.ts): its reply row under
  * the parent, its tag rows and its mention notifications. It requires the
- * author to exist, the key to be unused, and for a reply the parent to
- * exist with no block either way between the two authors. When the key is
+ * author, the parent's author and every account it mentions to exist
+ * (accountsExist: a mention of an account deleted meanwhile is read again
+ * and becomes plain text), the key to be unused, and for a reply the
+ * parent to exist with no block either way between the two authors. When the key is
  * already used, the failure branch reads its record in the same txn, so a
  * retry returns the first post without writing anything.
  */
@@ -62,19 +64,24 @@ export async function createPost(
   const idempotencyKey = parseIdempotencyKey(idempotencyKeyInput);
   const entities = parsePostEntities(text);
   const parent = await replyTarget(store, options?.inReplyToId);
-  // Read before the txn: a mention of an account deleted meanwhile is swept with it (account-deletion.ts).
-  const exists = await Promise.all(entities.mentions.map(async (name) => (await kv.get(keys.account(name))) !== undefined));
-  const mentions = entities.mentions.filter((_, i) => exists[i]);
-  const fields: Omit<Post, 'id' | 'author' | 'text' | 'createdAtMs'> = {};
-  if (parent) Object.assign(fields, { inReplyToId: parent.post.id, inReplyToAuthor: parent.post.author });
-  if (mentions.length > 0) fields.mentions = mentions;
-  if (entities.tags.length > 0) fields.tags = entities.tags;
-  const notified = await notifiable(store, author, mentionRecipients({ id: '', author, text, createdAtMs: 0, ...fields }));
 
   const accountKey = keys.account(author);
   const sessionKey = sessionTokenHash === undefined ? undefined : keys.session(sessionTokenHash);
   const idempotencyRecord = idempotencyKey === undefined ? undefined : keys.idempotency(author, idempotencyKey);
   const stored = await retryOnConflict(MAX_ID_ATTEMPTS, async () => {
+    // A mention of an unknown (or deleted) account is plain text; the txn requires the ones kept to exist still.
+    const exists = await Promise.all(entities.mentions.map(async (name) => (await kv.get(keys.account(name))) !== undefined));
+    const mentions = entities.mentions.filter((_, i) => exists[i]);
+    const fields: Omit<Post, 'id' | 'author' | 'text' | 'createdAtMs'> = {};
+    if (parent) Object.assign(fields, { inReplyToId: parent.post.id, inReplyToAuthor: parent.post.author });
+    if (mentions.length > 0) fields.mentions = mentions;
+    if (entities.tags.length > 0) fields.tags = entities.tags;
+    const notified = await notifiable(store, author, mentionRecipients({ id: '', author, text, createdAtMs: 0, ...fields }));
+    // The author is checked on its own (first) so its absence reads as "no such user".
+    const others = accountsExist(
+      keys,
+      [...(parent ? [parent.post.author] : []), ...mentions].filter((name) => name !== author),
+    );
     const createdAtMs = now();
     const post: Post = { id: newPostId(createdAtMs, random), author, text, createdAtMs, ...fields };
     const json = JSON.stringify(post);
@@ -97,11 +104,13 @@ export async function createPost(
       success.push({ type: 'put', key: idempotencyRecord, value: json });
       failure.push({ type: 'get', key: idempotencyRecord });
     }
-    if (parent) {
-      const guard = noBlockEitherWay(keys, author, parent.post.author);
+    const guard = parent && noBlockEitherWay(keys, author, parent.post.author);
+    if (parent && guard) {
       compare.push({ key: parent.index.key, target: 'version', op: '>', value: 0 }, ...guard.compare);
       failure.push({ type: 'get', key: parent.index.key }, ...guard.failure);
     }
+    compare.push(...others.compare);
+    failure.push(...others.failure);
     const result = await kv.txn({ compare, success, failure });
     if (result.succeeded) {
       for (const recipient of notified) store.notified?.(recipient, result.revision);
@@ -114,11 +123,14 @@ export async function createPost(
       const first = rest.shift();
       if (first) return parsePost(first.value);
     }
-    if (parent) {
+    if (guard) {
       if (!rest.shift()) throw noSuchParent();
-      if (foundBlock(rest)) throw blockedAction('reply to this post');
+      if (foundBlock(rest.splice(0, guard.failure.length))) throw blockedAction('reply to this post');
     }
-    // Only the post id can have failed when no record answers: pick another.
+    const gone = others.gone(rest);
+    // The parent's author deleted: their posts are going with them.
+    if (parent && gone.has(parent.post.author)) throw noSuchParent();
+    // Otherwise the post id, or a mentioned account deleted meanwhile: the next attempt reads the mentions again.
     return CONFLICT;
   });
   if (stored.status === 'exhausted') throw new DomainError('internal', 'Could not pick a post id.');

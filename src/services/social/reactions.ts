@@ -9,14 +9,15 @@ import type { Keyspace } from '../../kv/keys.js';
 import type { Op } from '../../kv/kv.js';
 import { rangeAfterCursor } from '../../kv/scan.js';
 import type { Store } from '../store.js';
-import { getAccount, isUsername, noSuchUser } from './accounts.js';
+import { accountsExist, getAccount, isUsername, noSuchUser } from './accounts.js';
 import { blockedAction, foundBlock, noBlockEitherWay } from './block-guard.js';
 import { postRows, putOps } from './post-rows.js';
 import { deleteStoredPost, noSuchPost, readPost, readTarget, type StoredPost } from './posts.js';
 
 /**
  * Favourites and reblogs. Each is one txn holding its row, its index row
- * and its notification, requiring the post and no block either way; the
+ * and its notification, requiring the post, both accounts (accountsExist:
+ * nothing lands after either's deletion) and no block either way; the
  * row's existence is the idempotency check, as for follow edges. A
  * reaction to a reblog is a reaction to its original, as in Mastodon.
  */
@@ -46,21 +47,27 @@ export async function favourite(store: Store, now: () => number, actorInput: str
   const { post, index } = target;
   const row = keys.favourite(post.id, actor);
   const guard = noBlockEitherWay(keys, actor, post.author);
+  const accounts = accountsExist(keys, [post.author, actor]);
   const result = await kv.txn({
     compare: [
       { key: index.key, target: 'version', op: '>', value: 0 },
       { key: row, target: 'version', op: '==', value: 0 },
       ...guard.compare,
+      ...accounts.compare,
     ],
     success: favouriteRows(keys, actor, post.id, post.author, now()).map(({ key, value }): Op => ({ type: 'put', key, value })),
-    failure: [{ type: 'get', key: index.key }, { type: 'get', key: row }, ...guard.failure],
+    failure: [{ type: 'get', key: index.key }, { type: 'get', key: row }, ...guard.failure, ...accounts.failure],
   });
   if (result.succeeded) {
     if (post.author !== actor) store.notified?.(post.author, result.revision);
     return;
   }
-  const [exists, already, ...blocks] = result.results;
-  if (!exists) throw noSuchPost();
+  const [exists, already, ...rest] = result.results;
+  const blocks = rest.slice(0, guard.failure.length);
+  const gone = accounts.gone(rest.slice(guard.failure.length));
+  if (gone.has(actor)) throw noSuchUser();
+  // A post whose author is deleted is going with them: as good as gone.
+  if (!exists || gone.has(post.author)) throw noSuchPost();
   if (foundBlock(blocks)) throw blockedAction('favourite this post');
   // Otherwise the favourite exists already: a repeat writes nothing.
   if (!already) throw new DomainError('internal', 'A favourite failed for no reason the store gave.');
@@ -120,6 +127,7 @@ export async function reblog(store: Store, now: () => number, random: () => numb
         { key: target.index.key, target: 'version', op: '>', value: 0 },
         { key: row, target: 'version', op: '==', value: 0 },
         ...guard.compare,
+        { key: keys.account(original.author), target: 'version', op: '>', value: 0 },
       ],
       success: [
         { type: 'put', key: keys.authorPost(actor, post.id), value: JSON.stringify(post) },
@@ -131,15 +139,18 @@ export async function reblog(store: Store, now: () => number, random: () => numb
         { type: 'get', key: target.index.key },
         { type: 'get', key: row },
         ...guard.failure,
+        { type: 'get', key: keys.account(original.author) },
       ],
     });
     if (result.succeeded) {
       if (original.author !== actor) store.notified?.(original.author, result.revision);
       return post;
     }
-    const [account, exists, already, ...blocks] = result.results;
+    const [account, exists, already, ...rest] = result.results;
+    const blocks = rest.slice(0, guard.failure.length);
     if (!account) throw noSuchUser();
-    if (!exists) throw noSuchPost();
+    // The original's author deleted: the post is going with them.
+    if (!exists || !rest[guard.failure.length]) throw noSuchPost();
     if (already) return (await first(already.value)) ?? CONFLICT;
     if (foundBlock(blocks)) throw blockedAction('reblog this post');
     return CONFLICT;

@@ -42,7 +42,11 @@ export interface SocialReads extends RelationReads {
   post(id: string): Promise<Post | undefined>;
   /** The author's posts, newest first, after `page.after`; undefined for an unknown author. */
   posts(author: string, page: PageRequest): Promise<Page<Post> | undefined>;
-  /** Posts by the accounts `username` follows, newest first, after `page.after`; undefined for an unknown user. */
+  /**
+   * Posts by the accounts `username` follows, newest first, after
+   * `page.after`; undefined for an unknown user. A followee whose account
+   * is deleted counts for nothing from its tombstone on, before its sweep.
+   */
   feed(username: string, page: PageRequest): Promise<Page<Post> | undefined>;
   /** Every author's posts, newest first, after `page.after`. */
   timeline(page: PageRequest): Promise<Page<Post>>;

@@ -216,7 +216,7 @@ export class SocialService implements Social {
    * Finishes deleting the accounts the auth service has tombstoned
    * (account-deletion.ts); returns how many it finished. Idempotent and
    * safe on several instances at once. Not part of Social: cmd runs it at
-   * start-up and on a timer (DeletionSweeper).
+   * start-up, when a tombstone appears, and on a timer (DeletionSweeper).
    */
   sweepDeletedAccounts(): Promise<number> {
     return guard(() => sweepDeletedAccounts(this.store));

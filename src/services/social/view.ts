@@ -236,7 +236,8 @@ export class View {
     const starts: number[] = [];
     for (const followee of this.#following.get(username)?.keys() ?? []) {
       const list = this.#posts.get(followee);
-      if (!list) continue;
+      // A followee without an account was deleted and is being swept: its posts are gone already for readers.
+      if (!list || !this.#accounts.has(followee)) continue;
       const start = page.after === undefined ? 0 : firstAfter(list, page.after, false);
       if (start < list.length) {
         lists.push(list);
