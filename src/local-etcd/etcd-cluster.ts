@@ -240,7 +240,8 @@ class LocalMember implements EtcdMember {
 
   launch(state: 'new' | 'existing'): void {
     if (this.running) return;
-    mkdirSync(this.dataDir, { recursive: true });
+    // Owner-only, as etcd asks (it warns about anything wider): the members hold every account's data.
+    mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
     this.process = spawnSupervised({
       name: this.name,
       command: this.binary,
