@@ -5,6 +5,7 @@ import { statusId } from '../../domain/mastodon-ids.js';
 import { notificationFor } from '../../domain/notification.js';
 import { newPostId, type Post, type PostView } from '../../domain/post.js';
 import type { PostDescriptions } from '../../domain/social.js';
+import { wellFormedJson } from '../unicode.js';
 import { jsonArray, notificationsFrom, statusesFrom, statusesJsonFrom } from './render.js';
 
 const origin = 'https://chorus.example';
@@ -115,12 +116,12 @@ describe('statuses from their descriptions as JSON text', () => {
   const posts = [reblog, reply, original, reblogOfGone, gone, unprofiled];
 
   for (const viewer of [undefined, 'alice', 'bob', 'carol']) {
-    it(`is statusesFrom, each JSON.stringify'd (viewer ${viewer ?? 'none'})`, () => {
+    it(`is statusesFrom, each serialised as the app does (viewer ${viewer ?? 'none'})`, () => {
       const json = statusesJsonFrom(origin, posts, described, viewer);
       const objects = statusesFrom(origin, posts, described, viewer);
       assert.deepEqual(
         json,
-        objects.map((status) => JSON.stringify(status)),
+        objects.map((status) => wellFormedJson(status)),
       );
       assert.deepEqual(JSON.parse(jsonArray(json)), objects);
     });

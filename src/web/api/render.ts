@@ -92,9 +92,10 @@ export function statusesFrom(
 const renderer = new StatusJsonRenderer();
 
 /**
- * statusesFrom as JSON text, one string per status (JSON.stringify of
- * statusesFrom's entities, byte for byte): the hot reads send these
- * without building the entities or handing them to Fastify's serialiser.
+ * statusesFrom as JSON text, one string per status (the reply
+ * serialiser's wellFormedJson of statusesFrom's entities, byte for byte):
+ * the hot reads send these without building the entities or handing them
+ * to Fastify's serialiser.
  */
 export function statusesJsonFrom(
   origin: string,

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import type { Account, Profile } from '../../domain/account.js';
 import { newPostId, type Post, type PostView } from '../../domain/post.js';
 import { extractMentions, extractTags } from '../../domain/text.js';
+import { wellFormedJson } from '../unicode.js';
 import { mastodonAccount, profileAccount } from './account.js';
 import { mastodonStatus } from './status.js';
 import { StatusJsonRenderer } from './status-json.js';
@@ -61,7 +62,7 @@ const viewOf = (p: fc.Arbitrary<Post>) =>
 const account = fc.record({
   username: name,
   createdAtMs: fc.integer({ min: 0, max: Date.UTC(2100, 0, 1) }),
-  displayName: fc.option(fc.constantFrom('', 'Alice A.', '<b>"x"</b>', 'ünï 😀'), { nil: undefined }),
+  displayName: fc.option(fc.constantFrom('', 'Alice A.', '<b>"x"</b>', 'ünï 😀', 'lone \udc00'), { nil: undefined }),
   bio: fc.option(text, { nil: undefined }),
 });
 const profile = fc.record({ account, followers: count, following: count, posts: count });
@@ -75,7 +76,7 @@ describe('statuses as JSON text', () => {
     fc.assert(
       fc.property(origins, fc.oneof(profile, account), (origin, given: Profile | Account) => {
         const expected = 'account' in given ? profileAccount(origin, given) : mastodonAccount(origin, given);
-        assert.equal(renderer.account(origin, given), JSON.stringify(expected));
+        assert.equal(renderer.account(origin, given), wellFormedJson(expected));
       }),
       { numRuns: 300 },
     );
@@ -85,9 +86,9 @@ describe('statuses as JSON text', () => {
     fc.assert(
       fc.property(origins, viewOf(post(false)), profile, viewer, (origin, view: PostView, author, who) => {
         const account = profileAccount(origin, author);
-        const json = renderer.status(origin, view, JSON.stringify(account), who);
-        assert.equal(json, JSON.stringify(mastodonStatus(origin, view.post, account, who, view)));
-        assert.deepEqual(JSON.parse(json), mastodonStatus(origin, view.post, account, who, view));
+        const json = renderer.status(origin, view, wellFormedJson(account), who);
+        assert.equal(json, wellFormedJson(mastodonStatus(origin, view.post, account, who, view)));
+        assert.deepEqual(JSON.parse(json), JSON.parse(wellFormedJson(mastodonStatus(origin, view.post, account, who, view))));
       }),
       { numRuns: 500 },
     );
@@ -107,13 +108,13 @@ describe('statuses as JSON text', () => {
           const author = profileAccount(origin, authorProfile);
           const inner = mastodonStatus(origin, original.post, author, who, original);
           const expected = mastodonStatus(origin, wrapper.post, reblogger, who, wrapper, inner);
-          const originalJson = renderer.status(origin, original, JSON.stringify(author), who);
-          const json = renderer.status(origin, wrapper, JSON.stringify(reblogger), who, {
+          const originalJson = renderer.status(origin, original, wellFormedJson(author), who);
+          const json = renderer.status(origin, wrapper, wellFormedJson(reblogger), who, {
             json: originalJson,
             favourited: original.favourited,
             reblogged: original.reblogged,
           });
-          assert.equal(json, JSON.stringify(expected));
+          assert.equal(json, wellFormedJson(expected));
         },
       ),
       { numRuns: 300 },
@@ -130,8 +131,8 @@ describe('statuses as JSON text', () => {
       posts: 3,
     };
     const after: Profile = { ...before, account: { ...before.account, displayName: 'Alice B.', bio: 'bye #now' }, posts: 4 };
-    assert.equal(fresh.account(origin, before), JSON.stringify(profileAccount(origin, before)));
-    assert.equal(fresh.account(origin, after), JSON.stringify(profileAccount(origin, after)));
+    assert.equal(fresh.account(origin, before), wellFormedJson(profileAccount(origin, before)));
+    assert.equal(fresh.account(origin, after), wellFormedJson(profileAccount(origin, after)));
     const first: PostView = {
       post: { id: newPostId(1000, () => 0.5), author: 'alice', text: 'one', createdAtMs: 1000 },
       replies: 0,
@@ -141,11 +142,11 @@ describe('statuses as JSON text', () => {
       reblogged: false,
     };
     const second: PostView = { ...first, post: { ...first.post, text: 'two @bob', mentions: ['bob'] } };
-    const account = JSON.stringify(profileAccount(origin, after));
+    const account = wellFormedJson(profileAccount(origin, after));
     for (const view of [first, second, first]) {
       assert.equal(
         fresh.status(origin, view, account, undefined),
-        JSON.stringify(mastodonStatus(origin, view.post, profileAccount(origin, after), undefined, view)),
+        wellFormedJson(mastodonStatus(origin, view.post, profileAccount(origin, after), undefined, view)),
       );
     }
   });

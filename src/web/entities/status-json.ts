@@ -1,6 +1,7 @@
 import type { Account, Profile } from '../../domain/account.js';
 import type { Post, PostView } from '../../domain/post.js';
 import { BoundedCache } from '../bounded-cache.js';
+import { wellFormedJson } from '../unicode.js';
 import { mastodonAccount } from './account.js';
 import { type MastodonStatus, mastodonStatus } from './status.js';
 
@@ -11,9 +12,11 @@ import { type MastodonStatus, mastodonStatus } from './status.js';
  * profile's name and bio) is rendered by mastodonStatus and
  * mastodonAccount, still the one place each entity is rendered, turned
  * into text once and kept in a bounded cache; the counts, the author and
- * the viewer's flags are spliced in per request. The text is what
- * JSON.stringify makes of mastodonStatus's entity, byte for byte
- * (status-json.test.ts), so clients cannot tell the two apart.
+ * the viewer's flags are spliced in per request. The text is what the
+ * app's reply serialiser (wellFormedJson: JSON.stringify, a lone
+ * surrogate stored before the text rule as U+FFFD) makes of
+ * mastodonStatus's entity, byte for byte (status-json.test.ts), so
+ * clients cannot tell the two apart.
  *
  * The cache is only a cache: an entry is used only while every field it
  * was rendered from is unchanged (a profile edit renders its account
@@ -40,8 +43,8 @@ interface AccountText {
 const TAIL = ',"poll":null,"card":null,"language":null';
 const NO_COUNTS = { replies: 0, reblogs: 0, favourites: 0, favourited: false, reblogged: false };
 
-/** The members of an object as JSON text, without its braces. */
-const members = (value: object) => JSON.stringify(value).slice(1, -1);
+/** The members of an object as the app serialises them (wellFormedJson), without its braces. */
+const members = (value: object) => wellFormedJson(value).slice(1, -1);
 
 function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
   if (a === b) return true;
@@ -112,7 +115,7 @@ export class StatusJsonRenderer {
   }
 
   /**
-   * JSON.stringify(profileAccount(origin, profile)), or of
+   * wellFormedJson(profileAccount(origin, profile)), or of
    * mastodonAccount(origin, account) without counts (all 0) when given an
    * Account.
    */
@@ -129,7 +132,7 @@ export class StatusJsonRenderer {
   }
 
   /**
-   * JSON.stringify(mastodonStatus(origin, view.post, author, viewer, view,
+   * wellFormedJson(mastodonStatus(origin, view.post, author, viewer, view,
    * original)) where `authorJson` is the author's account as text and,
    * for a reblog, `original` is its original rendered for the same viewer.
    * A reblog's text needs its original: throws without one.
