@@ -105,13 +105,29 @@ export interface RenderedStatus {
   reblogged: boolean;
 }
 
+/** The cached texts for one origin, keyed by post id and by username as they arrive (no key built per lookup). */
+interface OriginTexts {
+  posts: BoundedCache<string, PostText>;
+  accounts: BoundedCache<string, AccountText>;
+}
+
 export class StatusJsonRenderer {
-  readonly #posts: BoundedCache<string, PostText>;
-  readonly #accounts: BoundedCache<string, AccountText>;
+  readonly #origins: BoundedCache<string, OriginTexts>;
+  readonly #capacity: { posts: number; accounts: number };
 
   constructor(capacity = { posts: 20_000, accounts: 10_000 }) {
-    this.#posts = new BoundedCache(capacity.posts);
-    this.#accounts = new BoundedCache(capacity.accounts);
+    this.#capacity = capacity;
+    // One origin in practice; a few when a deployment answers at several.
+    this.#origins = new BoundedCache(4);
+  }
+
+  #texts(origin: string): OriginTexts {
+    let texts = this.#origins.get(origin);
+    if (texts === undefined) {
+      texts = { posts: new BoundedCache(this.#capacity.posts), accounts: new BoundedCache(this.#capacity.accounts) };
+      this.#origins.set(origin, texts);
+    }
+    return texts;
   }
 
   /**
@@ -121,11 +137,11 @@ export class StatusJsonRenderer {
    */
   account(origin: string, profile: Profile | Account): string {
     const account = 'account' in profile ? profile.account : profile;
-    const key = `${origin} ${account.username}`;
-    let text = this.#accounts.get(key);
+    const { accounts } = this.#texts(origin);
+    let text = accounts.get(account.username);
     if (text === undefined || !sameAccount(text.account, account)) {
       text = accountText(origin, account);
-      this.#accounts.set(key, text);
+      accounts.set(account.username, text);
     }
     const counts = 'account' in profile ? profile : { posts: 0, followers: 0, following: 0 };
     return `${text.head}${counts.posts},"followers_count":${counts.followers},"following_count":${counts.following}}`;
@@ -141,11 +157,11 @@ export class StatusJsonRenderer {
     const { post } = view;
     const wrapper = post.reblogOf !== undefined;
     if (wrapper && original === undefined) throw new TypeError(`reblog ${post.id} rendered without its original`);
-    const key = `${origin} ${post.id}`;
-    let text = this.#posts.get(key);
+    const { posts } = this.#texts(origin);
+    let text = posts.get(post.id);
     if (text === undefined || !samePost(text.post, post)) {
       text = postText(origin, post);
-      this.#posts.set(key, text);
+      posts.set(post.id, text);
     }
     const counts = wrapper
       ? '0,"favourites_count":0,"replies_count":0'
