@@ -70,6 +70,12 @@ export async function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
     headers: bearer(i),
   });
   const thread = (i: number): AutocannonRequest => ({ method: 'GET', path: `/api/v1/statuses/${status()}/context`, headers: bearer(i) });
+  const statusRead = (i: number): AutocannonRequest => ({ method: 'GET', path: `/api/v1/statuses/${status()}`, headers: bearer(i) });
+  const accountStatuses = (i: number): AutocannonRequest => ({
+    method: 'GET',
+    path: `/api/v1/accounts/${users[pick()]!.accountId}/statuses`,
+    headers: bearer(i),
+  });
   const next = (): AutocannonRequest => {
     if (spec.workload === 'hello') return { method: 'GET', path: '/' };
     const i = pick();
@@ -78,6 +84,8 @@ export async function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
     if (spec.workload === 'posts') return post(i);
     if (spec.workload === 'favourites') return favourite(i);
     if (spec.workload === 'thread') return thread(i);
+    if (spec.workload === 'status') return statusRead(i);
+    if (spec.workload === 'account-statuses') return accountStatuses(i);
     const r = Math.random();
     return r < 0.45 ? feed(i) : r < 0.9 ? profile(i) : r < 0.98 ? post(i) : follow(i);
   };

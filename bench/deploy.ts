@@ -27,6 +27,8 @@ export interface DeployOptions {
   webInstances: number;
   /** When set, chorus processes run with --cpu-prof into this directory. */
   profileDir?: string;
+  /** Another build's dist/src/cmd/main.js, to compare builds on the same data (bench/timeline-probe.ts). */
+  mainScript?: string;
 }
 
 /** Process name and pid, for RSS sampling. */
@@ -58,7 +60,7 @@ function chorusEnv(options: DeployOptions, extra: Record<string, string>): NodeJ
 function spawnRole(name: string, role: string, env: NodeJS.ProcessEnv, options: DeployOptions): SupervisedProcess {
   // Node refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line.
   const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
-  const child = spawnLogged(name, process.execPath, [...profile, mainScript, role], { env, logDir: options.logDir });
+  const child = spawnLogged(name, process.execPath, [...profile, options.mainScript ?? mainScript, role], { env, logDir: options.logDir });
   if (options.profileDir) {
     // Profiles are named by pid only; this says which process each one was.
     mkdirSync(options.profileDir, { recursive: true });

@@ -18,8 +18,10 @@ import { accountId } from '../src/domain/mastodon-ids.js';
  *   odds) of one of a few popular statuses (`statusIds`), as a random user
  * - thread: GET /api/v1/statuses/<id>/context of a random post of one
  *   thread (`statusIds`), as a random user
+ * - status: GET /api/v1/statuses/<id> of a random one of `statusIds`, as a random user
+ * - account-statuses: GET /api/v1/accounts/<id>/statuses of a random user, as a random user
  */
-export type Workload = 'hello' | 'feed' | 'profiles' | 'posts' | 'mix' | 'favourites' | 'thread';
+export type Workload = 'hello' | 'feed' | 'profiles' | 'posts' | 'mix' | 'favourites' | 'thread' | 'status' | 'account-statuses';
 
 export interface LoadSpec {
   workload: Workload;

@@ -82,6 +82,12 @@ end
 local function thread(i)
   return wrk.format("GET", "/api/v1/statuses/" .. statuses[math.random(#statuses)] .. "/context", bearer(i))
 end
+local function status(i)
+  return wrk.format("GET", "/api/v1/statuses/" .. statuses[math.random(#statuses)], bearer(i))
+end
+local function account_statuses(i)
+  return wrk.format("GET", "/api/v1/accounts/" .. ids[math.random(n)] .. "/statuses", bearer(i))
+end
 
 function request()
   if mode == "hello" then return wrk.format("GET", "/") end
@@ -91,6 +97,8 @@ function request()
   if mode == "posts" then return post(i) end
   if mode == "favourites" then return favourite(i) end
   if mode == "thread" then return thread(i) end
+  if mode == "status" then return status(i) end
+  if mode == "account-statuses" then return account_statuses(i) end
   local r = math.random()
   if r < 0.45 then return feed(i) end
   if r < 0.90 then return profile(i) end

@@ -266,7 +266,12 @@ export class SocialClient implements Social {
         const result = await this.#feeds.call({ token, limit, cursor });
         if (result.error) throw fromItemError(result.error);
         if (!result.feed) throw new DomainError('internal', 'Something went wrong on our side.');
-        return { account: account(result.feed.account), page: page(result.feed.posts, result.feed.next, post) };
+        const { feed } = result;
+        return {
+          account: account(feed.account),
+          page: page(feed.posts, feed.next, post),
+          described: { posts: feed.views.map(postView), profiles: feed.profiles.map(profile) },
+        };
       },
       /** Batched like homeFeed: the posts of one event-loop turn travel in one PostsAsSession call. */
       post: (text, idempotencyKey = '', options) => {

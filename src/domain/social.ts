@@ -115,7 +115,9 @@ export interface Actor extends Reader {
    * the reader follows; accounts the reader mutes or blocks either way are
    * left out, with their reblogs; a reblog of a deleted post is left out,
    * and an original appears at most once in a page (as itself or as one
-   * reblog of it). [read:statuses]
+   * reblog of it). The page comes described (as describePosts describes
+   * its posts) from the same consistent read as the feed, so rendering a
+   * home timeline takes this one call. [read:statuses]
    */
   homeFeed(limit?: number, cursor?: string): Promise<SessionFeed>;
   /**
@@ -267,4 +269,6 @@ export interface Relationship {
 export interface SessionFeed {
   account: Account;
   page: Page<Post>;
+  /** The page's posts described for the feed's reader, read with the feed (Reader.describePosts). */
+  described: PostDescriptions;
 }

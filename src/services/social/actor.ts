@@ -6,6 +6,7 @@ import { ACTOR_SCOPES, type Actor } from '../../domain/social.js';
 import type { Store } from '../store.js';
 import { noSuchUser } from './accounts.js';
 import { block, listBlocks, listMutes, mute, relationships, unblock, unmute } from './blocks.js';
+import { describePosts } from './describe.js';
 import { follow, unfollow } from './follows.js';
 import type { Acting, Identity } from './identity.js';
 import {
@@ -61,7 +62,14 @@ export function serviceActor({ store, now, random, reads: readsNow }: ActorConte
           who.account ?? reads.profile(username).then((profile) => profile?.account),
         ]);
         // A live session's account is there: deleting an account ends its sessions first (account-deletion.ts).
-        return { account: found(account, noSuchUser), page: found(feed, noSuchUser) };
+        const served = found(feed, noSuchUser);
+        // From the same reads as the feed: one consistent read serves the page and its rendering.
+        const described = await describePosts(
+          reads,
+          served.items.map((post) => post.id),
+          username,
+        );
+        return { account: found(account, noSuchUser), page: served, described };
       }),
     post: (text, idempotencyKey, options) =>
       guard(async () => {

@@ -81,7 +81,16 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
       const results = await each(r.requests, (q) => actor(q.token).homeFeed(limit(q.limit), given(q.cursor)));
       return {
         results: results.map((result) =>
-          'ok' in result ? { feed: { account: account(result.ok.account), ...posts(result.ok.page) } } : result,
+          'ok' in result
+            ? {
+                feed: {
+                  account: account(result.ok.account),
+                  ...posts(result.ok.page),
+                  views: result.ok.described.posts.map(postView),
+                  profiles: result.ok.described.profiles.map(profile),
+                },
+              }
+            : result,
         ),
       };
     }),

@@ -21,7 +21,7 @@ import { mastodonRelationship } from '../entities/relationship.js';
 import { linkHeader } from '../link-header.js';
 import { requireScope, requireToken } from '../oauth/routes.js';
 import { ACCOUNT_LIST_DEFAULT, ACCOUNT_LIST_MAX, idPage, parseListLimit, requestUrl } from './paging.js';
-import { audienceOf, renderAccounts, renderStatuses } from './render.js';
+import { audienceOf, jsonArray, renderAccounts, renderStatusesJson, sendJson } from './render.js';
 import { existingUsername, orRecordNotFound, recordNotFound } from './requests.js';
 import { publicOrigin } from './urls.js';
 
@@ -232,6 +232,6 @@ export const accountRoutes: FastifyPluginAsync<RouteContext> = async (app, { aut
     // A min_id page with more than `limit` posts above min_id is the newest of them, not the adjacent
     // ones Mastodon returns (trimPage's `exact`): that needs the services' `before` cursor (mastodon-ids.ts).
     const items = idPage(request, reply, page, posts);
-    return renderStatuses(viewer, publicOrigin(request).origin, items.filter(keep));
+    return sendJson(reply, jsonArray(await renderStatusesJson(viewer, publicOrigin(request).origin, items.filter(keep))));
   });
 };

@@ -5,7 +5,8 @@ import { statusId } from '../../domain/mastodon-ids.js';
 import { notificationFor } from '../../domain/notification.js';
 import { newPostId, type Post, type PostView } from '../../domain/post.js';
 import type { PostDescriptions } from '../../domain/social.js';
-import { notificationsFrom, statusesFrom } from './render.js';
+import { wellFormedJson } from '../unicode.js';
+import { jsonArray, notificationsFrom, statusesFrom, statusesJsonFrom } from './render.js';
 
 const origin = 'https://chorus.example';
 let clock = Date.UTC(2026, 0, 1);
@@ -93,4 +94,36 @@ describe('notifications from their descriptions', () => {
     );
     assert.deepEqual(entities, []);
   });
+});
+
+describe('statuses from their descriptions as JSON text', () => {
+  const original = postBy('alice', { text: 'hi @bob #tag', mentions: ['bob'], tags: ['tag'] });
+  const reply = postBy('bob', { text: 'yes', inReplyToId: original.id, inReplyToAuthor: 'alice' });
+  const reblog = postBy('carol', { text: '', reblogOf: original.id });
+  const gone = postBy('carol');
+  const reblogOfGone = postBy('bob', { text: '', reblogOf: gone.id });
+  const unprofiled = postBy('erin');
+  const described: PostDescriptions = {
+    posts: [
+      { ...view(original, 5), favourited: true, replies: 1 },
+      view(reply),
+      { ...view(reblog), reblogged: true },
+      view(reblogOfGone),
+      view(unprofiled),
+    ],
+    profiles: [profile('alice', 7), profile('bob', 8), profile('carol', 1)],
+  };
+  const posts = [reblog, reply, original, reblogOfGone, gone, unprofiled];
+
+  for (const viewer of [undefined, 'alice', 'bob', 'carol']) {
+    it(`is statusesFrom, each serialised as the app does (viewer ${viewer ?? 'none'})`, () => {
+      const json = statusesJsonFrom(origin, posts, described, viewer);
+      const objects = statusesFrom(origin, posts, described, viewer);
+      assert.deepEqual(
+        json,
+        objects.map((status) => wellFormedJson(status)),
+      );
+      assert.deepEqual(JSON.parse(jsonArray(json)), objects);
+    });
+  }
 });

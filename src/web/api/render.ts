@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { Account, Profile } from '../../domain/account.js';
 import type { Notification } from '../../domain/notification.js';
 import type { Post, PostView } from '../../domain/post.js';
@@ -5,6 +6,7 @@ import type { PostDescriptions, Reader, Social } from '../../domain/social.js';
 import { type MastodonAccount, mastodonAccount, profileAccount } from '../entities/account.js';
 import { type MastodonNotification, mastodonNotification } from '../entities/notification.js';
 import { type MastodonStatus, mastodonStatus } from '../entities/status.js';
+import { type RenderedStatus, StatusJsonRenderer } from '../entities/status-json.js';
 
 /**
  * From posts and notifications to their Mastodon entities: one
@@ -84,6 +86,65 @@ export function statusesFrom(
     if (original) statuses.push(render(view, render(original)));
   }
   return statuses;
+}
+
+/** One renderer for every route, so a status rendered for one reader is text already for the next. */
+const renderer = new StatusJsonRenderer();
+
+/**
+ * statusesFrom as JSON text, one string per status (the reply
+ * serialiser's wellFormedJson of statusesFrom's entities, byte for byte):
+ * the hot reads send these without building the entities or handing them
+ * to Fastify's serialiser.
+ */
+export function statusesJsonFrom(
+  origin: string,
+  posts: readonly Post[],
+  described: PostDescriptions,
+  viewer: string | undefined,
+): string[] {
+  const views = new Map<string, PostView>(described.posts.map((view) => [view.post.id, view]));
+  const profiles = new Map<string, Profile>(described.profiles.map((profile) => [profile.account.username, profile]));
+  const accounts = new Map<string, string>();
+  const accountJson = (username: string) => {
+    let json = accounts.get(username);
+    if (json === undefined) {
+      json = renderer.account(origin, profiles.get(username) ?? { username, createdAtMs: 0 });
+      accounts.set(username, json);
+    }
+    return json;
+  };
+  const render = (view: PostView, original?: RenderedStatus) =>
+    renderer.status(origin, view, accountJson(view.post.author), viewer, original);
+  const statuses: string[] = [];
+  for (const post of posts) {
+    const view = views.get(post.id);
+    if (!view) continue;
+    if (view.post.reblogOf === undefined) {
+      statuses.push(render(view));
+      continue;
+    }
+    const original = views.get(view.post.reblogOf);
+    if (original) statuses.push(render(view, { json: render(original), favourited: original.favourited, reblogged: original.reblogged }));
+  }
+  return statuses;
+}
+
+/** A JSON array of JSON texts. */
+export const jsonArray = (items: readonly string[]) => `[${items.join(',')}]`;
+
+/** Sends JSON text as Fastify sends a serialised object (same content type), without serialising it again. */
+export function sendJson(reply: FastifyReply, json: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(json);
+}
+
+/** renderStatuses as JSON text (statusesJsonFrom), one string per status. */
+export async function renderStatusesJson(audience: Audience, origin: string, posts: readonly Post[]): Promise<string[]> {
+  const described = await describeAll(
+    audience.reader,
+    posts.map((post) => post.id),
+  );
+  return statusesJsonFrom(origin, posts, described, audience.viewer);
 }
 
 /** Status entities for posts, in their order, for the audience: one describePosts call per hundred posts. */

@@ -4,7 +4,7 @@ import { postIdOf } from '../../domain/mastodon-ids.js';
 import { type Post, parseIdempotencyKey } from '../../domain/post.js';
 import type { RouteContext } from '../context.js';
 import { requireScope } from '../oauth/routes.js';
-import { audienceOf, describeAll, renderStatuses, statusesFrom } from './render.js';
+import { audienceOf, describeAll, jsonArray, renderStatuses, renderStatusesJson, sendJson, statusesJsonFrom } from './render.js';
 import { optionalAudience, orRecordNotFound, postIdParam, recordNotFound } from './requests.js';
 import { publicOrigin } from './urls.js';
 
@@ -107,13 +107,13 @@ export const statusRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) =
     return status;
   });
 
-  app.get('/api/v1/statuses/:id', async (request) => {
+  app.get('/api/v1/statuses/:id', async (request, reply) => {
     const postId = postIdParam(request);
     const audience = await optionalAudience(request, ctx);
     const post = await orRecordNotFound(social.getPost(postId));
-    const [status] = await renderStatuses(audience, publicOrigin(request).origin, [post]);
+    const [status] = await renderStatusesJson(audience, publicOrigin(request).origin, [post]);
     if (!status) throw recordNotFound();
-    return status;
+    return sendJson(reply, status);
   });
 
   /** Answers the deleted status with its source `text`, as Mastodon does, so a client can offer "delete and redraft". */
@@ -133,7 +133,7 @@ export const statusRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) =
    * first, as the viewer may see them (blocked and muted accounts left
    * out). Public, as on Mastodon; a token, if sent, must be valid.
    */
-  app.get('/api/v1/statuses/:id/context', async (request) => {
+  app.get('/api/v1/statuses/:id/context', async (request, reply) => {
     const postId = postIdParam(request);
     const { reader, viewer } = await optionalAudience(request, ctx);
     const thread = await orRecordNotFound(reader.getThread(postId));
@@ -143,9 +143,8 @@ export const statusRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) =
       posts.map((post) => post.id),
     );
     const origin = publicOrigin(request).origin;
-    return {
-      ancestors: statusesFrom(origin, thread.ancestors, described, viewer),
-      descendants: statusesFrom(origin, thread.descendants, described, viewer),
-    };
+    const ancestors = jsonArray(statusesJsonFrom(origin, thread.ancestors, described, viewer));
+    const descendants = jsonArray(statusesJsonFrom(origin, thread.descendants, described, viewer));
+    return sendJson(reply, `{"ancestors":${ancestors},"descendants":${descendants}}`);
   });
 };

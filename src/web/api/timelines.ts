@@ -3,11 +3,12 @@ import { invalid } from '../../domain/errors.js';
 import { type MastodonPageParams, parseStatusPage, serviceCursor } from '../../domain/mastodon-ids.js';
 import type { Page } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
+import type { PostDescriptions } from '../../domain/social.js';
 import { parseTag } from '../../domain/text.js';
 import type { RouteContext } from '../context.js';
 import { bearerToken } from '../session.js';
 import { idPage } from './paging.js';
-import { type Audience, audienceOf, renderStatuses } from './render.js';
+import { type Audience, audienceOf, jsonArray, renderStatusesJson, sendJson, statusesJsonFrom } from './render.js';
 import { optionalAudience } from './requests.js';
 import { railsBoolean } from './statuses.js';
 import { publicOrigin } from './urls.js';
@@ -19,17 +20,26 @@ import { publicOrigin } from './urls.js';
  * whose absolute `next` and `prev` URLs clients follow.
  */
 
-/** Reads the page the query asks for, trims it and sets its Link header (paging.ts), and renders its statuses. */
+/**
+ * Reads the page the query asks for, trims it and sets its Link header
+ * (paging.ts), and sends its statuses as JSON text, described by the read
+ * itself when it describes its page (the home feed), else by one
+ * describePosts call.
+ */
 async function sendPage(
   request: FastifyRequest,
   reply: FastifyReply,
-  fetch: (limit: number, cursor: string | undefined) => Promise<{ page: Page<Post>; audience: Audience }>,
+  fetch: (limit: number, cursor: string | undefined) => Promise<{ page: Page<Post>; audience: Audience; described?: PostDescriptions }>,
 ) {
   const page = parseStatusPage(request.query as MastodonPageParams);
   const { limit, cursor } = serviceCursor(page);
-  const { page: served, audience } = await fetch(limit, cursor);
+  const { page: served, audience, described } = await fetch(limit, cursor);
   const items = idPage(request, reply, page, served);
-  return renderStatuses(audience, publicOrigin(request).origin, items);
+  const origin = publicOrigin(request).origin;
+  const statuses = described
+    ? statusesJsonFrom(origin, items, described, audience.viewer)
+    : await renderStatusesJson(audience, origin, items);
+  return sendJson(reply, jsonArray(statuses));
 }
 
 /**
@@ -57,15 +67,15 @@ export const timelineRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx)
   const { social } = ctx;
   /**
    * The posts of the accounts the token's owner follows: one homeFeed
-   * call, which checks the token and its scope (read:statuses) and reads
-   * the feed together (an app token is no session, so it is refused there
-   * too).
+   * call, which checks the token and its scope (read:statuses), reads the
+   * feed and describes its posts together (an app token is no session, so
+   * it is refused there too).
    */
   app.get('/api/v1/timelines/home', async (request, reply) => {
     const token = bearerToken(request);
     return sendPage(request, reply, async (limit, cursor) => {
       const feed = await social.as(token).homeFeed(limit, cursor);
-      return { page: feed.page, audience: audienceOf(social, { token, account: feed.account }) };
+      return { page: feed.page, audience: audienceOf(social, { token, account: feed.account }), described: feed.described };
     });
   });
 

@@ -33,7 +33,10 @@ export const pageHomeRoutes: FastifyPluginAsync<RouteContext> = async (app, { so
     if (!home) return sendPage(reply, welcomePage(frameOf(request, reply)));
     const viewer = home.result.account;
     countUnread(request, social);
-    const [described, frame] = await Promise.all([describe(social.as(home.token), home.result.page.items), pageFrame(request, reply)]);
+    const [described, frame] = await Promise.all([
+      describe(social.as(home.token), home.result.page.items, home.result.described),
+      pageFrame(request, reply),
+    ]);
     const postedId = queryParam(request.query, 'posted');
     const composer = { text: '', errors: {}, idempotencyKey: randomUUID() };
     const posted = postedId !== undefined && isPostId(postedId) ? { id: postedId } : undefined;
@@ -53,8 +56,12 @@ export const pageHomeRoutes: FastifyPluginAsync<RouteContext> = async (app, { so
     } catch (error) {
       if (!isDomainError(error) || error.code !== 'invalid') throw error;
       countUnread(request, social);
-      const { page } = await social.as(viewer.token).homeFeed(FEED_PAGE);
-      const [described, frame] = await Promise.all([describe(social.as(viewer.token), page.items), pageFrame(request, reply)]);
+      const home = await social.as(viewer.token).homeFeed(FEED_PAGE);
+      const { page } = home;
+      const [described, frame] = await Promise.all([
+        describe(social.as(viewer.token), page.items, home.described),
+        pageFrame(request, reply),
+      ]);
       // The same key again: the post was not stored, and a resubmit must not store two.
       const composer = { text: raw, errors: { text: error.message }, idempotencyKey: idempotencyKey ?? randomUUID() };
       const feed = { page, described, firstPage: true };
