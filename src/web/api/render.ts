@@ -70,22 +70,37 @@ export function statusesFrom(
   described: PostDescriptions,
   viewer: string | undefined,
 ): MastodonStatus[] {
-  const views = new Map<string, PostView>(described.posts.map((view) => [view.post.id, view]));
-  const profiles = new Map<string, Profile>(described.profiles.map((profile) => [profile.account.username, profile]));
+  const { views, profiles } = indexed(described);
   const render = (view: PostView, reblog?: MastodonStatus) =>
     mastodonStatus(origin, view.post, accountOf(origin, profiles, view.post.author), viewer, view, reblog);
-  const statuses: MastodonStatus[] = [];
+  return inPageOrder(posts, views, (view, original) => render(view, original && render(original)));
+}
+
+function indexed(described: PostDescriptions) {
+  return {
+    views: new Map<string, PostView>(described.posts.map((view) => [view.post.id, view])),
+    profiles: new Map<string, Profile>(described.profiles.map((profile) => [profile.account.username, profile])),
+  };
+}
+
+/** Each post rendered, in the page's order, leaving out what is not described and reblogs whose original is gone. */
+function inPageOrder<T>(
+  posts: readonly Post[],
+  views: ReadonlyMap<string, PostView>,
+  render: (view: PostView, original?: PostView) => T,
+): T[] {
+  const rendered: T[] = [];
   for (const post of posts) {
     const view = views.get(post.id);
     if (!view) continue;
     if (view.post.reblogOf === undefined) {
-      statuses.push(render(view));
+      rendered.push(render(view));
       continue;
     }
     const original = views.get(view.post.reblogOf);
-    if (original) statuses.push(render(view, render(original)));
+    if (original) rendered.push(render(view, original));
   }
-  return statuses;
+  return rendered;
 }
 
 /** One renderer for every route, so a status rendered for one reader is text already for the next. */
@@ -103,8 +118,7 @@ export function statusesJsonFrom(
   described: PostDescriptions,
   viewer: string | undefined,
 ): string[] {
-  const views = new Map<string, PostView>(described.posts.map((view) => [view.post.id, view]));
-  const profiles = new Map<string, Profile>(described.profiles.map((profile) => [profile.account.username, profile]));
+  const { views, profiles } = indexed(described);
   const accounts = new Map<string, string>();
   const accountJson = (username: string) => {
     let json = accounts.get(username);
@@ -116,18 +130,9 @@ export function statusesJsonFrom(
   };
   const render = (view: PostView, original?: RenderedStatus) =>
     renderer.status(origin, view, accountJson(view.post.author), viewer, original);
-  const statuses: string[] = [];
-  for (const post of posts) {
-    const view = views.get(post.id);
-    if (!view) continue;
-    if (view.post.reblogOf === undefined) {
-      statuses.push(render(view));
-      continue;
-    }
-    const original = views.get(view.post.reblogOf);
-    if (original) statuses.push(render(view, { json: render(original), favourited: original.favourited, reblogged: original.reblogged }));
-  }
-  return statuses;
+  return inPageOrder(posts, views, (view, original) =>
+    render(view, original && { json: render(original), favourited: original.favourited, reblogged: original.reblogged }),
+  );
 }
 
 /** A JSON array of JSON texts. */
