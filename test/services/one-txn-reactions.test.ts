@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KV } from '../../src/kv/kv.js';
-import { forEachEngine } from '../helpers/engines.js';
+import { dumpStore, forEachEngine } from '../helpers/engines.js';
 import { rejectsWith } from '../helpers/fixtures.js';
 import { socialSetup } from '../helpers/social.js';
 
@@ -36,6 +36,8 @@ forEachEngine((engine) => {
         const post = await social.trustedActor('alice').post('like me');
         const caughtUp = async () => assert.ok(await readModel!.waitFor(await kv.revision()));
         const bob = social.as(tokenOf('bob'));
+        // The view's fence (a write the read model makes when a reader waits) is no row of any action.
+        const stored = async () => (await dumpStore({ kv, keys })).filter(({ key }) => key !== keys.fence());
         /** The store calls `act` makes, once the view has caught up with everything before it. */
         const callsOf = async (act: () => Promise<unknown>) => {
           await caughtUp();
@@ -47,13 +49,14 @@ forEachEngine((engine) => {
 
         assert.deepEqual(await callsOf(() => bob.favourite(post.id)), { txn: 1 });
         assert.ok(await kv.get(keys.favourite(post.id, 'bob')));
-        const revision = await kv.revision();
+        const before = await stored();
         assert.deepEqual(await callsOf(() => bob.favourite(post.id)), { txn: 1 }, 'a repeat: one txn that writes nothing');
-        assert.equal(await kv.revision(), revision);
+        assert.deepEqual(await stored(), before);
         assert.deepEqual(await callsOf(() => bob.unfavourite(post.id)), { txn: 1 });
         assert.equal(await kv.get(keys.favourite(post.id, 'bob')), undefined);
+        const undone = await stored();
         assert.deepEqual(await callsOf(() => bob.unfavourite(post.id)), { txn: 1 }, 'nothing to undo: one txn that writes nothing');
-        assert.equal(await kv.revision(), revision + 1);
+        assert.deepEqual(await stored(), undone);
 
         let reblogId = '';
         assert.deepEqual(
