@@ -5,7 +5,9 @@
  * one of 5 statuses as a random user, through the social service
  * in-process (a token's Actor over the watch-fed view; no web tier or
  * gRPC), for `seconds`; before and after, raw one-put txns on the same
- * cluster at the same concurrency give the ceiling. Afterwards the counts
+ * cluster at the same concurrency give the ceiling, and raw txns of a
+ * favourite's own shape (its compares and puts) what etcd allows this
+ * design of the action. Afterwards the counts
  * are checked exactly: every status's favourite count as the service
  * reports it equals its favourite rows, and the actors' list rows add up
  * to the same total. The store calls the service makes per action are
@@ -21,7 +23,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { KV } from '../src/kv/kv.js';
+import type { Compare, KV } from '../src/kv/kv.js';
 import { startEtcdCluster } from '../src/local-etcd/etcd-cluster.js';
 import { closedLoop, etcdPutCeiling, type OpsResult } from './ceilings.js';
 
@@ -57,6 +59,41 @@ function counting(inner: KV): { kv: KV; calls: Map<string, number> } {
     },
   });
   return { kv, calls };
+}
+
+const SHAPE_PREFIX = '/chorus-bench/favourite-shape/';
+
+/**
+ * Raw txns of a favourite's shape, outside the view's prefix: a row's
+ * absence, four keys present (the post index, the session, two accounts)
+ * and two absent (the blocks) compared, then three puts of a favourite's
+ * sizes. Each loop rewrites its own three keys, so the keyspace stays
+ * small (tens of thousands of fresh keys, and their deletion, slowed etcd
+ * for the rest of the run). What a favourite would cost etcd with nothing
+ * of Chorus around it: the ceiling of this design of the action.
+ */
+async function favouriteShapeCeiling(kv: KV, inFlight: number, durationS: number, warmupS: number): Promise<OpsResult> {
+  const present = Array.from({ length: 4 }, (_, i) => `${SHAPE_PREFIX}present/${i}`);
+  for (const key of present) await kv.put(key, 'x');
+  const absent = (name: string): Compare => ({ key: `${SHAPE_PREFIX}absent/${name}`, target: 'version', op: '==', value: 0 });
+  const favourite = (worker: number) =>
+    kv.txn({
+      compare: [
+        absent(`row/${worker}`),
+        ...present.map((key): Compare => ({ key, target: 'version', op: '>', value: 0 })),
+        absent('block/1'),
+        absent('block/2'),
+      ],
+      success: [
+        { type: 'put', key: `${SHAPE_PREFIX}${worker}/row`, value: String(Date.now()) },
+        { type: 'put', key: `${SHAPE_PREFIX}${worker}/list`, value: '0000000000000000-0000' },
+        { type: 'put', key: `${SHAPE_PREFIX}${worker}/notification`, value: 'n'.repeat(160) },
+      ],
+    });
+  if (warmupS > 0) await closedLoop(favourite, inFlight, warmupS);
+  const result = await closedLoop(favourite, inFlight, durationS);
+  await kv.deletePrefix(SHAPE_PREFIX);
+  return result;
 }
 
 async function inBatches<T>(items: readonly T[], size: number, act: (item: T) => Promise<unknown>): Promise<void> {
@@ -112,6 +149,7 @@ async function main(): Promise<void> {
     await closedLoop(act, connections, WARMUP_S);
     counted.calls.clear();
     const favourites = await closedLoop(act, connections, seconds);
+    const shape = await favouriteShapeCeiling(kv, connections, seconds, WARMUP_S);
     const calls = Object.fromEntries([...counted.calls].map(([method, n]) => [method, Math.round((n / favourites.ops) * 100) / 100]));
     const ceilingAfter = await etcdPutCeiling(kv, connections, seconds, WARMUP_S);
     const ceiling = (ceilingBefore.opsPerS + ceilingAfter.opsPerS) / 2;
@@ -138,6 +176,8 @@ async function main(): Promise<void> {
           ceilingAfter: summary(ceilingAfter),
           favourites: summary(favourites),
           ofCeiling: `${Math.round((favourites.opsPerS / ceiling) * 100)} %`,
+          favouriteShapedTxns: { ...summary(shape), ofCeiling: `${Math.round((shape.opsPerS / ceiling) * 100)} %` },
+          ofFavouriteShapedTxns: `${Math.round((favourites.opsPerS / shape.opsPerS) * 100)} %`,
           storeCallsPerAction: calls,
           errorsByCode: Object.fromEntries(errors),
           counts: { rows, reported, listRows, exact },
