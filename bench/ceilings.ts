@@ -49,7 +49,11 @@ export function percentile(sorted: Float64Array | number[], p: number): number {
 }
 
 /** `inFlight` loops, each issuing `op` back to back until `durationS` has passed. */
-async function closedLoop(op: (worker: number, n: number) => Promise<unknown>, inFlight: number, durationS: number): Promise<OpsResult> {
+export async function closedLoop(
+  op: (worker: number, n: number) => Promise<unknown>,
+  inFlight: number,
+  durationS: number,
+): Promise<OpsResult> {
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();

@@ -8,7 +8,7 @@ import { noSuchUser } from './accounts.js';
 import { block, listBlocks, listMutes, mute, relationships, unblock, unmute } from './blocks.js';
 import { describePosts } from './describe.js';
 import { follow, unfollow } from './follows.js';
-import type { Acting, Identity } from './identity.js';
+import type { Acting, Claim, Identity } from './identity.js';
 import {
   clearNotifications,
   dismissNotification,
@@ -17,6 +17,7 @@ import {
   markNotificationsRead,
   notificationMarker,
 } from './notifications.js';
+import { favouriteInOneTxn, type ReactionHints, reblogInOneTxn, unfavouriteInOneTxn, unreblogInOneTxn } from './one-txn-reactions.js';
 import { createPost, deletePost } from './posts.js';
 import { updateProfile } from './profiles.js';
 import { favourite, reblog, unfavourite, unreblog } from './reactions.js';
@@ -33,6 +34,8 @@ export interface ActorContext {
   random: () => number;
   /** Where a read after a write reads (SocialService.reads), so it sees the write. */
   reads: () => Promise<SocialReads>;
+  /** The watch-fed view's knowledge, possibly lagging, for reactions in one txn (one-txn-reactions.ts); none without a view. */
+  hints?: ReactionHints;
 }
 
 /**
@@ -41,10 +44,30 @@ export interface ActorContext {
  * ACTOR_SCOPES), then does what the service's action modules do for that
  * account. Throws only DomainError.
  */
-export function serviceActor({ store, now, random, reads: readsNow }: ActorContext, identity: Identity): Actor {
+export function serviceActor({ store, now, random, reads: readsNow, hints }: ActorContext, identity: Identity): Actor {
   /** Runs `act` as the identity, if it holds one of the method's scopes. */
   const as = <T>(method: keyof typeof ACTOR_SCOPES, act: (who: Acting) => Promise<T>): Promise<T> =>
     guard(async () => act(await identity.resolve(ACTOR_SCOPES[method])));
+  /**
+   * Tries `attempt` (one txn, from the view's hints and the claimed
+   * session) and, when it is not done, runs `careful` as `as` would: a
+   * refused claim or a failed compare goes to the careful path, whose
+   * fresh reads give the outcome or error.
+   */
+  const oneTxnOr = <T>(
+    method: keyof typeof ACTOR_SCOPES,
+    attempt: (claim: Claim, hints: ReactionHints) => Promise<{ value: T } | undefined>,
+    careful: (who: Acting) => Promise<T>,
+  ): Promise<T> =>
+    guard(async () => {
+      if (hints) {
+        const claim = await identity.claim(ACTOR_SCOPES[method]).catch(() => undefined);
+        const done = claim && (await attempt(claim, hints));
+        if (done) return done.value;
+      }
+      return as(method, careful);
+    });
+  const doneIf = async (done: Promise<boolean>) => ((await done) ? { value: undefined } : undefined);
   const viewing = async () => {
     const who = await identity.resolve([]);
     return { reads: await who.reads(), viewer: lookupUsername(who.username) };
@@ -73,7 +96,7 @@ export function serviceActor({ store, now, random, reads: readsNow }: ActorConte
       }),
     post: (text, idempotencyKey, options) =>
       guard(async () => {
-        const { username, sessionTokenHash } = await identity.author();
+        const { username, sessionTokenHash } = await identity.claim(ACTOR_SCOPES.post);
         return createPost(store, now, random, username, text, idempotencyKey, sessionTokenHash, options);
       }),
     deletePost: (id) => as('deletePost', (who) => deletePost(store, id, who.username)),
@@ -81,10 +104,33 @@ export function serviceActor({ store, now, random, reads: readsNow }: ActorConte
     unfollow: (followee) => as('unfollow', (who) => unfollow(store, who.username, followee)),
     updateProfile: (changes) => as('updateProfile', (who) => updateProfile(store, who.username, changes)),
 
-    favourite: (postId) => as('favourite', (who) => favourite(store, now, who.username, postId)),
-    unfavourite: (postId) => as('unfavourite', (who) => unfavourite(store, who.username, postId)),
-    reblog: (postId) => as('reblog', (who) => reblog(store, now, random, who.username, postId)),
-    unreblog: (postId) => as('unreblog', (who) => unreblog(store, who.username, postId)),
+    favourite: (postId) =>
+      oneTxnOr(
+        'favourite',
+        (claim, known) => doneIf(favouriteInOneTxn(store, now, known, claim, postId)),
+        (who) => favourite(store, now, who.username, postId),
+      ),
+    unfavourite: (postId) =>
+      oneTxnOr(
+        'unfavourite',
+        (claim, known) => doneIf(unfavouriteInOneTxn(store, known, claim, postId)),
+        (who) => unfavourite(store, who.username, postId),
+      ),
+    reblog: (postId) =>
+      oneTxnOr(
+        'reblog',
+        async (claim, known) => {
+          const post = await reblogInOneTxn(store, now, random, known, claim, postId);
+          return post && { value: post };
+        },
+        (who) => reblog(store, now, random, who.username, postId),
+      ),
+    unreblog: (postId) =>
+      oneTxnOr(
+        'unreblog',
+        (claim, known) => doneIf(unreblogInOneTxn(store, known, claim, postId)),
+        (who) => unreblog(store, who.username, postId),
+      ),
     listFavourites: (limit, cursor) =>
       as('listFavourites', async (who) => {
         const name = lookupUsername(who.username);

@@ -1,7 +1,6 @@
 import type { Account } from '../../domain/account.js';
 import { DomainError } from '../../domain/errors.js';
 import { type ScopeNeed, scopeAllows } from '../../domain/oauth.js';
-import { ACTOR_SCOPES } from '../../domain/social.js';
 import { isIdleExpired, needsTouch, touchSession } from '../sessions.js';
 import type { Store } from '../store.js';
 import { hashToken, isTokenShape } from '../tokens.js';
@@ -26,11 +25,22 @@ export interface Identity {
    */
   resolve(scopes: readonly ScopeNeed[]): Promise<Acting>;
   /**
-   * The author of a post, and the session (by token hash) that the post's
-   * txn must find still there: a post checks its session in the same
-   * transaction as the write, not before it, so posting costs no read.
+   * The acting account for an action needing one of `scopes`, as a
+   * possibly lagging view knows its session, and the session (by token
+   * hash) that the action's txn must find still there: a post, a
+   * favourite or a reblog checks its session in the same transaction as
+   * the write, not before it, so the check costs no read. A token's owner
+   * and scopes never change; a session gone since is caught by the txn.
+   * Throws like resolve, but may refuse a session that the store would
+   * accept (a view that lags behind its last use): resolve is the judge.
    */
-  author(): Promise<{ username: string; sessionTokenHash?: string }>;
+  claim(scopes: readonly ScopeNeed[]): Promise<Claim>;
+}
+
+export interface Claim {
+  username: string;
+  /** For a token: the session that the action's txn compares. */
+  sessionTokenHash?: string;
 }
 
 export interface Acting {
@@ -87,8 +97,8 @@ export class SessionJudge {
  * (SocialService.reads: the view once it has every write completed before
  * the call, else the store), so a revoked session is refused at once on
  * every instance. `quickOwner` may be stale (a lagging view): a token's
- * owner and scopes never change, and a post's txn checks that the session
- * still exists.
+ * owner and scopes never change, and the txn of an action that claims the
+ * session checks that it still exists.
  */
 export function tokenIdentity(
   token: string,
@@ -112,10 +122,10 @@ export function tokenIdentity(
         reads: async () => at,
       };
     },
-    async author() {
+    async claim(scopes) {
       const hash = tokenHash();
       const owner = judge.live(hash, await quickOwner(hash));
-      requireScopes(owner, ACTOR_SCOPES.post);
+      requireScopes(owner, scopes);
       return { username: owner.username, sessionTokenHash: hash };
     },
   };
@@ -125,6 +135,6 @@ export function tokenIdentity(
 export function trustedIdentity(username: string, reads: () => Promise<SocialReads>): Identity {
   return {
     resolve: async () => ({ username, reads }),
-    author: async () => ({ username }),
+    claim: async () => ({ username }),
   };
 }

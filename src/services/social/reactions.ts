@@ -27,7 +27,8 @@ export function favouriteListId(timeMs: number, actor: string, postId: string): 
   return derivedId(timeMs, `${actor}/${postId}`);
 }
 
-function favouriteRows(keys: Keyspace, actor: string, postId: string, author: string | undefined, timeMs: number) {
+/** Every row a favourite writes, named from its time (so unfavourite can name them from the favourite row's value). */
+export function favouriteRows(keys: Keyspace, actor: string, postId: string, author: string | undefined, timeMs: number) {
   const rows = [
     { key: keys.favourite(postId, actor), value: String(timeMs) },
     { key: keys.actorFavourite(actor, favouriteListId(timeMs, actor, postId)), value: postId },

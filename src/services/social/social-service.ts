@@ -91,7 +91,18 @@ export class SocialService implements Social {
       options.streamBuffer,
     );
     this.sessions = new SessionJudge(this.store, now);
-    this.actors = { store: this.store, now, random: options.random ?? Math.random, reads: () => this.reads() };
+    this.actors = {
+      store: this.store,
+      now,
+      random: options.random ?? Math.random,
+      reads: () => this.reads(),
+      hints: readModel && {
+        // The model's current view, whatever it has applied: the txn that uses an answer compares it.
+        post: (id) => readModel.view.post(id),
+        favourite: (postId, actor) => readModel.view.indexes.favourite(postId, actor),
+        reblog: (originalId, actor) => readModel.view.indexes.reblog(originalId, actor),
+      },
+    };
     this.anyone = reader(async () => ({ reads: await this.reads(), viewer: undefined }));
   }
 

@@ -23,8 +23,8 @@ export class PostIndexes {
   readonly #replies = new Map<string, string[]>();
   /** tag → post ids, ascending. */
   readonly #tags = new Map<string, string[]>();
-  /** post id → who favourited it. */
-  readonly #favourites = new Map<string, Set<string>>();
+  /** post id → who favourited it → the row's value (the favourite's time, which names its other rows). */
+  readonly #favourites = new Map<string, Map<string, string>>();
   /** actor → their favourites, ascending by entry id (most recent first). */
   readonly #favouritesBy = new Map<string, FavouriteEntry[]>();
   /** original id → reblogger → the reblog's id. */
@@ -42,7 +42,7 @@ export class PostIndexes {
         this.#add(this.#tags, key.tag, key.postId, listing);
         return true;
       case 'favourites':
-        setIn(this.#favourites, key.postId, () => new Set<string>()).add(key.actor);
+        setIn(this.#favourites, key.postId, () => new Map<string, string>()).set(key.actor, value);
         return true;
       case 'favourites-by': {
         const list = setIn(this.#favouritesBy, key.actor, () => []);
@@ -121,6 +121,20 @@ export class PostIndexes {
       favourited: viewer !== undefined && (favourites?.has(viewer) ?? false),
       reblogged: viewer !== undefined && (reblogs?.has(viewer) ?? false),
     };
+  }
+
+  /**
+   * The value of the actor's favourite row for the post (its time), if the
+   * view has one. The view may lag: an action that uses the answer
+   * compares the row in its txn.
+   */
+  favourite(postId: string, actor: string): string | undefined {
+    return this.#favourites.get(postId)?.get(actor);
+  }
+
+  /** The original's reblog by the actor (the reblog's id), if the view has one; may lag like favourite. */
+  reblog(originalId: string, actor: string): string | undefined {
+    return this.#reblogs.get(originalId)?.get(actor);
   }
 
   /** The actor's favourites, most recent first, strictly after entry id `page.after`. */
