@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -97,6 +97,12 @@ export interface Config {
   etcdQuotaBytes: number;
   /** Scheduled backups into DATA_DIR/backups by `all` and `cluster`: every `everyMs`, keeping the newest `keep`; off when absent. */
   backups?: { everyMs: number; keep: number };
+  /**
+   * social, all: where the social service saves its view to restart from
+   * (services/social/view-snapshot.ts), and how often a changed view is
+   * saved besides on shutdown; absent when snapshots are off.
+   */
+  viewSnapshots?: { dir: string; everyMs: number | undefined };
 }
 
 /** Each option: its flag, its environment variable, and a description for --help. */
@@ -179,6 +185,14 @@ const options = {
     help: 'back up into DATA_DIR/backups this often, like 30m, 6h or 1d (all, cluster; default off)',
   },
   'backup-keep': { env: 'CHORUS_BACKUP_KEEP', help: 'scheduled backups kept, the newest (default 14)' },
+  'view-snapshot-dir': {
+    env: 'CHORUS_VIEW_SNAPSHOT_DIR',
+    help: 'social, all: where the social view is saved to restart from, or off (default DATA_DIR/social-snapshot; one per instance)',
+  },
+  'view-snapshot-every': {
+    env: 'CHORUS_VIEW_SNAPSHOT_EVERY',
+    help: 'social, all: save a changed view this often, like 10m, or off for on shutdown only (default 10m)',
+  },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -275,6 +289,20 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       throw new ConfigError(`${label('backup-every')} must be a duration from 10s to 30d like 30m, 6h or 1d, got "${every}"`);
     }
     return { everyMs, keep };
+  };
+
+  const viewSnapshots = (dataDir: string): Config['viewSnapshots'] => {
+    const dir = raw('view-snapshot-dir');
+    const everyMs = every('view-snapshot-every', '10m');
+    if (everyMs !== undefined && everyMs < 10_000) {
+      throw new ConfigError(`${label('view-snapshot-every')} must be at least 10s, or off, got "${raw('view-snapshot-every')}"`);
+    }
+    if (dir === 'off') return undefined;
+    const resolved = path.resolve(dir ?? path.join(dataDir, 'social-snapshot'));
+    if (existsSync(resolved) && !statSync(resolved).isDirectory()) {
+      throw new ConfigError(`${label('view-snapshot-dir')} must be a directory (or a path to create one at), got the file "${resolved}"`);
+    }
+    return { dir: resolved, everyMs };
   };
 
   if (positionals.length !== 1 || !roles.includes(positionals[0] as Role)) {
@@ -393,12 +421,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     throw new ConfigError(`${label('metrics-token')} must be 32 to 512 printable characters without spaces (e.g. openssl rand -hex 32)`);
   }
 
+  const dataDir = path.resolve(raw('data-dir') ?? './data');
   return Object.freeze({
     role,
     host,
     rpcHost,
     port,
-    dataDir: path.resolve(raw('data-dir') ?? './data'),
+    dataDir,
     store: oneOf('store', ['embedded', 'etcd'] as const, role === 'all' ? 'embedded' : 'etcd'),
     etcdEndpoints,
     etcdTimeoutMs: int('etcd-timeout-ms', 2000, 100, 60_000),
@@ -440,6 +469,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     admins: [...new Set(admins)],
     etcdQuotaBytes: int('etcd-quota-bytes', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
     backups: backups(),
+    viewSnapshots: viewSnapshots(dataDir),
   });
 }
 
