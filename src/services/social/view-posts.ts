@@ -2,7 +2,7 @@ import { encodeCursor, type Page, type PageRequest } from '../../domain/page.js'
 import type { Post } from '../../domain/post.js';
 import type { Keyspace, ParsedKey } from '../../kv/keys.js';
 import type { Reactions } from './reads.js';
-import type { ViewEntry } from './view.js';
+import type { ViewEntry } from './view-entry.js';
 
 /** One entry of an actor's favourites list: the list row's id (newest first) and the post. */
 export interface FavouriteEntry {

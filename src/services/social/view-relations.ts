@@ -6,7 +6,7 @@ import type { NotificationMarker, Relationship } from '../../domain/social.js';
 import type { Family, Keyspace, ParsedKey } from '../../kv/keys.js';
 import { parseNotification } from '../../kv/records.js';
 import { isShown, type NotificationPageRequest, NotificationPager, UnreadCounter } from './notification-pages.js';
-import type { ViewEntry } from './view.js';
+import type { ViewEntry } from './view-entry.js';
 
 /** The families ViewRelations holds: the read model lists and watches them for it. */
 export const RELATION_FAMILIES = [

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { ViewEntry } from './view.js';
+import type { ViewEntry } from './view-entry.js';
 
 /**
  * The social view saved on local disk, so that a restart loads it and

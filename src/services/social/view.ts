@@ -2,16 +2,14 @@ import type { Account, Profile } from '../../domain/account.js';
 import { encodeCursor, type Page, type PageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import { type Keyspace, keyspace } from '../../kv/keys.js';
-import { type KeyValue, NO_LEASE, type WatchEvent } from '../../kv/kv.js';
+import { NO_LEASE, type WatchEvent } from '../../kv/kv.js';
 import type { StoredSession } from '../../kv/records.js';
 import { parsePost, parsePublicAccount, parseSession } from '../../kv/records.js';
 import { mergeNewestFirst } from './merge.js';
 import { type SessionOwner, sessionOwner } from './reads.js';
+import type { ViewEntry } from './view-entry.js';
 import { PostIndexes } from './view-posts.js';
 import { isRelationKey, ViewRelations } from './view-relations.js';
-
-/** What the view takes from a key-value: a listing's item, a watch event's, or a snapshot's (view-snapshot.ts). */
-export type ViewEntry = Pick<KeyValue, 'key' | 'value' | 'modRevision'>;
 
 /**
  * The social service's in-memory copy of what its hot reads need: accounts,
