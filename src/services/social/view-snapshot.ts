@@ -173,17 +173,19 @@ async function read(
   }
   let count = 0;
   for (;;) {
-    if (!(await need(8))) return { loaded: false, reason: 'truncated' };
+    // Most entries are whole in the buffer already: only a chunk boundary awaits a read.
+    if (buffer.length - at < ENTRY_HEAD && !(await need(8))) return { loaded: false, reason: 'truncated' };
     const keyBytes = buffer.readUInt32LE(at);
     if (keyBytes === END) {
       if (buffer.readUInt32LE(at + 4) !== count) return { loaded: false, reason: 'entry count does not match' };
       at += 8;
       break;
     }
-    if (!(await need(ENTRY_HEAD))) return { loaded: false, reason: 'truncated' };
+    if (buffer.length - at < ENTRY_HEAD && !(await need(ENTRY_HEAD))) return { loaded: false, reason: 'truncated' };
     const valueBytes = buffer.readUInt32LE(at + 4);
+    const size = ENTRY_HEAD + keyBytes + valueBytes;
+    if (buffer.length - at < size && !(await need(size))) return { loaded: false, reason: 'truncated' };
     const modRevision = buffer.readDoubleLE(at + 8);
-    if (!(await need(ENTRY_HEAD + keyBytes + valueBytes))) return { loaded: false, reason: 'truncated' };
     const keyStart = at + ENTRY_HEAD;
     const valueStart = keyStart + keyBytes;
     const key = buffer.toString('utf8', keyStart, valueStart);
