@@ -79,7 +79,9 @@ export class ViewSnapshots {
       for (const { key, value, modRevision } of entries) {
         const keyBytes = Buffer.byteLength(key);
         const valueBytes = Buffer.byteLength(value);
-        await room(ENTRY_HEAD + keyBytes + valueBytes);
+        const size = ENTRY_HEAD + keyBytes + valueBytes;
+        // Awaited only when the buffer is full: an await per entry costs more than the entry.
+        if (used + size > buffer.length) await room(size);
         used = buffer.writeUInt32LE(keyBytes, used);
         used = buffer.writeUInt32LE(valueBytes, used);
         used = buffer.writeDoubleLE(modRevision, used);
