@@ -82,18 +82,25 @@ async function main(): Promise<void> {
   const loadedFile = path.join(workDir, 'loaded.json');
   const etcd = await startEtcdCluster({ dataDir: path.join(workDir, 'etcd') });
   try {
-    if (!existsSync(loadedFile)) {
+    const loaded = existsSync(loadedFile) ? (JSON.parse(readFileSync(loadedFile, 'utf8')) as { posts: number }).posts : 0;
+    if (loaded < posts) {
       const kv = await EtcdKV.connect({ endpoints: etcd.endpoints, timeoutMs: 30_000, revisionProbeKey: DEFAULT_ROOT });
       const nowMs = Date.now();
       const graph = generateGraph({ users: 10_000, avgFollowing: 50, specialFollows: 5000, zipfExponent: 1, seed: 1, nowMs });
       const started = Date.now();
-      await loadAccountsAndFollows(kv, graph, await sharedPasswordHash('correct horse'), 16);
-      const accounts = graph.users.map((username, i) => ({ username, createdAtMs: graph.createdAtMs[i]! }));
-      await loadSessions(kv, accounts, 7 * 24 * 3600, 16);
-      await loadPosts(kv, new PostGenerator(graph, 2, 1, nowMs), posts, 16);
-      console.log(`loaded ${posts} posts and the graph in ${((Date.now() - started) / 1000).toFixed(0)} s (load ${load()})`);
+      if (loaded === 0) {
+        await loadAccountsAndFollows(kv, graph, await sharedPasswordHash('correct horse'), 16);
+        const accounts = graph.users.map((username, i) => ({ username, createdAtMs: graph.createdAtMs[i]! }));
+        await loadSessions(kv, accounts, 7 * 24 * 3600, 16);
+      }
+      // More posts for a work dir loaded before: another seed, so none repeats an earlier one.
+      await loadPosts(kv, new PostGenerator(graph, 2 + loaded, 1, nowMs), posts - loaded, 16);
+      console.log(
+        `loaded ${posts - loaded} posts${loaded ? '' : ' and the graph'} in ${((Date.now() - started) / 1000).toFixed(0)} s (load ${load()})`,
+      );
       await kv.close();
       writeFileSync(loadedFile, JSON.stringify({ posts }));
+      rmSync(path.join(workDir, 'snapshot'), { recursive: true, force: true });
     }
     const snapshotDir = path.join(workDir, 'snapshot');
     const child = (mode: string) => {
