@@ -129,6 +129,7 @@ export class ReadModel {
     const abort = () => void model.close();
     options.signal?.addEventListener('abort', abort, { once: true });
     const from = options.snapshots && (await model.#resume(options.snapshots)) ? 'snapshot' : 'listing';
+    if (model.#closed) throw new Error('the read model was closed while starting');
     // A store that is slow or briefly unreachable delays the start; it does not fail it.
     for (let delayMs = 100; from === 'listing'; delayMs = Math.min(delayMs * 2, 5000)) {
       try {
