@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/restart.js [--posts N] [--runs N] [--work-dir DIR]`:
+ * `node dist/bench/restart.js [--posts N] [--runs N] [--modes listing,snapshot] [--work-dir DIR]`:
  * times the social read model's start against a 3-member etcd cluster
  * holding the bench's data set (10,000 accounts, ~500,000 follow edges,
  * 10,000 sessions, N posts; 200,000 by default), by listing the store and
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     measure: { type: 'string' },
     endpoints: { type: 'string' },
     dir: { type: 'string' },
+    modes: { type: 'string' },
   },
 });
 
@@ -113,10 +114,8 @@ async function main(): Promise<void> {
     // The first snapshot start finds none, lists, and saves one on close.
     if (!existsSync(path.join(snapshotDir, 'view.snapshot'))) child('save');
     console.log(`snapshot file: ${statSync(path.join(snapshotDir, 'view.snapshot')).size} bytes`);
-    for (let run = 0; run < runs; run++) {
-      child('listing');
-      child('snapshot');
-    }
+    const modes = (values.modes ?? 'listing,snapshot').split(',');
+    for (let run = 0; run < runs; run++) for (const mode of modes) child(mode);
     console.log(execFileSync('uptime', { encoding: 'utf8' }).trim());
   } finally {
     await etcd.stop();
