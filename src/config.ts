@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -99,6 +99,12 @@ export interface Config {
   backups?: { everyMs: number; keep: number };
   /** `web`: how often it reports itself to the status service for /admin; its record lives three times this. */
   statusReportEveryMs: number;
+  /**
+   * social, all: where the social service saves its view to restart from
+   * (services/social/view-snapshot.ts), and how often a changed view is
+   * saved besides on shutdown; absent when snapshots are off.
+   */
+  viewSnapshots?: { dir: string; everyMs: number | undefined };
 }
 
 /** Each option: its flag, its environment variable, and a description for --help. */
@@ -184,6 +190,14 @@ const options = {
   'status-report-every': {
     env: 'CHORUS_STATUS_REPORT_EVERY',
     help: 'web: report this instance to the status service for /admin this often, 1s to 60s (default 5s)',
+  },
+  'view-snapshot-dir': {
+    env: 'CHORUS_VIEW_SNAPSHOT_DIR',
+    help: 'social, all: where the social view is saved to restart from, or off (default DATA_DIR/social-snapshot; one per instance)',
+  },
+  'view-snapshot-every': {
+    env: 'CHORUS_VIEW_SNAPSHOT_EVERY',
+    help: 'social, all: save a changed view this often, like 10m, or off for on shutdown only (default 10m)',
   },
 } as const;
 
@@ -291,6 +305,19 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       throw new ConfigError(`${label('status-report-every')} must be a duration from 1s to 60s, got "${value}"`);
     }
     return ms;
+  };
+  const viewSnapshots = (dataDir: string): Config['viewSnapshots'] => {
+    const dir = raw('view-snapshot-dir');
+    const everyMs = every('view-snapshot-every', '10m');
+    if (everyMs !== undefined && everyMs < 10_000) {
+      throw new ConfigError(`${label('view-snapshot-every')} must be at least 10s, or off, got "${raw('view-snapshot-every')}"`);
+    }
+    if (dir === 'off') return undefined;
+    const resolved = path.resolve(dir ?? path.join(dataDir, 'social-snapshot'));
+    if (existsSync(resolved) && !statSync(resolved).isDirectory()) {
+      throw new ConfigError(`${label('view-snapshot-dir')} must be a directory (or a path to create one at), got the file "${resolved}"`);
+    }
+    return { dir: resolved, everyMs };
   };
 
   if (positionals.length !== 1 || !roles.includes(positionals[0] as Role)) {
@@ -409,12 +436,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     throw new ConfigError(`${label('metrics-token')} must be 32 to 512 printable characters without spaces (e.g. openssl rand -hex 32)`);
   }
 
+  const dataDir = path.resolve(raw('data-dir') ?? './data');
   return Object.freeze({
     role,
     host,
     rpcHost,
     port,
-    dataDir: path.resolve(raw('data-dir') ?? './data'),
+    dataDir,
     store: oneOf('store', ['embedded', 'etcd'] as const, role === 'all' ? 'embedded' : 'etcd'),
     etcdEndpoints,
     etcdTimeoutMs: int('etcd-timeout-ms', 2000, 100, 60_000),
@@ -457,6 +485,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     etcdQuotaBytes: int('etcd-quota-bytes', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
     backups: backups(),
     statusReportEveryMs: statusReportEvery(),
+    viewSnapshots: viewSnapshots(dataDir),
   });
 }
 

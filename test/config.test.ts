@@ -66,6 +66,22 @@ describe('config', () => {
     }
   });
 
+  it('saves the social view under DATA_DIR every 10 minutes unless told otherwise, and refuses a file or a bad schedule', () => {
+    assert.deepEqual(loadConfig(['social'], { DATA_DIR: '/tmp/chorus-two' }).viewSnapshots, {
+      dir: '/tmp/chorus-two/social-snapshot',
+      everyMs: 600_000,
+    });
+    assert.deepEqual(loadConfig(['all'], { CHORUS_VIEW_SNAPSHOT_DIR: '/tmp/view', CHORUS_VIEW_SNAPSHOT_EVERY: 'off' }).viewSnapshots, {
+      dir: '/tmp/view',
+      everyMs: undefined,
+    });
+    assert.equal(loadConfig(['social'], { CHORUS_VIEW_SNAPSHOT_DIR: 'off' }).viewSnapshots, undefined);
+    assert.throws(() => loadConfig(['social'], { CHORUS_VIEW_SNAPSHOT_DIR: pem }), /CHORUS_VIEW_SNAPSHOT_DIR must be a directory/);
+    for (const bad of ['5s', 'hourly', '10']) {
+      assert.throws(() => loadConfig(['social'], { CHORUS_VIEW_SNAPSHOT_EVERY: bad }), /CHORUS_VIEW_SNAPSHOT_EVERY/, bad);
+    }
+  });
+
   it('runs `all` on the embedded store in ./data on port 8080 by default', () => {
     const config = loadConfig(['all'], {});
     assert.equal(config.port, 8080);

@@ -85,7 +85,22 @@ export async function restoreSqlite(file: string, dataDir: string): Promise<Mani
       `${file}: the database holds revision ${found.revision} with ${found.keys} keys, the manifest says ${manifest.revision} and ${manifest.keys}`,
     );
   }
+  renameStore(target);
   return manifest;
+}
+
+/**
+ * A restored store continues from an older revision than the one it was
+ * copied from, so it must not pass for that store (KV.identity): a snapshot
+ * of the social view taken after the backup would otherwise be loaded over it.
+ */
+function renameStore(file: string): void {
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    db.prepare("DELETE FROM meta WHERE name = 'store_id'").run();
+  } finally {
+    db.close();
+  }
 }
 
 /**

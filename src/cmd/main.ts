@@ -74,7 +74,7 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
           (e) => statusGrpcService(report, webInstances, e),
         ]);
       } else {
-        const { social, readModel } = await createSocial(lifecycle, log, kv, signal);
+        const { social, readModel } = await createSocial(config, lifecycle, log, kv, signal);
         const report = processReport(new StoreStatusSource(kv, readModel, async () => []), webInstances);
         port = await serveGrpc(config, lifecycle, log, config.socialPort, [
           (e) => socialGrpcService(social, e),
@@ -124,7 +124,7 @@ async function startRole(config: Config, lifecycle: Lifecycle, log: Logger, sign
       const kv = lifecycle.add('store', await openStore(config, log, signal), (kv) => kv.close());
       if (kv instanceof EmbeddedKV) await serveEmbeddedBackups(config, lifecycle, log, kv);
       const auth = createAuth(config, kv);
-      const { social, readModel } = await createSocial(lifecycle, log, kv, signal);
+      const { social, readModel } = await createSocial(config, lifecycle, log, kv, signal);
       const authPort = await serveGrpc(config, lifecycle, log, config.authPort, [(e) => authGrpcService(auth, e)]);
       const socialPort = await serveGrpc(config, lifecycle, log, config.socialPort, [(e) => socialGrpcService(social, e)]);
       const status = new StoreStatusSource(kv, readModel, async () => inProcessInstances(config, { authPort, socialPort }));

@@ -11,6 +11,7 @@ import { DeletionSweeper } from '../services/social/deletion-sweeper.js';
 import { socialGrpcService } from '../services/social/grpc.js';
 import { ReadModel } from '../services/social/read-model.js';
 import { SocialService } from '../services/social/social-service.js';
+import { ViewSnapshots } from '../services/social/view-snapshot.js';
 import type { Lifecycle } from './lifecycle.js';
 import { keys } from './store.js';
 
@@ -27,16 +28,25 @@ export function createAuth(config: Config, kv: KV): Auth {
 
 /**
  * The social service over its watch-fed read model; resolves once the
- * model has loaded, so the service starts serving (and reports SERVING)
- * only with a warm view. A shutdown signal ends a start still retrying.
+ * model has loaded (from its snapshot on disk, or by listing the store) and
+ * caught up, so the service starts serving (and reports SERVING) only with
+ * a warm view. A shutdown signal ends a start still retrying.
  */
 export async function createSocial(
+  config: Config,
   lifecycle: Lifecycle,
   log: Logger,
   kv: KV,
   signal: AbortSignal,
 ): Promise<{ social: Social; readModel: ReadModel }> {
-  const readModel = await ReadModel.start({ kv, keys, signal, log: (message, fields) => log.info(fields ?? {}, message) });
+  const readModel = await ReadModel.start({
+    kv,
+    keys,
+    signal,
+    log: (message, fields) => log.info(fields ?? {}, message),
+    snapshots: config.viewSnapshots && new ViewSnapshots(config.viewSnapshots.dir),
+    snapshotEveryMs: config.viewSnapshots?.everyMs,
+  });
   lifecycle.add('read model', readModel, (model) => model.close());
   const social = new SocialService({ kv, keys, readModel });
   const sweeper = new DeletionSweeper({

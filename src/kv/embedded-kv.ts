@@ -278,6 +278,10 @@ export class EmbeddedKV implements KV {
     this.run(() => this.compactTo(revision));
   }
 
+  async identity(): Promise<string> {
+    return this.run(() => `embedded:${this.readMeta('store_id').toString(36)}`);
+  }
+
   /** The database file and its write-ahead log, as the file system measures them (0 for a file not there yet). */
   async status(): Promise<StoreStatus> {
     const file = this.db.name;
@@ -525,6 +529,8 @@ function createSchema(db: Database.Database): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
     INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 1), ('compact_revision', 0), ('next_lease', 1);
+    -- A random 53-bit id made when the file is created (or first opened by a version that knows it): see KV.identity.
+    INSERT OR IGNORE INTO meta (name, value) VALUES ('store_id', abs(random()) % 9007199254740991);
     CREATE TABLE IF NOT EXISTS kv (
       key BLOB PRIMARY KEY, value TEXT NOT NULL,
       create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL, version INTEGER NOT NULL, lease INTEGER NOT NULL

@@ -289,6 +289,13 @@ export class EtcdKV implements KV {
     return Number(response.header.revision);
   }
 
+  async identity(): Promise<string> {
+    const response = await this.call('read', (etcd, deadline) =>
+      etcd.kv.range({ key: this.revisionProbeKey, count_only: true }, { deadline }),
+    );
+    return `etcd:${response.header.cluster_id}`;
+  }
+
   /** Asks every member (one client per endpoint) for its own status; the alarm list is the cluster's, sorted by member. */
   async status(): Promise<StoreStatus> {
     this.ensureOpen();

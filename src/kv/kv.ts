@@ -178,6 +178,14 @@ export interface KV {
   revision(): Promise<number>;
 
   /**
+   * A name for this store that no other store shares and that stays the
+   * same across restarts: the etcd cluster id, or a random id the embedded
+   * engine writes into its file when it creates it. Lets local state derived
+   * from the store (the social view's snapshot) refuse to load against another.
+   */
+  identity(): Promise<string>;
+
+  /**
    * The engine's health for the status page: each etcd member's own
    * report (a member that does not answer carries `error`), or the
    * embedded file's size. Never throws for an unhealthy store.

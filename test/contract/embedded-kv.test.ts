@@ -35,6 +35,19 @@ describe('EmbeddedKV on a file', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('keeps its identity across a reopen, and no other file has it', async () => {
+    const path = join(dir, 'identity.db');
+    let kv = await EmbeddedKV.open({ path });
+    const identity = await kv.identity();
+    await kv.close();
+    kv = await EmbeddedKV.open({ path });
+    assert.equal(await kv.identity(), identity);
+    await kv.close();
+    const other = await EmbeddedKV.open({ path: join(dir, 'identity-other.db') });
+    assert.notEqual(await other.identity(), identity);
+    await other.close();
+  });
+
   it('keeps data, revision, leases and watch history across a reopen', async () => {
     const path = join(dir, 'reopen.db');
     let kv = await EmbeddedKV.open({ path });

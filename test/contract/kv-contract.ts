@@ -34,6 +34,16 @@ export function kvContract(name: string, open: () => Promise<KVFixture>): void {
 
   describe(`KV contract: ${name}`, () => {
     it(
+      'names the store the same way on every call, whatever is written',
+      withKV(async ({ kv, prefix }) => {
+        const identity = await kv.identity();
+        assert.match(identity, /^[a-z]+:[0-9a-z]+$/);
+        await kv.put(`${prefix}identity`, 'x');
+        assert.equal(await kv.identity(), identity);
+      }),
+    );
+
+    it(
       'keeps createRevision, modRevision and version per key',
       withKV(async ({ kv, prefix }) => {
         const key = `${prefix}k`;

@@ -14,6 +14,7 @@ import { readModelListing, trackReadModel } from '../../metrics/metrics.js';
 import { limiter } from './concurrency.js';
 import { View } from './view.js';
 import { RELATION_FAMILIES } from './view-relations.js';
+import type { ViewSnapshots } from './view-snapshot.js';
 
 export interface ReadModelOptions {
   kv: KV;
@@ -30,6 +31,14 @@ export interface ReadModelOptions {
   log?: (message: string, fields?: Record<string, unknown>) => void;
   /** Aborts a start still retrying its listing (a shutdown): start then rejects and the model is closed. */
   signal?: AbortSignal;
+  /**
+   * Where the view is saved on local disk: start loads it (when it belongs
+   * to this store and its history since is still kept) instead of listing,
+   * and the model saves it every snapshotEveryMs and on close.
+   */
+  snapshots?: ViewSnapshots;
+  /** How often a changed view is saved to `snapshots`; only on close when absent. */
+  snapshotEveryMs?: number;
 }
 
 /** The families the view holds, listed in this order so posts can share their author's username string. */
@@ -91,6 +100,12 @@ export class ReadModel {
   #generation = 0;
   #untrack: () => void = () => {};
   readonly #listingSlot = limiter(LISTING_PARALLELISM);
+  readonly #snapshots: ViewSnapshots | undefined;
+  #snapshotTimer: NodeJS.Timeout | undefined;
+  /** The save in progress (saves never overlap), or the last one. */
+  #saving: Promise<void> = Promise.resolve();
+  #savedRevision = 0;
+  #storeIdentity: string | undefined;
   readonly #listeners = new Set<(events: readonly WatchEvent[]) => void>();
 
   private constructor(options: ReadModelOptions) {
@@ -103,6 +118,7 @@ export class ReadModel {
     this.#fenceAfterMs = options.fenceAfterMs ?? 25;
     this.#staleAfterMs = options.staleAfterMs ?? 2000;
     this.#log = options.log ?? (() => {});
+    this.#snapshots = options.snapshots;
   }
 
   /** Lists the store and watches it; resolves once the view equals the store. */
@@ -112,8 +128,10 @@ export class ReadModel {
     const started = Date.now();
     const abort = () => void model.close();
     options.signal?.addEventListener('abort', abort, { once: true });
+    const from = options.snapshots && (await model.#resume(options.snapshots)) ? 'snapshot' : 'listing';
+    if (model.#closed) throw new Error('the read model was closed while starting');
     // A store that is slow or briefly unreachable delays the start; it does not fail it.
-    for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 5000)) {
+    for (let delayMs = 100; from === 'listing'; delayMs = Math.min(delayMs * 2, 5000)) {
       try {
         await model.#build();
         break;
@@ -123,7 +141,7 @@ export class ReadModel {
         await sleep(delayMs, undefined, { signal: options.signal });
       }
     }
-    const consistent = await model.waitFor(model.#consistentFrom, Number.POSITIVE_INFINITY);
+    const consistent = await model.#whole();
     options.signal?.removeEventListener('abort', abort);
     if (!consistent) {
       throw new Error('the read model was closed while starting');
@@ -133,7 +151,11 @@ export class ReadModel {
       storeRevision: () => model.#kv.revision().catch(() => undefined),
       viewSize: () => model.#view.stats(),
     });
-    model.#log('read model ready', { coldStartMs: Date.now() - started, revision: model.#applied, ...model.#view.stats() });
+    if (options.snapshots && options.snapshotEveryMs !== undefined) {
+      model.#snapshotTimer = setInterval(() => void model.#save(), options.snapshotEveryMs);
+      model.#snapshotTimer.unref();
+    }
+    model.#log('read model ready', { from, coldStartMs: Date.now() - started, revision: model.#applied, ...model.#view.stats() });
     return model;
   }
 
@@ -179,13 +201,114 @@ export class ReadModel {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * Stops the watch, then saves the view (if the model has snapshots and
+   * the view was whole): it no longer changes, so the snapshot is the
+   * store at exactly `applied`.
+   */
   async close(): Promise<void> {
+    if (this.#closed) return this.#saving;
     this.#closed = true;
     this.#untrack();
     this.#listeners.clear();
     clearTimeout(this.#fenceTimer);
+    clearInterval(this.#snapshotTimer);
     for (const waiter of [...this.#waiters]) this.#settle(waiter, false);
     await this.#watch?.close();
+    await this.#save(true);
+  }
+
+  /**
+   * Saves the view if it is whole and changed since the last save. The
+   * stamp is the revision applied when the save begins: events applied
+   * while it writes may or may not be in the file, and a load applies
+   * every event after the stamp again (see View.entries).
+   */
+  #save(closing = false): Promise<void> {
+    const snapshots = this.#snapshots;
+    if (!snapshots || (this.#closed && !closing)) return this.#saving;
+    this.#saving = this.#saving.then(async () => {
+      const revision = this.#applied;
+      if (revision < this.#consistentFrom || revision === this.#savedRevision) return;
+      const started = performance.now();
+      try {
+        this.#storeIdentity ??= await this.#kv.identity();
+        const saved = await snapshots.save({ store: this.#storeIdentity, root: this.#keys.root, revision }, this.#view.entries());
+        this.#savedRevision = revision;
+        this.#log('saved the view snapshot', { revision, ...saved, ms: Math.round(performance.now() - started) });
+      } catch (error) {
+        this.#log('saving the view snapshot failed', { error: (error as Error).message });
+      }
+    });
+    return this.#saving;
+  }
+
+  /**
+   * Loads the saved view and watches from its revision on; false (having
+   * logged why) when there is none that fits this store, or the store
+   * could not be asked, and the caller lists instead. Once watching, a
+   * history compacted past the snapshot shows up as WatchCompactedError,
+   * which lists again (#onError). Either way the view counts as whole only
+   * from a revision read after the load, as after a listing.
+   */
+  async #resume(snapshots: ViewSnapshots): Promise<boolean> {
+    const generation = ++this.#generation;
+    const started = performance.now();
+    try {
+      const [store, storeRevision] = await Promise.all([this.#kv.identity(), this.#kv.revision()]);
+      this.#storeIdentity = store;
+      const view = new View(this.#keys);
+      const result = await snapshots.load({ store, root: this.#keys.root, storeRevision }, (entry) => view.applyListed(entry));
+      if (!result.loaded) {
+        this.#log('view snapshot not used: listing the store', { file: snapshots.file, reason: result.reason });
+        return false;
+      }
+      view.endListing();
+      const loadMs = Math.round(performance.now() - started);
+      const caughtUpAt = await this.#kv.revision();
+      if (this.#closed || generation !== this.#generation) return false;
+      this.#view = view;
+      this.#applied = result.revision;
+      this.#savedRevision = result.revision;
+      this.#consistentFrom = caughtUpAt;
+      this.#watch = await this.#kv.watch({
+        prefix: this.#keys.root,
+        fromRevision: result.revision + 1,
+        onBatch: (batch) => this.#onBatch(generation, batch),
+        onError: (error) => this.#onError(generation, error),
+      });
+      this.#log('loaded the view snapshot', {
+        revision: result.revision,
+        entries: result.entries,
+        bytes: result.bytes,
+        loadMs,
+        catchUpTo: caughtUpAt,
+      });
+      return true;
+    } catch (error) {
+      if (this.#closed) throw error;
+      this.#log('view snapshot not used: listing the store', { error: (error as Error).message });
+      this.#view = new View(this.#keys);
+      this.#applied = 0;
+      this.#consistentFrom = Number.POSITIVE_INFINITY;
+      return false;
+    }
+  }
+
+  /**
+   * Resolves true once the view is whole (it has applied a revision read
+   * after its listing or snapshot load), false if the model closes first.
+   * The target moves: a watch cut off by compaction (a snapshot older than
+   * the store's history) lists again and sets a new one, so it is read
+   * anew each round rather than waited for once.
+   */
+  async #whole(): Promise<boolean> {
+    while (!this.#closed) {
+      const target = this.#consistentFrom;
+      if (target === Number.POSITIVE_INFINITY) await sleep(50);
+      else if (await this.waitFor(target, 1_000)) return true;
+    }
+    return false;
   }
 
   #caughtUp(revision: number): boolean {

@@ -1,7 +1,8 @@
 import { encodeCursor, type Page, type PageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
-import type { ParsedKey } from '../../kv/keys.js';
+import type { Keyspace, ParsedKey } from '../../kv/keys.js';
 import type { Reactions } from './reads.js';
+import type { ViewEntry } from './view-entry.js';
 
 /** One entry of an actor's favourites list: the list row's id (newest first) and the post. */
 export interface FavouriteEntry {
@@ -86,6 +87,18 @@ export class PostIndexes {
       default:
         return false;
     }
+  }
+
+  /** The rows held, as View.entries describes; values only where the view keeps them. */
+  *entries(keys: Keyspace): Generator<ViewEntry> {
+    const row = (key: string, value = '') => ({ key, value, modRevision: 0 });
+    for (const [parentId, ids] of this.#replies) for (const id of [...ids]) yield row(keys.reply(parentId, id));
+    for (const [tag, ids] of this.#tags) for (const id of [...ids]) yield row(keys.tagPost(tag, id));
+    for (const [postId, byActor] of this.#favourites) for (const [actor, time] of byActor) yield row(keys.favourite(postId, actor), time);
+    for (const [actor, list] of this.#favouritesBy) {
+      for (const entry of [...list]) yield row(keys.actorFavourite(actor, entry.id), entry.postId);
+    }
+    for (const [postId, byActor] of this.#reblogs) for (const [actor, id] of byActor) yield row(keys.reblog(postId, actor), id);
   }
 
   endListing(): void {

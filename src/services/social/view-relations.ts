@@ -3,10 +3,10 @@ import type { Notification } from '../../domain/notification.js';
 import type { Page } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import type { NotificationMarker, Relationship } from '../../domain/social.js';
-import type { Family, ParsedKey } from '../../kv/keys.js';
-import type { KeyValue } from '../../kv/kv.js';
+import type { Family, Keyspace, ParsedKey } from '../../kv/keys.js';
 import { parseNotification } from '../../kv/records.js';
 import { isShown, type NotificationPageRequest, NotificationPager, UnreadCounter } from './notification-pages.js';
+import type { ViewEntry } from './view-entry.js';
 
 /** The families ViewRelations holds: the read model lists and watches them for it. */
 export const RELATION_FAMILIES = [
@@ -59,6 +59,10 @@ class Pairs {
   of(a: string): Iterable<string> {
     return this.#pairs.get(a)?.keys() ?? [];
   }
+
+  *all(): Generator<[string, string, number]> {
+    for (const [a, of] of this.#pairs) for (const [b, revision] of of) yield [a, b, revision];
+  }
 }
 
 /** One recipient's notifications in ascending id order (newest first), with each one's last revision. */
@@ -87,7 +91,7 @@ export class ViewRelations {
     this.#base = base;
   }
 
-  put(key: RelationKey, kv: KeyValue): void {
+  put(key: RelationKey, kv: ViewEntry): void {
     const revision = kv.modRevision;
     if (key.family === 'notifications') this.#putNotification(key.recipient, key.notificationId, kv.value, revision);
     else if (key.family === 'notification-marks') {
@@ -106,6 +110,21 @@ export class ViewRelations {
       const [pairs, a, b] = this.#pair(key);
       pairs.delete(a, b, revision);
     }
+  }
+
+  /** The keys held, as View.entries describes. */
+  *entries(keys: Keyspace): Generator<ViewEntry> {
+    for (const [a, b, modRevision] of this.#blocks.all()) yield { key: keys.block(a, b), value: '', modRevision };
+    for (const [a, b, modRevision] of this.#blockedBy.all()) yield { key: keys.blockedBy(a, b), value: '', modRevision };
+    for (const [a, b, modRevision] of this.#mutes.all()) yield { key: keys.mute(a, b), value: '', modRevision };
+    for (const [recipient, inbox] of this.#inboxes) {
+      for (const notification of [...inbox.items]) {
+        const modRevision = inbox.revisions.get(notification.id) ?? 0;
+        yield { key: keys.notification(recipient, notification.id), value: JSON.stringify(notification), modRevision };
+      }
+    }
+    for (const [recipient, mark] of this.#marks)
+      yield { key: keys.notificationMark(recipient), value: mark.id, modRevision: mark.revision };
   }
 
   #pair(key: Extract<RelationKey, { family: 'blocks' | 'blocked-by' | 'mutes' }>): [Pairs, string, string] {

@@ -2,10 +2,12 @@ import type { Account, Profile } from '../../domain/account.js';
 import { encodeCursor, type Page, type PageRequest } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import { type Keyspace, keyspace } from '../../kv/keys.js';
-import type { KeyValue, WatchEvent } from '../../kv/kv.js';
+import { NO_LEASE, type WatchEvent } from '../../kv/kv.js';
+import type { StoredSession } from '../../kv/records.js';
 import { parsePost, parsePublicAccount, parseSession } from '../../kv/records.js';
 import { mergeNewestFirst } from './merge.js';
 import { type SessionOwner, sessionOwner } from './reads.js';
+import type { ViewEntry } from './view-entry.js';
 import { PostIndexes } from './view-posts.js';
 import { isRelationKey, ViewRelations } from './view-relations.js';
 
@@ -76,8 +78,42 @@ export class View {
    * they are appended as they come and sorted once by endListing, which
    * must be called before the view is read or fed events.
    */
-  applyListed(kv: KeyValue): void {
+  applyListed(kv: ViewEntry): void {
     this.#put(kv, true);
+  }
+
+  /**
+   * The keys the view holds, written back as a listing would show them, so
+   * that applyListed of each (then endListing) rebuilds an equal view: the
+   * snapshot on disk is these. Values are re-encoded from what the view
+   * kept, which is all its reads use (a session's lease and client id are
+   * not kept: its value says only whether it was an OAuth grant), and
+   * revisions are the ones the view compares (0 where it compares none).
+   *
+   * Safe to consume across turns of the event loop while events are applied:
+   * like a listing read in slices, it then shows every key that existed
+   * throughout and maybe some written meanwhile, and the view it rebuilds is
+   * equal to the store once the events since the first key was read have
+   * been applied again (ReadModel does).
+   */
+  *entries(): Generator<ViewEntry> {
+    const keys = this.#keys;
+    // Accounts first: posts share their author's username string (see #put).
+    for (const [username, account] of this.#accounts) yield { key: keys.account(username), value: JSON.stringify(account), modRevision: 0 };
+    for (const [follower, edges] of this.#following) {
+      for (const [followee, revision] of edges) yield { key: keys.following(follower, followee), value: '', modRevision: revision };
+    }
+    for (const [author, posts] of this.#posts) {
+      // A copy: a delete while the caller waits would shift the list under the loop.
+      for (const post of [...posts]) yield { key: keys.authorPost(author, post.id), value: JSON.stringify(post), modRevision: 0 };
+    }
+    for (const [tokenHash, owner] of this.#sessions) {
+      const { scopes, ...rest } = owner;
+      const stored: StoredSession = { ...rest, leaseId: NO_LEASE, ...(scopes === undefined ? {} : { clientId: '', scopes }) };
+      yield { key: keys.session(tokenHash), value: JSON.stringify(stored), modRevision: 0 };
+    }
+    yield* this.indexes.entries(keys);
+    yield* this.relations.entries(keys);
   }
 
   /** Puts the posts applyListed appended in order. */
@@ -94,7 +130,7 @@ export class View {
     else this.#delete(event.kv.key, event.kv.modRevision);
   }
 
-  #put(kv: KeyValue, listing = false): void {
+  #put(kv: ViewEntry, listing = false): void {
     const key = this.#keys.parse(kv.key);
     if (isRelationKey(key)) {
       this.relations.put(key, kv);
