@@ -4,6 +4,7 @@ import type { Post } from '../../domain/post.js';
 import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KeyValue, WatchEvent } from '../../kv/kv.js';
 import { parsePost, parsePublicAccount, parseSession } from '../../kv/records.js';
+import { FEED_CACHE_POSTS, FeedCache } from './feed-cache.js';
 import { mergeNewestFirst } from './merge.js';
 import { type SessionOwner, sessionOwner } from './reads.js';
 import { PostIndexes } from './view-posts.js';
@@ -30,7 +31,8 @@ export class View {
   readonly #accounts = new Map<string, Account>();
   /** follower → followee → modRevision of the edge. */
   readonly #following = new Map<string, Map<string, number>>();
-  readonly #followerCounts = new Map<string, number>();
+  /** followee → followers: whose cached feed a post by the followee changes (#feeds). */
+  readonly #followers = new Map<string, Set<string>>();
   /** author → posts in ascending id order, which is newest first. */
   readonly #posts = new Map<string, Post[]>();
   readonly #postsById = new Map<string, Post>();
@@ -63,6 +65,14 @@ export class View {
   readonly relations: ViewRelations;
   /** Replies, tags, favourites and reblogs (view-posts.ts). */
   readonly indexes = new PostIndexes();
+  /**
+   * Each recent reader's first merged feed page, forgotten on every event
+   * that can change it (#forgetFeedsOf): a post or delete by a followee, a
+   * followee's account appearing or going, the reader's follow edges.
+   * Events are applied before any read that waits for them, so an entry
+   * is always the merge of the view as it stands.
+   */
+  readonly #feeds = new FeedCache();
 
   /** A view of the keys laid out by `keys`; keys of any other layout are ignored. */
   constructor(keys: Keyspace = keyspace()) {
@@ -85,6 +95,7 @@ export class View {
     for (const author of this.#unsorted) this.#posts.get(author)?.sort(byId);
     this.#unsorted.clear();
     this.indexes.endListing();
+    this.#feeds.clear();
     if (this.#timelineUnsorted) this.#timeline.sort(byIdDescending);
     this.#timelineUnsorted = false;
   }
@@ -103,6 +114,8 @@ export class View {
     if (key && this.indexes.put(key, kv.value, listing)) return;
     switch (key?.family) {
       case 'accounts': {
+        // A profile edit leaves feeds as they were; an account appearing adds its posts to its followers'.
+        if (!listing && !this.#accounts.has(key.username)) this.#forgetFeedsOf(key.username);
         this.#accounts.set(key.username, parsePublicAccount(kv.value));
         return;
       }
@@ -112,7 +125,12 @@ export class View {
         const seen = edges.get(followee);
         if (seen !== undefined && seen >= kv.modRevision) return;
         this.#following.set(follower, edges);
-        if (seen === undefined) this.#followerCounts.set(followee, (this.#followerCounts.get(followee) ?? 0) + 1);
+        if (seen === undefined) {
+          const followers = this.#followers.get(followee) ?? new Set<string>();
+          if (followers.size === 0) this.#followers.set(followee, followers);
+          followers.add(follower);
+          this.#feeds.forget(follower);
+        }
         edges.set(followee, kv.modRevision);
         return;
       }
@@ -131,6 +149,7 @@ export class View {
           list.splice(firstAfter(list, post.id, true), 0, post);
         }
         this.#postsById.set(post.id, post);
+        if (!listing) this.#forgetFeedsOf(author);
         // The public timeline lists no reblogs.
         if (post.reblogOf !== undefined) return;
         if (listing) {
@@ -157,7 +176,9 @@ export class View {
     if (key && this.indexes.delete(key)) return;
     switch (key?.family) {
       case 'accounts':
-        this.#accounts.delete(key.username);
+        // The home feed hides a deleted followee's posts at once, before the sweeper removes them.
+        if (this.#accounts.delete(key.username)) this.#forgetFeedsOf(key.username);
+        this.#feeds.forget(key.username);
         return;
       case 'following': {
         const { follower, followee } = key;
@@ -166,14 +187,16 @@ export class View {
         if (edges === undefined || seen === undefined || seen > revision) return;
         edges.delete(followee);
         if (edges.size === 0) this.#following.delete(follower);
-        const count = (this.#followerCounts.get(followee) ?? 1) - 1;
-        if (count > 0) this.#followerCounts.set(followee, count);
-        else this.#followerCounts.delete(followee);
+        const followers = this.#followers.get(followee);
+        followers?.delete(follower);
+        if (followers?.size === 0) this.#followers.delete(followee);
+        this.#feeds.forget(follower);
         return;
       }
       case 'posts-by': {
         const { author, postId } = key;
         if (!this.#postsById.delete(postId)) return;
+        this.#forgetFeedsOf(author);
         const list = this.#posts.get(author);
         if (!list) return;
         const index = firstAfter(list, postId, true);
@@ -198,7 +221,7 @@ export class View {
     if (!account) return undefined;
     return {
       account,
-      followers: this.#followerCounts.get(username) ?? 0,
+      followers: this.#followers.get(username)?.size ?? 0,
       following: this.#following.get(username)?.size ?? 0,
       posts: this.#posts.get(username)?.length ?? 0,
     };
@@ -229,9 +252,32 @@ export class View {
    * Posts by the accounts `username` follows, newest first, strictly after
    * `page.after`: a k-way merge over each followee's list from the cursor
    * on, so the cost is O(k log n) to find the starting points plus
-   * O(limit log k) to merge, whatever the total number of posts.
+   * O(limit log k) to merge, whatever the total number of posts. The
+   * first page comes from the reader's cached head (#feeds) when it holds
+   * enough posts; pages after a cursor are merged every time.
    */
   feed(username: string, page: PageRequest): Page<Post> {
+    if (page.after !== undefined) return this.mergedFeed(username, page);
+    let head = this.#feeds.get(username);
+    if (head === undefined || (!head.complete && head.posts.length <= page.limit)) {
+      const take = Math.max(page.limit + 1, FEED_CACHE_POSTS);
+      const posts = this.mergedFeed(username, { after: undefined, limit: take - 1 }, take);
+      head = { posts, complete: posts.length < take };
+      this.#feeds.set(username, head);
+    }
+    const items = head.posts.slice(0, page.limit);
+    const more = head.posts.length > page.limit;
+    return { items, next: more ? encodeCursor(items[items.length - 1]!.id) : null };
+  }
+
+  /**
+   * The feed as `feed` gives it, merged anew and left out of the cache
+   * (tests compare the two). With `take`, the first `take` posts merged,
+   * unpaged.
+   */
+  mergedFeed(username: string, page: PageRequest): Page<Post>;
+  mergedFeed(username: string, page: PageRequest, take: number): Post[];
+  mergedFeed(username: string, page: PageRequest, take?: number): Page<Post> | Post[] {
     const lists: Post[][] = [];
     const starts: number[] = [];
     for (const followee of this.#following.get(username)?.keys() ?? []) {
@@ -244,7 +290,8 @@ export class View {
         starts.push(start);
       }
     }
-    const merged = mergeNewestFirst(lists, page.limit + 1, starts);
+    const merged = mergeNewestFirst(lists, take ?? page.limit + 1, starts);
+    if (take !== undefined) return merged;
     const items = merged.slice(0, page.limit);
     return { items, next: merged.length > page.limit ? encodeCursor(items[items.length - 1]!.id) : null };
   }
@@ -258,6 +305,12 @@ export class View {
     for (let i = end - 1; i >= 0 && items.length < page.limit; i--) items.push(list[i]!);
     const more = end - items.length > 0;
     return { items, next: more ? encodeCursor(items[items.length - 1]!.id) : null };
+  }
+
+  /** Forgets the cached feeds of the author's followers (a post of theirs, or their account, came or went). */
+  #forgetFeedsOf(author: string): void {
+    const followers = this.#followers.get(author);
+    if (followers) this.#feeds.forgetAmong(followers, (reader) => this.isFollowing(reader, author));
   }
 
   /** New posts come (nearly) in order, so the walk back from the end is short. */
