@@ -77,16 +77,17 @@ async function load(): Promise<void> {
   const kv = await EmbeddedKV.open({ path: path.join(dataDir, 'chorus.sqlite'), unsafeNoFsync: true });
   const accounts = graph.users.map((username, i) => ({ username, createdAtMs: graph.createdAtMs[i]! }));
   await loadAccountsAndFollows(kv, graph, await sharedPasswordHash('probe password'), 1);
-  const sessions = await loadSessions(kv, accounts, 24 * 3600, 1);
+  const special = { username: graph.special.username, createdAtMs: graph.special.createdAtMs };
+  const sessions = await loadSessions(kv, [...accounts, special], 24 * 3600, 1);
   const posts = new PostGenerator(graph, 2, 1, nowMs);
   const stats = await loadPosts(kv, posts, Number(values.posts), 1);
   console.log(`loaded ${graph.users.length} users, ${graph.edges} follows, ${stats.keys} post keys in ${(stats.ms / 1000).toFixed(1)} s`);
   await kv.close();
-  const users = sessions.tokens.map((t) => benchUser(t.username, t.token));
+  const users = sessions.tokens.filter((t) => t.username !== special.username).map((t) => benchUser(t.username, t.token));
   writeUsers(usersFile, users);
   writeUsers(
     specialFile,
-    users.filter((user) => user.username === graph.special.username),
+    sessions.tokens.filter((t) => t.username === special.username).map((t) => benchUser(t.username, t.token)),
   );
 
   const all = await EmbeddedDeployment.start(dataDir, deployOptions);

@@ -6,6 +6,7 @@ import type { KeyValue, WatchEvent } from '../../kv/kv.js';
 import { parsePost, parsePublicAccount, parseSession } from '../../kv/records.js';
 import { FEED_CACHE_POSTS, FeedCache } from './feed-cache.js';
 import { mergeNewestFirst } from './merge.js';
+import { PostList } from './post-list.js';
 import { type SessionOwner, sessionOwner } from './reads.js';
 import { PostIndexes } from './view-posts.js';
 import { isRelationKey, ViewRelations } from './view-relations.js';
@@ -33,8 +34,8 @@ export class View {
   readonly #following = new Map<string, Map<string, number>>();
   /** followee → followers: whose cached feed a post by the followee changes (#feeds). */
   readonly #followers = new Map<string, Set<string>>();
-  /** author → posts in ascending id order, which is newest first. */
-  readonly #posts = new Map<string, Post[]>();
+  /** author → posts in ascending id order, which is newest first, with their sort keys. */
+  readonly #posts = new Map<string, PostList>();
   readonly #postsById = new Map<string, Post>();
   /**
    * Every post but reblogs, in DEScending id order (oldest first), for the public
@@ -92,7 +93,7 @@ export class View {
 
   /** Puts the posts applyListed appended in order. */
   endListing(): void {
-    for (const author of this.#unsorted) this.#posts.get(author)?.sort(byId);
+    for (const author of this.#unsorted) this.#posts.get(author)?.sort();
     this.#unsorted.clear();
     this.indexes.endListing();
     this.#feeds.clear();
@@ -140,13 +141,13 @@ export class View {
         const post = parsePost(kv.value);
         // Share one string per author instead of one per post.
         post.author = this.#accounts.get(author)?.username ?? author;
-        const list = this.#posts.get(author) ?? [];
+        const list = this.#posts.get(author) ?? new PostList();
         if (list.length === 0) this.#posts.set(author, list);
         if (listing) {
-          list.push(post);
+          list.append(post);
           this.#unsorted.add(author);
         } else {
-          list.splice(firstAfter(list, post.id, true), 0, post);
+          list.insert(post);
         }
         this.#postsById.set(post.id, post);
         if (!listing) this.#forgetFeedsOf(author);
@@ -199,8 +200,7 @@ export class View {
         this.#forgetFeedsOf(author);
         const list = this.#posts.get(author);
         if (!list) return;
-        const index = firstAfter(list, postId, true);
-        if (list[index]?.id === postId) list.splice(index, 1);
+        list.remove(postId);
         if (list.length === 0) this.#posts.delete(author);
         const at = countGreaterIds(this.#timeline, postId);
         if (this.#timeline[at]?.id === postId) this.#timeline.splice(at, 1);
@@ -241,9 +241,10 @@ export class View {
 
   /** The author's posts, newest first, strictly after post id `page.after`. */
   posts(author: string, page: PageRequest): Page<Post> {
-    const list = this.#posts.get(author) ?? [];
-    const start = page.after === undefined ? 0 : firstAfter(list, page.after, false);
-    const items = list.slice(start, start + page.limit);
+    const list = this.#posts.get(author);
+    if (!list) return { items: [], next: null };
+    const start = page.after === undefined ? 0 : list.firstAfter(page.after, false);
+    const items = list.posts.slice(start, start + page.limit);
     const more = start + page.limit < list.length;
     return { items, next: more ? encodeCursor(items[items.length - 1]!.id) : null };
   }
@@ -279,18 +280,20 @@ export class View {
   mergedFeed(username: string, page: PageRequest, take: number): Post[];
   mergedFeed(username: string, page: PageRequest, take?: number): Page<Post> | Post[] {
     const lists: Post[][] = [];
+    const keys: number[][] = [];
     const starts: number[] = [];
     for (const followee of this.#following.get(username)?.keys() ?? []) {
       const list = this.#posts.get(followee);
       // A followee without an account was deleted and is being swept: its posts are gone already for readers.
       if (!list || !this.#accounts.has(followee)) continue;
-      const start = page.after === undefined ? 0 : firstAfter(list, page.after, false);
+      const start = page.after === undefined ? 0 : list.firstAfter(page.after, false);
       if (start < list.length) {
-        lists.push(list);
+        lists.push(list.posts);
+        keys.push(list.keys);
         starts.push(start);
       }
     }
-    const merged = mergeNewestFirst(lists, take ?? page.limit + 1, starts);
+    const merged = mergeNewestFirst(lists, take ?? page.limit + 1, starts, keys);
     if (take !== undefined) return merged;
     const items = merged.slice(0, page.limit);
     return { items, next: merged.length > page.limit ? encodeCursor(items[items.length - 1]!.id) : null };
@@ -348,22 +351,6 @@ function countGreaterIds(list: readonly Post[], id: string): number {
   while (low < high) {
     const mid = (low + high) >> 1;
     if (list[mid]!.id > id) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-/**
- * Index of the first post whose id is greater than `id` (or, with
- * `inclusive`, not less than it) in a list sorted by ascending id.
- */
-function firstAfter(list: readonly Post[], id: string, inclusive: boolean): number {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    const midId = list[mid]!.id;
-    if (midId < id || (!inclusive && midId === id)) low = mid + 1;
     else high = mid;
   }
   return low;
