@@ -9,8 +9,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DomainError } from '../../src/domain/errors.js';
-import type { Page, PageRequest } from '../../src/domain/page.js';
-import type { Post } from '../../src/domain/post.js';
+import { decodeCursor, type Page, type PageRequest } from '../../src/domain/page.js';
+import { isPostId, type Post } from '../../src/domain/post.js';
+import { FEED_CACHE_POSTS } from '../../src/services/social/feed-cache.js';
 import type { SocialReads } from '../../src/services/social/reads.js';
 import { homeFeed } from '../../src/services/social/timelines.js';
 import type { View } from '../../src/services/social/view.js';
@@ -20,7 +21,7 @@ import { socialSetup } from '../helpers/social.js';
 import { seeded } from '../helpers/social-posts.js';
 
 const NAMES = ['ann', 'ben', 'cat', 'dan', 'eve', 'fay'];
-const STEPS = 160;
+const STEPS = 220;
 
 /** ViewReads whose feed is always merged anew, never from the cache. */
 function uncachedReads(view: View): SocialReads {
@@ -51,6 +52,7 @@ forEachEngine((engine) => {
           const alive = new Set(NAMES);
           const posts: Post[] = [];
           let cacheHitsChecked = 0;
+          let longest = 0;
           for (let step = 0; step < STEPS; step++) {
             tick();
             const names = [...alive];
@@ -60,8 +62,12 @@ forEachEngine((engine) => {
             const roll = random();
             try {
               if (roll < 0.3) {
-                const parent = random() < 0.4 && posts.length > 0 ? pick(posts) : undefined;
-                posts.push(await actor.post(`step ${step}`, undefined, parent && { inReplyToId: parent.id }));
+                // Bursts, so that feeds outgrow the cached head and pages after a cursor reach past it.
+                for (let burst = 2 + Math.floor(random() * 9); burst > 0; burst--) {
+                  const parent = random() < 0.4 && posts.length > 0 ? pick(posts) : undefined;
+                  posts.push(await actor.post(`step ${step}`, undefined, parent && { inReplyToId: parent.id }));
+                  tick();
+                }
               } else if (roll < 0.38) {
                 const own = posts.filter((post) => post.author === actorName);
                 if (own.length > 0) await actor.deletePost(pick(own).id);
@@ -81,7 +87,7 @@ forEachEngine((engine) => {
                 await actor.mute(other);
               } else if (roll < 0.95) {
                 await actor.unmute(other);
-              } else if (roll < 0.97 && alive.size > 3) {
+              } else if (roll < 0.97 && alive.size > 3 && step > STEPS / 2) {
                 await auth.deleteAccount(tokenOf(actorName), 'correct horse');
                 alive.delete(actorName);
               } else {
@@ -105,9 +111,27 @@ forEachEngine((engine) => {
                 `step ${step}: ${reader}'s raw first page`,
               );
               if (served.items.length > 0) cacheHitsChecked++;
+              // Later pages: the head serves those it holds whole, the merge the rest.
+              const merged = view.mergedFeed(reader, { after: undefined, limit: 100 }).items;
+              longest = Math.max(longest, merged.length);
+              for (const at of [0, 10, 19, 30, 43, 62, 70]) {
+                const after = merged[at]?.id;
+                if (after === undefined) continue;
+                assert.deepEqual(
+                  ids(view.feed(reader, { limit, after })),
+                  ids(view.mergedFeed(reader, { limit, after })),
+                  `step ${step}: ${reader}'s raw page after post ${at}`,
+                );
+              }
+              if (served.next !== null) {
+                const next = (await social.as(tokenOf(reader)).homeFeed(limit, served.next)).page;
+                const fresh = await homeFeed(uncachedReads(view), reader, { limit, after: decodeCursor(served.next, isPostId) });
+                assert.deepEqual(ids(next), ids(fresh), `step ${step}: ${reader}'s second home page`);
+              }
             }
           }
           assert.ok(cacheHitsChecked > STEPS, `non-empty feeds were compared (${cacheHitsChecked})`);
+          assert.ok(longest > FEED_CACHE_POSTS, `a feed outgrew the cached head (${longest} posts)`);
         } finally {
           await close();
         }

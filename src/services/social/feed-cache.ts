@@ -3,11 +3,13 @@ import type { Post } from '../../domain/post.js';
 /** Readers whose first feed page is kept; the least recently read are dropped in bulk beyond it. */
 export const FEED_CACHE_READERS = 10_000;
 /**
- * Posts kept per reader: a home page's first raw read asks for
- * max(limit, 20) posts plus one (to tell whether more follow), and limit
- * is at most 40.
+ * Posts kept per reader: a home page's raw reads ask for max(limit, 20)
+ * posts plus one (to tell whether more follow), and where its rules
+ * filter posts out it reads another round after the first; 64 serves
+ * the first page and the common second round of a 20-post page, or the
+ * first of a 40-post page, from the head.
  */
-export const FEED_CACHE_POSTS = 41;
+export const FEED_CACHE_POSTS = 64;
 
 /** The head of a reader's merged feed: its newest posts, and whether the merge ran out before `posts` filled. */
 export interface FeedHead {

@@ -253,21 +253,29 @@ export class View {
    * Posts by the accounts `username` follows, newest first, strictly after
    * `page.after`: a k-way merge over each followee's list from the cursor
    * on, so the cost is O(k log n) to find the starting points plus
-   * O(limit log k) to merge, whatever the total number of posts. The
-   * first page comes from the reader's cached head (#feeds) when it holds
-   * enough posts; pages after a cursor are merged every time.
+   * O(limit log k) to merge, whatever the total number of posts. A page
+   * comes from the reader's cached head (#feeds) when the head holds it
+   * whole: the first page, and the next rounds a home page reads when
+   * its rules filtered out part of the first (timelines.ts homeFeed).
+   * A first page that finds no head fills it; other pages are merged.
    */
   feed(username: string, page: PageRequest): Page<Post> {
-    if (page.after !== undefined) return this.mergedFeed(username, page);
     let head = this.#feeds.get(username);
-    if (head === undefined || (!head.complete && head.posts.length <= page.limit)) {
+    let start = head === undefined || page.after === undefined ? 0 : countThrough(head.posts, page.after);
+    // The head is a prefix of the merged feed: the posts in it after the cursor are the first of those after the cursor.
+    const covers = head !== undefined && (head.complete || head.posts.length - start > page.limit);
+    if (!covers) {
+      // Only a first page fills the cache: deep pages are read once per reader, not again and again.
+      if (page.after !== undefined) return this.mergedFeed(username, page);
       const take = Math.max(page.limit + 1, FEED_CACHE_POSTS);
       const posts = this.mergedFeed(username, { after: undefined, limit: take - 1 }, take);
       head = { posts, complete: posts.length < take };
       this.#feeds.set(username, head);
+      start = 0;
     }
-    const items = head.posts.slice(0, page.limit);
-    const more = head.posts.length > page.limit;
+    const posts = head!.posts;
+    const items = posts.slice(start, start + page.limit);
+    const more = posts.length - start > page.limit;
     return { items, next: more ? encodeCursor(items[items.length - 1]!.id) : null };
   }
 
@@ -339,6 +347,18 @@ function byId(a: Post, b: Post): number {
 
 function byIdDescending(a: Post, b: Post): number {
   return -byId(a, b);
+}
+
+/** In a list sorted by ascending id: how many posts have an id not greater than `id`, the index of the first after it. */
+function countThrough(list: readonly Post[], id: string): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (list[mid]!.id <= id) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /**
