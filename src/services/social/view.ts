@@ -67,7 +67,7 @@ export class View {
   /** Replies, tags, favourites and reblogs (view-posts.ts). */
   readonly indexes = new PostIndexes();
   /**
-   * Each recent reader's first merged feed page, forgotten on every event
+   * Each recent reader's feed head (its first merged posts), forgotten on every event
    * that can change it (#forgetFeedsOf): a post or delete by a followee, a
    * followee's account appearing or going, the reader's follow edges.
    * Events are applied before any read that waits for them, so an entry
@@ -129,7 +129,8 @@ export class View {
         if (seen === undefined) {
           const followers = this.#followers.get(followee) ?? new Set<string>();
           if (followers.size === 0) this.#followers.set(followee, followers);
-          followers.add(follower);
+          // One string per account, not one per edge.
+          followers.add(this.#accounts.get(follower)?.username ?? follower);
           this.#feeds.forget(follower);
         }
         edges.set(followee, kv.modRevision);
