@@ -3,7 +3,7 @@
  * The status reads of issue 13 on the embedded deployment (`chorus all`),
  * each against a bare node:http in the same run:
  *
- *   node dist/bench/timeline-probe.js load DIR [--users N] [--posts N]
+ *   node dist/bench/timeline-probe.js load DIR [--users N] [--posts N] [--special-follows N]
  *   node dist/bench/timeline-probe.js measure DIR [--main PATH] [--duration S] [--connections N] [--only a,b] [--profile DIR]
  *
  * `load` bulk-loads the bench's synthetic graph (50 followees per user on
@@ -13,7 +13,9 @@
  * build's dist/src/cmd/main.js, to compare builds on the same data) and
  * measures with wrk: the home timeline, a status, a status's context and
  * an account's statuses, each read as a random user, after a bare
- * node:http hello world. It prints one line per workload with the CPU
+ * node:http hello world; and `special`, the home timeline of the one
+ * user who follows `--special-follows` accounts (the bench's
+ * follows_5000), read at 4 connections like the bench does. It prints one line per workload with the CPU
  * time `chorus all` spent per request (user + system, from /proc: less
  * sensitive to other load than req/s) and the load average at its start,
  * since the machine is shared.
@@ -38,6 +40,7 @@ const { positionals, values } = parseArgs({
   options: {
     users: { type: 'string', default: '10000' },
     posts: { type: 'string', default: '200000' },
+    'special-follows': { type: 'string', default: '50' },
     main: { type: 'string' },
     duration: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '2' },
@@ -55,6 +58,7 @@ const dir = path.resolve(dirArg);
 const dataDir = path.join(dir, 'data');
 const usersFile = path.join(dir, 'users.txt');
 const threadFile = path.join(dir, 'thread.txt');
+const specialFile = path.join(dir, 'special-user.txt');
 const logDir = path.join(dir, 'logs');
 mkdirSync(logDir, { recursive: true });
 const deployOptions = {
@@ -67,18 +71,24 @@ const deployOptions = {
 
 async function load(): Promise<void> {
   const nowMs = Date.now();
-  const graph = generateGraph({ users: Number(values.users), avgFollowing: 50, specialFollows: 50, zipfExponent: 1, seed: 1, nowMs });
+  const specialFollows = Number(values['special-follows']);
+  const graph = generateGraph({ users: Number(values.users), avgFollowing: 50, specialFollows, zipfExponent: 1, seed: 1, nowMs });
   mkdirSync(dataDir, { recursive: true });
   const kv = await EmbeddedKV.open({ path: path.join(dataDir, 'chorus.sqlite'), unsafeNoFsync: true });
   const accounts = graph.users.map((username, i) => ({ username, createdAtMs: graph.createdAtMs[i]! }));
   await loadAccountsAndFollows(kv, graph, await sharedPasswordHash('probe password'), 1);
-  const sessions = await loadSessions(kv, accounts, 24 * 3600, 1);
+  const special = { username: graph.special.username, createdAtMs: graph.special.createdAtMs };
+  const sessions = await loadSessions(kv, [...accounts, special], 24 * 3600, 1);
   const posts = new PostGenerator(graph, 2, 1, nowMs);
   const stats = await loadPosts(kv, posts, Number(values.posts), 1);
   console.log(`loaded ${graph.users.length} users, ${graph.edges} follows, ${stats.keys} post keys in ${(stats.ms / 1000).toFixed(1)} s`);
   await kv.close();
-  const users = sessions.tokens.map((t) => benchUser(t.username, t.token));
+  const users = sessions.tokens.filter((t) => t.username !== special.username).map((t) => benchUser(t.username, t.token));
   writeUsers(usersFile, users);
+  writeUsers(
+    specialFile,
+    sessions.tokens.filter((t) => t.username === special.username).map((t) => benchUser(t.username, t.token)),
+  );
 
   const all = await EmbeddedDeployment.start(dataDir, deployOptions);
   try {
@@ -119,15 +129,19 @@ async function measure(): Promise<void> {
   }
   const all = await EmbeddedDeployment.start(dataDir, deployOptions);
   try {
-    for (const workload of ['feed', 'status', 'thread', 'account-statuses'] as Workload[]) {
-      if (!only.has(workload)) continue;
+    for (const name of ['feed', 'status', 'thread', 'account-statuses', 'special']) {
+      if (!only.has(name)) continue;
       const load = loadavg()[0]!;
-      const request = { ...spec, workload, usersFile, statusIds, ports: [all.webPort] };
+      const workload: Workload = name === 'special' ? 'feed' : (name as Workload);
+      const request =
+        name === 'special'
+          ? { ...spec, connections: 4, workload, usersFile: specialFile, statusIds, ports: [all.webPort] }
+          : { ...spec, workload, usersFile, statusIds, ports: [all.webPort] };
       await generator.measure({ ...request, durationS: Number(values.warmup) }, 0);
       const pid = all.processes()[0]!.pid;
       const cpuBefore = cpuSeconds(pid);
       const result = await generator.measure(request, 0);
-      line(workload, result, load, cpuSeconds(pid) - cpuBefore);
+      line(name, result, load, cpuSeconds(pid) - cpuBefore);
     }
   } finally {
     await all.stop();

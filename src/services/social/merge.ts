@@ -3,13 +3,27 @@ import type { Post } from '../../domain/post.js';
 /**
  * K-way merge of lists already sorted by ascending post id (newest first),
  * taking at most `take`, list i from index starts[i] on (0 when absent):
- * a binary heap of list heads, built in O(k), then O(take · log k).
+ * a binary heap of list heads, built in O(k), then O(take · log k). With
+ * `keys` (keys[i][j] the sortKey of lists[i][j]'s id, post-list.ts), ids
+ * are compared as numbers first, the strings only on a tie.
  */
-export function mergeNewestFirst(lists: readonly (readonly Post[])[], take: number, starts?: readonly number[]): Post[] {
+export function mergeNewestFirst(
+  lists: readonly (readonly Post[])[],
+  take: number,
+  starts?: readonly number[],
+  keys?: readonly (readonly number[])[],
+): Post[] {
   // Heap entries: [list index, position in that list].
   const heap: [number, number][] = [];
   const idAt = ([list, pos]: [number, number]) => lists[list]![pos]!.id;
-  const less = (a: [number, number], b: [number, number]) => idAt(a) < idAt(b);
+  // The ids are read only on a tie of keys (or a NaN key): that is what the keys save.
+  const less = keys
+    ? (a: [number, number], b: [number, number]) => {
+        const ka = keys[a[0]]![a[1]]!;
+        const kb = keys[b[0]]![b[1]]!;
+        return ka < kb || (!(ka > kb) && idAt(a) < idAt(b));
+      }
+    : (a: [number, number], b: [number, number]) => idAt(a) < idAt(b);
   const swap = (i: number, j: number) => {
     [heap[i], heap[j]] = [heap[j]!, heap[i]!];
   };

@@ -99,6 +99,29 @@ describe('View', () => {
     assert.equal(view.profile('a')?.following, 1);
   });
 
+  it("forgets a reader's cached feed when a followee's account appears or goes", () => {
+    const view = new View(keys);
+    const account = (name: string, revision: number) =>
+      kv(keys.account(name), JSON.stringify({ username: name, createdAtMs: 1 }), revision);
+    view.applyListed(account('reader', 1));
+    view.applyListed(account('a', 1));
+    view.applyListed(kv(keys.following('reader', 'a'), '1', 2));
+    view.applyListed(kv(keys.following('reader', 'b'), '1', 2));
+    for (const [id, author] of [
+      ['p1', 'a'],
+      ['p2', 'b'],
+    ]) {
+      view.applyListed(kv(keys.authorPost(author!, id!), JSON.stringify({ id, author, text: id, createdAtMs: 0 }), 3));
+    }
+    view.endListing();
+    const first = () => view.feed('reader', { after: undefined, limit: 20 }).items.map((post) => post.id);
+    assert.deepEqual(first(), ['p1'], 'a followee without an account is left out');
+    view.applyEvent({ type: 'put', kv: account('b', 4) });
+    assert.deepEqual(first(), ['p1', 'p2']);
+    view.applyEvent({ type: 'delete', kv: account('a', 5) });
+    assert.deepEqual(first(), ['p2']);
+  });
+
   it('keeps posts newest first through inserts and deletes, and pages the feed from a cursor', () => {
     const view = new View(keys);
     for (const name of ['a', 'b', 'reader']) {

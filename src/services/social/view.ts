@@ -5,7 +5,9 @@ import { type Keyspace, keyspace } from '../../kv/keys.js';
 import { NO_LEASE, type WatchEvent } from '../../kv/kv.js';
 import type { StoredSession } from '../../kv/records.js';
 import { parsePost, parsePublicAccount, parseSession } from '../../kv/records.js';
+import { FEED_CACHE_POSTS, FeedCache } from './feed-cache.js';
 import { mergeNewestFirst } from './merge.js';
+import { PostList } from './post-list.js';
 import { type SessionOwner, sessionOwner } from './reads.js';
 import type { ViewEntry } from './view-entry.js';
 import { PostIndexes } from './view-posts.js';
@@ -32,9 +34,10 @@ export class View {
   readonly #accounts = new Map<string, Account>();
   /** follower → followee → modRevision of the edge. */
   readonly #following = new Map<string, Map<string, number>>();
-  readonly #followerCounts = new Map<string, number>();
-  /** author → posts in ascending id order, which is newest first. */
-  readonly #posts = new Map<string, Post[]>();
+  /** followee → followers: whose cached feed a post by the followee changes (#feeds). */
+  readonly #followers = new Map<string, Set<string>>();
+  /** author → posts in ascending id order, which is newest first, with their sort keys. */
+  readonly #posts = new Map<string, PostList>();
   readonly #postsById = new Map<string, Post>();
   /**
    * Every post but reblogs, in DEScending id order (oldest first), for the public
@@ -65,6 +68,14 @@ export class View {
   readonly relations: ViewRelations;
   /** Replies, tags, favourites and reblogs (view-posts.ts). */
   readonly indexes = new PostIndexes();
+  /**
+   * Each recent reader's feed head (its first merged posts), forgotten on every event
+   * that can change it (#forgetFeedsOf): a post or delete by a followee, a
+   * followee's account appearing or going, the reader's follow edges.
+   * Events are applied before any read that waits for them, so an entry
+   * is always the merge of the view as it stands.
+   */
+  readonly #feeds = new FeedCache();
 
   /** A view of the keys laid out by `keys`; keys of any other layout are ignored. */
   constructor(keys: Keyspace = keyspace()) {
@@ -105,7 +116,7 @@ export class View {
     }
     for (const [author, posts] of this.#posts) {
       // A copy: a delete while the caller waits would shift the list under the loop.
-      for (const post of [...posts]) yield { key: keys.authorPost(author, post.id), value: JSON.stringify(post), modRevision: 0 };
+      for (const post of [...posts.posts]) yield { key: keys.authorPost(author, post.id), value: JSON.stringify(post), modRevision: 0 };
     }
     for (const [tokenHash, owner] of this.#sessions) {
       const { scopes, ...rest } = owner;
@@ -118,9 +129,10 @@ export class View {
 
   /** Puts the posts applyListed appended in order. */
   endListing(): void {
-    for (const author of this.#unsorted) this.#posts.get(author)?.sort(byId);
+    for (const author of this.#unsorted) this.#posts.get(author)?.sort();
     this.#unsorted.clear();
     this.indexes.endListing();
+    this.#feeds.clear();
     if (this.#timelineUnsorted) this.#timeline.sort(byIdDescending);
     this.#timelineUnsorted = false;
   }
@@ -139,6 +151,8 @@ export class View {
     if (key && this.indexes.put(key, kv.value, listing)) return;
     switch (key?.family) {
       case 'accounts': {
+        // A profile edit leaves feeds as they were; an account appearing adds its posts to its followers'.
+        if (!listing && !this.#accounts.has(key.username)) this.#forgetFeedsOf(key.username);
         this.#accounts.set(key.username, parsePublicAccount(kv.value));
         return;
       }
@@ -148,7 +162,13 @@ export class View {
         const seen = edges.get(followee);
         if (seen !== undefined && seen >= kv.modRevision) return;
         this.#following.set(follower, edges);
-        if (seen === undefined) this.#followerCounts.set(followee, (this.#followerCounts.get(followee) ?? 0) + 1);
+        if (seen === undefined) {
+          const followers = this.#followers.get(followee) ?? new Set<string>();
+          if (followers.size === 0) this.#followers.set(followee, followers);
+          // One string per account, not one per edge.
+          followers.add(this.#accounts.get(follower)?.username ?? follower);
+          this.#feeds.forget(follower);
+        }
         edges.set(followee, kv.modRevision);
         return;
       }
@@ -158,15 +178,16 @@ export class View {
         const post = parsePost(kv.value);
         // Share one string per author instead of one per post.
         post.author = this.#accounts.get(author)?.username ?? author;
-        const list = this.#posts.get(author) ?? [];
+        const list = this.#posts.get(author) ?? new PostList();
         if (list.length === 0) this.#posts.set(author, list);
         if (listing) {
-          list.push(post);
+          list.append(post);
           this.#unsorted.add(author);
         } else {
-          list.splice(firstAfter(list, post.id, true), 0, post);
+          list.insert(post);
         }
         this.#postsById.set(post.id, post);
+        if (!listing) this.#forgetFeedsOf(author);
         // The public timeline lists no reblogs.
         if (post.reblogOf !== undefined) return;
         if (listing) {
@@ -193,7 +214,9 @@ export class View {
     if (key && this.indexes.delete(key)) return;
     switch (key?.family) {
       case 'accounts':
-        this.#accounts.delete(key.username);
+        // The home feed hides a deleted followee's posts at once, before the sweeper removes them.
+        if (this.#accounts.delete(key.username)) this.#forgetFeedsOf(key.username);
+        this.#feeds.forget(key.username);
         return;
       case 'following': {
         const { follower, followee } = key;
@@ -202,18 +225,19 @@ export class View {
         if (edges === undefined || seen === undefined || seen > revision) return;
         edges.delete(followee);
         if (edges.size === 0) this.#following.delete(follower);
-        const count = (this.#followerCounts.get(followee) ?? 1) - 1;
-        if (count > 0) this.#followerCounts.set(followee, count);
-        else this.#followerCounts.delete(followee);
+        const followers = this.#followers.get(followee);
+        followers?.delete(follower);
+        if (followers?.size === 0) this.#followers.delete(followee);
+        this.#feeds.forget(follower);
         return;
       }
       case 'posts-by': {
         const { author, postId } = key;
         if (!this.#postsById.delete(postId)) return;
+        this.#forgetFeedsOf(author);
         const list = this.#posts.get(author);
         if (!list) return;
-        const index = firstAfter(list, postId, true);
-        if (list[index]?.id === postId) list.splice(index, 1);
+        list.remove(postId);
         if (list.length === 0) this.#posts.delete(author);
         const at = countGreaterIds(this.#timeline, postId);
         if (this.#timeline[at]?.id === postId) this.#timeline.splice(at, 1);
@@ -234,7 +258,7 @@ export class View {
     if (!account) return undefined;
     return {
       account,
-      followers: this.#followerCounts.get(username) ?? 0,
+      followers: this.#followers.get(username)?.size ?? 0,
       following: this.#following.get(username)?.size ?? 0,
       posts: this.#posts.get(username)?.length ?? 0,
     };
@@ -254,9 +278,10 @@ export class View {
 
   /** The author's posts, newest first, strictly after post id `page.after`. */
   posts(author: string, page: PageRequest): Page<Post> {
-    const list = this.#posts.get(author) ?? [];
-    const start = page.after === undefined ? 0 : firstAfter(list, page.after, false);
-    const items = list.slice(start, start + page.limit);
+    const list = this.#posts.get(author);
+    if (!list) return { items: [], next: null };
+    const start = page.after === undefined ? 0 : list.firstAfter(page.after, false);
+    const items = list.posts.slice(start, start + page.limit);
     const more = start + page.limit < list.length;
     return { items, next: more ? encodeCursor(items[items.length - 1]!.id) : null };
   }
@@ -265,22 +290,56 @@ export class View {
    * Posts by the accounts `username` follows, newest first, strictly after
    * `page.after`: a k-way merge over each followee's list from the cursor
    * on, so the cost is O(k log n) to find the starting points plus
-   * O(limit log k) to merge, whatever the total number of posts.
+   * O(limit log k) to merge, whatever the total number of posts. A page
+   * comes from the reader's cached head (#feeds) when the head holds it
+   * whole: the first page, and the next rounds a home page reads when
+   * its rules filtered out part of the first (timelines.ts homeFeed).
+   * A first page that finds no head fills it; other pages are merged.
    */
   feed(username: string, page: PageRequest): Page<Post> {
+    let head = this.#feeds.get(username);
+    let start = head === undefined || page.after === undefined ? 0 : countThrough(head.posts, page.after);
+    // The head is a prefix of the merged feed: the posts in it after the cursor are the first of those after the cursor.
+    const covers = head !== undefined && (head.complete || head.posts.length - start > page.limit);
+    if (!covers) {
+      // Only a first page fills the cache: deep pages are read once per reader, not again and again.
+      if (page.after !== undefined) return this.mergedFeed(username, page);
+      const take = Math.max(page.limit + 1, FEED_CACHE_POSTS);
+      const posts = this.mergedFeed(username, { after: undefined, limit: take - 1 }, take);
+      head = { posts, complete: posts.length < take };
+      this.#feeds.set(username, head);
+      start = 0;
+    }
+    const posts = head!.posts;
+    const items = posts.slice(start, start + page.limit);
+    const more = posts.length - start > page.limit;
+    return { items, next: more ? encodeCursor(items[items.length - 1]!.id) : null };
+  }
+
+  /**
+   * The feed as `feed` gives it, merged anew and left out of the cache
+   * (tests compare the two). With `take`, the first `take` posts merged,
+   * unpaged.
+   */
+  mergedFeed(username: string, page: PageRequest): Page<Post>;
+  mergedFeed(username: string, page: PageRequest, take: number): Post[];
+  mergedFeed(username: string, page: PageRequest, take?: number): Page<Post> | Post[] {
     const lists: Post[][] = [];
+    const keys: number[][] = [];
     const starts: number[] = [];
     for (const followee of this.#following.get(username)?.keys() ?? []) {
       const list = this.#posts.get(followee);
       // A followee without an account was deleted and is being swept: its posts are gone already for readers.
       if (!list || !this.#accounts.has(followee)) continue;
-      const start = page.after === undefined ? 0 : firstAfter(list, page.after, false);
+      const start = page.after === undefined ? 0 : list.firstAfter(page.after, false);
       if (start < list.length) {
-        lists.push(list);
+        lists.push(list.posts);
+        keys.push(list.keys);
         starts.push(start);
       }
     }
-    const merged = mergeNewestFirst(lists, page.limit + 1, starts);
+    const merged = mergeNewestFirst(lists, take ?? page.limit + 1, starts, keys);
+    if (take !== undefined) return merged;
     const items = merged.slice(0, page.limit);
     return { items, next: merged.length > page.limit ? encodeCursor(items[items.length - 1]!.id) : null };
   }
@@ -294,6 +353,12 @@ export class View {
     for (let i = end - 1; i >= 0 && items.length < page.limit; i--) items.push(list[i]!);
     const more = end - items.length > 0;
     return { items, next: more ? encodeCursor(items[items.length - 1]!.id) : null };
+  }
+
+  /** Forgets the cached feeds of the author's followers (a post of theirs, or their account, came or went). */
+  #forgetFeedsOf(author: string): void {
+    const followers = this.#followers.get(author);
+    if (followers) this.#feeds.forgetAmong(followers, (reader) => this.isFollowing(reader, author));
   }
 
   /** New posts come (nearly) in order, so the walk back from the end is short. */
@@ -321,6 +386,18 @@ function byIdDescending(a: Post, b: Post): number {
   return -byId(a, b);
 }
 
+/** In a list sorted by ascending id: how many posts have an id not greater than `id`, the index of the first after it. */
+function countThrough(list: readonly Post[], id: string): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (list[mid]!.id <= id) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 /**
  * In a list sorted by DEScending id: how many posts have an id greater
  * than `id`, which is also the index `id` sits at if present.
@@ -331,22 +408,6 @@ function countGreaterIds(list: readonly Post[], id: string): number {
   while (low < high) {
     const mid = (low + high) >> 1;
     if (list[mid]!.id > id) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-/**
- * Index of the first post whose id is greater than `id` (or, with
- * `inclusive`, not less than it) in a list sorted by ascending id.
- */
-function firstAfter(list: readonly Post[], id: string, inclusive: boolean): number {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    const midId = list[mid]!.id;
-    if (midId < id || (!inclusive && midId === id)) low = mid + 1;
     else high = mid;
   }
   return low;
