@@ -16,7 +16,7 @@ describe('FeedCache', () => {
       ['a', 'b', 'c', 'd'].map((reader) => cache.get(reader) !== undefined),
       [true, false, true, true],
     );
-    cache.forget('c');
+    cache.delete('c');
     assert.equal(cache.get('c'), undefined);
   });
 

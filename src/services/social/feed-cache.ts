@@ -1,3 +1,4 @@
+import { BoundedCache } from '../../domain/bounded-cache.js';
 import type { Post } from '../../domain/post.js';
 
 /**
@@ -24,48 +25,14 @@ export interface FeedHead {
 /**
  * The first merged page of each reader who read their feed lately, for
  * the view (View.feed), which forgets a reader's entry on every event
- * that can change it. Bounded like the web tier's caches: a young and an
+ * that can change it. A BoundedCache (domain/bounded-cache.ts): a young and an
  * old generation, a hit in the young one (the common case) is one Map
  * lookup with no reordering, and when the young one fills the old one is
  * dropped. Nothing depends on an entry being there.
  */
-export class FeedCache {
-  #young = new Map<string, FeedHead>();
-  #old = new Map<string, FeedHead>();
-  readonly #generation: number;
-
+export class FeedCache extends BoundedCache<string, FeedHead> {
   constructor(capacity = FEED_CACHE_READERS) {
-    if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError(`capacity must be an integer of at least 2, got ${capacity}`);
-    this.#generation = capacity >> 1;
-  }
-
-  get size(): number {
-    return this.#young.size + this.#old.size;
-  }
-
-  get(reader: string): FeedHead | undefined {
-    const head = this.#young.get(reader);
-    if (head !== undefined) return head;
-    const old = this.#old.get(reader);
-    if (old !== undefined) {
-      this.#old.delete(reader);
-      this.set(reader, old);
-    }
-    return old;
-  }
-
-  set(reader: string, head: FeedHead): void {
-    if (!this.#young.has(reader) && this.#young.size >= this.#generation) {
-      this.#old = this.#young;
-      this.#young = new Map();
-    }
-    this.#old.delete(reader);
-    this.#young.set(reader, head);
-  }
-
-  forget(reader: string): void {
-    this.#young.delete(reader);
-    this.#old.delete(reader);
+    super(capacity);
   }
 
   /**
@@ -77,16 +44,9 @@ export class FeedCache {
   forgetAmong(candidates: ReadonlySet<string>, follows: (reader: string) => boolean): void {
     if (this.size === 0 || candidates.size === 0) return;
     if (candidates.size <= this.size) {
-      for (const reader of candidates) this.forget(reader);
+      for (const reader of candidates) this.delete(reader);
       return;
     }
-    for (const generation of [this.#young, this.#old]) {
-      for (const reader of generation.keys()) if (follows(reader)) generation.delete(reader);
-    }
-  }
-
-  clear(): void {
-    this.#young.clear();
-    this.#old.clear();
+    for (const reader of this.keys()) if (follows(reader)) this.delete(reader);
   }
 }

@@ -167,7 +167,7 @@ export class View {
           if (followers.size === 0) this.#followers.set(followee, followers);
           // One string per account, not one per edge.
           followers.add(this.#accounts.get(follower)?.username ?? follower);
-          this.#feeds.forget(follower);
+          this.#feeds.delete(follower);
         }
         edges.set(followee, kv.modRevision);
         return;
@@ -216,7 +216,7 @@ export class View {
       case 'accounts':
         // The home feed hides a deleted followee's posts at once, before the sweeper removes them.
         if (this.#accounts.delete(key.username)) this.#forgetFeedsOf(key.username);
-        this.#feeds.forget(key.username);
+        this.#feeds.delete(key.username);
         return;
       case 'following': {
         const { follower, followee } = key;
@@ -228,7 +228,7 @@ export class View {
         const followers = this.#followers.get(followee);
         followers?.delete(follower);
         if (followers?.size === 0) this.#followers.delete(followee);
-        this.#feeds.forget(follower);
+        this.#feeds.delete(follower);
         return;
       }
       case 'posts-by': {

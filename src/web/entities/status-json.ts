@@ -1,6 +1,6 @@
 import type { Account, Profile } from '../../domain/account.js';
+import { BoundedCache } from '../../domain/bounded-cache.js';
 import type { Post, PostView } from '../../domain/post.js';
-import { BoundedCache } from '../bounded-cache.js';
 import { wellFormedJson } from '../unicode.js';
 import { mastodonAccount } from './account.js';
 import { type MastodonStatus, mastodonStatus } from './status.js';

@@ -5,7 +5,8 @@
  * the old one is dropped and the young one takes its place. A hit in the
  * young generation, the common case on a hot path, is one Map lookup with
  * no reordering. For caches whose every entry can be rebuilt: nothing may
- * depend on an entry being there.
+ * depend on an entry being there. (A leaf utility beside the domain, so
+ * the web tier and the services share it.)
  */
 export class BoundedCache<K, V> {
   #young = new Map<K, V>();
@@ -39,5 +40,21 @@ export class BoundedCache<K, V> {
     }
     this.#old.delete(key);
     this.#young.set(key, value);
+  }
+
+  delete(key: K): void {
+    this.#young.delete(key);
+    this.#old.delete(key);
+  }
+
+  /** Every key held; deleting the current one while iterating is safe. */
+  *keys(): Generator<K> {
+    yield* this.#young.keys();
+    yield* this.#old.keys();
+  }
+
+  clear(): void {
+    this.#young.clear();
+    this.#old.clear();
   }
 }
