@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 import type { Compare, KV } from '../src/kv/kv.js';
 import { startEtcdCluster } from '../src/local-etcd/etcd-cluster.js';
 import { closedLoop, etcdPutCeiling, type OpsResult } from './ceilings.js';
+import { countingKv } from './counting-kv.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,22 +45,6 @@ const WARMUP_S = 1;
 const FAST_HASHING = { memoryCost: 256, timeCost: 1 };
 
 const load = (module: string) => import(path.join(root, module));
-
-/** A KV that counts the calls made through it, by method. */
-function counting(inner: KV): { kv: KV; calls: Map<string, number> } {
-  const calls = new Map<string, number>();
-  const kv = new Proxy(inner, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls.set(String(property), (calls.get(String(property)) ?? 0) + 1);
-        return value.apply(target, args);
-      };
-    },
-  });
-  return { kv, calls };
-}
 
 const SHAPE_PREFIX = '/chorus-bench/favourite-shape/';
 
@@ -126,7 +111,7 @@ async function main(): Promise<void> {
     await inBatches(users, 8, async (name) => tokens.set(name, (await auth.signUp(name, 'correct horse')).token));
     const model = await ReadModel.start({ kv, keys });
     readModel = model;
-    const counted = counting(kv);
+    const counted = countingKv(kv);
     const social = new SocialService({ kv: counted.kv, keys, readModel: model });
     const statuses: string[] = [];
     for (const author of users.slice(0, STATUSES)) statuses.push((await social.trustedActor(author).post(`popular, by ${author}`)).id);

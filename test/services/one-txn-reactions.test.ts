@@ -1,33 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { KV } from '../../src/kv/kv.js';
+import { countingKv } from '../../bench/counting-kv.js';
 import { dumpStore, forEachEngine } from '../helpers/engines.js';
 import { rejectsWith } from '../helpers/fixtures.js';
 import { socialSetup } from '../helpers/social.js';
 
-/** Counts every call the social service makes to the store, by method. */
-function counting(inner: KV): { kv: KV; calls: Map<string, number>; reset: () => void } {
-  const calls = new Map<string, number>();
-  const kv = new Proxy(inner, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls.set(String(property), (calls.get(String(property)) ?? 0) + 1);
-        return value.apply(target, args);
-      };
-    },
-  });
-  return { kv, calls, reset: () => calls.clear() };
-}
-
 forEachEngine((engine) => {
   describe(`reactions in one txn (${engine.name})`, () => {
     it('a favourite, unfavourite, reblog and unreblog through a token each cost one txn and no read once the view has the post', async () => {
-      let counter: ReturnType<typeof counting> | undefined;
+      let counter: ReturnType<typeof countingKv> | undefined;
       const { kv, keys, social, readModel, signUp, tokenOf, tick, close } = await socialSetup(engine, true, {
         wrapKv: (inner) => {
-          counter = counting(inner);
+          counter = countingKv(inner);
           return counter.kv;
         },
       });
