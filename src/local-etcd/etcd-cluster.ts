@@ -4,7 +4,7 @@
  * loopback (or `host`) on its own ports, with its own data directory.
  */
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findFreePorts } from '../supervisor/ports.js';
@@ -80,6 +80,22 @@ const NOT_FOUND_MESSAGE = 'etcd not found on PATH: install it with "apt-get inst
  * install etcd when the binary cannot be found.
  */
 export async function startEtcdCluster(options: EtcdClusterOptions): Promise<EtcdCluster> {
+  // Free ports are found before etcd binds them, and another process (a test running beside this
+  // one) may take one in between: a new cluster on ports of our choosing starts again on others.
+  const choosesPorts = !options.clientPorts && !options.peerPorts && !existsSync(join(options.dataDir, 'cluster.json'));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (!choosesPorts || attempt >= 3 || !/address already in use/.test((error as Error).message)) throw error;
+      // Only what the failed start made: the directory may hold more (chorus cluster keeps its certificates there).
+      rmSync(join(options.dataDir, 'cluster.json'), { force: true });
+      for (let i = 1; i <= (options.members ?? 3); i++) rmSync(join(options.dataDir, `etcd-${i}`), { recursive: true, force: true });
+    }
+  }
+}
+
+async function startOnce(options: EtcdClusterOptions): Promise<EtcdCluster> {
   const binary = options.etcdBinary ?? findOnPath('etcd');
   if (!binary) throw new Error(NOT_FOUND_MESSAGE);
   const count = options.members ?? 3;
