@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { keyspace } from '../../src/kv/keys.js';
 import type { KV } from '../../src/kv/kv.js';
 
-/** What the fuzz tests (test/web/fuzz.test.ts) know about the text rule (src/domain/text-rules.ts). */
+/** What the fuzz tests (test/web-heavy/fuzz.test.ts) know about the text rule (src/domain/text-rules.ts). */
 
 /**
  * Text built from what the text rule is about: controls, combining marks,

@@ -21,7 +21,7 @@ import { buildApp } from '../../src/web/app.js';
 import { malformedValues } from '../helpers/bad-texts.js';
 import { FAST_HASHING } from '../helpers/fixtures.js';
 import { encodePart, ruleText, storedRuleBreaks } from '../helpers/text-fuzz.js';
-import { Browser } from './web-harness.js';
+import { Browser } from '../web/web-harness.js';
 
 const RUNS = 2500;
 const SEED = 20240115;

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import type { ConnectionLimits } from '../../src/web/connections.js';
 import { eventually } from '../helpers/eventually.js';
-import { type Harness, openHarness } from './web-harness.js';
+import { type Harness, openHarness } from '../web/web-harness.js';
 
 interface Held {
   socket: Socket;

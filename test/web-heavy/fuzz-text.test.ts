@@ -20,7 +20,7 @@ import { buildApp } from '../../src/web/app.js';
 import { malformedValues, writesSince } from '../helpers/bad-texts.js';
 import { FAST_HASHING } from '../helpers/fixtures.js';
 import { ruleBreak, ruleText, storedRuleBreaks } from '../helpers/text-fuzz.js';
-import { Browser } from './web-harness.js';
+import { Browser } from '../web/web-harness.js';
 
 const RUNS = 600;
 const SEED = 20250214;
