@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { spawnChorus } from '../helpers/chorus-process.js';
 import { eventually } from '../helpers/eventually.js';
-
-const mainScript = fileURLToPath(new URL('../../src/cmd/main.js', import.meta.url));
 
 interface TargetGroup {
   targets: string[];
@@ -18,22 +14,15 @@ interface TargetGroup {
 describe('chorus all: prometheus-targets.json', () => {
   it('lists the process, whose admin listener serves /metrics with every family and the process metrics', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chorus-metrics-'));
-    const child = spawn(process.execPath, [mainScript, 'all'], {
-      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, CHORUS_LOG_LEVEL: 'warn', CHORUS_SHUTDOWN_GRACE_MS: '200' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const exited = once(child, 'exit');
+    const chorus = spawnChorus(['all'], { PORT: '0', DATA_DIR: dataDir, CHORUS_LOG_LEVEL: 'warn', CHORUS_SHUTDOWN_GRACE_MS: '200' });
     try {
-      await eventually(() => output.includes('Chorus is running'), { timeoutMs: 20_000, intervalMs: 50, what: 'start-up' });
+      await eventually(() => chorus.output().includes('Chorus is running'), { timeoutMs: 20_000, intervalMs: 50, what: 'start-up' });
       const groups = JSON.parse(readFileSync(path.join(dataDir, 'prometheus-targets.json'), 'utf8')) as TargetGroup[];
       assert.equal(groups.length, 1, 'one process, the embedded store: nothing else to scrape');
       assert.deepEqual(groups[0]!.labels, { component: 'all', chorus_instance: 'chorus', __metrics_path__: '/metrics' });
       const [address] = groups[0]!.targets;
       assert.match(address!, /^127\.0\.0\.1:\d+$/, 'the admin listener is on loopback by default');
-      const web = /running at (http:\/\/\S+)/.exec(output)![1]!.replace('localhost', '127.0.0.1');
+      const web = /running at (http:\/\/\S+)/.exec(chorus.output())![1]!.replace('localhost', '127.0.0.1');
       assert.equal((await fetch(`${web}/readyz`)).status, 200);
       assert.equal((await fetch(`${web}/metrics`)).status, 404, 'not on the public port without a token');
 
@@ -59,8 +48,7 @@ describe('chorus all: prometheus-targets.json', () => {
         assert.ok(text.includes(`# TYPE ${name} `), name);
       }
     } finally {
-      child.kill('SIGTERM');
-      await exited;
+      await chorus.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { Lifecycle } from '../../src/cmd/lifecycle.js';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
 import { ReadModel } from '../../src/services/social/read-model.js';
+import { spawnChorus } from '../helpers/chorus-process.js';
 import { eventually } from '../helpers/eventually.js';
-
-const mainScript = fileURLToPath(new URL('../../src/cmd/main.js', import.meta.url));
 
 /** A loopback port nothing listens on (it was free a moment ago). */
 async function unusedPort(): Promise<number> {
@@ -34,22 +31,14 @@ function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promis
 describe('shutdown', () => {
   it('SIGTERM ends a social service still waiting for an unreachable etcd: exit 0, no SIGKILL needed', async () => {
     const etcdPort = await unusedPort();
-    const child = spawn(
-      process.execPath,
-      [mainScript, 'social', '--port', '0', '--etcd-endpoints', `http://127.0.0.1:${etcdPort}`, '--etcd-timeout-ms', '200'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    const chorus = spawnChorus(['social', '--port', '0', '--etcd-endpoints', `http://127.0.0.1:${etcdPort}`, '--etcd-timeout-ms', '200']);
+    const { child, exited } = chorus;
     try {
       // Wait until it is inside a retry loop, so the signal interrupts one.
-      await eventually(() => output.includes('retrying'), { timeoutMs: 10_000, intervalMs: 50, what: 'a retry in the log' });
+      await eventually(() => chorus.output().includes('retrying'), { timeoutMs: 10_000, intervalMs: 50, what: 'a retry in the log' });
       child.kill('SIGTERM');
       const [code, signal] = await within(exited, 5000, 'exit after SIGTERM');
+      const output = chorus.output();
       assert.equal(signal, null, output);
       assert.equal(code, 0, output);
       // Its stdout is a pipe, not a terminal: every line is JSON.

@@ -5,43 +5,39 @@
  * checks `chorus restore` makes and restores into a new data directory.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { restoreDeployment } from '../../src/backup/deployment-backup.js';
+import { spawnChorus } from '../helpers/chorus-process.js';
 import { eventually } from '../helpers/eventually.js';
-
-const mainScript = fileURLToPath(new URL('../../src/cmd/main.js', import.meta.url));
 
 test('chorus cluster takes scheduled etcd snapshots, keeps the newest, and each restores', { timeout: 120_000 }, async () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'chorus-cluster-backup-'));
   const dataDir = path.join(root, 'live');
-  const child = spawn(process.execPath, [mainScript, 'cluster'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      DATA_DIR: dataDir,
-      CHORUS_WEB_INSTANCES: '1',
-      CHORUS_LOG_LEVEL: 'info',
-      CHORUS_SHUTDOWN_GRACE_MS: '500',
-      CHORUS_BACKUP_EVERY: '1s',
-      CHORUS_BACKUP_KEEP: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const chorus = spawnChorus(['cluster'], {
+    PORT: '0',
+    DATA_DIR: dataDir,
+    CHORUS_WEB_INSTANCES: '1',
+    CHORUS_LOG_LEVEL: 'info',
+    CHORUS_SHUTDOWN_GRACE_MS: '500',
+    CHORUS_BACKUP_EVERY: '1s',
+    CHORUS_BACKUP_KEEP: '1',
   });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = once(child, 'exit');
-  const taken = () => output.split('\n').filter((line) => line.includes('"msg":"backup taken"'));
+  const taken = () =>
+    chorus
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"backup taken"'));
   try {
-    await eventually(() => output.includes('Chorus cluster is running'), { timeoutMs: 90_000, intervalMs: 100, what: 'the cluster' });
+    await eventually(() => chorus.output().includes('Chorus cluster is running'), {
+      timeoutMs: 90_000,
+      intervalMs: 100,
+      what: 'the cluster',
+    });
     // A sign-up through the web instance: a write the snapshots taken after it must hold.
-    const web = /web1\s+(http:\/\/\S+)/.exec(output)![1]!.replace('localhost', '127.0.0.1');
+    const web = /web1\s+(http:\/\/\S+)/.exec(chorus.output())![1]!.replace('localhost', '127.0.0.1');
     const form = await fetch(`${web}/signup`);
     const cookie = form.headers.getSetCookie().map((c) => c.split(';')[0]!);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
@@ -60,11 +56,10 @@ test('chorus cluster takes scheduled etcd snapshots, keeps the newest, and each 
       what: 'a backup after the sign-up',
     });
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await chorus.stop();
   }
   try {
-    assert.doesNotMatch(output, /scheduled backup failed/);
+    assert.doesNotMatch(chorus.output(), /scheduled backup failed/);
     const backups = path.join(dataDir, 'backups');
     const kept = readdirSync(backups);
     const newest = path.basename((JSON.parse(taken().at(-1)!) as { file: string }).file);

@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ensureCertificates } from '../../src/local-etcd/certificates.js';
+import { spawnChorus } from '../helpers/chorus-process.js';
 import { eventually } from '../helpers/eventually.js';
-
-const mainScript = fileURLToPath(new URL('../../src/cmd/main.js', import.meta.url));
 
 interface TargetGroup {
   targets: string[];
@@ -37,16 +33,13 @@ function httpsGet(url: string, tls: { ca: string; cert: string; key: string }): 
 describe('chorus cluster: prometheus-targets.json', () => {
   it('lists every web instance, both services and the three etcd members, and each answers /metrics', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chorus-cluster-metrics-'));
-    const child = spawn(process.execPath, [mainScript, 'cluster'], {
-      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, CHORUS_LOG_LEVEL: 'warn', CHORUS_SHUTDOWN_GRACE_MS: '500' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const exited = once(child, 'exit');
+    const chorus = spawnChorus(['cluster'], { PORT: '0', DATA_DIR: dataDir, CHORUS_LOG_LEVEL: 'warn', CHORUS_SHUTDOWN_GRACE_MS: '500' });
     try {
-      await eventually(() => output.includes('Chorus cluster is running'), { timeoutMs: 90_000, intervalMs: 100, what: 'the cluster' });
+      await eventually(() => chorus.output().includes('Chorus cluster is running'), {
+        timeoutMs: 90_000,
+        intervalMs: 100,
+        what: 'the cluster',
+      });
       const groups = JSON.parse(readFileSync(path.join(dataDir, 'prometheus-targets.json'), 'utf8')) as TargetGroup[];
       const names = groups.map((g) => g.labels.chorus_instance).sort();
       assert.deepEqual(names, ['auth', 'etcd-0', 'etcd-1', 'etcd-2', 'social', 'web1', 'web2']);
@@ -56,7 +49,7 @@ describe('chorus cluster: prometheus-targets.json', () => {
       }
 
       // Traffic through a web instance to the social service over gRPC, and from it to etcd.
-      const web = /web1\s+(http:\/\/\S+)/.exec(output)![1]!.replace('localhost', '127.0.0.1');
+      const web = /web1\s+(http:\/\/\S+)/.exec(chorus.output())![1]!.replace('localhost', '127.0.0.1');
       assert.equal((await fetch(`${web}/api/v1/timelines/public`)).status, 200);
 
       const scrape = async (instance: string) => {
@@ -92,8 +85,7 @@ describe('chorus cluster: prometheus-targets.json', () => {
       assert.equal(etcd.status, 200);
       has(etcd.text, /^etcd_server_has_leader 1$/m, 'etcd member');
     } finally {
-      child.kill('SIGTERM');
-      await exited;
+      await chorus.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
