@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { seededRandom } from '../bench/synthetic.js';
+import { type ReadsJudged, SOON_AFTER_MS } from './check-reads.js';
 import { ChaosDeployment } from './deployment.js';
 import { runEmbedded } from './embedded.js';
 import { countByKind, type FaultFigures, failedRequests, faultFigures, type KindFigures } from './figures.js';
@@ -42,6 +43,8 @@ export interface ScenarioReport {
   edgesChecked: number;
   reactionsChecked: number;
   notificationsChecked: number;
+  /** (read, acknowledged post) pairs judged by the reads-see-acknowledged-writes check; `soon`: read begun within 50 ms of the acknowledgement. */
+  readsJudged: ReadsJudged;
   byKind: Partial<KindFigures>;
   faults: FaultFigures[];
   violations: string[];
@@ -66,6 +69,7 @@ function report(result: Pick<ScenarioResult, 'name' | 'check' | 'recorder' | 'fa
     edgesChecked: result.check.edgesChecked,
     reactionsChecked: result.check.reactionsChecked,
     notificationsChecked: result.check.notificationsChecked,
+    readsJudged: result.check.readsJudged,
     byKind: countByKind(ops),
     faults: faultFigures(ops, result.faults),
     violations: result.check.violations,
@@ -120,7 +124,8 @@ export function formatReport(r: ChaosReport): string {
       '',
       `## ${s.name}: ${s.ops} requests in ${(s.durationMs / 1000).toFixed(1)} s, ${s.failedRequests} failed, ` +
         `${s.postsAcknowledged} posts acknowledged, ${s.edgesChecked} follow edges and ${s.reactionsChecked} ` +
-        `(account, status) favourites and reblogs checked for linearizability, ${s.notificationsChecked} notifications matched`,
+        `(account, status) favourites and reblogs checked for linearizability, ${s.notificationsChecked} notifications matched, ` +
+        `${s.readsJudged.judged} reads of acknowledged posts judged (${s.readsJudged.soon} begun within ${SOON_AFTER_MS} ms of the acknowledgement)`,
     );
     lines.push('kind              ok  failed  unknown');
     for (const [kind, c] of Object.entries(s.byKind)) {

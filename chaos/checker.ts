@@ -2,11 +2,18 @@
  * Judges a chaos run from its history and the final state: pure, so the
  * unit tests can hand it histories that must fail. Each check names the
  * guarantee it backs; a violation is a sentence a person can act on.
+ *
+ * Each kind of read is held to its own promise (docs/architecture.md,
+ * "Which reads give which guarantee"): the register reads, relationships
+ * and a single status, are linearizable with the writes they read
+ * (check-edges.ts, check-reactions.ts); timelines, lists and profiles see
+ * every write acknowledged before they began (check-reads.ts); a token
+ * whose logout was acknowledged is refused everywhere (checkRevokedTokens).
  */
 import { blockedAtEnd, checkBlocksLeaveNoEdge, checkFollowEdges } from './check-edges.js';
 import { checkNotifications } from './check-notifications.js';
 import { checkReactions } from './check-reactions.js';
-import { checkReadsSeeWrites } from './check-reads.js';
+import { checkReadsSeeWrites, type ReadsJudged } from './check-reads.js';
 import { compareStatusIds, type FinalState, type Op, type PostRef } from './history.js';
 
 export interface CheckResult {
@@ -18,6 +25,8 @@ export interface CheckResult {
   /** Notifications in the final state matched against the actions. */
   notificationsChecked: number;
   postsAcknowledged: number;
+  /** (read, acknowledged post) pairs the reads-see-acknowledged-writes check judged, and how many of those reads began soon after. */
+  readsJudged: ReadsJudged;
 }
 
 /** Stops a broken run from printing thousands of lines; the count is kept. */
@@ -32,12 +41,12 @@ export function checkHistory(ops: Op[], final: FinalState): CheckResult {
   const reactionsChecked = checkReactions(ops, final, violations);
   const notificationsChecked = checkNotifications(ops, final, violations);
   checkPageOrder(ops, final, violations);
-  checkReadsSeeWrites(ops, violations);
+  const readsJudged = checkReadsSeeWrites(ops, violations);
   checkRevokedTokens(ops, violations);
   const postsAcknowledged = new Set(ops.filter((o) => o.kind === 'post' && o.outcome === 'ok').map((o) => o.key)).size;
   const shown = violations.slice(0, MAX_REPORTED);
   if (violations.length > MAX_REPORTED) shown.push(`… and ${violations.length - MAX_REPORTED} more violations`);
-  return { violations: shown, edgesChecked, reactionsChecked, notificationsChecked, postsAcknowledged };
+  return { violations: shown, edgesChecked, reactionsChecked, notificationsChecked, postsAcknowledged, readsJudged };
 }
 
 /** Every acknowledged post stored exactly once, by its key; nothing stored that no client attempted. */

@@ -38,6 +38,15 @@ export interface Config {
   etcdEndpoints: string[];
   /** Deadline of each etcd call. */
   etcdTimeoutMs: number;
+  /**
+   * etcd only (0 on the embedded store): every write waits this long after
+   * etcd confirmed it before it is acknowledged (commit-wait), and a read
+   * that need not be linearizable may use a quorum read that started up to
+   * this long before it (services/social/revision-reader.ts). 0: every
+   * read waits for a quorum read that starts after it. Every auth and
+   * social process of a deployment must use the same value.
+   */
+  readIndexAgeMs: number;
   /** PEM files for TLS to etcd with a client certificate (whose Common Name is the etcd user); absent for plain http. */
   etcdTls?: { ca: string; cert: string; key: string };
   /**
@@ -116,6 +125,10 @@ const options = {
   store: { env: 'CHORUS_STORE', help: 'embedded | etcd (default: embedded for all, etcd otherwise)' },
   'etcd-endpoints': { env: 'CHORUS_ETCD_ENDPOINTS', help: 'comma-separated etcd client URLs' },
   'etcd-timeout-ms': { env: 'CHORUS_ETCD_TIMEOUT_MS', help: 'deadline of each etcd call (default 2000)' },
+  'read-index-age-ms': {
+    env: 'CHORUS_READ_INDEX_AGE_MS',
+    help: 'etcd: writes wait this long after commit, reads may share a quorum read this old, 0 to 1000 (default 10; same on every auth and social)',
+  },
   'etcd-ca': { env: 'CHORUS_ETCD_CA', help: "CA certificate (PEM) that signed the etcd members' certificates" },
   'etcd-cert': { env: 'CHORUS_ETCD_CERT', help: 'client certificate (PEM) for etcd; its Common Name is the etcd user' },
   'etcd-key': { env: 'CHORUS_ETCD_KEY', help: 'private key (PEM) of --etcd-cert' },
@@ -202,6 +215,9 @@ const options = {
 } as const;
 
 type OptionName = keyof typeof options;
+
+/** Measured in docs/performance.md, "Issue 13: reads with a read index of bounded age". */
+const DEFAULT_READ_INDEX_AGE_MS = 10;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -437,15 +453,19 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 
   const dataDir = path.resolve(raw('data-dir') ?? './data');
+  const store = oneOf('store', ['embedded', 'etcd'] as const, role === 'all' ? 'embedded' : 'etcd');
+  // Checked on either store; the embedded one is one process, whose every read already sees every write.
+  const readIndexAgeMs = int('read-index-age-ms', DEFAULT_READ_INDEX_AGE_MS, 0, 1000);
   return Object.freeze({
     role,
     host,
     rpcHost,
     port,
     dataDir,
-    store: oneOf('store', ['embedded', 'etcd'] as const, role === 'all' ? 'embedded' : 'etcd'),
+    store,
     etcdEndpoints,
     etcdTimeoutMs: int('etcd-timeout-ms', 2000, 100, 60_000),
+    readIndexAgeMs: store === 'etcd' ? readIndexAgeMs : 0,
     etcdTls,
     rpcTls,
     authPort,

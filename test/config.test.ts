@@ -55,6 +55,24 @@ describe('config', () => {
     assert.throws(() => loadConfig(['all'], { CHORUS_BACKUP_KEEP: '5' }), /CHORUS_BACKUP_KEEP.*needs.*CHORUS_BACKUP_EVERY/);
   });
 
+  it('gives etcd deployments a read index age (commit-wait) of 10 ms unless told otherwise, and the embedded store none', () => {
+    assert.equal(loadConfig(['social'], {}).readIndexAgeMs, 10);
+    assert.equal(loadConfig(['auth'], { CHORUS_READ_INDEX_AGE_MS: '0' }).readIndexAgeMs, 0);
+    assert.equal(loadConfig(['cluster'], {}).readIndexAgeMs, 10);
+    assert.equal(loadConfig(['social', '--read-index-age-ms', '25'], {}).readIndexAgeMs, 25);
+    assert.equal(loadConfig(['all'], { CHORUS_STORE: 'etcd', CHORUS_READ_INDEX_AGE_MS: '5' }).readIndexAgeMs, 5);
+    // One process on SQLite: every read already follows every write.
+    assert.equal(loadConfig(['all'], {}).readIndexAgeMs, 0);
+    assert.equal(loadConfig(['all'], { CHORUS_READ_INDEX_AGE_MS: '20' }).readIndexAgeMs, 0);
+    for (const bad of ['-1', '1001', '2.5', 'soon']) {
+      assert.throws(
+        () => loadConfig(['social'], { CHORUS_READ_INDEX_AGE_MS: bad }),
+        /CHORUS_READ_INDEX_AGE_MS must be a whole number from 0 to 1000/,
+      );
+      assert.throws(() => loadConfig(['all'], { CHORUS_READ_INDEX_AGE_MS: bad }), /CHORUS_READ_INDEX_AGE_MS/);
+    }
+  });
+
   it('reports web instances to the status service every 5s unless told otherwise, 1s to 60s', () => {
     assert.equal(loadConfig(['web'], {}).statusReportEveryMs, 5000);
     assert.equal(loadConfig(['web'], { CHORUS_STATUS_REPORT_EVERY: '1s' }).statusReportEveryMs, 1000);

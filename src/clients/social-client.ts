@@ -4,7 +4,7 @@ import { DomainError } from '../domain/errors.js';
 import { isNotificationType, type Notification, type NotificationQuery } from '../domain/notification.js';
 import type { Page } from '../domain/page.js';
 import type { Post, PostOptions, PostView } from '../domain/post.js';
-import type { Actor, NotificationMarker, PostDescriptions, PostEvent, Reader, Social, Thread } from '../domain/social.js';
+import type { Actor, DescribeOptions, NotificationMarker, PostDescriptions, PostEvent, Reader, Social, Thread } from '../domain/social.js';
 import {
   type GetProfileResponse,
   type PostAsSessionRequest,
@@ -194,8 +194,8 @@ export class SocialClient implements Social {
     return this.#reader('').getThread(postId);
   }
 
-  describePosts(postIds: readonly string[]): Promise<PostDescriptions> {
-    return this.#reader('').describePosts(postIds);
+  describePosts(postIds: readonly string[], options?: DescribeOptions): Promise<PostDescriptions> {
+    return this.#reader('').describePosts(postIds, options);
   }
 
   async favouritedBy(postId: string, limit = 0, cursor = ''): Promise<Page<Account>> {
@@ -246,8 +246,12 @@ export class SocialClient implements Social {
         const r = await this.#call(this.#client.getThread, { postId, token });
         return { ancestors: r.ancestors.map(post), descendants: r.descendants.map(post) };
       },
-      describePosts: async (postIds) => {
-        const r = await this.#call(this.#client.describePosts, { postIds: [...postIds], token });
+      describePosts: async (postIds, options) => {
+        const r = await this.#call(this.#client.describePosts, {
+          postIds: [...postIds],
+          token,
+          linearizable: options?.linearizable ?? false,
+        });
         return { posts: r.posts.map(postView), profiles: r.profiles.map(profile) };
       },
     };

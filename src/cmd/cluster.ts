@@ -114,6 +114,8 @@ export async function runCluster(config: Config): Promise<void> {
       CHORUS_ETCD_CA: tls.ca,
       CHORUS_ETCD_CERT: tls.chorus.cert,
       CHORUS_ETCD_KEY: tls.chorus.key,
+      // Both services must wait and read alike (config.ts readIndexAgeMs), whether given as a flag or in the environment.
+      CHORUS_READ_INDEX_AGE_MS: String(config.readIndexAgeMs),
     };
     const identity = (files: CertificateFiles) => ({ CHORUS_RPC_CERT: files.cert, CHORUS_RPC_KEY: files.key });
     const admin = (port: number) => ({ CHORUS_ADMIN_HOST: config.adminHost, CHORUS_ADMIN_PORT: String(port) });

@@ -48,7 +48,7 @@ export async function createSocial(
     snapshotEveryMs: config.viewSnapshots?.everyMs,
   });
   lifecycle.add('read model', readModel, (model) => model.close());
-  const social = new SocialService({ kv, keys, readModel });
+  const social = new SocialService({ kv, keys, readModel, readIndexAgeMs: config.readIndexAgeMs });
   const sweeper = new DeletionSweeper({
     sweep: () => social.sweepDeletedAccounts(),
     onError: (error) => log.error({ err: error }, 'sweeping deleted accounts failed'),

@@ -11,8 +11,19 @@ import type { Post, PostOptions, PostView } from './post.js';
  * their session or OAuth access token, which the service resolves to its
  * account on every call. What is left here is public: anyone may read it,
  * and it reads the same for everyone. Cursors and limits arrive raw and are
- * validated here (`invalid` for a malformed one). Reads after a write that
- * has returned see it, on every instance.
+ * validated here (`invalid` for a malformed one).
+ *
+ * Every read sees every write acknowledged before the read began, on
+ * every instance, and the reads through one service instance never go
+ * back. The reads of one thing that a client reads back as a register
+ * (getPost, isFollowing, Actor.relationships, describePosts asked to be
+ * linearizable) are linearizable besides: once any read has seen a
+ * write, every read that begins later sees it, even one that began before
+ * the write was acknowledged. The others (timelines, lists, threads,
+ * profiles, notifications) may, for up to the service's read index age
+ * (CHORUS_READ_INDEX_AGE_MS), miss a write that is not yet acknowledged
+ * although another instance already showed it (docs/architecture.md,
+ * "Which reads give which guarantee").
  */
 export interface Social extends Reader {
   /** `not_found` for an unknown user. */
@@ -28,9 +39,9 @@ export interface Social extends Reader {
   /** In username order; `not_found` for an unknown user. */
   listFollowers(username: string, limit?: number, cursor?: string): Promise<Page<Account>>;
   listFollowing(username: string, limit?: number, cursor?: string): Promise<Page<Account>>;
-  /** Whether the edge exists (follow lists are public); false when either user is unknown. */
+  /** Whether the edge exists (follow lists are public); false when either user is unknown. Linearizable. */
   isFollowing(follower: string, followee: string): Promise<boolean>;
-  /** `not_found` for an unknown or deleted post. */
+  /** `not_found` for an unknown or deleted post. Linearizable. */
   getPost(id: string): Promise<Post>;
   /**
    * Every post created or deleted from now on, in the store's order, until
@@ -95,9 +106,11 @@ export interface Reader {
    * reblog among them, and the profiles of all their authors, of the
    * originals' authors and of the accounts replied to. Unknown or deleted
    * ids are left out. At most 100 ids. Replaces a getProfiles call per
-   * page of statuses.
+   * page of statuses. Linearizable when `options.linearizable` is set
+   * (what a page of one status asks, whose counts and flags a client reads
+   * back after changing them); else as the other lists.
    */
-  describePosts(postIds: readonly string[]): Promise<PostDescriptions>;
+  describePosts(postIds: readonly string[], options?: DescribeOptions): Promise<PostDescriptions>;
 }
 
 /**
@@ -192,7 +205,7 @@ export interface Actor extends Reader {
    * How the actor and each target relate, in the order asked; unknown
    * targets are left out. At most 100. No scope: every client that shows
    * the actor a timeline or a profile needs it (the streaming server
-   * applies the home rules with it).
+   * applies the home rules with it). Linearizable.
    */
   relationships(targets: readonly string[]): Promise<Relationship[]>;
 }
@@ -240,6 +253,11 @@ export type PostEvent =
   | { kind: 'delete'; id: string }
   /** A notification was written (for the `user:notification` stream). */
   | { kind: 'notification'; notification: Notification };
+
+export interface DescribeOptions {
+  /** Read from a read index that started after the call (Social's comment says what that adds). */
+  linearizable?: boolean;
+}
 
 export interface PostDescriptions {
   /** The posts asked for that exist, in the order asked, then the originals of reblogs among them. */

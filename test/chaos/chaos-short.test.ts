@@ -30,6 +30,9 @@ describe('chaos, short', () => {
     for (const scenario of report.scenarios) {
       assert.deepEqual(scenario.violations, [], `${scenario.name}: logs in ${report.workDir}`);
       assert.ok(scenario.postsAcknowledged > 0, `${scenario.name} acknowledged some posts`);
+      // The embedded scenario only posts.
+      if (scenario.name !== 'embedded')
+        assert.ok(scenario.readsJudged.soon > 0, `${scenario.name}: some reads began right after a post they had to show was acknowledged`);
     }
     assert.ok(report.scenarios[0]!.faults.length >= 1, 'the nemesis injected at least one fault');
     assert.ok(report.scenarios[0]!.reactionsChecked > 0, 'favourites and reblogs were checked');

@@ -162,6 +162,22 @@ describe('chaos history checker', () => {
     );
   });
 
+  it('counts the reads it judged against acknowledged posts, and those begun soon after the acknowledgement', () => {
+    const { ops, final } = goodHistory();
+    // bob's feed judges alice-1 and alice-2 (10 ms after its ack), carol's posts alice-1 (2 ms), her profile both (45 and 5 ms).
+    assert.deepEqual(checkHistory(ops, final).readsJudged, { judged: 5, soon: 4 });
+  });
+
+  it('lets a timeline miss a post not yet acknowledged when it began, even one an earlier read showed', () => {
+    // The promise of these reads is acknowledged writes only: alice-2 is acknowledged at 50.
+    const history = goodHistory();
+    history.ops.push(
+      op({ client: 'bob', kind: 'posts', target: 'alice', posts: [ref('alice', 'alice-2', A2)], complete: false, start: 42, end: 44 }),
+      op({ client: 'carol', kind: 'posts', target: 'alice', posts: [ref('alice', 'alice-1', A1)], complete: true, start: 45, end: 47 }),
+    );
+    assert.deepEqual(checkHistory(history.ops, history.final).violations, []);
+  });
+
   it('judges an incomplete page only where it reaches: newer status ids are greater', () => {
     // A first page holding only alice-1 (older) would have had to show alice-2 (newer, greater id) above it.
     const violations = violationsOf(({ ops }) => {

@@ -174,6 +174,11 @@ describe('social wire (issue 11)', () => {
     assert.deepEqual(await reached(() => carol().publicTimeline()), ['publicTimeline', [], 'carol-token']);
     assert.deepEqual(await reached(() => client.publicTimeline(2)), ['publicTimeline', [2]]);
     assert.deepEqual(await reached(() => client.describePosts([fullPost.id])), ['describePosts', [[fullPost.id]]]);
+    assert.deepEqual(await reached(() => carol().describePosts([fullPost.id], { linearizable: true })), [
+      'describePosts',
+      [[fullPost.id], { linearizable: true }],
+      'carol-token',
+    ]);
     assert.deepEqual(await reached(() => carol().getThread(fullPost.id)), ['getThread', [fullPost.id], 'carol-token']);
     assert.deepEqual(await reached(() => client.as('alice-token').post('hi', undefined, { inReplyToId: barePost.id })), [
       'post',

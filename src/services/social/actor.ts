@@ -22,7 +22,7 @@ import { createPost, deletePost } from './posts.js';
 import { updateProfile } from './profiles.js';
 import { favourite, reblog, unfavourite, unreblog } from './reactions.js';
 import { found, reader } from './reader.js';
-import type { SocialReads } from './reads.js';
+import type { ReadConsistency, SocialReads } from './reads.js';
 import { favouritesOf, homeFeed } from './timelines.js';
 
 /** What an Actor's actions need of the service besides who acts. */
@@ -32,8 +32,10 @@ export interface ActorContext {
   now: () => number;
   /** Uniform in [0, 1), for post ids. */
   random: () => number;
-  /** Where a read after a write reads (SocialService.reads), so it sees the write. */
+  /** Where a read after a write reads (SocialService.reads, `acknowledged`), so it sees the write. */
   reads: () => Promise<SocialReads>;
+  /** The store for the reads that go to it rather than to SocialReads (lists of blocks and mutes): SocialService's floor-moving one. */
+  readStore: Store;
   /** The watch-fed view's knowledge, possibly lagging, for reactions in one txn (one-txn-reactions.ts); none without a view. */
   hints?: ReactionHints;
 }
@@ -44,10 +46,13 @@ export interface ActorContext {
  * ACTOR_SCOPES), then does what the service's action modules do for that
  * account. Throws only DomainError.
  */
-export function serviceActor({ store, now, random, reads: readsNow, hints }: ActorContext, identity: Identity): Actor {
-  /** Runs `act` as the identity, if it holds one of the method's scopes. */
-  const as = <T>(method: keyof typeof ACTOR_SCOPES, act: (who: Acting) => Promise<T>): Promise<T> =>
-    guard(async () => act(await identity.resolve(ACTOR_SCOPES[method])));
+export function serviceActor({ store, readStore, now, random, reads: readsNow, hints }: ActorContext, identity: Identity): Actor {
+  /** Runs `act` as the identity, if it holds one of the method's scopes; its reads at `consistency`. */
+  const as = <T>(
+    method: keyof typeof ACTOR_SCOPES,
+    act: (who: Acting) => Promise<T>,
+    consistency: ReadConsistency = 'acknowledged',
+  ): Promise<T> => guard(async () => act(await identity.resolve(ACTOR_SCOPES[method], consistency)));
   /**
    * Tries `attempt` (one txn, from the view's hints and the claimed
    * session) and, when it is not done, runs `careful` as `as` would: a
@@ -68,8 +73,8 @@ export function serviceActor({ store, now, random, reads: readsNow, hints }: Act
       return as(method, careful);
     });
   const doneIf = async (done: Promise<boolean>) => ((await done) ? { value: undefined } : undefined);
-  const viewing = async () => {
-    const who = await identity.resolve([]);
+  const viewing = async (consistency: ReadConsistency) => {
+    const who = await identity.resolve([], consistency);
     return { reads: await who.reads(), viewer: lookupUsername(who.username) };
   };
   return {
@@ -150,8 +155,9 @@ export function serviceActor({ store, now, random, reads: readsNow, hints }: Act
     unblock: (target) => as('unblock', (who) => unblock(store, who.username, target)),
     mute: (target) => as('mute', (who) => mute(store, now, who.username, target)),
     unmute: (target) => as('unmute', (who) => unmute(store, who.username, target)),
-    listBlocks: (limit, cursor) => as('listBlocks', (who) => listBlocks(store, who.username, limit, cursor)),
-    listMutes: (limit, cursor) => as('listMutes', (who) => listMutes(store, who.username, limit, cursor)),
-    relationships: (targets) => as('relationships', (who) => relationships(who.reads, who.username, targets)),
+    listBlocks: (limit, cursor) => as('listBlocks', (who) => listBlocks(readStore, who.username, limit, cursor)),
+    listMutes: (limit, cursor) => as('listMutes', (who) => listMutes(readStore, who.username, limit, cursor)),
+    // A register a client reads back (is this edge or block there?): linearizable.
+    relationships: (targets) => as('relationships', (who) => relationships(who.reads, who.username, targets), 'linearizable'),
   };
 }

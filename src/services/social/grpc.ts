@@ -111,7 +111,7 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
 
     updateProfile: u(async (r) => ({ account: account(await actor(r.token).updateProfile(profileChanges(r))) })),
     describePosts: u(async (r) => {
-      const described = await reader(r.token).describePosts(r.postIds);
+      const described = await reader(r.token).describePosts(r.postIds, r.linearizable ? { linearizable: true } : undefined);
       return { posts: described.posts.map(postView), profiles: described.profiles.map(profile) };
     }),
     getThread: u(async (r) => {

@@ -4,7 +4,7 @@ import { type ScopeNeed, scopeAllows } from '../../domain/oauth.js';
 import { isIdleExpired, needsTouch, touchSession } from '../sessions.js';
 import type { Store } from '../store.js';
 import { hashToken, isTokenShape } from '../tokens.js';
-import type { SessionOwner, SocialReads } from './reads.js';
+import type { ReadConsistency, SessionOwner, SocialReads } from './reads.js';
 
 /**
  * Who an Actor is (actor.ts). The service never takes a username from a
@@ -19,11 +19,11 @@ export interface Identity {
   /**
    * The acting account, if it may do something needing one of `scopes`
    * (none: a live account is enough), and where to read on: for a token,
-   * the reads it was found in (they reflect every write that completed
-   * before the call, its revocation included). `unauthenticated` or
-   * `forbidden` otherwise.
+   * the reads it was found in, at `consistency` (`acknowledged` unless
+   * given: they reflect every write acknowledged before the call, its
+   * revocation included). `unauthenticated` or `forbidden` otherwise.
    */
-  resolve(scopes: readonly ScopeNeed[]): Promise<Acting>;
+  resolve(scopes: readonly ScopeNeed[], consistency?: ReadConsistency): Promise<Acting>;
   /**
    * The acting account for an action needing one of `scopes`, as a
    * possibly lagging view knows its session, and the session (by token
@@ -94,16 +94,16 @@ export class SessionJudge {
 
 /**
  * The identity of whoever holds `token`. `reads` is where calls read
- * (SocialService.reads: the view once it has every write completed before
- * the call, else the store), so a revoked session is refused at once on
- * every instance. `quickOwner` may be stale (a lagging view): a token's
+ * (SocialService.reads: the view once it has every write acknowledged
+ * before the call, else the store), so a revoked session is refused at
+ * once on every instance. `quickOwner` may be stale (a lagging view): a token's
  * owner and scopes never change, and the txn of an action that claims the
  * session checks that it still exists.
  */
 export function tokenIdentity(
   token: string,
   judge: SessionJudge,
-  reads: () => Promise<SocialReads>,
+  reads: (consistency: ReadConsistency) => Promise<SocialReads>,
   quickOwner: (tokenHash: string) => Promise<SessionOwner | undefined>,
 ): Identity {
   const tokenHash = () => {
@@ -111,9 +111,9 @@ export function tokenIdentity(
     return hashToken(token);
   };
   return {
-    async resolve(scopes) {
+    async resolve(scopes, consistency = 'acknowledged') {
       const hash = tokenHash();
-      const at = await reads();
+      const at = await reads(consistency);
       const owner = judge.live(hash, await at.session(hash));
       requireScopes(owner, scopes);
       return {
@@ -132,9 +132,9 @@ export function tokenIdentity(
 }
 
 /** An identity the caller vouches for (see Identity): the service's own process only. */
-export function trustedIdentity(username: string, reads: () => Promise<SocialReads>): Identity {
+export function trustedIdentity(username: string, reads: (consistency: ReadConsistency) => Promise<SocialReads>): Identity {
   return {
-    resolve: async () => ({ username, reads }),
+    resolve: async (_scopes, consistency = 'acknowledged') => ({ username, reads: () => reads(consistency) }),
     claim: async () => ({ username }),
   };
 }

@@ -7,56 +7,62 @@ import { parseTag } from '../../domain/text.js';
 import { noSuchUser } from './accounts.js';
 import { describePosts } from './describe.js';
 import { noSuchPost } from './posts.js';
-import type { SocialReads } from './reads.js';
+import type { ReadConsistency, SocialReads } from './reads.js';
 import { thread } from './threads.js';
 import { authorPosts, publicTimeline, tagTimeline } from './timelines.js';
 
 /**
- * Where a Reader call reads, and for whom: nobody for Social's public
- * reads, the token's owner (a canonical username) for an Actor's. Asked
- * only once the input is valid, so a malformed cursor costs no read.
+ * Where a Reader call reads, at which consistency, and for whom: nobody
+ * for Social's public reads, the token's owner (a canonical username) for
+ * an Actor's. Asked only once the input is valid, so a malformed cursor
+ * costs no read.
  */
-export type Viewing = () => Promise<{ reads: SocialReads; viewer: string | undefined }>;
+export type Viewing = (consistency: ReadConsistency) => Promise<{ reads: SocialReads; viewer: string | undefined }>;
 
 /** A page of statuses is at most 40; their originals come with them. */
 const MAX_DESCRIBED = 100;
 
-/** The Reader methods, written once for Social (nobody reads) and for an Actor (its owner reads). */
+/**
+ * The Reader methods, written once for Social (nobody reads) and for an
+ * Actor (its owner reads). Lists read `acknowledged`; describePosts reads
+ * `linearizable` when asked to (a single status's page: its flags and
+ * counts are registers a client reads back).
+ */
 export function reader(viewing: Viewing): Reader {
   return {
     listPosts: (author, limit, cursor) =>
       guard(async () => {
         const name = lookupUsername(author);
         const page = parsePageRequest(limit, cursor, isPostId);
-        const { reads, viewer } = await viewing();
+        const { reads, viewer } = await viewing('acknowledged');
         return found(await authorPosts(reads, name, page, viewer), noSuchUser);
       }),
     publicTimeline: (limit, cursor) =>
       guard(async () => {
         const page = parsePageRequest(limit, cursor, isPostId);
-        const { reads, viewer } = await viewing();
+        const { reads, viewer } = await viewing('acknowledged');
         return publicTimeline(reads, page, viewer);
       }),
     tagTimeline: (tag, limit, cursor) =>
       guard(async () => {
         const name = parseTag(tag);
         const page = parsePageRequest(limit, cursor, isPostId);
-        const { reads, viewer } = await viewing();
+        const { reads, viewer } = await viewing('acknowledged');
         return tagTimeline(reads, name, page, viewer);
       }),
     getThread: (postId) =>
       guard(async () => {
         if (!isPostId(postId)) throw noSuchPost();
-        const { reads, viewer } = await viewing();
+        const { reads, viewer } = await viewing('acknowledged');
         const hidden = viewer === undefined ? () => false : await reads.hiddenFor(viewer);
         return found(await thread(reads, postId, hidden), noSuchPost);
       }),
-    describePosts: (postIds) =>
+    describePosts: (postIds, options) =>
       guard(async () => {
         if (!Array.isArray(postIds) || postIds.length > MAX_DESCRIBED) {
           throw new DomainError('invalid', `Describe at most ${MAX_DESCRIBED} posts at once.`);
         }
-        const { reads, viewer } = await viewing();
+        const { reads, viewer } = await viewing(options?.linearizable ? 'linearizable' : 'acknowledged');
         return describePosts(reads, postIds, viewer);
       }),
   };

@@ -23,6 +23,17 @@ export function sessionOwner(stored: StoredSession): SessionOwner {
 }
 
 /**
+ * Which read index a call waits for before it reads the view
+ * (docs/architecture.md, "Which reads give which guarantee"). `linearizable`:
+ * one that started after the call, so the call sees every write that
+ * completed before it, acknowledged or not. `acknowledged`: one that
+ * started at most the configured age before the call (RevisionReader
+ * `recent`), so the call sees every write acknowledged before it, which
+ * commit-wait makes enough; cheaper, as a call rarely waits for a read.
+ */
+export type ReadConsistency = 'linearizable' | 'acknowledged';
+
+/**
  * The social service's hot reads, answered from one source: the watch-fed
  * view (ViewReads) or the store itself (StoreReads). The service picks one
  * per call: the view when it has applied every write that completed before

@@ -5,7 +5,7 @@ import type { Page } from '../../domain/page.js';
 import { parseLimit } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import { isPostId } from '../../domain/post.js';
-import type { Actor, PostDescriptions, PostEvent, Reader, Social, Thread } from '../../domain/social.js';
+import type { Actor, DescribeOptions, PostDescriptions, PostEvent, Reader, Social, Thread } from '../../domain/social.js';
 import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
 import { parsePublicAccount } from '../../kv/records.js';
@@ -21,8 +21,9 @@ import { noSuchPost } from './posts.js';
 import { reactedBy } from './reactions.js';
 import type { ReadModel } from './read-model.js';
 import { found, reader } from './reader.js';
-import type { SocialReads } from './reads.js';
+import type { ReadConsistency, SocialReads } from './reads.js';
 import { RevisionReader } from './revision-reader.js';
+import { StoreReadFloor } from './store-read-floor.js';
 import { StoreReads } from './store-reads.js';
 import { ViewReads } from './view-reads.js';
 
@@ -44,13 +45,22 @@ export interface SocialServiceOptions {
   streamBuffer?: number;
   /** Notifications kept per account (domain/notification.ts); smaller in tests. */
   notificationBound?: NotificationBound;
+  /**
+   * How long before an `acknowledged` read its read index may have
+   * started (RevisionReader `recent`, CHORUS_READ_INDEX_AGE_MS); 0, the
+   * default, makes every read wait for one that starts after it. Above 0
+   * only over a KV whose writes wait as long (kv/commit-wait-kv.ts), in
+   * every process that writes to the store.
+   */
+  readIndexAgeMs?: number;
 }
 
 /**
  * Profiles, follows, posts and feeds over the KV store. Writes go to the
  * store; reads come from the view once it has applied every write that
- * completed before the read began, else from the store, so a write that
- * returned is seen by every instance. Every method throws only DomainError.
+ * was acknowledged (or, for the linearizable ones, completed) before the
+ * read began, else from the store, so a write that returned is seen by
+ * every instance. Every method throws only DomainError.
  * Whoever acts is the owner of a token (as); trustedActor is for the
  * service's own process only and is not part of Social.
  */
@@ -58,6 +68,8 @@ export class SocialService implements Social {
   private readonly kv: KV;
   private readonly keys: Keyspace;
   private readonly store: Store;
+  /** The store for reads that go to it, moving the floor of the read index age as they end (StoreReadFloor). */
+  private readonly readStore: Store;
   private readonly storeReads: StoreReads;
   private readonly readModel: ReadModel | undefined;
   private readonly revisions: RevisionReader;
@@ -78,9 +90,11 @@ export class SocialService implements Social {
       notified: (recipient, revision) => this.notificationTrimmer.notified(recipient, revision),
     };
     const now = options.now ?? Date.now;
-    this.storeReads = new StoreReads(this.store);
+    const floor = new StoreReadFloor();
+    this.readStore = { kv: floor.reading(this.kv), keys: this.keys };
+    this.storeReads = new StoreReads(this.readStore);
     this.readModel = options.readModel;
-    this.revisions = new RevisionReader(options.kv);
+    this.revisions = new RevisionReader(options.kv, { maxAgeMs: options.readIndexAgeMs, floor: () => floor.at });
     const readModel = this.readModel;
     this.notificationTrimmer = new NotificationTrimmer(this.store, options.notificationBound, async (recipient, revision) =>
       readModel && (await readModel.waitFor(revision)) ? readModel.view.relations.notificationCount(recipient) : undefined,
@@ -93,9 +107,10 @@ export class SocialService implements Social {
     this.sessions = new SessionJudge(this.store, now);
     this.actors = {
       store: this.store,
+      readStore: this.readStore,
       now,
       random: options.random ?? Math.random,
-      reads: () => this.reads(),
+      reads: () => this.reads('acknowledged'),
       hints: readModel && {
         // The model's current view, whatever it has applied: the txn that uses an answer compares it.
         post: (id) => readModel.view.post(id),
@@ -103,18 +118,19 @@ export class SocialService implements Social {
         reblog: (originalId, actor) => readModel.view.indexes.reblog(originalId, actor),
       },
     };
-    this.anyone = reader(async () => ({ reads: await this.reads(), viewer: undefined }));
+    this.anyone = reader(async (consistency) => ({ reads: await this.reads(consistency), viewer: undefined }));
   }
 
   /**
    * Where this call reads: the view once it reflects every write that
-   * completed before the call (one shared quorum read, then a wait for the
+   * completed (`linearizable`) or was acknowledged (`acknowledged`) before
+   * the call (a quorum read shared with other calls, then a wait for the
    * watch), the store when there is no view or it lags too far. Read in
    * the same turn of the event loop: the view moves on events.
    */
-  private async reads(): Promise<SocialReads> {
+  private async reads(consistency: ReadConsistency): Promise<SocialReads> {
     if (!this.readModel) return this.storeReads;
-    const revision = await this.revisions.current();
+    const revision = await (consistency === 'linearizable' ? this.revisions.current() : this.revisions.recent());
     return (await this.readModel.waitFor(revision)) ? new ViewReads(this.readModel.view) : this.storeReads;
   }
 
@@ -123,7 +139,7 @@ export class SocialService implements Social {
     const quickOwner = async (tokenHash: string) => this.readModel?.view.session(tokenHash) ?? this.storeReads.session(tokenHash);
     return serviceActor(
       this.actors,
-      tokenIdentity(token, this.sessions, () => this.reads(), quickOwner),
+      tokenIdentity(token, this.sessions, (consistency) => this.reads(consistency), quickOwner),
     );
   }
 
@@ -135,7 +151,7 @@ export class SocialService implements Social {
   trustedActor(username: string): Actor {
     return serviceActor(
       this.actors,
-      trustedIdentity(username, () => this.reads()),
+      trustedIdentity(username, (consistency) => this.reads(consistency)),
     );
   }
 
@@ -145,7 +161,7 @@ export class SocialService implements Social {
         throw new DomainError('invalid', `Ask for at most ${MAX_PROFILES} profiles at once.`);
       }
       const names = usernames.map((name) => (typeof name === 'string' ? name.toLowerCase() : '')).filter(isUsername);
-      const reads = await this.reads();
+      const reads = await this.reads('acknowledged');
       const profiles = await Promise.all(names.map((name) => reads.profile(name)));
       return profiles.filter((profile): profile is Profile => profile !== undefined);
     });
@@ -154,24 +170,24 @@ export class SocialService implements Social {
   getProfile(username: string): Promise<Profile> {
     return guard(async () => {
       const name = lookupUsername(username);
-      return found(await (await this.reads()).profile(name), noSuchUser);
+      return found(await (await this.reads('acknowledged')).profile(name), noSuchUser);
     });
   }
 
   searchAccounts(prefix: string, limit?: number): Promise<Account[]> {
     return guard(async () => {
       const start = parseUsernamePrefix(prefix);
-      const range = await this.kv.range({ prefix: this.keys.accountsPrefix(start), limit: parseLimit(limit) });
+      const range = await this.readStore.kv.range({ prefix: this.keys.accountsPrefix(start), limit: parseLimit(limit) });
       return range.items.map((item) => parsePublicAccount(item.value));
     });
   }
 
   listFollowers(username: string, limit?: number, cursor?: string): Promise<Page<Account>> {
-    return guard(() => listEdges(this.store, 'followers', username, limit, cursor));
+    return guard(() => listEdges(this.readStore, 'followers', username, limit, cursor));
   }
 
   listFollowing(username: string, limit?: number, cursor?: string): Promise<Page<Account>> {
-    return guard(() => listEdges(this.store, 'following', username, limit, cursor));
+    return guard(() => listEdges(this.readStore, 'following', username, limit, cursor));
   }
 
   isFollowing(follower: string, followee: string): Promise<boolean> {
@@ -179,14 +195,14 @@ export class SocialService implements Social {
       const from = follower.toLowerCase();
       const to = followee.toLowerCase();
       if (!isUsername(from) || !isUsername(to)) return false;
-      return (await this.reads()).isFollowing(from, to);
+      return (await this.reads('linearizable')).isFollowing(from, to);
     });
   }
 
   getPost(id: string): Promise<Post> {
     return guard(async () => {
       if (!isPostId(id)) throw noSuchPost();
-      return found(await (await this.reads()).post(id), noSuchPost);
+      return found(await (await this.reads('linearizable')).post(id), noSuchPost);
     });
   }
 
@@ -206,16 +222,16 @@ export class SocialService implements Social {
     return this.anyone.getThread(postId);
   }
 
-  describePosts(postIds: readonly string[]): Promise<PostDescriptions> {
-    return this.anyone.describePosts(postIds);
+  describePosts(postIds: readonly string[], options?: DescribeOptions): Promise<PostDescriptions> {
+    return this.anyone.describePosts(postIds, options);
   }
 
   favouritedBy(postId: string, limit?: number, cursor?: string): Promise<Page<Account>> {
-    return guard(() => reactedBy(this.store, 'favourites', postId, limit, cursor));
+    return guard(() => reactedBy(this.readStore, 'favourites', postId, limit, cursor));
   }
 
   rebloggedBy(postId: string, limit?: number, cursor?: string): Promise<Page<Account>> {
-    return guard(() => reactedBy(this.store, 'reblogs', postId, limit, cursor));
+    return guard(() => reactedBy(this.readStore, 'reblogs', postId, limit, cursor));
   }
 
   /** From the read model's watch when there is one (events arrive once the view has them), else a store watch of its own. */

@@ -4,7 +4,7 @@ import { postIdOf } from '../../domain/mastodon-ids.js';
 import { type Post, parseIdempotencyKey } from '../../domain/post.js';
 import type { RouteContext } from '../context.js';
 import { requireScope } from '../oauth/routes.js';
-import { audienceOf, describeAll, jsonArray, renderStatuses, renderStatusesJson, sendJson, statusesJsonFrom } from './render.js';
+import { audienceOf, describeAll, jsonArray, renderStatuses, sendJson, statusesJsonFrom } from './render.js';
 import { optionalAudience, orRecordNotFound, postIdParam, recordNotFound } from './requests.js';
 import { publicOrigin } from './urls.js';
 
@@ -107,11 +107,18 @@ export const statusRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) =
     return status;
   });
 
+  /**
+   * One linearizable read (Reader.describePosts): clients read a status's
+   * counts and their own flags back after changing them, possibly through
+   * another instance, and then expect no older answer than any before.
+   */
   app.get('/api/v1/statuses/:id', async (request, reply) => {
     const postId = postIdParam(request);
-    const audience = await optionalAudience(request, ctx);
-    const post = await orRecordNotFound(social.getPost(postId));
-    const [status] = await renderStatusesJson(audience, publicOrigin(request).origin, [post]);
+    const { reader, viewer } = await optionalAudience(request, ctx);
+    const described = await reader.describePosts([postId], { linearizable: true });
+    const post = described.posts.find((view) => view.post.id === postId)?.post;
+    // Unknown or deleted, or a reblog whose original is gone (statusesJsonFrom leaves it out).
+    const [status] = post ? statusesJsonFrom(publicOrigin(request).origin, [post], described, viewer) : [];
     if (!status) throw recordNotFound();
     return sendJson(reply, status);
   });

@@ -120,7 +120,9 @@ export class StreamHub {
   async #update(listeners: StreamListener[], post: Post): Promise<void> {
     const interested = listeners.filter((l) => STATUS_STREAMS.some((name) => l.streams.has(name)));
     if (interested.length === 0) return;
-    const described = await this.#social.describePosts([post.id]).catch((error: unknown) => {
+    // Linearizable: the event comes from one instance's view, maybe before the post is acknowledged, and a read of
+    // bounded age on another instance could miss it.
+    const described = await this.#social.describePosts([post.id], { linearizable: true }).catch((error: unknown) => {
       this.#log('describePosts failed: the status carries no counts and a plain account', error);
       return { posts: [bareView(post)], profiles: [] };
     });
@@ -163,7 +165,7 @@ export class StreamHub {
           const recipient = this.#social.as(token);
           const [[relationship], described, actors] = await Promise.all([
             recipient.relationships([actor]),
-            postId === undefined ? { posts: [], profiles: [] } : recipient.describePosts([postId]),
+            postId === undefined ? { posts: [], profiles: [] } : recipient.describePosts([postId], { linearizable: true }),
             this.#social.getProfiles([actor]),
           ]);
           // A muted (or blocked) account's notifications are kept from its recipient, as the list keeps them.
