@@ -111,6 +111,7 @@ export function evaluateTargets(report: BenchReport): TargetResult[] {
   const feed = find(`feed@${main}`);
   const embedded = find('embedded-feed');
   const posts = find('posts');
+  const favourites = find('favourites');
   const special = find('feed-follows-many');
   const first = report.sizes[0];
   const last = report.sizes[report.sizes.length - 1];
@@ -128,6 +129,12 @@ export function evaluateTargets(report: BenchReport): TargetResult[] {
       embedded?.ratio === undefined ? undefined : embedded.ratio >= 0.5,
     ),
     t('post writes vs etcd one-put txn/s', '≥ 60 %', pct(posts?.ratio), posts?.ratio === undefined ? undefined : posts.ratio >= 0.6),
+    t(
+      'favourites vs etcd one-put txn/s',
+      '≥ 60 %',
+      pct(favourites?.ratio),
+      favourites?.ratio === undefined ? undefined : favourites.ratio >= 0.6,
+    ),
     t(
       `feed p50 at ${last?.posts ?? '?'} vs ${first?.posts ?? '?'} posts`,
       '≤ 1.3×',

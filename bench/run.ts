@@ -24,7 +24,7 @@ import { renderChart } from './chart.js';
 import { ClusterDeployment, EmbeddedDeployment, type Measured, sampleRss, startEtcd } from './deploy.js';
 import { chooseGenerator, LoadGenerator } from './load-generator.js';
 import { type BenchUser, benchUser, type Workload, writeUsers } from './load-spec.js';
-import { type BenchOptions, parseBenchOptions, USAGE } from './options.js';
+import { type BenchOptions, parseBenchOptions, USAGE, wantsScenario } from './options.js';
 import { type BenchReport, evaluateTargets, formatReport, type LoadStep, machineInfo, type ScenarioResult } from './report.js';
 import { buildThread, checkFavouriteCounts, checkFavouriteRoundTrip, checkThread, HOT_STATUSES, hotStatuses } from './social-load.js';
 import { type Graph, generateGraph, PostGenerator } from './synthetic.js';
@@ -158,6 +158,7 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
     processes: () => Measured[];
     assertRunning: () => void;
   }): Promise<ScenarioResult | undefined> => {
+    if (!wantsScenario(options, def.id)) return undefined;
     try {
       await probe(`http://127.0.0.1:${def.ports[0]}`, def.workload, def.users, def.statusIds);
       const result = await generator.measure(
@@ -308,6 +309,7 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
       ceiling: { name: 'etcd one-put txn', rate: putRate },
     });
     if (favourites) await checkFavouriteCounts(baseUrl, users.slice(0, 2), hot, users.length);
+    if (!wantsScenario(options, 'thread')) return;
     progress('building a thread through the API');
     const thread = await buildThread(baseUrl, newest.at(-1)!, users.slice(0, 20), options.seed);
     await checkThread(baseUrl, users[0]!, thread);
@@ -456,7 +458,7 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
   await etcd.stop({ signal: 'SIGKILL' });
   resources.etcd = undefined;
 
-  if (!options.embedded) return;
+  if (!options.embedded || !wantsScenario(options, 'embedded-feed')) return;
   // The embedded deployment: loaded before `all` starts, since the SQLite file is locked by one process.
   const dataDir = path.join(workDir, 'embedded');
   mkdirSync(dataDir, { recursive: true });
