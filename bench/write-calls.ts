@@ -21,6 +21,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { KV } from '../src/kv/kv.js';
 import { startEtcdCluster } from '../src/local-etcd/etcd-cluster.js';
+import { countingCalls } from './counting-calls.js';
 import { countingKv } from './counting-kv.js';
 
 const { values } = parseArgs({
@@ -36,30 +37,7 @@ const FAST_HASHING = { memoryCost: 256, timeCost: 1 };
 
 type Calls = Map<string, number>;
 
-/** Counts calls of `target`'s methods under `prefix`; `as(token)` answers a counted Actor ("as.x" is the RPC x). */
-function counting<T extends object>(target: T, calls: Calls, prefix = ''): T {
-  return new Proxy(target, {
-    get(object, property, receiver) {
-      const value = Reflect.get(object, property, receiver);
-      if (typeof value !== 'function') return value;
-      const name = `${prefix}${String(property)}`;
-      return (...args: unknown[]) => {
-        calls.set(name, (calls.get(name) ?? 0) + 1);
-        const result = value.apply(object, args);
-        return property === 'as' ? counting(result as object, calls, 'as.') : result;
-      };
-    },
-  });
-}
-
-/** Calls per request; `as` itself is no call (it names the token for the next). */
-const perRequest = (calls: Calls) =>
-  Object.fromEntries(
-    [...calls]
-      .filter(([name]) => name !== 'as')
-      .sort()
-      .map(([name, n]) => [name, Math.round((n / repeat) * 100) / 100]),
-  );
+const perRequest = (calls: Calls) => Object.fromEntries([...calls].sort().map(([name, n]) => [name, Math.round((n / repeat) * 100) / 100]));
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'chorus-write-calls-'));
@@ -83,7 +61,7 @@ async function main(): Promise<void> {
     const social = new SocialService({ kv: socialStore.kv, keys, readModel: model });
     const authCalls: Calls = new Map();
     const socialCalls: Calls = new Map();
-    const app = await buildApp({ auth: counting(auth, authCalls), social: counting(social, socialCalls) });
+    const app = await buildApp({ auth: countingCalls(auth, authCalls), social: countingCalls(social, socialCalls) });
     await app.ready();
     const tokens: string[] = [];
     for (const name of ['author', 'fan']) tokens.push((await auth.signUp(name, 'correct horse')).token);

@@ -45,7 +45,7 @@ forEachEngine((engine) => {
         let reblogId = '';
         assert.deepEqual(
           await callsOf(async () => {
-            reblogId = (await bob.reblog(post.id)).id;
+            reblogId = (await bob.reblog(post.id)).post!.id;
           }),
           { txn: 1 },
         );

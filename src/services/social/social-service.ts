@@ -96,6 +96,7 @@ export class SocialService implements Social {
       now,
       random: options.random ?? Math.random,
       reads: () => this.reads(),
+      readsAt: (revision) => this.readsAt(revision),
       hints: readModel && {
         // The model's current view, whatever it has applied: the txn that uses an answer compares it.
         post: (id) => readModel.view.post(id),
@@ -115,6 +116,17 @@ export class SocialService implements Social {
   private async reads(): Promise<SocialReads> {
     if (!this.readModel) return this.storeReads;
     const revision = await this.revisions.current();
+    return (await this.readModel.waitFor(revision)) ? new ViewReads(this.readModel.view) : this.storeReads;
+  }
+
+  /**
+   * Where this call reads when it must reflect the store at `revision`, a
+   * revision the caller saw (its own txn's): the view once it has applied
+   * that revision, else the store. No quorum read: the caller's txn was
+   * one.
+   */
+  private async readsAt(revision: number): Promise<SocialReads> {
+    if (!this.readModel) return this.storeReads;
     return (await this.readModel.waitFor(revision)) ? new ViewReads(this.readModel.view) : this.storeReads;
   }
 
