@@ -78,7 +78,7 @@ export const USAGE = `usage: npm run bench -- [flags]
   --profile DIR           run chorus processes with --cpu-prof into DIR
   --keep-temp             keep the temp dir (logs, data) for inspection
   --only A,B              only these scenarios (${SCENARIO_IDS.join(', ')}); the ceilings,
-                          the bulk load and the checks still run`;
+                          the bulk load and the checks still run, the last cold start does not`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
