@@ -33,6 +33,27 @@ export interface BenchOptions {
   /** Write V8 CPU profiles of the chorus processes here. */
   profileDir: string | undefined;
   keepTemp: boolean;
+  /** Only these scenarios (ids as in the report; `feed` names every feed@size), with what they need; all when absent. */
+  only: readonly string[] | undefined;
+}
+
+/** Scenario ids --only accepts, as the report names them (`feed` for every feed@size). */
+export const SCENARIO_IDS = [
+  'feed',
+  'feed-web-1',
+  'feed-web-2',
+  'profiles',
+  'feed-follows-many',
+  'posts',
+  'mix',
+  'favourites',
+  'thread',
+  'embedded-feed',
+] as const;
+
+/** Whether the run measures scenario `id` (a feed@size counts as `feed`). */
+export function wantsScenario(options: Pick<BenchOptions, 'only'>, id: string): boolean {
+  return options.only === undefined || options.only.includes(id) || options.only.includes(id.split('@')[0]!);
 }
 
 export const USAGE = `usage: npm run bench -- [flags]
@@ -55,7 +76,9 @@ export const USAGE = `usage: npm run bench -- [flags]
   --seed N                graph seed (default 1)
   --out DIR               results directory (default bench/results)
   --profile DIR           run chorus processes with --cpu-prof into DIR
-  --keep-temp             keep the temp dir (logs, data) for inspection`;
+  --keep-temp             keep the temp dir (logs, data) for inspection
+  --only A,B              only these scenarios (${SCENARIO_IDS.join(', ')}); the ceilings,
+                          the bulk load and the checks still run, the last cold start does not`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
@@ -83,6 +106,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       out: { type: 'string' },
       profile: { type: 'string' },
       'keep-temp': { type: 'boolean' },
+      only: { type: 'string' },
     },
   });
   if (values.help) return 'help';
@@ -108,6 +132,13 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
   if (generator !== 'auto' && generator !== 'wrk' && generator !== 'autocannon') {
     throw new Error(`--generator must be auto, wrk or autocannon, got "${generator}"`);
   }
+  let only: string[] | undefined;
+  if (values.only !== undefined) {
+    only = [...new Set(values.only.split(',').map((id) => id.trim()))];
+    const unknown = only.filter((id) => !(SCENARIO_IDS as readonly string[]).includes(id));
+    if (unknown.length > 0 || only.length === 0)
+      throw new Error(`--only takes scenario ids among ${SCENARIO_IDS.join(', ')}, got "${values.only}"`);
+  }
   return {
     quick,
     users,
@@ -129,5 +160,6 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     outDir: path.resolve(values.out ?? 'bench/results'),
     profileDir: values.profile === undefined ? undefined : path.resolve(values.profile),
     keepTemp: values['keep-temp'] ?? false,
+    only,
   };
 }

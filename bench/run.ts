@@ -24,7 +24,7 @@ import { renderChart } from './chart.js';
 import { ClusterDeployment, EmbeddedDeployment, type Measured, sampleRss, startEtcd } from './deploy.js';
 import { chooseGenerator, LoadGenerator } from './load-generator.js';
 import { type BenchUser, benchUser, type Workload, writeUsers } from './load-spec.js';
-import { type BenchOptions, parseBenchOptions, USAGE } from './options.js';
+import { type BenchOptions, parseBenchOptions, USAGE, wantsScenario } from './options.js';
 import { type BenchReport, evaluateTargets, formatReport, type LoadStep, machineInfo, type ScenarioResult } from './report.js';
 import { buildThread, checkFavouriteCounts, checkFavouriteRoundTrip, checkThread, HOT_STATUSES, hotStatuses } from './social-load.js';
 import { type Graph, generateGraph, PostGenerator } from './synthetic.js';
@@ -158,6 +158,7 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
     processes: () => Measured[];
     assertRunning: () => void;
   }): Promise<ScenarioResult | undefined> => {
+    if (!wantsScenario(options, def.id)) return undefined;
     try {
       await probe(`http://127.0.0.1:${def.ports[0]}`, def.workload, def.users, def.statusIds);
       const result = await generator.measure(
@@ -287,9 +288,10 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
    * of one thread, each checked through the API first. Measured for half
    * as long as the others (at least 3 s, as long as the quick run's
    * others), after half the warm-up, to keep the default run under 10
-   * minutes.
+   * minutes; so is the one-put ceiling the favourites are divided by,
+   * measured again just before them.
    */
-  const socialScenarios = async (size: number, putRate: number) => {
+  const socialScenarios = async (size: number) => {
     const social = { ...onCluster, posts: size, usersFile, users, ports, connections: options.connections };
     const short = {
       durationS: Math.min(options.durationS, Math.max(3, Math.ceil(options.durationS / 2))),
@@ -298,6 +300,13 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
     const newest = hotStatuses(postGenerator.newestIds, HOT_STATUSES + 1);
     const hot = newest.slice(0, HOT_STATUSES);
     await checkFavouriteRoundTrip(baseUrl, users[0]!, hot[0]!);
+    let putRate: number | undefined;
+    if (wantsScenario(options, 'favourites')) {
+      const put = await etcdPutCeiling(kv, options.connections, short.durationS, short.warmupS);
+      report.ceilings.etcdPutBeforeFavourites = { ...put, inFlight: options.connections };
+      putRate = put.opsPerS;
+      progress(`etcd one-put txn, just before the favourites: ${put.opsPerS.toFixed(0)}/s, p99 ${put.latencyMs.p99.toFixed(2)} ms`);
+    }
     const favourites = await scenario({
       ...social,
       ...short,
@@ -308,6 +317,7 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
       ceiling: { name: 'etcd one-put txn', rate: putRate },
     });
     if (favourites) await checkFavouriteCounts(baseUrl, users.slice(0, 2), hot, users.length);
+    if (!wantsScenario(options, 'thread')) return;
     progress('building a thread through the API');
     const thread = await buildThread(baseUrl, newest.at(-1)!, users.slice(0, 20), options.seed);
     await checkThread(baseUrl, users[0]!, thread);
@@ -435,7 +445,7 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
 
     // Issue 11's scenarios come last at this size, so every scenario above runs on the same data as before they existed.
     try {
-      await socialScenarios(size, put.opsPerS);
+      await socialScenarios(size);
     } catch (error) {
       report.errors++;
       report.failures.push(`issue 11 scenarios: ${(error as Error).message}`);
@@ -443,7 +453,8 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
     }
   }
 
-  if (report.coldStarts.length === 0) {
+  // A run of some scenarios only (--only) measures no cold start unless it loaded posts while running.
+  if (report.coldStarts.length === 0 && options.only === undefined) {
     await cluster.stopSocial();
     await coldStart(loaded);
     await eventually(() => verifyAll(baseUrl, graph, postGenerator, tokens, false), 30_000);
@@ -456,7 +467,7 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
   await etcd.stop({ signal: 'SIGKILL' });
   resources.etcd = undefined;
 
-  if (!options.embedded) return;
+  if (!options.embedded || !wantsScenario(options, 'embedded-feed')) return;
   // The embedded deployment: loaded before `all` starts, since the SQLite file is locked by one process.
   const dataDir = path.join(workDir, 'embedded');
   mkdirSync(dataDir, { recursive: true });

@@ -4,7 +4,17 @@ import { DomainError } from '../domain/errors.js';
 import { isNotificationType, type Notification, type NotificationQuery } from '../domain/notification.js';
 import type { Page } from '../domain/page.js';
 import type { Post, PostOptions, PostView } from '../domain/post.js';
-import type { Actor, DescribeOptions, NotificationMarker, PostDescriptions, PostEvent, Reader, Social, Thread } from '../domain/social.js';
+import type {
+  ActedStatus,
+  Actor,
+  DescribeOptions,
+  NotificationMarker,
+  PostDescriptions,
+  PostEvent,
+  Reader,
+  Social,
+  Thread,
+} from '../domain/social.js';
 import {
   type GetProfileResponse,
   type PostAsSessionRequest,
@@ -14,6 +24,7 @@ import {
   SocialServiceClient,
   WatchPostsResponse_Kind,
   type Account as WireAccount,
+  type ActedStatus as WireActedStatus,
   type Notification as WireNotification,
   type Post as WirePost,
   type PostOptions as WirePostOptions,
@@ -69,6 +80,19 @@ const profile = (r: GetProfileResponse): Profile => ({
   following: r.following,
   posts: r.posts,
 });
+/** A missing message is a service that broke its contract: no answer to make up. */
+const present = <T>(message: T | undefined): T => {
+  if (message === undefined) throw new DomainError('internal', 'Something went wrong on our side.');
+  return message;
+};
+const acted = (a: WireActedStatus | undefined): ActedStatus => {
+  const { viewer, post: p, views, profiles } = present(a);
+  return {
+    viewer,
+    post: p && post(p),
+    described: { posts: views.map(postView), profiles: profiles.map(profile) },
+  };
+};
 /** The notification, or nothing for a type this client does not know (a newer service's). */
 const knownNotification = (n: WireNotification | undefined): Notification[] =>
   n === undefined || !isNotificationType(n.type)
@@ -262,7 +286,7 @@ export class SocialClient implements Social {
     const call = <Req, Res>(method: Parameters<typeof callUnary<Req & { token: string }, Res>>[1], request: Req) =>
       this.#call(method, { ...request, token });
     const c = this.#client;
-    return {
+    const actor: Actor = {
       ...this.#reader(token),
 
       /** Batched: the feed requests of one event-loop turn travel in one SessionFeeds call. */
@@ -278,14 +302,16 @@ export class SocialClient implements Social {
         };
       },
       /** Batched like homeFeed: the posts of one event-loop turn travel in one PostsAsSession call. */
-      post: (text, idempotencyKey = '', options) => {
+      postStatus: (text, idempotencyKey = '', options) => {
         const send = async () => {
           const result = await this.#posts.call({ token, text, idempotencyKey, options: wireOptions(options) });
           if (result.error) throw fromItemError(result.error);
-          return post(result.post);
+          return acted(result.status);
         };
         return retryWithKey(idempotencyKey, send);
       },
+      /** postStatus without the description, which the service sends anyway (one call per kind of request). */
+      post: async (text, idempotencyKey, options) => present((await actor.postStatus(text, idempotencyKey, options)).post),
       deletePost: async (id) => {
         await call(c.deletePost, { id });
       },
@@ -297,16 +323,10 @@ export class SocialClient implements Social {
       },
       updateProfile: async (changes: ProfileChanges) => account((await call(c.updateProfile, { ...changes })).account),
 
-      favourite: async (postId) => {
-        await call(c.favourite, { postId });
-      },
-      unfavourite: async (postId) => {
-        await call(c.unfavourite, { postId });
-      },
-      reblog: async (postId) => post((await call(c.reblog, { postId })).post),
-      unreblog: async (postId) => {
-        await call(c.unreblog, { postId });
-      },
+      favourite: async (postId) => acted((await call(c.favourite, { postId })).status),
+      unfavourite: async (postId) => acted((await call(c.unfavourite, { postId })).status),
+      reblog: async (postId) => acted((await call(c.reblog, { postId })).status),
+      unreblog: async (postId) => acted((await call(c.unreblog, { postId })).status),
       listFavourites: async (limit = 0, cursor = '') => {
         const r = await call(c.listFavourites, { limit, cursor });
         return page(r.posts, r.next, post);
@@ -366,6 +386,7 @@ export class SocialClient implements Social {
         }));
       },
     };
+    return actor;
   }
 }
 

@@ -139,6 +139,12 @@ export interface Actor extends Reader {
    * author returns the first post and stores nothing. [write:statuses]
    */
   post(text: string, idempotencyKey?: string, options?: PostOptions): Promise<Post>;
+  /**
+   * post, answered with the post (the first, for a repeat) as its author
+   * then sees it (ActedStatus): what POST /api/v1/statuses answers, in one
+   * call. [write:statuses]
+   */
+  postStatus(text: string, idempotencyKey?: string, options?: PostOptions): Promise<ActedStatus>;
   /** `forbidden` unless the actor is the author; `not_found` if absent. [write:statuses] */
   deletePost(id: string): Promise<void>;
   /** Idempotent; `invalid` for yourself, `not_found` for an unknown followee. [write:follows] */
@@ -149,20 +155,24 @@ export interface Actor extends Reader {
   updateProfile(changes: ProfileChanges): Promise<Account>;
 
   // ----- Favourites and reblogs (idempotent per actor and post, like follows) -----
+  // Each answers the status as the action left it (ActedStatus), as the
+  // Mastodon API answers them: the post acted on, an original for an
+  // action through a reblog's id.
 
   /** `not_found` for an unknown or deleted post, `forbidden` across a block. Notifies the author once. [write:favourites] */
-  favourite(postId: string): Promise<void>;
-  /** Idempotent; `not_found` for an unknown post (deleted posts can be unfavourited). [write:favourites] */
-  unfavourite(postId: string): Promise<void>;
+  favourite(postId: string): Promise<ActedStatus>;
+  /** Idempotent; `not_found` for an unknown post (deleted posts can be unfavourited: the answer then has no post). [write:favourites] */
+  unfavourite(postId: string): Promise<ActedStatus>;
   /**
    * Shares the post with the actor's followers: a new post whose reblogOf
    * names the original (of a reblog, the original it shares). Once per
-   * actor and original: a repeat returns the first reblog. `not_found` for
-   * an unknown or deleted post, `forbidden` across a block. [write:statuses]
+   * actor and original: a repeat answers the first reblog. The answer's
+   * post is the reblog. `not_found` for an unknown or deleted post,
+   * `forbidden` across a block. [write:statuses]
    */
-  reblog(postId: string): Promise<Post>;
-  /** Deletes the actor's reblog of the post (given by the original's id or the reblog's); idempotent. [write:statuses] */
-  unreblog(postId: string): Promise<void>;
+  reblog(postId: string): Promise<ActedStatus>;
+  /** Deletes the actor's reblog of the post (given by the original's id or the reblog's); idempotent. Answers the original. [write:statuses] */
+  unreblog(postId: string): Promise<ActedStatus>;
   /** The posts the actor favourited, most recently favourited first; deleted posts are left out. [read:favourites] */
   listFavourites(limit?: number, cursor?: string): Promise<Page<Post>>;
 
@@ -218,6 +228,7 @@ export interface Actor extends Reader {
 export const ACTOR_SCOPES = {
   homeFeed: ['read:statuses'],
   post: ['write:statuses'],
+  postStatus: ['write:statuses'],
   deletePost: ['write:statuses'],
   follow: ['write:follows'],
   unfollow: ['write:follows'],
@@ -282,6 +293,22 @@ export interface Relationship {
   blocking: boolean;
   blockedBy: boolean;
   muting: boolean;
+}
+
+/**
+ * A status as an action left it, for the actor: what the Mastodon API
+ * answers an action with, so that it takes one call. `described` comes
+ * from one consistent read that reflects the action (taken at or after
+ * the action's own write, as describePosts would read it), so the counts
+ * and the actor's flags include the action.
+ */
+export interface ActedStatus {
+  /** The actor's username (canonical): whom the flags are for. */
+  viewer: string;
+  /** The status answered with (each action says which); undefined when the action leaves none to show. */
+  post: Post | undefined;
+  /** That status and, for a reblog, its original, described for the actor; without the status if it has been deleted since. */
+  described: PostDescriptions;
 }
 
 export interface SessionFeed {

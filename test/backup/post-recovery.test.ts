@@ -27,7 +27,7 @@ forEachEngine((engine) => {
         live.tick();
         const second = await as('alice').post('a second one');
         live.tick();
-        const reblog = await as('bob').reblog(second.id);
+        const reblog = (await as('bob').reblog(second.id)).post!;
         live.tick();
         const daves = await as('dave').post('dave was here');
         // The backup: every key as it is now.

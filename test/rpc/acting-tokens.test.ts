@@ -153,7 +153,7 @@ describe('no trusted usernames over gRPC (a web certificate and a token)', () =>
     );
 
     const posted = ok(await call(client, 'PostsAsSession', { requests: [{ token: bob, text: 'posted with a token', author: 'alice' }] }));
-    assert.equal(posted.results[0].post.author, 'bob');
+    assert.equal(posted.results[0].status.post.author, 'bob');
 
     const denied = await call(client, 'DeletePost', { token: bob, id: alicePost, actor: 'alice' });
     assert.equal(denied.code, grpc.status.PERMISSION_DENIED);

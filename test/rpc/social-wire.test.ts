@@ -6,7 +6,7 @@ import type { Account, Profile } from '../../src/domain/account.js';
 import { DomainError } from '../../src/domain/errors.js';
 import type { Notification } from '../../src/domain/notification.js';
 import type { Post, PostView } from '../../src/domain/post.js';
-import type { PostEvent, Social } from '../../src/domain/social.js';
+import type { ActedStatus, PostEvent, Social } from '../../src/domain/social.js';
 import { type GrpcServer, startGrpcServer } from '../../src/rpc/server.js';
 import { socialGrpcService } from '../../src/services/social/grpc.js';
 
@@ -43,6 +43,18 @@ const view = (post: Post, n: number): PostView => ({
   reblogged: n % 2 === 1,
 });
 const profile = (account: Account, n: number): Profile => ({ account, followers: n, following: n + 1, posts: n + 2 });
+/** A status as an action left it: the reblog with its original, as bob sees them; and one with no status (gone). */
+const reblogged: ActedStatus = {
+  viewer: 'bob',
+  post: reblog,
+  described: { posts: [view(reblog, 1), view(fullPost, 0)], profiles: [profile(bareAccount, 4), profile(fullAccount, 3)] },
+};
+const posted: ActedStatus = {
+  viewer: 'alice',
+  post: fullPost,
+  described: { posts: [view(fullPost, 5)], profiles: [profile(fullAccount, 6)] },
+};
+const gone: ActedStatus = { viewer: 'carol', post: undefined, described: { posts: [], profiles: [] } };
 const mention: Notification = {
   id: '0000000ae00000005',
   recipient: 'bob',
@@ -105,7 +117,9 @@ describe('social wire (issue 11)', () => {
       }),
       getThread: () => ({ ancestors: [barePost], descendants: [fullPost, reblog] }),
       tagTimeline: () => page([fullPost], 'cursor-1'),
-      reblog: () => reblog,
+      reblog: () => reblogged,
+      unreblog: () => posted,
+      unfavourite: () => gone,
       favouritedBy: () => page([fullAccount, bareAccount], 'bob'),
       rebloggedBy: () => page([bareAccount]),
       listFavourites: () => page([barePost, fullPost]),
@@ -125,8 +139,9 @@ describe('social wire (issue 11)', () => {
       favourite: (postId) => {
         if (postId === 'gone') throw new DomainError('not_found', 'No such post.');
         if (postId === 'blocked') throw new DomainError('forbidden', 'Blocked.');
+        return posted;
       },
-      post: () => fullPost,
+      postStatus: () => posted,
       listPosts: () => page([reblog, fullPost]),
       publicTimeline: () => page([barePost]),
     });
@@ -156,7 +171,12 @@ describe('social wire (issue 11)', () => {
     });
     assert.deepEqual(await client.getThread(fullPost.id), { ancestors: [barePost], descendants: [fullPost, reblog] });
     assert.deepEqual(await carol().tagTimeline('tag', 5, 'c'), page([fullPost], 'cursor-1'));
-    assert.deepEqual(await client.as('bob-token').reblog(fullPost.id), reblog);
+    assert.deepEqual(await client.as('bob-token').reblog(fullPost.id), reblogged);
+    assert.deepEqual(await client.as('bob-token').unreblog(reblog.id), posted);
+    assert.deepEqual(await carol().favourite(fullPost.id), posted);
+    assert.deepEqual(await carol().unfavourite(fullPost.id), gone, 'no status stays no status');
+    assert.deepEqual(await client.as('alice-token').postStatus('hi'), posted);
+    assert.deepEqual(await client.as('alice-token').post('hi'), fullPost, "post is postStatus's post");
     assert.deepEqual(await client.favouritedBy(fullPost.id), page([fullAccount, bareAccount], 'bob'));
     assert.deepEqual(await client.rebloggedBy(fullPost.id), page([bareAccount]));
     assert.deepEqual(await carol().listFavourites(), page([barePost, fullPost]));
@@ -180,12 +200,17 @@ describe('social wire (issue 11)', () => {
       'carol-token',
     ]);
     assert.deepEqual(await reached(() => carol().getThread(fullPost.id)), ['getThread', [fullPost.id], 'carol-token']);
+    // A post travels as postStatus, whose answer post() keeps the post of.
     assert.deepEqual(await reached(() => client.as('alice-token').post('hi', undefined, { inReplyToId: barePost.id })), [
-      'post',
+      'postStatus',
       ['hi', undefined, { inReplyToId: barePost.id }],
       'alice-token',
     ]);
-    assert.deepEqual(await reached(() => client.as('alice-token').post('hi', 'key', {})), ['post', ['hi', 'key'], 'alice-token']);
+    assert.deepEqual(await reached(() => client.as('alice-token').postStatus('hi', 'key', {})), [
+      'postStatus',
+      ['hi', 'key'],
+      'alice-token',
+    ]);
     assert.deepEqual(await reached(() => client.as('alice-token').deletePost(fullPost.id)), ['deletePost', [fullPost.id], 'alice-token']);
     for (const method of ['favourite', 'unfavourite', 'unreblog'] as const) {
       assert.deepEqual(await reached(() => carol()[method](fullPost.id)), [method, [fullPost.id], 'carol-token']);

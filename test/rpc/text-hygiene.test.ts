@@ -94,7 +94,7 @@ describe('text hygiene over gRPC', () => {
         ),
       );
       // protobufjs writes the half as three bytes no UTF-8 decoder accepts; the service reads them as U+FFFD.
-      const text: string = answer.results[0].post.text;
+      const text: string = answer.results[0].status.post.text;
       assert.ok(isWellFormed(text) && text.includes('\ufffd'), JSON.stringify(text));
       assert.deepEqual(await malformedValues(kv, DEFAULT_ROOT), []);
     } finally {

@@ -21,6 +21,7 @@ function everyCall(target: string, postId: string): Record<keyof Actor, (actor: 
   return {
     homeFeed: (a) => a.homeFeed(),
     post: (a) => a.post('hello'),
+    postStatus: (a) => a.postStatus('hello'),
     deletePost: (a) => a.deletePost(postId),
     follow: (a) => a.follow(target),
     unfollow: (a) => a.unfollow(target),
@@ -81,7 +82,7 @@ forEachReadPath((open) => {
       const byBob = await h.social.as(h.tokenOf('bob')).post('by bob #tag');
       await alice.follow('bob');
       await alice.favourite(byBob.id);
-      const reblog = await alice.reblog(byBob.id);
+      const reblog = (await alice.reblog(byBob.id)).post!;
       await alice.mute('carol');
       const account = await alice.updateProfile({ displayName: 'Alice' });
       const own = await alice.post('by alice');

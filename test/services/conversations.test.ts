@@ -49,7 +49,7 @@ forEachReadPath((open) => {
     try {
       await signUp('alice', 'bob', 'carol');
       const original = await social.trustedActor('alice').post('original');
-      const shared = await social.trustedActor('bob').reblog(original.id);
+      const shared = (await social.trustedActor('bob').reblog(original.id)).post!;
       tick();
       const reply = await social.trustedActor('carol').post('replying', undefined, { inReplyToId: shared.id });
       assert.equal(reply.inReplyToId, original.id);
@@ -168,7 +168,7 @@ forEachReadPath((open) => {
       assert.deepEqual(whole.ancestors, []);
       assert.deepEqual(ids(whole.descendants), ['b', 'c', 'e', 'g', 'd', 'f']);
       // A reblog's thread is its original's.
-      const shared = await social.trustedActor('dave').reblog(b.id);
+      const shared = (await social.trustedActor('dave').reblog(b.id)).post!;
       assert.deepEqual(await social.getThread(shared.id), await social.getThread(b.id));
       await assert.rejects(social.getThread('00000000000000000'), rejectsWith('not_found'));
       await assert.rejects(social.getThread('nope'), rejectsWith('not_found'));

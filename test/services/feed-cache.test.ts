@@ -72,7 +72,7 @@ forEachEngine((engine) => {
                 const own = posts.filter((post) => post.author === actorName);
                 if (own.length > 0) await actor.deletePost(pick(own).id);
               } else if (roll < 0.46) {
-                if (posts.length > 0) posts.push(await actor.reblog(pick(posts).id));
+                if (posts.length > 0) posts.push((await actor.reblog(pick(posts).id)).post!);
               } else if (roll < 0.49) {
                 if (posts.length > 0) await actor.unreblog(pick(posts).id);
               } else if (roll < 0.67) {

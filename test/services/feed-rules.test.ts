@@ -65,7 +65,7 @@ forEachReadPath((open) => {
       tick();
       await social.trustedActor('bob').reblog(doomed.id);
       tick();
-      const ownShared = await social.trustedActor('carol').reblog(own.id);
+      const ownShared = (await social.trustedActor('carol').reblog(own.id)).post!;
       await social.trustedActor('dave').deletePost(doomed.id);
 
       const page = await home('reader');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { countingKv } from '../../bench/counting-kv.js';
+import type { ActedStatus } from '../../src/domain/social.js';
 import { dumpStore, forEachEngine } from '../helpers/engines.js';
 import { rejectsWith } from '../helpers/fixtures.js';
 import { socialSetup } from '../helpers/social.js';
@@ -45,7 +46,7 @@ forEachEngine((engine) => {
         let reblogId = '';
         assert.deepEqual(
           await callsOf(async () => {
-            reblogId = (await bob.reblog(post.id)).id;
+            reblogId = (await bob.reblog(post.id)).post!.id;
           }),
           { txn: 1 },
         );
@@ -53,6 +54,47 @@ forEachEngine((engine) => {
         assert.deepEqual(await callsOf(() => bob.unreblog(reblogId)), { txn: 1 });
         assert.equal(await kv.get(keys.reblog(post.id, 'bob')), undefined);
         assert.equal(await kv.get(keys.post(reblogId)), undefined);
+      } finally {
+        await close();
+      }
+    });
+
+    it('each answers the status as the action left it, for the actor: its own write and every earlier one counted', async () => {
+      const { kv, social, readModel, signUp, tokenOf, close } = await socialSetup(engine, true);
+      try {
+        await signUp('alice', 'bob', 'carol');
+        const post = await social.trustedActor('alice').post('like me');
+        assert.ok(await readModel!.waitFor(await kv.revision()));
+        const bob = social.as(tokenOf('bob'));
+        const carol = social.as(tokenOf('carol'));
+        /** The answer's status (by id) as [id, favourites, reblogs, favourited, reblogged], and whom the flags are for. */
+        const shown = (acted: ActedStatus, id = acted.post?.id) => {
+          const view = acted.described.posts.find((v) => v.post.id === id);
+          return [acted.viewer, view && [view.post.id, view.favourites, view.reblogs, view.favourited, view.reblogged]];
+        };
+        assert.deepEqual(shown(await bob.favourite(post.id)), ['bob', [post.id, 1, 0, true, false]]);
+        assert.deepEqual(shown(await bob.favourite(post.id)), ['bob', [post.id, 1, 0, true, false]], 'a repeat');
+        assert.deepEqual(shown(await carol.favourite(post.id)), ['carol', [post.id, 2, 0, true, false]]);
+        assert.deepEqual(shown(await bob.unfavourite(post.id)), ['bob', [post.id, 1, 0, false, false]]);
+        const reblogged = await bob.reblog(post.id);
+        const reblog = reblogged.post!;
+        assert.deepEqual([reblog.author, reblog.reblogOf], ['bob', post.id]);
+        assert.deepEqual(shown(reblogged, post.id), ['bob', [post.id, 1, 1, false, true]], 'the original comes with its reblog');
+        assert.ok(reblogged.described.posts.some((v) => v.post.id === reblog.id));
+        const alice = social.as(tokenOf('alice'));
+        assert.deepEqual(
+          shown(await alice.favourite(reblog.id)),
+          ['alice', [post.id, 2, 1, true, false]],
+          'through a reblog: the original',
+        );
+        assert.deepEqual(shown(await bob.unreblog(reblog.id)), ['bob', [post.id, 2, 0, false, false]], 'unreblog answers the original');
+        const posted = await bob.postStatus('mine', 'key-1');
+        assert.deepEqual(shown(posted), ['bob', [posted.post!.id, 0, 0, false, false]]);
+        assert.equal(posted.described.profiles.find((p) => p.account.username === 'bob')?.posts, 1, 'the author counted with the post');
+        assert.deepEqual((await bob.postStatus('mine', 'key-1')).post, posted.post, 'a repeat answers the first post');
+        await social.trustedActor('alice').deletePost(post.id);
+        const gone = await carol.unfavourite(post.id);
+        assert.deepEqual([gone.post, gone.described.posts], [undefined, []], 'a deleted post unfavourited: nothing to show');
       } finally {
         await close();
       }

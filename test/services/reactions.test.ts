@@ -98,7 +98,7 @@ forEachReadPath((open) => {
     try {
       await signUp('alice', 'bob', 'carol');
       const original = await social.trustedActor('alice').post('original');
-      const shared = await social.trustedActor('bob').reblog(original.id);
+      const shared = (await social.trustedActor('bob').reblog(original.id)).post!;
       tick();
       await social.trustedActor('carol').favourite(shared.id);
       const [wrapper, inner] = (await social.trustedActor('carol').describePosts([shared.id])).posts;
@@ -128,7 +128,7 @@ forEachReadPath((open) => {
       tick();
       const before = await dump();
       const at = tick();
-      const shared = await social.trustedActor('bob').reblog(original.id);
+      const shared = (await social.trustedActor('bob').reblog(original.id)).post!;
       assert.deepEqual(shared, { id: shared.id, author: 'bob', text: '', createdAtMs: at, reblogOf: original.id });
       assert.deepEqual(await social.getPost(shared.id), shared);
       assert.equal((await kv.get(keys.reblog(original.id, 'bob')))?.value, shared.id);
@@ -138,11 +138,11 @@ forEachReadPath((open) => {
 
       tick();
       const revision = await kv.revision();
-      assert.deepEqual(await social.trustedActor('bob').reblog(original.id), shared, 'a repeat returns the first reblog');
-      assert.deepEqual(await social.trustedActor('bob').reblog(shared.id), shared, 'a reblog of a reblog shares the original');
+      assert.deepEqual((await social.trustedActor('bob').reblog(original.id)).post, shared, 'a repeat returns the first reblog');
+      assert.deepEqual((await social.trustedActor('bob').reblog(shared.id)).post, shared, 'a reblog of a reblog shares the original');
       assert.equal(await kv.revision(), revision);
 
-      const mine = await social.trustedActor('alice').reblog(shared.id);
+      const mine = (await social.trustedActor('alice').reblog(shared.id)).post!;
       assert.equal(mine.reblogOf, original.id);
       assert.equal((await notifications('alice')).length, 1, 'no notification for your own post');
       const view = (await social.trustedActor('bob').describePosts([original.id])).posts[0]!;
@@ -164,7 +164,7 @@ forEachReadPath((open) => {
       await assert.rejects(social.trustedActor('bob').unreblog('00000000000000000'), rejectsWith('not_found'));
 
       // Deleting the reblog as a post takes its rows too.
-      const again = await social.trustedActor('carol').reblog(original.id);
+      const again = (await social.trustedActor('carol').reblog(original.id)).post!;
       await social.trustedActor('carol').deletePost(again.id);
       assert.deepEqual(await dump(), before);
     } finally {
@@ -178,7 +178,7 @@ forEachReadPath((open) => {
       await signUp('alice', 'bob', 'carol');
       const kept = await social.trustedActor('alice').post('kept');
       const gone = await social.trustedActor('alice').post('gone');
-      const early = await social.trustedActor('carol').reblog(gone.id);
+      const early = (await social.trustedActor('carol').reblog(gone.id)).post!;
       await social.trustedActor('alice').deletePost(gone.id);
       await writeBlock('alice', 'bob');
       const before = await dump();
@@ -264,7 +264,7 @@ forEachReadPath((open) => {
       tick();
       const reply = await social.trustedActor('bob').post('reply', undefined, { inReplyToId: root.id });
       const nested = await social.trustedActor('alice').post('nested', undefined, { inReplyToId: reply.id });
-      const shared = await social.trustedActor('dave').reblog(reply.id);
+      const shared = (await social.trustedActor('dave').reblog(reply.id)).post!;
       await social.trustedActor('carol').favourite(reply.id);
       await social.trustedActor('carol').reblog(reply.id);
       await social.trustedActor('alice').deletePost(nested.id);

@@ -29,7 +29,7 @@ forEachEngine((engine) => {
         );
         if (earlier && earlier.author !== actor) {
           await writer.trustedActor(actor).favourite(earlier.id);
-          const shared = await writer.trustedActor(actor).reblog(earlier.id);
+          const shared = (await writer.trustedActor(actor).reblog(earlier.id)).post!;
           if (step % 4 === 0) await writer.trustedActor(actor).unfavourite(earlier.id);
           if (step % 5 === 0) await writer.trustedActor(actor).unreblog(shared.id);
         }

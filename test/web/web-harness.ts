@@ -7,7 +7,10 @@
  * fills forms like a browser without JavaScript would.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Auth } from '../../src/domain/auth.js';
+import type { Social } from '../../src/domain/social.js';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
+import type { KV } from '../../src/kv/kv.js';
 import { AuthService } from '../../src/services/auth/auth-service.js';
 import { ReadModel } from '../../src/services/social/read-model.js';
 import { SocialService } from '../../src/services/social/social-service.js';
@@ -41,9 +44,11 @@ export async function openHarness(
     requestStats?: WebDeps['requestStats'];
     /** A file for the store instead of memory, for tests that look at the file. */
     storePath?: string;
+    /** What the web app is given in place of the services (and the social service of its store), for tests that count calls. */
+    wrap?: { auth?: (auth: Auth) => Auth; social?: (social: Social) => Social; socialKv?: (kv: KV) => KV };
   } = {},
 ): Promise<Harness> {
-  const { reads = 'view', storePath = ':memory:', admins, ...appOptions } = options;
+  const { reads = 'view', storePath = ':memory:', admins, wrap = {}, ...appOptions } = options;
   const kv = await EmbeddedKV.open({ path: storePath });
   // Cheap Argon2 keeps the suite fast; production uses the service's defaults.
   // A clock that ticks a second per reading, so posts have distinct, ordered times.
@@ -51,10 +56,10 @@ export async function openHarness(
   const now = () => (clock += 1000);
   const auth = new AuthService({ kv, now, passwordHashing: { memoryCost: 1024, timeCost: 1, parallelism: 1 } });
   const readModel = reads === 'view' ? await ReadModel.start({ kv }) : undefined;
-  const social = new SocialService({ kv, now, readModel });
+  const social = new SocialService({ kv: wrap.socialKv?.(kv) ?? kv, now, readModel });
   const instances = async () => [{ name: 'web', address: 'in process', ready: true, version: 'test', uptimeSeconds: 90 }];
   const admin = admins && { admins, status: new StoreStatusSource(kv, readModel, instances) };
-  const app = await buildApp({ auth, social, admin, ...appOptions });
+  const app = await buildApp({ auth: wrap.auth?.(auth) ?? auth, social: wrap.social?.(social) ?? social, admin, ...appOptions });
   await app.ready();
   return {
     app,

@@ -1,8 +1,9 @@
 import { lookupUsername } from '../../domain/account.js';
 import { guard } from '../../domain/errors.js';
 import { parsePageRequest } from '../../domain/page.js';
+import type { Post } from '../../domain/post.js';
 import { isPostId } from '../../domain/post.js';
-import { ACTOR_SCOPES, type Actor } from '../../domain/social.js';
+import { ACTOR_SCOPES, type ActedStatus, type Actor } from '../../domain/social.js';
 import type { Store } from '../store.js';
 import { noSuchUser } from './accounts.js';
 import { block, listBlocks, listMutes, mute, relationships, unblock, unmute } from './blocks.js';
@@ -17,7 +18,14 @@ import {
   markNotificationsRead,
   notificationMarker,
 } from './notifications.js';
-import { favouriteInOneTxn, type ReactionHints, reblogInOneTxn, unfavouriteInOneTxn, unreblogInOneTxn } from './one-txn-reactions.js';
+import {
+  type DoneInOneTxn,
+  favouriteInOneTxn,
+  type ReactionHints,
+  reblogInOneTxn,
+  unfavouriteInOneTxn,
+  unreblogInOneTxn,
+} from './one-txn-reactions.js';
 import { createPost, deletePost } from './posts.js';
 import { updateProfile } from './profiles.js';
 import { favourite, reblog, unfavourite, unreblog } from './reactions.js';
@@ -36,6 +44,11 @@ export interface ActorContext {
   reads: () => Promise<SocialReads>;
   /** The store for the reads that go to it rather than to SocialReads (lists of blocks and mutes): SocialService's floor-moving one. */
   readStore: Store;
+  /**
+   * Where a read reads that must reflect the store at `revision` (a
+   * write's own, known from its txn): as `reads`, without its quorum read.
+   */
+  readsAt: (revision: number) => Promise<SocialReads>;
   /** The watch-fed view's knowledge, possibly lagging, for reactions in one txn (one-txn-reactions.ts); none without a view. */
   hints?: ReactionHints;
 }
@@ -46,7 +59,7 @@ export interface ActorContext {
  * ACTOR_SCOPES), then does what the service's action modules do for that
  * account. Throws only DomainError.
  */
-export function serviceActor({ store, readStore, now, random, reads: readsNow, hints }: ActorContext, identity: Identity): Actor {
+export function serviceActor({ store, readStore, now, random, reads: readsNow, readsAt, hints }: ActorContext, identity: Identity): Actor {
   /** Runs `act` as the identity, if it holds one of the method's scopes; its reads at `consistency`. */
   const as = <T>(
     method: keyof typeof ACTOR_SCOPES,
@@ -54,25 +67,38 @@ export function serviceActor({ store, readStore, now, random, reads: readsNow, h
     consistency: ReadConsistency = 'acknowledged',
   ): Promise<T> => guard(async () => act(await identity.resolve(ACTOR_SCOPES[method], consistency)));
   /**
+   * The status `done` names, described for `actor` from a read that
+   * reflects the action: at the revision of the action's own txn when it
+   * is known, else a fresh read (the careful paths, which read before
+   * they write). The post itself when the action made it, else as read.
+   */
+  const acted = async (actor: string, done: { id: string; post?: Post; revision?: number }): Promise<ActedStatus> => {
+    const viewer = lookupUsername(actor);
+    const reads = done.revision === undefined ? await readsNow() : await readsAt(done.revision);
+    const described = await describePosts(reads, [done.id], viewer);
+    return { viewer, post: done.post ?? described.posts.find((view) => view.post.id === done.id)?.post, described };
+  };
+  /**
    * Tries `attempt` (one txn, from the view's hints and the claimed
    * session) and, when it is not done, runs `careful` as `as` would: a
    * refused claim or a failed compare goes to the careful path, whose
-   * fresh reads give the outcome or error.
+   * fresh reads give the outcome or error. Either way answers the status
+   * the action concerns (acted).
    */
-  const oneTxnOr = <T>(
+  const oneTxnOr = (
     method: keyof typeof ACTOR_SCOPES,
-    attempt: (claim: Claim, hints: ReactionHints) => Promise<{ value: T } | undefined>,
-    careful: (who: Acting) => Promise<T>,
-  ): Promise<T> =>
+    attempt: (claim: Claim, hints: ReactionHints) => Promise<DoneInOneTxn | undefined>,
+    careful: (who: Acting) => Promise<{ id: string; post?: Post }>,
+  ): Promise<ActedStatus> =>
     guard(async () => {
       if (hints) {
         const claim = await identity.claim(ACTOR_SCOPES[method]).catch(() => undefined);
         const done = claim && (await attempt(claim, hints));
-        if (done) return done.value;
+        if (claim && done) return acted(claim.username, done);
       }
-      return as(method, careful);
+      return as(method, async (who) => acted(who.username, await careful(who)));
     });
-  const doneIf = async (done: Promise<boolean>) => ((await done) ? { value: undefined } : undefined);
+  const idOnly = async (id: Promise<string>) => ({ id: await id });
   const viewing = async (consistency: ReadConsistency) => {
     const who = await identity.resolve([], consistency);
     return { reads: await who.reads(), viewer: lookupUsername(who.username) };
@@ -102,7 +128,13 @@ export function serviceActor({ store, readStore, now, random, reads: readsNow, h
     post: (text, idempotencyKey, options) =>
       guard(async () => {
         const { username, sessionTokenHash } = await identity.claim(ACTOR_SCOPES.post);
-        return createPost(store, now, random, username, text, idempotencyKey, sessionTokenHash, options);
+        return (await createPost(store, now, random, username, text, idempotencyKey, sessionTokenHash, options)).post;
+      }),
+    postStatus: (text, idempotencyKey, options) =>
+      guard(async () => {
+        const { username, sessionTokenHash } = await identity.claim(ACTOR_SCOPES.postStatus);
+        const stored = await createPost(store, now, random, username, text, idempotencyKey, sessionTokenHash, options);
+        return acted(username, { id: stored.post.id, post: stored.post, revision: stored.revision });
       }),
     deletePost: (id) => as('deletePost', (who) => deletePost(store, id, who.username)),
     follow: (followee) => as('follow', (who) => follow(store, now, who.username, followee)),
@@ -112,29 +144,29 @@ export function serviceActor({ store, readStore, now, random, reads: readsNow, h
     favourite: (postId) =>
       oneTxnOr(
         'favourite',
-        (claim, known) => doneIf(favouriteInOneTxn(store, now, known, claim, postId)),
-        (who) => favourite(store, now, who.username, postId),
+        (claim, known) => favouriteInOneTxn(store, now, known, claim, postId),
+        (who) => idOnly(favourite(store, now, who.username, postId)),
       ),
     unfavourite: (postId) =>
       oneTxnOr(
         'unfavourite',
-        (claim, known) => doneIf(unfavouriteInOneTxn(store, known, claim, postId)),
-        (who) => unfavourite(store, who.username, postId),
+        (claim, known) => unfavouriteInOneTxn(store, known, claim, postId),
+        (who) => idOnly(unfavourite(store, who.username, postId)),
       ),
     reblog: (postId) =>
       oneTxnOr(
         'reblog',
-        async (claim, known) => {
-          const post = await reblogInOneTxn(store, now, random, known, claim, postId);
-          return post && { value: post };
+        (claim, known) => reblogInOneTxn(store, now, random, known, claim, postId),
+        async (who) => {
+          const post = await reblog(store, now, random, who.username, postId);
+          return { id: post.id, post };
         },
-        (who) => reblog(store, now, random, who.username, postId),
       ),
     unreblog: (postId) =>
       oneTxnOr(
         'unreblog',
-        (claim, known) => doneIf(unreblogInOneTxn(store, known, claim, postId)),
-        (who) => unreblog(store, who.username, postId),
+        (claim, known) => unreblogInOneTxn(store, known, claim, postId),
+        (who) => idOnly(unreblog(store, who.username, postId)),
       ),
     listFavourites: (limit, cursor) =>
       as('listFavourites', async (who) => {

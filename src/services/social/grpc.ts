@@ -3,7 +3,7 @@ import type { Account, Profile, ProfileChanges } from '../../domain/account.js';
 import { isNotificationType, type Notification, type NotificationType } from '../../domain/notification.js';
 import type { Page } from '../../domain/page.js';
 import type { Post, PostOptions, PostView } from '../../domain/post.js';
-import type { NotificationMarker, Reader, Relationship, Social } from '../../domain/social.js';
+import type { ActedStatus, NotificationMarker, Reader, Relationship, Social } from '../../domain/social.js';
 import {
   type ItemError,
   type NotificationTypes,
@@ -12,6 +12,7 @@ import {
   type WatchPostsResponse,
   WatchPostsResponse_Kind,
   type Account as WireAccount,
+  type ActedStatus as WireActedStatus,
   type Notification as WireNotification,
   type Post as WirePost,
   type PostOptions as WirePostOptions,
@@ -71,8 +72,8 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
     unfollow: done((r) => actor(r.token).unfollow(r.followee)),
     isFollowing: u(async (r) => ({ following: await social.isFollowing(r.follower, r.followee) })),
     postsAsSession: u(async (r) => {
-      const results = await each(r.requests, (q) => actor(q.token).post(q.text, given(q.idempotencyKey), postOptions(q.options)));
-      return { results: results.map((result) => ('ok' in result ? { post: post(result.ok) } : result)) };
+      const results = await each(r.requests, (q) => actor(q.token).postStatus(q.text, given(q.idempotencyKey), postOptions(q.options)));
+      return { results: results.map((result) => ('ok' in result ? { status: acted(result.ok) } : result)) };
     }),
     getPost: u(async (r) => ({ post: post(await social.getPost(r.id)) })),
     deletePost: done((r) => actor(r.token).deletePost(r.id)),
@@ -119,10 +120,10 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
       return { ancestors: thread.ancestors.map(post), descendants: thread.descendants.map(post) };
     }),
     tagTimeline: u(async (r) => posts(await reader(r.token).tagTimeline(r.tag, limit(r.limit), given(r.cursor)))),
-    favourite: done((r) => actor(r.token).favourite(r.postId)),
-    unfavourite: done((r) => actor(r.token).unfavourite(r.postId)),
-    reblog: u(async (r) => ({ post: post(await actor(r.token).reblog(r.postId)) })),
-    unreblog: done((r) => actor(r.token).unreblog(r.postId)),
+    favourite: u(async (r) => ({ status: acted(await actor(r.token).favourite(r.postId)) })),
+    unfavourite: u(async (r) => ({ status: acted(await actor(r.token).unfavourite(r.postId)) })),
+    reblog: u(async (r) => ({ status: acted(await actor(r.token).reblog(r.postId)) })),
+    unreblog: u(async (r) => ({ status: acted(await actor(r.token).unreblog(r.postId)) })),
     favouritedBy: u(async (r) => accounts(await social.favouritedBy(r.postId, limit(r.limit), given(r.cursor)))),
     rebloggedBy: u(async (r) => accounts(await social.rebloggedBy(r.postId, limit(r.limit), given(r.cursor)))),
     listFavourites: u(async (r) => posts(await actor(r.token).listFavourites(limit(r.limit), given(r.cursor)))),
@@ -186,6 +187,12 @@ const postView = (v: PostView): WirePostView => ({
   reblogged: v.reblogged,
 });
 const profile = (p: Profile) => ({ account: account(p.account), followers: p.followers, following: p.following, posts: p.posts });
+const acted = (a: ActedStatus): WireActedStatus => ({
+  viewer: a.viewer,
+  post: a.post && post(a.post),
+  views: a.described.posts.map(postView),
+  profiles: a.described.profiles.map(profile),
+});
 const notification = (n: Notification): WireNotification => ({
   id: n.id,
   recipient: n.recipient,

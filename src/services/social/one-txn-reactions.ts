@@ -23,6 +23,18 @@ import { favouriteRows } from './reactions.js';
  * careful path's.
  */
 
+/**
+ * An action done in one txn: the id of the post the caller answers with
+ * (the post itself when the action made it), and a revision at which the
+ * store shows the outcome, so a read that must reflect it need only wait
+ * for the view to reach that revision, with no quorum read of its own.
+ */
+export interface DoneInOneTxn {
+  id: string;
+  post?: Post;
+  revision: number;
+}
+
 /** What the view knows; every answer may lag the store. */
 export interface ReactionHints {
   post(id: string): Post | undefined;
@@ -51,10 +63,11 @@ function sessionExists(keys: Keyspace, claim: Claim): Compare[] {
 }
 
 /**
- * True once the actor has favourited the post: written now, or found
- * already there with every condition of a favourite holding (a repeat,
- * which writes nothing, as the careful path would not). False: nothing
- * written, take the careful path.
+ * Done (the original favourited) once the actor has favourited the post:
+ * written now, or found already there with every condition of a favourite
+ * holding (a repeat, which writes nothing, as the careful path would
+ * not; the failed txn's revision is then the one its reads saw).
+ * Undefined: nothing written, take the careful path.
  */
 export async function favouriteInOneTxn(
   { kv, keys, notified }: Store,
@@ -62,9 +75,9 @@ export async function favouriteInOneTxn(
   hints: ReactionHints,
   claim: Claim,
   postId: string,
-): Promise<boolean> {
+): Promise<DoneInOneTxn | undefined> {
   const hinted = hintedTarget(hints, postId);
-  if (!hinted) return false;
+  if (!hinted) return undefined;
   const actor = lookupUsername(claim.username);
   const post = hinted.target;
   const row = keys.favourite(post.id, actor);
@@ -77,25 +90,32 @@ export async function favouriteInOneTxn(
     success: putOps({ puts: favouriteRows(keys, actor, post.id, post.author, now()), deletes: [] }),
     failure: [{ type: 'get', key: row }, ...gets(present), ...guard.failure],
   });
+  const done = { id: post.id, revision: result.revision };
   if (result.succeeded) {
     if (post.author !== actor) notified?.(post.author, result.revision);
-    return true;
+    return done;
   }
   const [already, ...rest] = result.results;
   const found = rest.slice(0, present.length);
   const blocks = rest.slice(present.length);
-  return already !== undefined && found.every((kv) => kv !== undefined) && !foundBlock(blocks);
+  return already !== undefined && found.every((kv) => kv !== undefined) && !foundBlock(blocks) ? done : undefined;
 }
 
 /**
- * True once the actor's favourite of the post is gone: deleted now (its
- * rows named from the time the view saw, the row compared to that time),
- * or known absent with the named post still there (nothing to undo).
- * False: nothing written, take the careful path.
+ * Done (the original) once the actor's favourite of the post is gone:
+ * deleted now (its rows named from the time the view saw, the row
+ * compared to that time), or known absent with the named post still
+ * there (nothing to undo). Undefined: nothing written, take the careful
+ * path.
  */
-export async function unfavouriteInOneTxn({ kv, keys }: Store, hints: ReactionHints, claim: Claim, postId: string): Promise<boolean> {
+export async function unfavouriteInOneTxn(
+  { kv, keys }: Store,
+  hints: ReactionHints,
+  claim: Claim,
+  postId: string,
+): Promise<DoneInOneTxn | undefined> {
   const hinted = hintedTarget(hints, postId);
-  if (!hinted) return false;
+  if (!hinted) return undefined;
   const actor = lookupUsername(claim.username);
   const post = hinted.target;
   const row = keys.favourite(post.id, actor);
@@ -107,20 +127,20 @@ export async function unfavouriteInOneTxn({ kv, keys }: Store, hints: ReactionHi
       compare: [{ key: row, target: 'version', op: '==', value: 0 }, ...postsExist(keys, hinted.named), ...session],
       success: [],
     });
-    return result.succeeded;
+    return result.succeeded ? { id: post.id, revision: result.revision } : undefined;
   }
   const result = await kv.txn({
     // The named posts too: the careful path refuses an unfavourite through a deleted reblog, and names no notification for a deleted original.
     compare: [{ key: row, target: 'value', op: '==', value: time }, ...postsExist(keys, hinted.named), ...session],
     success: favouriteRows(keys, actor, post.id, post.author, Number(time)).map(({ key }): Op => ({ type: 'delete', key })),
   });
-  return result.succeeded;
+  return result.succeeded ? { id: post.id, revision: result.revision } : undefined;
 }
 
 /**
- * The reblog written now, when the view knows of no reblog of the
- * original by the actor; undefined (nothing written) otherwise, for the
- * careful path, which also answers a repeat with the first reblog.
+ * Done (the reblog) once written now, when the view knows of no reblog
+ * of the original by the actor; undefined (nothing written) otherwise,
+ * for the careful path, which also answers a repeat with the first reblog.
  */
 export async function reblogInOneTxn(
   { kv, keys, notified }: Store,
@@ -129,7 +149,7 @@ export async function reblogInOneTxn(
   hints: ReactionHints,
   claim: Claim,
   postId: string,
-): Promise<Post | undefined> {
+): Promise<DoneInOneTxn | undefined> {
   const hinted = hintedTarget(hints, postId);
   if (!hinted) return undefined;
   const actor = lookupUsername(claim.username);
@@ -154,22 +174,28 @@ export async function reblogInOneTxn(
   });
   if (!result.succeeded) return undefined;
   if (original.author !== actor) notified?.(original.author, result.revision);
-  return post;
+  return { id: post.id, post, revision: result.revision };
 }
 
 /**
- * True once the actor's reblog named by `postId` (the reblog's id or its
- * original's) is deleted, with every row its creation wrote; false
- * (nothing written) when the view knows of none or the store disagrees,
- * for the careful path, which also answers "nothing to undo".
+ * Done (the original) once the actor's reblog named by `postId` (the
+ * reblog's id or its original's) is deleted, with every row its creation
+ * wrote; undefined (nothing written) when the view knows of none or the
+ * store disagrees, for the careful path, which also answers "nothing to
+ * undo".
  */
-export async function unreblogInOneTxn({ kv, keys }: Store, hints: ReactionHints, claim: Claim, postId: string): Promise<boolean> {
-  if (!isPostId(postId)) return false;
+export async function unreblogInOneTxn(
+  { kv, keys }: Store,
+  hints: ReactionHints,
+  claim: Claim,
+  postId: string,
+): Promise<DoneInOneTxn | undefined> {
+  if (!isPostId(postId)) return undefined;
   const actor = lookupUsername(claim.username);
   const given = hints.post(postId);
   const mineId = given?.reblogOf !== undefined && given.author === actor ? given.id : hints.reblog(given?.reblogOf ?? postId, actor);
   const mine = mineId === undefined ? undefined : hints.post(mineId);
-  if (mine?.reblogOf === undefined || mine.author !== actor) return false;
+  if (mine?.reblogOf === undefined || mine.author !== actor) return undefined;
   // The reblog's notification went to the original's author; one the view no longer has leaves it unnamed, as the careful path does.
   const originalAuthor = hints.post(mine.reblogOf)?.author;
   const result = await kv.txn({
@@ -180,5 +206,5 @@ export async function unreblogInOneTxn({ kv, keys }: Store, hints: ReactionHints
       ...postRowDeletes(keys, mine, originalAuthor),
     ],
   });
-  return result.succeeded;
+  return result.succeeded ? { id: mine.reblogOf, revision: result.revision } : undefined;
 }

@@ -45,7 +45,9 @@ export async function readTarget(store: Store, id: string): Promise<StoredPost |
  * and becomes plain text), the key to be unused, and for a reply the
  * parent to exist with no block either way between the two authors. When the key is
  * already used, the failure branch reads its record in the same txn, so a
- * retry returns the first post without writing anything.
+ * retry returns the first post without writing anything. Answers the post
+ * with the revision of the txn that wrote it (or read the first one), at
+ * which the store shows it.
  */
 export async function createPost(
   store: Store,
@@ -57,7 +59,7 @@ export async function createPost(
   /** A session, by its token hash, that must still exist when the post is written (see postAsSession). */
   sessionTokenHash?: string,
   options?: PostOptions,
-): Promise<Post> {
+): Promise<{ post: Post; revision: number }> {
   const { kv, keys } = store;
   const author = lookupUsername(authorInput);
   const text = parsePostText(textInput);
@@ -114,14 +116,14 @@ export async function createPost(
     const result = await kv.txn({ compare, success, failure });
     if (result.succeeded) {
       for (const recipient of notified) store.notified?.(recipient, result.revision);
-      return post;
+      return { post, revision: result.revision };
     }
     const rest = [...result.results];
     if (!rest.shift()) throw noSuchUser();
     if (sessionKey !== undefined && !rest.shift()) throw new DomainError('unauthenticated', 'Log in first.');
     if (idempotencyRecord !== undefined) {
       const first = rest.shift();
-      if (first) return parsePost(first.value);
+      if (first) return { post: parsePost(first.value), revision: result.revision };
     }
     if (guard) {
       if (!rest.shift()) throw noSuchParent();

@@ -40,7 +40,8 @@ export function favouriteRows(keys: Keyspace, actor: string, postId: string, aut
   return rows;
 }
 
-export async function favourite(store: Store, now: () => number, actorInput: string, postId: string): Promise<void> {
+/** Answers the id of the post favourited: the original, for a reblog's id. */
+export async function favourite(store: Store, now: () => number, actorInput: string, postId: string): Promise<string> {
   const { kv, keys } = store;
   const actor = lookupUsername(actorInput);
   const target = await readTarget(store, postId);
@@ -61,7 +62,7 @@ export async function favourite(store: Store, now: () => number, actorInput: str
   });
   if (result.succeeded) {
     if (post.author !== actor) store.notified?.(post.author, result.revision);
-    return;
+    return post.id;
   }
   const [exists, already, ...rest] = result.results;
   const blocks = rest.slice(0, guard.failure.length);
@@ -72,6 +73,7 @@ export async function favourite(store: Store, now: () => number, actorInput: str
   if (foundBlock(blocks)) throw blockedAction('favourite this post');
   // Otherwise the favourite exists already: a repeat writes nothing.
   if (!already) throw new DomainError('internal', 'A favourite failed for no reason the store gave.');
+  return post.id;
 }
 
 /**
@@ -79,8 +81,9 @@ export async function favourite(store: Store, now: () => number, actorInput: str
  * them in one txn guarded by the favourite's modRevision. A deleted post
  * can be unfavourited; its author (the notification's recipient) went
  * with it, so that notification stays, about a post that is gone.
+ * Answers the id of the post unfavourited (the original, for a reblog's).
  */
-export async function unfavourite(store: Store, actorInput: string, postId: string): Promise<void> {
+export async function unfavourite(store: Store, actorInput: string, postId: string): Promise<string> {
   const { kv, keys } = store;
   const actor = lookupUsername(actorInput);
   if (!isPostId(postId)) throw noSuchPost();
@@ -99,6 +102,7 @@ export async function unfavourite(store: Store, actorInput: string, postId: stri
     },
   });
   if (result.status === 'exhausted') throw new DomainError('unavailable', 'Too many changes to this favourite at once; try again.');
+  return targetId;
 }
 
 /**
@@ -162,29 +166,36 @@ export async function reblog(store: Store, now: () => number, random: () => numb
 
 const MAX_ID_ATTEMPTS = 5;
 
-/** Deletes the actor's reblog, named by the reblog's id or the original's; nothing to undo is no error for a post that exists. */
-export async function unreblog(store: Store, actorInput: string, postId: string): Promise<void> {
+/**
+ * Deletes the actor's reblog, named by the reblog's id or the original's;
+ * nothing to undo is no error for a post that exists. Answers the
+ * original's id.
+ */
+export async function unreblog(store: Store, actorInput: string, postId: string): Promise<string> {
   const { kv, keys } = store;
   const actor = lookupUsername(actorInput);
   if (!isPostId(postId)) throw noSuchPost();
   const given = await readPost(store, postId);
+  // Whether `given` is the actor's reblog, another's reblog or an original, the original is the same.
+  const originalId = given?.post.reblogOf ?? postId;
   let mine: StoredPost | undefined;
   if (given?.post.reblogOf !== undefined && given.post.author === actor) mine = given;
   else {
-    const row = await kv.get(keys.reblog(given?.post.reblogOf ?? postId, actor));
+    const row = await kv.get(keys.reblog(originalId, actor));
     if (!row) {
       if (!given) throw noSuchPost();
-      return;
+      return originalId;
     }
     mine = await readPost(store, row.value);
   }
-  if (!mine) return;
+  if (!mine) return originalId;
   try {
     await deleteStoredPost(store, mine);
   } catch (error) {
     // Deleted meanwhile (a concurrent unreblog): the outcome asked for.
     if (!(error instanceof DomainError && error.code === 'not_found')) throw error;
   }
+  return originalId;
 }
 
 /** Who favourited or reblogged the post (its original, for a reblog), in username order, paged like followers. */

@@ -111,6 +111,7 @@ export class SocialService implements Social {
       now,
       random: options.random ?? Math.random,
       reads: () => this.reads('acknowledged'),
+      readsAt: (revision) => this.readsAt(revision),
       hints: readModel && {
         // The model's current view, whatever it has applied: the txn that uses an answer compares it.
         post: (id) => readModel.view.post(id),
@@ -131,6 +132,17 @@ export class SocialService implements Social {
   private async reads(consistency: ReadConsistency): Promise<SocialReads> {
     if (!this.readModel) return this.storeReads;
     const revision = await (consistency === 'linearizable' ? this.revisions.current() : this.revisions.recent());
+    return (await this.readModel.waitFor(revision)) ? new ViewReads(this.readModel.view) : this.storeReads;
+  }
+
+  /**
+   * Where this call reads when it must reflect the store at `revision`, a
+   * revision the caller saw (its own txn's): the view once it has applied
+   * that revision, else the store. No quorum read: the caller's txn was
+   * one.
+   */
+  private async readsAt(revision: number): Promise<SocialReads> {
+    if (!this.readModel) return this.storeReads;
     return (await this.readModel.waitFor(revision)) ? new ViewReads(this.readModel.view) : this.storeReads;
   }
 

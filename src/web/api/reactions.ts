@@ -1,14 +1,13 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Account } from '../../domain/account.js';
-import { isDomainError } from '../../domain/errors.js';
 import { parseMastodonLimit } from '../../domain/mastodon-ids.js';
 import type { Page } from '../../domain/page.js';
-import type { Social } from '../../domain/social.js';
+import { ACTOR_SCOPES, type Social } from '../../domain/social.js';
 import type { RouteContext } from '../context.js';
-import type { MastodonStatus } from '../entities/status.js';
-import { requireScope } from '../oauth/routes.js';
+import { parsedAfterToken, requireScope } from '../oauth/routes.js';
+import { bearerToken } from '../session.js';
 import { ACCOUNT_LIST_DEFAULT, ACCOUNT_LIST_MAX, opaqueCursor, opaquePage, parseListLimit } from './paging.js';
-import { type Audience, audienceOf, renderAccounts, renderStatuses } from './render.js';
+import { actedStatusJson, audienceOf, renderAccounts, renderStatuses, sendJson } from './render.js';
 import { optionalAudience, orRecordNotFound, postIdParam, recordNotFound } from './requests.js';
 import { publicOrigin } from './urls.js';
 
@@ -22,60 +21,31 @@ import { publicOrigin } from './urls.js';
  * the actor block each other is 403.
  */
 
-/** The original a status id stands for: itself, or the original a reblog shares. */
-async function originalOf(social: Social, postId: string): Promise<string> {
-  const post = await orRecordNotFound(social.getPost(postId));
-  return post.reblogOf ?? post.id;
-}
-
-/** The status `postId` as the audience now sees it; 404 if it is gone. */
-async function statusFor(request: FastifyRequest, social: Social, postId: string, audience: Audience): Promise<MastodonStatus> {
-  const post = await orRecordNotFound(social.getPost(postId));
-  const [status] = await renderStatuses(audience, publicOrigin(request).origin, [post]);
-  if (!status) throw recordNotFound();
-  return status;
-}
+/**
+ * The four actions, each one call as the bearer token's owner (Social.as):
+ * the social service checks the token and the action's scope, acts, and
+ * answers the status as the action left it, described for the actor
+ * (ActedStatus), which is rendered here from the JSON cache
+ * (status-json.ts). Favourite and unfavourite answer the original;
+ * reblog answers Mastodon's wrapper status, with the original in
+ * `reblog`; unreblog answers the original, no longer reblogged. A deleted
+ * status can still be unfavourited (its row goes): the answer is then
+ * 404, as there is no status to show.
+ */
+const ACTIONS = ['favourite', 'unfavourite', 'reblog', 'unreblog'] as const;
 
 export const reactionRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
   const { auth, social } = ctx;
-  app.post('/api/v1/statuses/:id/favourite', async (request) => {
-    const grant = await requireScope(request, auth, 'write:favourites');
-    const postId = await originalOf(social, postIdParam(request));
-    await orRecordNotFound(social.as(grant.token).favourite(postId));
-    return statusFor(request, social, postId, audienceOf(social, grant));
-  });
-
-  /** A deleted status can still be unfavourited (its row goes); the answer is then 404, as there is no status to show. */
-  app.post('/api/v1/statuses/:id/unfavourite', async (request) => {
-    const grant = await requireScope(request, auth, 'write:favourites');
-    const named = postIdParam(request);
-    let postId = named;
-    try {
-      postId = await originalOf(social, named);
-    } catch (error) {
-      if (!isDomainError(error) || error.code !== 'not_found') throw error;
-    }
-    await orRecordNotFound(social.as(grant.token).unfavourite(postId));
-    return statusFor(request, social, postId, audienceOf(social, grant));
-  });
-
-  /** Answers the reblog: Mastodon's wrapper status, with the original in `reblog`. */
-  app.post('/api/v1/statuses/:id/reblog', async (request) => {
-    const grant = await requireScope(request, auth, 'write:statuses');
-    const reblog = await orRecordNotFound(social.as(grant.token).reblog(postIdParam(request)));
-    const [status] = await renderStatuses(audienceOf(social, grant), publicOrigin(request).origin, [reblog]);
-    if (!status) throw recordNotFound();
-    return status;
-  });
-
-  /** Answers the original, no longer reblogged by the actor. */
-  app.post('/api/v1/statuses/:id/unreblog', async (request) => {
-    const grant = await requireScope(request, auth, 'write:statuses');
-    const named = postIdParam(request);
-    const original = await originalOf(social, named);
-    await orRecordNotFound(social.as(grant.token).unreblog(named));
-    return statusFor(request, social, original, audienceOf(social, grant));
-  });
+  for (const action of ACTIONS) {
+    const [scope] = ACTOR_SCOPES[action];
+    app.post(`/api/v1/statuses/:id/${action}`, async (request, reply) => {
+      const postId = await parsedAfterToken(request, auth, scope, () => postIdParam(request));
+      const acted = await orRecordNotFound(social.as(bearerToken(request))[action](postId));
+      const status = actedStatusJson(publicOrigin(request).origin, acted);
+      if (status === undefined) throw recordNotFound();
+      return sendJson(reply, status);
+    });
+  }
 
   /** Public, as on Mastodon; username order, paged by the Link header. */
   for (const [path, list] of [

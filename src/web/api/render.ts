@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { Account, Profile } from '../../domain/account.js';
 import type { Notification } from '../../domain/notification.js';
 import type { Post, PostView } from '../../domain/post.js';
-import type { PostDescriptions, Reader, Social } from '../../domain/social.js';
+import type { ActedStatus, PostDescriptions, Reader, Social } from '../../domain/social.js';
 import { type MastodonAccount, mastodonAccount, profileAccount } from '../entities/account.js';
 import { type MastodonNotification, mastodonNotification } from '../entities/notification.js';
 import { type MastodonStatus, mastodonStatus } from '../entities/status.js';
@@ -133,6 +133,11 @@ export function statusesJsonFrom(
   return inPageOrder(posts, views, (view, original) =>
     render(view, original && { json: render(original), favourited: original.favourited, reblogged: original.reblogged }),
   );
+}
+
+/** The status an action answers with (ActedStatus), as JSON text; undefined when there is none to show (gone). */
+export function actedStatusJson(origin: string, acted: ActedStatus): string | undefined {
+  return acted.post && statusesJsonFrom(origin, [acted.post], acted.described, acted.viewer)[0];
 }
 
 /** A JSON array of JSON texts. */

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { invalid, isDomainError } from '../../domain/errors.js';
 import { postIdOf } from '../../domain/mastodon-ids.js';
-import { type Post, parseIdempotencyKey } from '../../domain/post.js';
+import { parseIdempotencyKey } from '../../domain/post.js';
+import { ACTOR_SCOPES, type ActedStatus } from '../../domain/social.js';
 import type { RouteContext } from '../context.js';
-import { requireScope } from '../oauth/routes.js';
-import { audienceOf, describeAll, jsonArray, renderStatuses, sendJson, statusesJsonFrom } from './render.js';
+import { parsedAfterToken, requireScope } from '../oauth/routes.js';
+import { bearerToken } from '../session.js';
+import { actedStatusJson, audienceOf, describeAll, jsonArray, renderStatuses, sendJson, statusesJsonFrom } from './render.js';
 import { optionalAudience, orRecordNotFound, postIdParam, recordNotFound } from './requests.js';
 import { publicOrigin } from './urls.js';
 
@@ -89,22 +91,30 @@ function readStatusBody(input: unknown): StatusBody {
 
 export const statusRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
   const { auth, social } = ctx;
-  app.post('/api/v1/statuses', async (request) => {
-    const grant = await requireScope(request, auth, 'write:statuses');
-    const body = readStatusBody(request.body);
-    const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
+  /**
+   * One postStatus call as the bearer token's owner, which checks the
+   * token and write:statuses in the post's own txn and answers the post
+   * described for its author; bad input is answered after a bad token,
+   * as Mastodon does (parsedAfterToken).
+   */
+  app.post('/api/v1/statuses', async (request, reply) => {
+    const { body, idempotencyKey } = await parsedAfterToken(request, auth, ACTOR_SCOPES.postStatus[0], () => ({
+      body: readStatusBody(request.body),
+      idempotencyKey: parseIdempotencyKey(request.headers['idempotency-key']),
+    }));
     const options = body.inReplyTo === undefined ? undefined : { inReplyToId: body.inReplyTo };
-    const author = audienceOf(social, grant);
-    let post: Post;
+    let acted: ActedStatus;
     try {
-      post = await social.as(grant.token).post(body.status, idempotencyKey, options);
+      acted = await social.as(bearerToken(request)).postStatus(body.status, idempotencyKey, options);
     } catch (error) {
       // Only the parent can be missing here (the session's account is checked as unauthenticated).
       if (options && isDomainError(error) && error.code === 'not_found') throw recordNotFound();
       throw error;
     }
-    const [status] = await renderStatuses(author, publicOrigin(request).origin, [post]);
-    return status;
+    // Undefined only for a repeat whose first post has been deleted since.
+    const status = actedStatusJson(publicOrigin(request).origin, acted);
+    if (status === undefined) throw recordNotFound();
+    return sendJson(reply, status);
   });
 
   /**

@@ -99,6 +99,23 @@ export async function requireScope(
   return grant as TokenGrant & { token: string; account: NonNullable<TokenGrant['account']> };
 }
 
+/**
+ * What `parse` reads from the request; when it refuses the input, its
+ * error once the bearer token is known to allow `need`. For a route whose
+ * one service call checks the token itself (Social.as) but whose input
+ * is read before that call: a bad token or a missing scope is still
+ * answered before bad input, as when requireScope came first, and a good
+ * request asks nothing of Auth.
+ */
+export async function parsedAfterToken<T>(request: FastifyRequest, auth: Auth, need: ScopeNeed, parse: () => T): Promise<T> {
+  try {
+    return parse();
+  } catch (error) {
+    await requireScope(request, auth, need);
+    throw error;
+  }
+}
+
 /** App registration, in the Mastodon API's scope (its bodies, its error shape). */
 export const oauthAppRoutes: FastifyPluginAsync<RouteContext> = async (app, { auth }) => {
   app.post('/api/v1/apps', async (request, reply) => {
