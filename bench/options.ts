@@ -29,11 +29,21 @@ export interface BenchOptions {
   seed: number;
   generator: 'auto' | 'wrk' | 'autocannon';
   embedded: boolean;
+  /** The scenarios to run (SCENARIOS); all of them unless --only narrows it. */
+  only: readonly Scenario[];
   outDir: string;
   /** Write V8 CPU profiles of the chorus processes here. */
   profileDir: string | undefined;
   keepTemp: boolean;
 }
+
+/**
+ * The scenario groups --only can name: the home feed at each size, with
+ * the other web instance count, profile reads, the follows-5,000 feed,
+ * post writes, the mix, favourites, thread reads, and the embedded feed.
+ */
+export const SCENARIOS = ['feed', 'feed-web', 'profiles', 'follows-many', 'posts', 'mix', 'favourites', 'thread', 'embedded'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
 
 export const USAGE = `usage: npm run bench -- [flags]
   --quick                 a smoke run (< 2 min): small data, short measurements
@@ -50,6 +60,8 @@ export const USAGE = `usage: npm run bench -- [flags]
   --web-instances N       web instances the scenarios use (default 1)
   --no-compare-web        skip the feed with the other web instance count
   --no-embedded           skip the embedded-store scenario
+  --only A,B              run only these scenarios (${SCENARIOS.join(', ')});
+                          the cluster is not started when only embedded is asked
   --load-concurrency N    bulk-load transactions in flight (default 48)
   --generator G           auto | wrk | autocannon (default auto: wrk when on PATH)
   --seed N                graph seed (default 1)
@@ -77,6 +89,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       'web-instances': { type: 'string' },
       'no-compare-web': { type: 'boolean' },
       'no-embedded': { type: 'boolean' },
+      only: { type: 'string' },
       'load-concurrency': { type: 'string' },
       generator: { type: 'string' },
       seed: { type: 'string' },
@@ -104,6 +117,16 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--sizes must be comma-separated post counts, got "${values.sizes}"`);
     return n;
   });
+  const only = new Set<Scenario>(SCENARIOS);
+  if (values.only !== undefined) {
+    only.clear();
+    for (const name of values.only.split(',').map((s) => s.trim())) {
+      if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only takes ${SCENARIOS.join(', ')}; got "${name}"`);
+      only.add(name as Scenario);
+    }
+  }
+  if (values['no-embedded']) only.delete('embedded');
+  if (values['no-compare-web']) only.delete('feed-web');
   const generator = values.generator ?? 'auto';
   if (generator !== 'auto' && generator !== 'wrk' && generator !== 'autocannon') {
     throw new Error(`--generator must be auto, wrk or autocannon, got "${generator}"`);
@@ -121,11 +144,12 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     durationS: int('duration', quick ? 3 : 8, 1, 600),
     warmupS: int('warmup', quick ? 1 : 3, 0, 600),
     webInstances: int('web-instances', 1, 1, 16),
-    compareWeb: !values['no-compare-web'],
+    compareWeb: only.has('feed-web'),
     loadConcurrency: int('load-concurrency', 48, 1, 1024),
     seed: int('seed', 1, 0, 2 ** 31),
     generator,
-    embedded: !values['no-embedded'],
+    embedded: only.has('embedded'),
+    only: [...only],
     outDir: path.resolve(values.out ?? 'bench/results'),
     profileDir: values.profile === undefined ? undefined : path.resolve(values.profile),
     keepTemp: values['keep-temp'] ?? false,
