@@ -34,6 +34,8 @@ export interface BenchOptions {
   outDir: string;
   /** Write V8 CPU profiles of the chorus processes here. */
   profileDir: string | undefined;
+  /** Another build's dist/src/cmd/main.js to deploy, to compare builds with the same bench (A/B). */
+  mainScript: string | undefined;
   keepTemp: boolean;
 }
 
@@ -67,6 +69,8 @@ export const USAGE = `usage: npm run bench -- [flags]
   --seed N                graph seed (default 1)
   --out DIR               results directory (default bench/results)
   --profile DIR           run chorus processes with --cpu-prof into DIR
+                          (profile-summary.js DIR then reads each scenario's window apart)
+  --main PATH             deploy another build's dist/src/cmd/main.js (A/B with this bench)
   --keep-temp             keep the temp dir (logs, data) for inspection`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
@@ -95,6 +99,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       seed: { type: 'string' },
       out: { type: 'string' },
       profile: { type: 'string' },
+      main: { type: 'string' },
       'keep-temp': { type: 'boolean' },
     },
   });
@@ -152,6 +157,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     only: [...only],
     outDir: path.resolve(values.out ?? 'bench/results'),
     profileDir: values.profile === undefined ? undefined : path.resolve(values.profile),
+    mainScript: values.main === undefined ? undefined : path.resolve(values.main),
     keepTemp: values['keep-temp'] ?? false,
   };
 }

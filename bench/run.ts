@@ -25,6 +25,7 @@ import { ClusterDeployment, EmbeddedDeployment, type Measured, sampleRss, startE
 import { chooseGenerator, LoadGenerator } from './load-generator.js';
 import { type BenchUser, benchUser, type Workload, writeUsers } from './load-spec.js';
 import { type BenchOptions, parseBenchOptions, type Scenario, USAGE } from './options.js';
+import { recordWindow } from './profile-windows.js';
 import { type BenchReport, evaluateTargets, formatReport, type LoadStep, machineInfo, type ScenarioResult } from './report.js';
 import { buildThread, checkFavouriteCounts, checkFavouriteRoundTrip, checkThread, HOT_STATUSES, hotStatuses } from './social-load.js';
 import { type Graph, generateGraph, PostGenerator } from './synthetic.js';
@@ -189,6 +190,7 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
           durationS: def.durationS ?? options.durationS,
         },
         def.warmupS,
+        (window) => options.profileDir && recordWindow(options.profileDir, def.id, window),
       );
       def.assertRunning();
       const errors = result.errorCount + (result.warmupErrors ?? 0);
@@ -274,7 +276,13 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
 
     const webCount = Math.max(options.webInstances, options.compareWeb ? 2 : 1);
     progress(`starting auth, social and ${webCount} web instance(s)`);
-    const cluster = await ClusterDeployment.start(etcd, { workDir, logDir, webInstances: webCount, profileDir: options.profileDir });
+    const cluster = await ClusterDeployment.start(etcd, {
+      workDir,
+      logDir,
+      webInstances: webCount,
+      profileDir: options.profileDir,
+      mainScript: options.mainScript,
+    });
     const ports = cluster.webPorts.slice(0, options.webInstances);
     const baseUrl = `http://127.0.0.1:${ports[0]}`;
     await checkLogin(baseUrl, await registerApp(baseUrl), graph.users[0]!, PASSWORD);
@@ -509,7 +517,13 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
     );
 
     progress('starting the embedded deployment (chorus all)');
-    const all = await EmbeddedDeployment.start(dataDir, { workDir, logDir, webInstances: 1, profileDir: options.profileDir });
+    const all = await EmbeddedDeployment.start(dataDir, {
+      workDir,
+      logDir,
+      webInstances: 1,
+      profileDir: options.profileDir,
+      mainScript: options.mainScript,
+    });
     const embeddedTokens = new Map(embeddedSessions.tokens.map((t) => [t.username, t.token]));
     await verifyAll(`http://127.0.0.1:${all.webPort}`, graph, embeddedPosts, embeddedTokens, true);
     await scenario({
