@@ -104,6 +104,15 @@ describe('social wire (issue 11)', () => {
         profiles: [profile(fullAccount, 3), profile(bareAccount, 4)],
       }),
       getThread: () => ({ ancestors: [barePost], descendants: [fullPost, reblog] }),
+      threadContext: (postId) => ({
+        ancestors: [barePost],
+        descendants: [fullPost, reblog],
+        described: {
+          posts: [view(fullPost, 5), view(barePost, 6), view(reblog, 7)],
+          profiles: [profile(bareAccount, 8), profile(fullAccount, 9)],
+        },
+        viewer: postId === barePost.id ? undefined : 'carol',
+      }),
       tagTimeline: () => page([fullPost], 'cursor-1'),
       reblog: () => reblog,
       favouritedBy: () => page([fullAccount, bareAccount], 'bob'),
@@ -155,6 +164,17 @@ describe('social wire (issue 11)', () => {
       profiles: [profile(fullAccount, 3), profile(bareAccount, 4)],
     });
     assert.deepEqual(await client.getThread(fullPost.id), { ancestors: [barePost], descendants: [fullPost, reblog] });
+    // The thread's posts cross once, as views; the lists are rebuilt from their ids.
+    const context = {
+      ancestors: [barePost],
+      descendants: [fullPost, reblog],
+      described: {
+        posts: [view(fullPost, 5), view(barePost, 6), view(reblog, 7)],
+        profiles: [profile(bareAccount, 8), profile(fullAccount, 9)],
+      },
+    };
+    assert.deepEqual(await carol().threadContext(fullPost.id), { ...context, viewer: 'carol' });
+    assert.deepEqual(await client.threadContext(barePost.id), { ...context, viewer: undefined });
     assert.deepEqual(await carol().tagTimeline('tag', 5, 'c'), page([fullPost], 'cursor-1'));
     assert.deepEqual(await client.as('bob-token').reblog(fullPost.id), reblog);
     assert.deepEqual(await client.favouritedBy(fullPost.id), page([fullAccount, bareAccount], 'bob'));
@@ -175,6 +195,8 @@ describe('social wire (issue 11)', () => {
     assert.deepEqual(await reached(() => client.publicTimeline(2)), ['publicTimeline', [2]]);
     assert.deepEqual(await reached(() => client.describePosts([fullPost.id])), ['describePosts', [[fullPost.id]]]);
     assert.deepEqual(await reached(() => carol().getThread(fullPost.id)), ['getThread', [fullPost.id], 'carol-token']);
+    assert.deepEqual(await reached(() => carol().threadContext(fullPost.id)), ['threadContext', [fullPost.id], 'carol-token']);
+    assert.deepEqual(await reached(() => client.threadContext(fullPost.id)), ['threadContext', [fullPost.id]]);
     assert.deepEqual(await reached(() => client.as('alice-token').post('hi', undefined, { inReplyToId: barePost.id })), [
       'post',
       ['hi', undefined, { inReplyToId: barePost.id }],
