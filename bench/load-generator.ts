@@ -7,6 +7,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { runAutocannon } from './autocannon.js';
 import type { LoadResult, LoadSpec } from './load-spec.js';
+import { type MonotonicWindow, monotonicUs } from './profile-windows.js';
 import { runWrk } from './wrk.js';
 
 export type GeneratorName = 'wrk' | 'autocannon';
@@ -38,10 +39,17 @@ export class LoadGenerator {
     private readonly warmupS: number,
   ) {}
 
-  /** Warms up for warmupS (results discarded; `warmupS` overrides the generator's), then measures for spec.durationS. */
-  async measure(spec: Omit<LoadSpec, 'runId'>, warmupS = this.warmupS): Promise<LoadResult> {
+  /**
+   * Warms up for warmupS (results discarded; `warmupS` overrides the
+   * generator's), then measures for spec.durationS; `measured` is told
+   * when the measured part began and ended (monotonic clock, µs: the
+   * clock of V8's CPU profiles, see profile-windows.ts).
+   */
+  async measure(spec: Omit<LoadSpec, 'runId'>, warmupS = this.warmupS, measured?: (window: MonotonicWindow) => void): Promise<LoadResult> {
     const warmup = warmupS > 0 ? await this.once({ ...spec, durationS: warmupS, runId: ++this.runs }) : undefined;
+    const startUs = monotonicUs();
     const result = await this.once({ ...spec, runId: ++this.runs });
+    measured?.({ startUs, endUs: monotonicUs() });
     return { ...result, warmupErrors: warmup?.errorCount ?? 0 };
   }
 

@@ -29,32 +29,23 @@ export interface BenchOptions {
   seed: number;
   generator: 'auto' | 'wrk' | 'autocannon';
   embedded: boolean;
+  /** The scenarios to run (SCENARIOS); all of them unless --only narrows it. */
+  only: readonly Scenario[];
   outDir: string;
   /** Write V8 CPU profiles of the chorus processes here. */
   profileDir: string | undefined;
+  /** Another build's dist/src/cmd/main.js to deploy, to compare builds with the same bench (A/B). */
+  mainScript: string | undefined;
   keepTemp: boolean;
-  /** Only these scenarios (ids as in the report; `feed` names every feed@size), with what they need; all when absent. */
-  only: readonly string[] | undefined;
 }
 
-/** Scenario ids --only accepts, as the report names them (`feed` for every feed@size). */
-export const SCENARIO_IDS = [
-  'feed',
-  'feed-web-1',
-  'feed-web-2',
-  'profiles',
-  'feed-follows-many',
-  'posts',
-  'mix',
-  'favourites',
-  'thread',
-  'embedded-feed',
-] as const;
-
-/** Whether the run measures scenario `id` (a feed@size counts as `feed`). */
-export function wantsScenario(options: Pick<BenchOptions, 'only'>, id: string): boolean {
-  return options.only === undefined || options.only.includes(id) || options.only.includes(id.split('@')[0]!);
-}
+/**
+ * The scenario groups --only can name: the home feed at each size, with
+ * the other web instance count, profile reads, the follows-5,000 feed,
+ * post writes, the mix, favourites, thread reads, and the embedded feed.
+ */
+export const SCENARIOS = ['feed', 'feed-web', 'profiles', 'follows-many', 'posts', 'mix', 'favourites', 'thread', 'embedded'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
 
 export const USAGE = `usage: npm run bench -- [flags]
   --quick                 a smoke run (< 2 min): small data, short measurements
@@ -71,14 +62,16 @@ export const USAGE = `usage: npm run bench -- [flags]
   --web-instances N       web instances the scenarios use (default 1)
   --no-compare-web        skip the feed with the other web instance count
   --no-embedded           skip the embedded-store scenario
+  --only A,B              run only these scenarios (${SCENARIOS.join(', ')});
+                          the cluster is not started when only embedded is asked
   --load-concurrency N    bulk-load transactions in flight (default 48)
   --generator G           auto | wrk | autocannon (default auto: wrk when on PATH)
   --seed N                graph seed (default 1)
   --out DIR               results directory (default bench/results)
   --profile DIR           run chorus processes with --cpu-prof into DIR
-  --keep-temp             keep the temp dir (logs, data) for inspection
-  --only A,B              only these scenarios (${SCENARIO_IDS.join(', ')}); the ceilings,
-                          the bulk load and the checks still run, the last cold start does not`;
+                          (profile-summary.js DIR then reads each scenario's window apart)
+  --main PATH             deploy another build's dist/src/cmd/main.js (A/B with this bench)
+  --keep-temp             keep the temp dir (logs, data) for inspection`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
@@ -100,13 +93,14 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       'web-instances': { type: 'string' },
       'no-compare-web': { type: 'boolean' },
       'no-embedded': { type: 'boolean' },
+      only: { type: 'string' },
       'load-concurrency': { type: 'string' },
       generator: { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string' },
       profile: { type: 'string' },
+      main: { type: 'string' },
       'keep-temp': { type: 'boolean' },
-      only: { type: 'string' },
     },
   });
   if (values.help) return 'help';
@@ -128,16 +122,19 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--sizes must be comma-separated post counts, got "${values.sizes}"`);
     return n;
   });
+  const only = new Set<Scenario>(SCENARIOS);
+  if (values.only !== undefined) {
+    only.clear();
+    for (const name of values.only.split(',').map((s) => s.trim())) {
+      if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only takes ${SCENARIOS.join(', ')}; got "${name}"`);
+      only.add(name as Scenario);
+    }
+  }
+  if (values['no-embedded']) only.delete('embedded');
+  if (values['no-compare-web']) only.delete('feed-web');
   const generator = values.generator ?? 'auto';
   if (generator !== 'auto' && generator !== 'wrk' && generator !== 'autocannon') {
     throw new Error(`--generator must be auto, wrk or autocannon, got "${generator}"`);
-  }
-  let only: string[] | undefined;
-  if (values.only !== undefined) {
-    only = [...new Set(values.only.split(',').map((id) => id.trim()))];
-    const unknown = only.filter((id) => !(SCENARIO_IDS as readonly string[]).includes(id));
-    if (unknown.length > 0 || only.length === 0)
-      throw new Error(`--only takes scenario ids among ${SCENARIO_IDS.join(', ')}, got "${values.only}"`);
   }
   return {
     quick,
@@ -152,14 +149,15 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     durationS: int('duration', quick ? 3 : 8, 1, 600),
     warmupS: int('warmup', quick ? 1 : 3, 0, 600),
     webInstances: int('web-instances', 1, 1, 16),
-    compareWeb: !values['no-compare-web'],
+    compareWeb: only.has('feed-web'),
     loadConcurrency: int('load-concurrency', 48, 1, 1024),
     seed: int('seed', 1, 0, 2 ** 31),
     generator,
-    embedded: !values['no-embedded'],
+    embedded: only.has('embedded'),
+    only: [...only],
     outDir: path.resolve(values.out ?? 'bench/results'),
     profileDir: values.profile === undefined ? undefined : path.resolve(values.profile),
+    mainScript: values.main === undefined ? undefined : path.resolve(values.main),
     keepTemp: values['keep-temp'] ?? false,
-    only,
   };
 }

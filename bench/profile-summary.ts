@@ -2,12 +2,16 @@
 /**
  * Summarises V8 CPU profiles (`npm run bench -- --profile DIR` writes one
  * per chorus process): the functions with the most self time, and self
- * time by package, so "where does the time go" has an answer per process.
+ * time by package, so "where does the time go" has an answer per process;
+ * then the same for each measured scenario the process lived through
+ * (DIR/windows.txt, profile-windows.ts), without its start-up and the
+ * other scenarios.
  *
  *   node dist/bench/profile-summary.js DIR [top=25]
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { type MonotonicWindow, readWindows } from './profile-windows.js';
 
 interface ProfileNode {
   id: number;
@@ -32,13 +36,17 @@ function owner(url: string, functionName: string): string {
   return ours ? `${ours[1]}/${ours[2]!.replace(/\.js$/, '')}` : url;
 }
 
-export function summarise(profile: CpuProfile, top: number): string {
+/** Self time by function and by package, of the samples in `window` (all of them without one). */
+export function summarise(profile: CpuProfile, top: number, window?: MonotonicWindow): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfByFunction = new Map<string, number>();
   const selfByOwner = new Map<string, number>();
   let total = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (window && (at < window.startUs || at > window.endUs)) return;
     const node = byId.get(id);
     if (!node) return;
     total += delta;
@@ -86,4 +94,10 @@ for (const file of readdirSync(dir)
   console.log(`${names.get(pid) ?? 'unknown process'} (${file}):`);
   console.log(summarise(profile, top));
   console.log('');
+  for (const window of readWindows(dir)) {
+    if (window.endUs < profile.startTime || window.startUs > profile.endTime) continue;
+    console.log(`${names.get(pid) ?? 'unknown process'} during ${window.name}:`);
+    console.log(summarise(profile, top, window));
+    console.log('');
+  }
 }

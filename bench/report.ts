@@ -125,6 +125,11 @@ export function evaluateTargets(report: BenchReport): TargetResult[] {
   const coldSocialRss = report.coldStart?.socialRssMiB;
   const lastRss = Math.max(last?.socialRssMiB ?? 0, coldSocialRss ?? 0) || undefined;
   const t = (what: string, target: string, measured: string, pass: boolean | undefined): TargetResult => ({ what, target, measured, pass });
+  /** Issue 13: the status and account pages at half the home timeline's rate at least (cluster, same run). */
+  const ofFeed = (what: string, read: ScenarioResult | undefined) => {
+    const ratio = read && feed ? read.rps / feed.rps : undefined;
+    return t(`${what} vs the home feed's req/s`, '≥ 50 %', pct(ratio), ratio === undefined ? undefined : ratio >= 0.5);
+  };
   return [
     t('home feed, cluster, req/s vs node:http', '≥ 25 %', pct(feed?.ratio), feed?.ratio === undefined ? undefined : feed.ratio >= 0.25),
     t('home feed, cluster, p99', '≤ 25 ms', `${fmt(feed?.latencyMs.p99, 2)} ms`, feed ? feed.latencyMs.p99 <= 25 : undefined),
@@ -165,6 +170,8 @@ export function evaluateTargets(report: BenchReport): TargetResult[] {
       report.coldStart ? `${(report.coldStart.ms / 1000).toFixed(2)} s` : '—',
       report.coldStart ? report.coldStart.ms <= 30_000 : undefined,
     ),
+    ofFeed('thread reads', find('thread')),
+    ofFeed('profile reads', find('profiles')),
     t('errors during every scenario', '0', String(report.errors), report.errors === 0),
   ];
 }

@@ -24,7 +24,8 @@ import { renderChart } from './chart.js';
 import { ClusterDeployment, EmbeddedDeployment, type Measured, sampleRss, startEtcd } from './deploy.js';
 import { chooseGenerator, LoadGenerator } from './load-generator.js';
 import { type BenchUser, benchUser, type Workload, writeUsers } from './load-spec.js';
-import { type BenchOptions, parseBenchOptions, USAGE, wantsScenario } from './options.js';
+import { type BenchOptions, parseBenchOptions, SCENARIOS, type Scenario, USAGE } from './options.js';
+import { recordWindow } from './profile-windows.js';
 import { type BenchReport, evaluateTargets, formatReport, type LoadStep, machineInfo, type ScenarioResult } from './report.js';
 import { buildThread, checkFavouriteCounts, checkFavouriteRoundTrip, checkThread, HOT_STATUSES, hotStatuses } from './social-load.js';
 import { type Graph, generateGraph, PostGenerator } from './synthetic.js';
@@ -139,6 +140,25 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
   ];
   const passwordHash = await sharedPasswordHash(PASSWORD);
 
+  /** The bare node:http ceiling, measured once per run, before the first scenario that is divided by it. */
+  const measureHttpCeiling = async () => {
+    progress('measuring the bare node:http ceiling');
+    const hello = await measureHello(generator, { connections: options.connections, durationS: options.durationS, logDir });
+    report.ceilings.nodeHttp = {
+      rps: hello.result.rps,
+      latencyMs: hello.result.latencyMs,
+      connections: options.connections,
+      rssMiB: hello.rssMiB,
+    };
+    if (hello.result.errorCount + (hello.result.warmupErrors ?? 0) > 0) {
+      report.errors += hello.result.errorCount + (hello.result.warmupErrors ?? 0);
+      report.failures.push(`node:http ceiling: ${JSON.stringify(hello.result.errors)}`);
+    }
+    progress(`bare node:http: ${hello.result.rps.toFixed(0)} req/s, p99 ${hello.result.latencyMs.p99.toFixed(2)} ms`);
+    return { name: 'node:http' as const, rate: hello.result.rps };
+  };
+  const runs = (name: Scenario) => options.only.includes(name);
+
   /** Scenario runner shared by both deployments. */
   const scenario = async (def: {
     id: string;
@@ -158,7 +178,6 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
     processes: () => Measured[];
     assertRunning: () => void;
   }): Promise<ScenarioResult | undefined> => {
-    if (!wantsScenario(options, def.id)) return undefined;
     try {
       await probe(`http://127.0.0.1:${def.ports[0]}`, def.workload, def.users, def.statusIds);
       const result = await generator.measure(
@@ -171,6 +190,7 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
           durationS: def.durationS ?? options.durationS,
         },
         def.warmupS,
+        (window) => options.profileDir && recordWindow(options.profileDir, def.id, window),
       );
       def.assertRunning();
       const errors = result.errorCount + (result.warmupErrors ?? 0);
@@ -215,298 +235,320 @@ async function runBench(options: BenchOptions, workDir: string, report: BenchRep
     }
   };
 
-  // The replicated deployment.
-  progress('starting a 3-member etcd cluster');
-  const etcd = await startEtcd(workDir);
-  resources.etcd = etcd;
-  const kv = await EtcdKV.connect({ endpoints: etcd.endpoints, timeoutMs: 30_000, revisionProbeKey: DEFAULT_ROOT });
-  resources.kv = kv;
-  report.load.push(
-    step('accounts and follow edges (etcd)', await loadAccountsAndFollows(kv, graph, passwordHash, options.loadConcurrency)),
-  );
-  const sessions = await loadSessions(kv, accounts, SESSION_TTL_SECONDS, options.loadConcurrency);
-  report.load.push(step('sessions (etcd)', sessions.stats));
-  const tokens = new Map(sessions.tokens.map((t) => [t.username, t.token]));
-  const usersFile = path.join(workDir, 'users.txt');
-  const specialFile = path.join(workDir, 'special-user.txt');
-  const users = writeUsersFile(
-    usersFile,
-    sessions.tokens.filter((t) => t.username !== graph.special.username),
-  );
-  const specialUsers = writeUsersFile(
-    specialFile,
-    sessions.tokens.filter((t) => t.username === graph.special.username),
-  );
+  const anyOnCluster = options.only.some((name) => name !== 'embedded');
+  const httpCeiling = anyOnCluster ? await clusterScenarios() : undefined;
+  if (options.embedded) await embeddedScenario(httpCeiling ?? (await measureHttpCeiling()));
 
-  const postGenerator = new PostGenerator(graph, options.seed + 1, options.zipfExponent, nowMs);
-  let loaded = 0;
-  const growTo = async (size: number) => {
-    if (size <= loaded) return;
-    report.load.push(step(`posts ${loaded} → ${size} (etcd)`, await loadPosts(kv, postGenerator, size - loaded, options.loadConcurrency)));
-    loaded = size;
-  };
-  await growTo(options.sizes[0]!);
-
-  const webCount = Math.max(options.webInstances, options.compareWeb ? 2 : 1);
-  progress(`starting auth, social and ${webCount} web instance(s)`);
-  const cluster = await ClusterDeployment.start(etcd, { workDir, logDir, webInstances: webCount, profileDir: options.profileDir });
-  const ports = cluster.webPorts.slice(0, options.webInstances);
-  const baseUrl = `http://127.0.0.1:${ports[0]}`;
-  await checkLogin(baseUrl, await registerApp(baseUrl), graph.users[0]!, PASSWORD);
-  let measuredWrites = false;
-  await verifyAll(baseUrl, graph, postGenerator, tokens, true);
-  progress('load verified through the Mastodon API (account counts, statuses, home timelines, a log-in)');
-
-  progress('measuring the bare node:http ceiling');
-  const hello = await measureHello(generator, { connections: options.connections, durationS: options.durationS, logDir });
-  report.ceilings.nodeHttp = {
-    rps: hello.result.rps,
-    latencyMs: hello.result.latencyMs,
-    connections: options.connections,
-    rssMiB: hello.rssMiB,
-  };
-  if (hello.result.errorCount + (hello.result.warmupErrors ?? 0) > 0) {
-    report.errors += hello.result.errorCount + (hello.result.warmupErrors ?? 0);
-    report.failures.push(`node:http ceiling: ${JSON.stringify(hello.result.errors)}`);
-  }
-  progress(`bare node:http: ${hello.result.rps.toFixed(0)} req/s, p99 ${hello.result.latencyMs.p99.toFixed(2)} ms`);
-  const httpCeiling = { name: 'node:http' as const, rate: hello.result.rps };
-
-  const coldStart = async (posts: number) => {
-    const ms = await cluster.startSocial();
-    const entry = { ms, posts, socialRssMiB: sampleRss(cluster.processes()).social };
-    report.coldStarts.push(entry);
-    progress(`social cold start on ${posts} posts: ${(ms / 1000).toFixed(2)} s to SERVING, RSS ${entry.socialRssMiB} MiB`);
-  };
-  const onCluster = {
-    deployment: 'cluster' as const,
-    processes: () => cluster.processes(),
-    assertRunning: () => cluster.assertRunning(),
-  };
-  /**
-   * Favourites of a few popular statuses (the hot-key question) and reads
-   * of one thread, each checked through the API first. Measured for half
-   * as long as the others (at least 3 s, as long as the quick run's
-   * others), after half the warm-up, to keep the default run under 10
-   * minutes; so is the one-put ceiling the favourites are divided by,
-   * measured again just before them.
-   */
-  const socialScenarios = async (size: number) => {
-    const social = { ...onCluster, posts: size, usersFile, users, ports, connections: options.connections };
-    const short = {
-      durationS: Math.min(options.durationS, Math.max(3, Math.ceil(options.durationS / 2))),
-      warmupS: Math.ceil(options.warmupS / 2),
-    };
-    const newest = hotStatuses(postGenerator.newestIds, HOT_STATUSES + 1);
-    const hot = newest.slice(0, HOT_STATUSES);
-    await checkFavouriteRoundTrip(baseUrl, users[0]!, hot[0]!);
-    let putRate: number | undefined;
-    if (wantsScenario(options, 'favourites')) {
-      const put = await etcdPutCeiling(kv, options.connections, short.durationS, short.warmupS);
-      report.ceilings.etcdPutBeforeFavourites = { ...put, inFlight: options.connections };
-      putRate = put.opsPerS;
-      progress(`etcd one-put txn, just before the favourites: ${put.opsPerS.toFixed(0)}/s, p99 ${put.latencyMs.p99.toFixed(2)} ms`);
-    }
-    const favourites = await scenario({
-      ...social,
-      ...short,
-      id: 'favourites',
-      label: `favourites of ${hot.length} popular statuses`,
-      workload: 'favourites',
-      statusIds: hot,
-      ceiling: { name: 'etcd one-put txn', rate: putRate },
-    });
-    if (favourites) await checkFavouriteCounts(baseUrl, users.slice(0, 2), hot, users.length);
-    if (!wantsScenario(options, 'thread')) return;
-    progress('building a thread through the API');
-    const thread = await buildThread(baseUrl, newest.at(-1)!, users.slice(0, 20), options.seed);
-    await checkThread(baseUrl, users[0]!, thread);
-    progress(`thread of ${thread.ids.length} statuses built and checked through GET /api/v1/statuses/:id/context`);
-    await scenario({
-      ...social,
-      ...short,
-      id: 'thread',
-      label: `thread reads (${thread.ids.length} statuses)`,
-      workload: 'thread',
-      statusIds: thread.ids,
-      ceiling: httpCeiling,
-    });
-  };
-
-  for (const size of options.sizes) {
-    if (size > loaded) {
-      // The social service is down while posts load: its view would otherwise ingest every one through
-      // its watch, which on 2 cores halves the load rate. Starting it again measures the cold start at this size.
-      await cluster.stopSocial();
-      await growTo(size);
-      progress(`starting the social service on ${size} posts (cold start)`);
-      await coldStart(size);
-      await eventually(() => verifyAll(baseUrl, graph, postGenerator, tokens, !measuredWrites), 60_000);
-      progress(`${size} posts verified through the API`);
-    }
-    const feed = await scenario({
-      ...onCluster,
-      id: `feed@${size}`,
-      label: `home feed, ${size} posts`,
-      posts: size,
-      workload: 'feed',
+  /** The replicated deployment's scenarios; answers the node:http ceiling it measured. */
+  async function clusterScenarios() {
+    progress('starting a 3-member etcd cluster');
+    const etcd = await startEtcd(workDir);
+    resources.etcd = etcd;
+    const kv = await EtcdKV.connect({ endpoints: etcd.endpoints, timeoutMs: 30_000, revisionProbeKey: DEFAULT_ROOT });
+    resources.kv = kv;
+    report.load.push(
+      step('accounts and follow edges (etcd)', await loadAccountsAndFollows(kv, graph, passwordHash, options.loadConcurrency)),
+    );
+    const sessions = await loadSessions(kv, accounts, SESSION_TTL_SECONDS, options.loadConcurrency);
+    report.load.push(step('sessions (etcd)', sessions.stats));
+    const tokens = new Map(sessions.tokens.map((t) => [t.username, t.token]));
+    const usersFile = path.join(workDir, 'users.txt');
+    const specialFile = path.join(workDir, 'special-user.txt');
+    const users = writeUsersFile(
       usersFile,
-      users,
-      ports,
-      connections: options.connections,
-      ceiling: httpCeiling,
-    });
-    const rss = feed?.rssMiB ?? {};
-    if (feed) {
-      report.sizes.push({
-        posts: size,
-        rps: feed.rps,
-        p50: feed.latencyMs.p50,
-        p99: feed.latencyMs.p99,
-        p999: feed.latencyMs.p999,
-        socialRssMiB: rss.social,
-        etcdRssMiB: rss['etcd-1'],
-      });
-    }
-    if (size !== options.posts) continue;
+      sessions.tokens.filter((t) => t.username !== graph.special.username),
+    );
+    const specialUsers = writeUsersFile(
+      specialFile,
+      sessions.tokens.filter((t) => t.username === graph.special.username),
+    );
 
-    if (options.compareWeb) {
-      const other = options.webInstances === 1 ? 2 : 1;
+    const postGenerator = new PostGenerator(graph, options.seed + 1, options.zipfExponent, nowMs);
+    let loaded = 0;
+    const growTo = async (size: number) => {
+      if (size <= loaded) return;
+      report.load.push(
+        step(`posts ${loaded} → ${size} (etcd)`, await loadPosts(kv, postGenerator, size - loaded, options.loadConcurrency)),
+      );
+      loaded = size;
+    };
+    await growTo(options.sizes[0]!);
+
+    const webCount = Math.max(options.webInstances, options.compareWeb ? 2 : 1);
+    progress(`starting auth, social and ${webCount} web instance(s)`);
+    const cluster = await ClusterDeployment.start(etcd, {
+      workDir,
+      logDir,
+      webInstances: webCount,
+      profileDir: options.profileDir,
+      mainScript: options.mainScript,
+    });
+    const ports = cluster.webPorts.slice(0, options.webInstances);
+    const baseUrl = `http://127.0.0.1:${ports[0]}`;
+    await checkLogin(baseUrl, await registerApp(baseUrl), graph.users[0]!, PASSWORD);
+    let measuredWrites = false;
+    await verifyAll(baseUrl, graph, postGenerator, tokens, true);
+    progress('load verified through the Mastodon API (account counts, statuses, home timelines, a log-in)');
+
+    const httpCeiling = await measureHttpCeiling();
+
+    const coldStart = async (posts: number) => {
+      const ms = await cluster.startSocial();
+      const entry = { ms, posts, socialRssMiB: sampleRss(cluster.processes()).social };
+      report.coldStarts.push(entry);
+      progress(`social cold start on ${posts} posts: ${(ms / 1000).toFixed(2)} s to SERVING, RSS ${entry.socialRssMiB} MiB`);
+    };
+    const onCluster = {
+      deployment: 'cluster' as const,
+      processes: () => cluster.processes(),
+      assertRunning: () => cluster.assertRunning(),
+    };
+    /**
+     * Favourites of a few popular statuses (the hot-key question) and reads
+     * of one thread, each checked through the API first. Measured for half
+     * as long as the others (at least 3 s, as long as the quick run's
+     * others), after half the warm-up, to keep the default run under 10
+     * minutes; so is the one-put ceiling the favourites are divided by,
+     * measured again just before them (the ceiling falls as the run fills
+     * etcd, by up to half within one run).
+     */
+    const socialScenarios = async (size: number) => {
+      const social = { ...onCluster, posts: size, usersFile, users, ports, connections: options.connections };
+      const short = {
+        durationS: Math.min(options.durationS, Math.max(3, Math.ceil(options.durationS / 2))),
+        warmupS: Math.ceil(options.warmupS / 2),
+      };
+      const newest = hotStatuses(postGenerator.newestIds, HOT_STATUSES + 1);
+      const hot = newest.slice(0, HOT_STATUSES);
+      if (runs('favourites')) {
+        await checkFavouriteRoundTrip(baseUrl, users[0]!, hot[0]!);
+        const put = await etcdPutCeiling(kv, options.connections, short.durationS, short.warmupS);
+        report.ceilings.etcdPutBeforeFavourites = { ...put, inFlight: options.connections };
+        const putRate = put.opsPerS;
+        progress(`etcd one-put txn, just before the favourites: ${put.opsPerS.toFixed(0)}/s, p99 ${put.latencyMs.p99.toFixed(2)} ms`);
+        const favourites = await scenario({
+          ...social,
+          ...short,
+          id: 'favourites',
+          label: `favourites of ${hot.length} popular statuses`,
+          workload: 'favourites',
+          statusIds: hot,
+          ceiling: { name: 'etcd one-put txn', rate: putRate },
+        });
+        if (favourites) await checkFavouriteCounts(baseUrl, users.slice(0, 2), hot, users.length);
+      }
+      if (!runs('thread')) return;
+      progress('building a thread through the API');
+      const thread = await buildThread(baseUrl, newest.at(-1)!, users.slice(0, 20), options.seed);
+      await checkThread(baseUrl, users[0]!, thread);
+      progress(`thread of ${thread.ids.length} statuses built and checked through GET /api/v1/statuses/:id/context`);
       await scenario({
-        ...onCluster,
-        id: `feed-web-${other}`,
-        label: `home feed, ${other} web instance${other > 1 ? 's' : ''}`,
-        posts: size,
-        workload: 'feed',
-        usersFile,
-        users,
-        ports: cluster.webPorts.slice(0, other),
-        connections: options.connections,
+        ...social,
+        ...short,
+        id: 'thread',
+        label: `thread reads (${thread.ids.length} statuses)`,
+        workload: 'thread',
+        statusIds: thread.ids,
         ceiling: httpCeiling,
       });
+    };
+
+    for (const size of options.sizes) {
+      if (size > loaded) {
+        // The social service is down while posts load: its view would otherwise ingest every one through
+        // its watch, which on 2 cores halves the load rate. Starting it again measures the cold start at this size.
+        await cluster.stopSocial();
+        await growTo(size);
+        progress(`starting the social service on ${size} posts (cold start)`);
+        await coldStart(size);
+        await eventually(() => verifyAll(baseUrl, graph, postGenerator, tokens, !measuredWrites), 60_000);
+        progress(`${size} posts verified through the API`);
+      }
+      const feed = runs('feed')
+        ? await scenario({
+            ...onCluster,
+            id: `feed@${size}`,
+            label: `home feed, ${size} posts`,
+            posts: size,
+            workload: 'feed',
+            usersFile,
+            users,
+            ports,
+            connections: options.connections,
+            ceiling: httpCeiling,
+          })
+        : undefined;
+      const rss = feed?.rssMiB ?? {};
+      if (feed) {
+        report.sizes.push({
+          posts: size,
+          rps: feed.rps,
+          p50: feed.latencyMs.p50,
+          p99: feed.latencyMs.p99,
+          p999: feed.latencyMs.p999,
+          socialRssMiB: rss.social,
+          etcdRssMiB: rss['etcd-1'],
+        });
+      }
+      if (size !== options.posts) continue;
+
+      if (options.compareWeb) {
+        const other = options.webInstances === 1 ? 2 : 1;
+        await scenario({
+          ...onCluster,
+          id: `feed-web-${other}`,
+          label: `home feed, ${other} web instance${other > 1 ? 's' : ''}`,
+          posts: size,
+          workload: 'feed',
+          usersFile,
+          users,
+          ports: cluster.webPorts.slice(0, other),
+          connections: options.connections,
+          ceiling: httpCeiling,
+        });
+      }
+      if (runs('profiles'))
+        await scenario({
+          ...onCluster,
+          id: 'profiles',
+          label: 'profile reads',
+          posts: size,
+          workload: 'profiles',
+          usersFile,
+          users,
+          ports,
+          connections: options.connections,
+          ceiling: httpCeiling,
+        });
+      if (runs('follows-many'))
+        await scenario({
+          ...onCluster,
+          id: 'feed-follows-many',
+          label: `feed of ${graph.special.username}`,
+          posts: size,
+          workload: 'feed',
+          usersFile: specialFile,
+          users: specialUsers,
+          ports,
+          connections: options.specialConnections,
+        });
+
+      const writes = (['posts', 'mix', 'favourites', 'thread'] as const).some(runs);
+      if (!writes) continue;
+      // The ceiling of the writes (posts, favourites); the linearizable get beside it.
+      let putRate = 0;
+      if (runs('posts') || runs('favourites')) {
+        progress('measuring the etcd ceilings (EtcdKV, same client as the services)');
+        const put = await etcdPutCeiling(kv, options.connections, options.durationS, options.warmupS);
+        report.ceilings.etcdPut = { ...put, inFlight: options.connections };
+        progress(`etcd one-put txn: ${put.opsPerS.toFixed(0)}/s, p99 ${put.latencyMs.p99.toFixed(2)} ms, errors ${put.errors}`);
+        const get = await etcdGetCeiling(kv, options.connections, options.durationS, options.warmupS);
+        report.ceilings.etcdGet = { ...get, inFlight: options.connections };
+        progress(`etcd linearizable get: ${get.opsPerS.toFixed(0)}/s, p99 ${get.latencyMs.p99.toFixed(2)} ms, errors ${get.errors}`);
+        putRate = put.opsPerS;
+      }
+
+      measuredWrites = true;
+      if (runs('posts'))
+        await scenario({
+          ...onCluster,
+          id: 'posts',
+          label: 'post writes',
+          posts: size,
+          workload: 'posts',
+          usersFile,
+          users,
+          ports,
+          connections: options.connections,
+          ceiling: { name: 'etcd one-put txn', rate: putRate },
+        });
+      if (runs('mix'))
+        await scenario({
+          ...onCluster,
+          id: 'mix',
+          label: 'mix 90/8/2',
+          posts: size,
+          workload: 'mix',
+          usersFile,
+          users,
+          ports,
+          connections: options.connections,
+          ceiling: httpCeiling,
+        });
+
+      // Issue 11's scenarios come last at this size, so every scenario above runs on the same data as before they existed.
+      try {
+        await socialScenarios(size);
+      } catch (error) {
+        report.errors++;
+        report.failures.push(`issue 11 scenarios: ${(error as Error).message}`);
+        progress(`issue 11 scenarios: FAILED: ${(error as Error).message}`);
+      }
     }
-    await scenario({
-      ...onCluster,
-      id: 'profiles',
-      label: 'profile reads',
-      posts: size,
-      workload: 'profiles',
-      usersFile,
-      users,
-      ports,
-      connections: options.connections,
-      ceiling: httpCeiling,
+
+    // A run of some scenarios only (--only) measures no closing cold start: only a full run reports it.
+    if (report.coldStarts.length === 0 && SCENARIOS.every(runs)) {
+      await cluster.stopSocial();
+      await coldStart(loaded);
+      await eventually(() => verifyAll(baseUrl, graph, postGenerator, tokens, false), 30_000);
+    }
+    report.coldStart = report.coldStarts[report.coldStarts.length - 1];
+
+    await cluster.stop();
+    await kv.close();
+    resources.kv = undefined;
+    await etcd.stop({ signal: 'SIGKILL' });
+    resources.etcd = undefined;
+    return httpCeiling;
+  }
+
+  async function embeddedScenario(httpCeiling: { name: 'node:http'; rate: number }) {
+    // The embedded deployment: loaded before `all` starts, since the SQLite file is locked by one process.
+    const dataDir = path.join(workDir, 'embedded');
+    mkdirSync(dataDir, { recursive: true });
+    progress(`loading the embedded store (${options.posts} posts)`);
+    // Throwaway data: loaded without fsync per transaction (the store is closed, so synced, before Chorus opens it).
+    const embedded = await EmbeddedKV.open({ path: path.join(dataDir, 'chorus.sqlite'), unsafeNoFsync: true });
+    resources.kv = embedded;
+    report.load.push(step('accounts and follow edges (embedded)', await loadAccountsAndFollows(embedded, graph, passwordHash, 1)));
+    const embeddedSessions = await loadSessions(embedded, accounts, SESSION_TTL_SECONDS, 1);
+    report.load.push(step('sessions (embedded)', embeddedSessions.stats));
+    const embeddedPosts = new PostGenerator(graph, options.seed + 1, options.zipfExponent, nowMs);
+    report.load.push(step(`posts 0 → ${options.posts} (embedded)`, await loadPosts(embedded, embeddedPosts, options.posts, 1)));
+    await embedded.close();
+    resources.kv = undefined;
+    const embeddedFile = path.join(workDir, 'users-embedded.txt');
+    const embeddedUsers = writeUsersFile(
+      embeddedFile,
+      embeddedSessions.tokens.filter((t) => t.username !== graph.special.username),
+    );
+
+    progress('starting the embedded deployment (chorus all)');
+    const all = await EmbeddedDeployment.start(dataDir, {
+      workDir,
+      logDir,
+      webInstances: 1,
+      profileDir: options.profileDir,
+      mainScript: options.mainScript,
     });
+    const embeddedTokens = new Map(embeddedSessions.tokens.map((t) => [t.username, t.token]));
+    await verifyAll(`http://127.0.0.1:${all.webPort}`, graph, embeddedPosts, embeddedTokens, true);
     await scenario({
-      ...onCluster,
-      id: 'feed-follows-many',
-      label: `feed of ${graph.special.username}`,
-      posts: size,
+      id: 'embedded-feed',
+      label: `home feed, embedded, ${options.posts} posts`,
+      deployment: 'embedded',
+      posts: options.posts,
       workload: 'feed',
-      usersFile: specialFile,
-      users: specialUsers,
-      ports,
-      connections: options.specialConnections,
-    });
-
-    progress('measuring the etcd ceilings (EtcdKV, same client as the services)');
-    const put = await etcdPutCeiling(kv, options.connections, options.durationS, options.warmupS);
-    report.ceilings.etcdPut = { ...put, inFlight: options.connections };
-    progress(`etcd one-put txn: ${put.opsPerS.toFixed(0)}/s, p99 ${put.latencyMs.p99.toFixed(2)} ms, errors ${put.errors}`);
-    const get = await etcdGetCeiling(kv, options.connections, options.durationS, options.warmupS);
-    report.ceilings.etcdGet = { ...get, inFlight: options.connections };
-    progress(`etcd linearizable get: ${get.opsPerS.toFixed(0)}/s, p99 ${get.latencyMs.p99.toFixed(2)} ms, errors ${get.errors}`);
-
-    measuredWrites = true;
-    await scenario({
-      ...onCluster,
-      id: 'posts',
-      label: 'post writes',
-      posts: size,
-      workload: 'posts',
-      usersFile,
-      users,
-      ports,
-      connections: options.connections,
-      ceiling: { name: 'etcd one-put txn', rate: put.opsPerS },
-    });
-    await scenario({
-      ...onCluster,
-      id: 'mix',
-      label: 'mix 90/8/2',
-      posts: size,
-      workload: 'mix',
-      usersFile,
-      users,
-      ports,
+      usersFile: embeddedFile,
+      users: embeddedUsers,
+      ports: [all.webPort],
       connections: options.connections,
       ceiling: httpCeiling,
+      processes: () => all.processes(),
+      assertRunning: () => all.assertRunning(),
     });
-
-    // Issue 11's scenarios come last at this size, so every scenario above runs on the same data as before they existed.
-    try {
-      await socialScenarios(size);
-    } catch (error) {
-      report.errors++;
-      report.failures.push(`issue 11 scenarios: ${(error as Error).message}`);
-      progress(`issue 11 scenarios: FAILED: ${(error as Error).message}`);
-    }
+    await all.stop();
   }
-
-  // A run of some scenarios only (--only) measures no cold start unless it loaded posts while running.
-  if (report.coldStarts.length === 0 && options.only === undefined) {
-    await cluster.stopSocial();
-    await coldStart(loaded);
-    await eventually(() => verifyAll(baseUrl, graph, postGenerator, tokens, false), 30_000);
-  }
-  report.coldStart = report.coldStarts[report.coldStarts.length - 1];
-
-  await cluster.stop();
-  await kv.close();
-  resources.kv = undefined;
-  await etcd.stop({ signal: 'SIGKILL' });
-  resources.etcd = undefined;
-
-  if (!options.embedded || !wantsScenario(options, 'embedded-feed')) return;
-  // The embedded deployment: loaded before `all` starts, since the SQLite file is locked by one process.
-  const dataDir = path.join(workDir, 'embedded');
-  mkdirSync(dataDir, { recursive: true });
-  progress(`loading the embedded store (${options.posts} posts)`);
-  // Throwaway data: loaded without fsync per transaction (the store is closed, so synced, before Chorus opens it).
-  const embedded = await EmbeddedKV.open({ path: path.join(dataDir, 'chorus.sqlite'), unsafeNoFsync: true });
-  resources.kv = embedded;
-  report.load.push(step('accounts and follow edges (embedded)', await loadAccountsAndFollows(embedded, graph, passwordHash, 1)));
-  const embeddedSessions = await loadSessions(embedded, accounts, SESSION_TTL_SECONDS, 1);
-  report.load.push(step('sessions (embedded)', embeddedSessions.stats));
-  const embeddedPosts = new PostGenerator(graph, options.seed + 1, options.zipfExponent, nowMs);
-  report.load.push(step(`posts 0 → ${options.posts} (embedded)`, await loadPosts(embedded, embeddedPosts, options.posts, 1)));
-  await embedded.close();
-  resources.kv = undefined;
-  const embeddedFile = path.join(workDir, 'users-embedded.txt');
-  const embeddedUsers = writeUsersFile(
-    embeddedFile,
-    embeddedSessions.tokens.filter((t) => t.username !== graph.special.username),
-  );
-
-  progress('starting the embedded deployment (chorus all)');
-  const all = await EmbeddedDeployment.start(dataDir, { workDir, logDir, webInstances: 1, profileDir: options.profileDir });
-  const embeddedTokens = new Map(embeddedSessions.tokens.map((t) => [t.username, t.token]));
-  await verifyAll(`http://127.0.0.1:${all.webPort}`, graph, embeddedPosts, embeddedTokens, true);
-  await scenario({
-    id: 'embedded-feed',
-    label: `home feed, embedded, ${options.posts} posts`,
-    deployment: 'embedded',
-    posts: options.posts,
-    workload: 'feed',
-    usersFile: embeddedFile,
-    users: embeddedUsers,
-    ports: [all.webPort],
-    connections: options.connections,
-    ceiling: httpCeiling,
-    processes: () => all.processes(),
-    assertRunning: () => all.assertRunning(),
-  });
-  await all.stop();
 }
 
 async function main(argv: string[]): Promise<number> {

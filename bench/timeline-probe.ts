@@ -32,6 +32,7 @@ import { measureHello } from './ceilings.js';
 import { EmbeddedDeployment } from './deploy.js';
 import { chooseGenerator, LoadGenerator } from './load-generator.js';
 import { benchUser, type Workload, writeUsers } from './load-spec.js';
+import { recordWindow } from './profile-windows.js';
 import { buildThread } from './social-load.js';
 import { generateGraph, PostGenerator } from './synthetic.js';
 
@@ -61,12 +62,13 @@ const threadFile = path.join(dir, 'thread.txt');
 const specialFile = path.join(dir, 'special-user.txt');
 const logDir = path.join(dir, 'logs');
 mkdirSync(logDir, { recursive: true });
+const profileDir = values.profile && path.resolve(values.profile);
 const deployOptions = {
   workDir: dir,
   logDir,
   webInstances: 1,
   mainScript: values.main && path.resolve(values.main),
-  profileDir: values.profile && path.resolve(values.profile),
+  profileDir,
 };
 
 async function load(): Promise<void> {
@@ -140,7 +142,7 @@ async function measure(): Promise<void> {
       await generator.measure({ ...request, durationS: Number(values.warmup) }, 0);
       const pid = all.processes()[0]!.pid;
       const cpuBefore = cpuSeconds(pid);
-      const result = await generator.measure(request, 0);
+      const result = await generator.measure(request, 0, (window) => profileDir && recordWindow(profileDir, name, window));
       line(name, result, load, cpuSeconds(pid) - cpuBefore);
     }
   } finally {

@@ -14,6 +14,7 @@ import type {
   Reader,
   Social,
   Thread,
+  ThreadContext,
 } from '../domain/social.js';
 import {
   type GetProfileResponse,
@@ -39,33 +40,26 @@ import { channelOptions, channelTarget } from './channel.js';
 
 // Wire → domain: proto3 sends an absent field as its zero value, so an empty string or list is "absent".
 
+// A domain value has absent fields, not undefined ones; built field by field (a page decodes hundreds of these).
+
 const given = (s: string | undefined) => (s === undefined || s === '' ? undefined : s);
-const list = (items: string[] | undefined) => (items === undefined || items.length === 0 ? undefined : items);
 
-/** An object without the keys whose value is undefined, so a domain value has absent fields, not undefined ones. */
-function defined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-const account = (a: WireAccount | undefined): Account =>
-  defined({
-    username: a?.username ?? '',
-    createdAtMs: a?.createdAtMs ?? 0,
-    displayName: given(a?.displayName),
-    bio: given(a?.bio),
-  });
-const post = (p: WirePost | undefined): Post =>
-  defined({
-    id: p?.id ?? '',
-    author: p?.author ?? '',
-    text: p?.text ?? '',
-    createdAtMs: p?.createdAtMs ?? 0,
-    inReplyToId: given(p?.inReplyToId),
-    inReplyToAuthor: given(p?.inReplyToAuthor),
-    reblogOf: given(p?.reblogOf),
-    mentions: list(p?.mentions),
-    tags: list(p?.tags),
-  });
+const account = (a: WireAccount | undefined): Account => {
+  const out: Account = { username: a?.username ?? '', createdAtMs: a?.createdAtMs ?? 0 };
+  if (a?.displayName) out.displayName = a.displayName;
+  if (a?.bio) out.bio = a.bio;
+  return out;
+};
+const post = (p: WirePost | undefined): Post => {
+  const out: Post = { id: p?.id ?? '', author: p?.author ?? '', text: p?.text ?? '', createdAtMs: p?.createdAtMs ?? 0 };
+  if (!p) return out;
+  if (p.inReplyToId) out.inReplyToId = p.inReplyToId;
+  if (p.inReplyToAuthor) out.inReplyToAuthor = p.inReplyToAuthor;
+  if (p.reblogOf) out.reblogOf = p.reblogOf;
+  if (p.mentions.length > 0) out.mentions = p.mentions;
+  if (p.tags.length > 0) out.tags = p.tags;
+  return out;
+};
 const postView = (v: WirePostView): PostView => ({
   post: post(v.post),
   replies: v.replies,
@@ -94,10 +88,12 @@ const acted = (a: WireActedStatus | undefined): ActedStatus => {
   };
 };
 /** The notification, or nothing for a type this client does not know (a newer service's). */
-const knownNotification = (n: WireNotification | undefined): Notification[] =>
-  n === undefined || !isNotificationType(n.type)
-    ? []
-    : [defined({ id: n.id, recipient: n.recipient, type: n.type, actor: n.actor, postId: given(n.postId), createdAtMs: n.createdAtMs })];
+const knownNotification = (n: WireNotification | undefined): Notification[] => {
+  if (n === undefined || !isNotificationType(n.type)) return [];
+  const out: Notification = { id: n.id, recipient: n.recipient, type: n.type, actor: n.actor, createdAtMs: n.createdAtMs };
+  if (n.postId) out.postId = n.postId;
+  return [out];
+};
 const marker = (m: { lastReadId: string; unread: number }): NotificationMarker => ({ lastReadId: m.lastReadId, unread: m.unread });
 const page = <W, T>(items: W[], next: string, convert: (w: W) => T): Page<T> => ({
   items: items.map(convert),
@@ -138,6 +134,7 @@ export class SocialClient implements Social {
         // answers the first one).
         'DescribePosts',
         'GetThread',
+        'GetThreadContext',
         'TagTimeline',
         'FavouritedBy',
         'RebloggedBy',
@@ -218,6 +215,10 @@ export class SocialClient implements Social {
     return this.#reader('').getThread(postId);
   }
 
+  threadContext(postId: string): Promise<ThreadContext> {
+    return this.#reader('').threadContext(postId);
+  }
+
   describePosts(postIds: readonly string[], options?: DescribeOptions): Promise<PostDescriptions> {
     return this.#reader('').describePosts(postIds, options);
   }
@@ -269,6 +270,19 @@ export class SocialClient implements Social {
       getThread: async (postId) => {
         const r = await this.#call(this.#client.getThread, { postId, token });
         return { ancestors: r.ancestors.map(post), descendants: r.descendants.map(post) };
+      },
+      threadContext: async (postId) => {
+        const r = await this.#call(this.#client.getThreadContext, { postId, token });
+        const views = r.views.map(postView);
+        const byId = new Map<string, Post>(views.map((view) => [view.post.id, view.post]));
+        // Each post is sent once, in `views`; one the read did not describe (deleted meanwhile) is left out.
+        const posts = (ids: readonly string[]) => ids.flatMap((id) => byId.get(id) ?? []);
+        return {
+          ancestors: posts(r.ancestorIds),
+          descendants: posts(r.descendantIds),
+          described: { posts: views, profiles: r.profiles.map(profile) },
+          viewer: given(r.viewer),
+        };
       },
       describePosts: async (postIds, options) => {
         const r = await this.#call(this.#client.describePosts, {

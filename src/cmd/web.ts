@@ -56,8 +56,9 @@ export async function serveWeb(
   // A keep-alive connection kept into the close could carry a request the
   // closing server never reads; closing each connection after its answer
   // sends the client's next request to an instance that stays.
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('onRequest', (_request, reply, done) => {
     if (draining) reply.header('connection', 'close');
+    done();
   });
   lifecycle.add('web server', app, async (a) => {
     draining = true;

@@ -100,6 +100,14 @@ export interface Reader {
    */
   getThread(postId: string): Promise<Thread>;
   /**
+   * getThread with everything rendering it needs, from one consistent
+   * read: the thread's posts described as describePosts describes them
+   * (the post itself, or a reblog's original, included) and whom it was
+   * read for. What a status's context takes, in one call. `not_found` for
+   * an unknown post.
+   */
+  threadContext(postId: string): Promise<ThreadContext>;
+  /**
    * Everything rendering these posts for the reader needs besides the
    * posts' own fields, from one consistent read: a PostView of each post
    * that still exists (in the order asked) and of the original of every
@@ -256,6 +264,7 @@ export const ACTOR_SCOPES = {
   publicTimeline: [],
   tagTimeline: [],
   getThread: [],
+  threadContext: [],
   describePosts: [],
 } as const satisfies Record<keyof Actor, readonly ScopeNeed[]>;
 
@@ -279,6 +288,14 @@ export interface PostDescriptions {
 export interface Thread {
   ancestors: Post[];
   descendants: Post[];
+}
+
+/** A thread as Reader.threadContext reads it. */
+export interface ThreadContext extends Thread {
+  /** The root (the post asked for, or a reblog's original), its ancestors and its descendants, described. */
+  described: PostDescriptions;
+  /** The canonical username it was read for: the token's owner for an Actor, undefined for nobody. */
+  viewer: string | undefined;
 }
 
 export interface NotificationMarker {

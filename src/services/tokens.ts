@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 const TOKEN_BYTES = 32;
 /** 32 bytes in unpadded base64url. */
@@ -22,7 +22,8 @@ export function newToken(): NewToken {
  * random, so there is nothing to guess, and lookups need a deterministic key.
  */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  // The one-shot form: no Hash object per call (every API request hashes its token).
+  return hash('sha256', token, 'hex');
 }
 
 /** Whether the input could be a token we issued; anything else is refused before touching the store. */

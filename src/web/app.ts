@@ -113,7 +113,10 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   const admin = { admins: deps.admin?.admins ?? [], status: deps.admin?.status, requests };
   const ctx: RouteContext = { auth: deps.auth, social: deps.social, cookies, admin };
   // Every answer counts, pages and API alike; the status page shows them.
-  app.addHook('onResponse', async (_request, reply) => requests.record(reply.statusCode, reply.elapsedTime));
+  app.addHook('onResponse', (_request, reply, done) => {
+    requests.record(reply.statusCode, reply.elapsedTime);
+    done();
+  });
 
   await app.register(fastifyCors, corsOptions);
   await app.register(fastifyCookie);
@@ -136,10 +139,18 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   app.addHook('preValidation', (request, _reply, done) => runWithRequestId(request.id, done));
   allowEmptyJsonBodies(app);
 
-  app.addHook('onSend', async (request, reply) => {
-    await drainBody(request.raw);
-    setSecurityHeaders(request, reply);
-    if (!request.url.startsWith('/static/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  // Callback style: most answers have no body to drain, and then no promise is made for them.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const headers = () => {
+      setSecurityHeaders(request, reply);
+      if (!request.url.startsWith('/static/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+      done(null, payload);
+    };
+    if (bodyLeft(request.raw))
+      drainBody(request.raw)
+        .then(headers)
+        .catch((error: unknown) => done(error as Error));
+    else headers();
   });
 
   app.setErrorHandler(sendError);
@@ -198,9 +209,15 @@ function allowEmptyJsonBodies(app: FastifyInstance): void {
  * body is read and thrown away first: up to DRAIN_MAX_BYTES or
  * DRAIN_MAX_MS, past which the client is left to the reset.
  */
+function bodyLeft(request: IncomingMessage): boolean {
+  if (request.complete || request.readableEnded || request.destroyed) return false;
+  // Without a length or a chunked encoding a request has no body (RFC 9112 §6.3): nothing can follow.
+  if (request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined) return false;
+  return !(Number(request.headers['content-length']) > DRAIN_MAX_BYTES);
+}
+
+/** Reads and drops what is left of the body (bodyLeft), within the bounds above; never rejects. */
 async function drainBody(request: IncomingMessage): Promise<void> {
-  if (request.complete || request.readableEnded || request.destroyed) return;
-  if (Number(request.headers['content-length']) > DRAIN_MAX_BYTES) return;
   const enough = new AbortController();
   let read = 0;
   const count = (chunk: Buffer) => {

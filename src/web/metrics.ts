@@ -11,9 +11,11 @@ type Timed = FastifyRequest & { [started]?: number };
  * series, and an unmatched URL is `unmatched`, never the URL itself.
  */
 export function measureRequests(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request: Timed) => {
+  // Callback-style hooks: no promise per request for a clock read and a counter.
+  app.addHook('onRequest', (request: Timed, _reply, done) => {
     request[started] = performance.now();
     httpRequestsInFlight.inc();
+    done();
   });
   const done = (request: Timed, reply: FastifyReply) => {
     const start = request[started];
@@ -25,12 +27,17 @@ export function measureRequests(app: FastifyInstance): void {
       (performance.now() - start) / 1000,
     );
   };
-  app.addHook('onResponse', async (request: Timed, reply) => done(request, reply));
+  app.addHook('onResponse', (request: Timed, reply, next) => {
+    done(request, reply);
+    next();
+  });
   // A client gone before its answer gets no onResponse; the request still ended.
-  app.addHook('onRequestAbort', async (request: Timed) => {
-    if (request[started] === undefined) return;
-    request[started] = undefined;
-    httpRequestsInFlight.dec();
+  app.addHook('onRequestAbort', (request: Timed, next) => {
+    if (request[started] !== undefined) {
+      request[started] = undefined;
+      httpRequestsInFlight.dec();
+    }
+    next();
   });
 }
 

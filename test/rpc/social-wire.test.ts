@@ -116,6 +116,15 @@ describe('social wire (issue 11)', () => {
         profiles: [profile(fullAccount, 3), profile(bareAccount, 4)],
       }),
       getThread: () => ({ ancestors: [barePost], descendants: [fullPost, reblog] }),
+      threadContext: (postId) => ({
+        ancestors: [barePost],
+        descendants: [fullPost, reblog],
+        described: {
+          posts: [view(fullPost, 5), view(barePost, 6), view(reblog, 7)],
+          profiles: [profile(bareAccount, 8), profile(fullAccount, 9)],
+        },
+        viewer: postId === barePost.id ? undefined : 'carol',
+      }),
       tagTimeline: () => page([fullPost], 'cursor-1'),
       reblog: () => reblogged,
       unreblog: () => posted,
@@ -170,6 +179,17 @@ describe('social wire (issue 11)', () => {
       profiles: [profile(fullAccount, 3), profile(bareAccount, 4)],
     });
     assert.deepEqual(await client.getThread(fullPost.id), { ancestors: [barePost], descendants: [fullPost, reblog] });
+    // The thread's posts cross once, as views; the lists are rebuilt from their ids.
+    const context = {
+      ancestors: [barePost],
+      descendants: [fullPost, reblog],
+      described: {
+        posts: [view(fullPost, 5), view(barePost, 6), view(reblog, 7)],
+        profiles: [profile(bareAccount, 8), profile(fullAccount, 9)],
+      },
+    };
+    assert.deepEqual(await carol().threadContext(fullPost.id), { ...context, viewer: 'carol' });
+    assert.deepEqual(await client.threadContext(barePost.id), { ...context, viewer: undefined });
     assert.deepEqual(await carol().tagTimeline('tag', 5, 'c'), page([fullPost], 'cursor-1'));
     assert.deepEqual(await client.as('bob-token').reblog(fullPost.id), reblogged);
     assert.deepEqual(await client.as('bob-token').unreblog(reblog.id), posted);
@@ -200,6 +220,8 @@ describe('social wire (issue 11)', () => {
       'carol-token',
     ]);
     assert.deepEqual(await reached(() => carol().getThread(fullPost.id)), ['getThread', [fullPost.id], 'carol-token']);
+    assert.deepEqual(await reached(() => carol().threadContext(fullPost.id)), ['threadContext', [fullPost.id], 'carol-token']);
+    assert.deepEqual(await reached(() => client.threadContext(fullPost.id)), ['threadContext', [fullPost.id]]);
     // A post travels as postStatus, whose answer post() keeps the post of.
     assert.deepEqual(await reached(() => client.as('alice-token').post('hi', undefined, { inReplyToId: barePost.id })), [
       'postStatus',

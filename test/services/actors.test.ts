@@ -48,6 +48,7 @@ function everyCall(target: string, postId: string): Record<keyof Actor, (actor: 
     publicTimeline: (a) => a.publicTimeline(),
     tagTimeline: (a) => a.tagTimeline('tag'),
     getThread: (a) => a.getThread(postId),
+    threadContext: (a) => a.threadContext(postId),
     describePosts: (a) => a.describePosts([postId]),
   };
 }

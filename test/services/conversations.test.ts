@@ -161,7 +161,7 @@ forEachReadPath((open) => {
       const d = await post('dave', 'd', a);
       const e = await post('alice', 'e', c);
       await post('bob', 'f', d);
-      await post('carol', 'g', b);
+      const g = await post('carol', 'g', b);
       const ids = (posts: Post[]) => posts.map((p) => p.text);
       assert.deepEqual(await social.getThread(c.id), { ancestors: [a, b], descendants: [e] });
       const whole = await social.trustedActor('alice').getThread(a.id);
@@ -173,10 +173,26 @@ forEachReadPath((open) => {
       await assert.rejects(social.getThread('00000000000000000'), rejectsWith('not_found'));
       await assert.rejects(social.getThread('nope'), rejectsWith('not_found'));
 
+      // The same thread with its posts described for the reader (the post itself first), and whom it was read for.
+      await social.trustedActor('alice').favourite(e.id);
+      const context = await social.trustedActor('alice').threadContext(c.id);
+      assert.deepEqual([context.ancestors, context.descendants, context.viewer], [[a, b], [e], 'alice']);
+      assert.deepEqual(context.described, await social.trustedActor('alice').describePosts([c.id, a.id, b.id, e.id]));
+      assert.equal(context.described.posts.find((view) => view.post.id === e.id)?.favourited, true);
+      const ofReblog = await social.threadContext(shared.id);
+      assert.deepEqual([ofReblog.ancestors, ofReblog.descendants.map((p) => p.text), ofReblog.viewer], [[a], ['c', 'e', 'g'], undefined]);
+      assert.deepEqual(
+        ofReblog.described.posts.map((view) => view.post.id),
+        [b.id, a.id, c.id, e.id, g.id],
+      );
+      assert.equal(ofReblog.described.posts.find((view) => view.post.id === e.id)?.favourited, false, 'nobody has no flags');
+      await assert.rejects(social.threadContext('00000000000000000'), rejectsWith('not_found'));
+      await assert.rejects(social.trustedActor('alice').threadContext('nope'), rejectsWith('not_found'));
+
       // What a viewer may not see is left out, and the walk goes on through it.
       const hiding = hidingReads(await reads(), { alice: ['bob'] });
       const seen = await thread(hiding, c.id, await hiding.hiddenFor('alice'));
-      assert.deepEqual(seen, { ancestors: [a], descendants: [e] });
+      assert.deepEqual(seen, { root: c, ancestors: [a], descendants: [e] });
       const fromRoot = await thread(hiding, a.id, await hiding.hiddenFor('alice'));
       assert.deepEqual(ids(fromRoot!.descendants), ['c', 'e', 'g', 'd']);
     } finally {

@@ -4,7 +4,7 @@ import type { mastodon } from 'masto';
 import { accountId, statusId } from '../../src/domain/mastodon-ids.js';
 import { newPostId } from '../../src/domain/post.js';
 import { type MastoHarness, openMastoHarness, pagesOf, refused } from './masto-harness.js';
-import { api, readPaths } from './web-harness.js';
+import { api, readPaths, testClient } from './web-harness.js';
 
 /**
  * Conversations through the Mastodon API (issue 11): replies
@@ -69,6 +69,24 @@ for (const reads of readPaths) {
         [root.id, first.id],
       );
       assert.equal(anonymous.body.descendants[0].favourited, undefined, 'no viewer, no viewer flags');
+      // An app token acts for no one: it reads as nobody does; a bad token is refused, as the auth service refuses it.
+      const asApp = await api(m.h.app, 'GET', `/api/v1/statuses/${nested.id}/context`, { token: (await testClient(m.h.app)).appToken });
+      assert.equal(asApp.status, 200, asApp.text);
+      assert.equal(asApp.text, anonymous.text);
+      const badToken = await api(m.h.app, 'GET', `/api/v1/statuses/${nested.id}/context`, { token: 'x'.repeat(43) });
+      assert.equal(badToken.status, 401, badToken.text);
+      // Read as carol, the thread has her flags: her own status is pinned: false, as Mastodon marks the author's.
+      await carol.v1.statuses.$select(deeper.id).favourite();
+      const asCarol = await carol.v1.statuses.$select(root.id).context.fetch();
+      assert.deepEqual(
+        asCarol.descendants.map((s) => [s.id, s.favourited, s.pinned]),
+        [
+          [first.id, false, undefined],
+          [nested.id, false, undefined],
+          [deeper.id, true, undefined],
+          [second.id, false, false],
+        ],
+      );
     });
 
     it('refuses a reply to a status that does not exist (404), or an id that is none (422), writing nothing', async () => {

@@ -1,5 +1,4 @@
-import type { Profile } from '../../domain/account.js';
-import { isPostId, type Post, type PostView } from '../../domain/post.js';
+import { isPostId, type PostView } from '../../domain/post.js';
 import type { PostDescriptions } from '../../domain/social.js';
 import type { SocialReads } from './reads.js';
 
@@ -12,19 +11,28 @@ import type { SocialReads } from './reads.js';
  */
 export async function describePosts(reads: SocialReads, ids: readonly string[], viewer: string | undefined): Promise<PostDescriptions> {
   const asked = [...new Set(ids.filter(isPostId))];
-  const found = (await Promise.all(asked.map((id) => reads.post(id)))).filter((post): post is Post => post !== undefined);
-  const have = new Set(found.map((post) => post.id));
-  const missing = [...new Set(found.flatMap((post) => (post.reblogOf === undefined || have.has(post.reblogOf) ? [] : [post.reblogOf])))];
-  const originals = (await Promise.all(missing.map((id) => reads.post(id)))).filter((post): post is Post => post !== undefined);
-  const posts = [...found, ...originals];
+  const found = (await reads.postsById(asked)).filter(exists);
+  const have = new Set(asked);
+  const missing = new Set<string>();
+  for (const post of found) if (post.reblogOf !== undefined && !have.has(post.reblogOf)) missing.add(post.reblogOf);
+  const posts = missing.size === 0 ? found : [...found, ...(await reads.postsById([...missing])).filter(exists)];
 
-  const names = [...new Set(posts.flatMap((post) => [post.author, ...(post.inReplyToAuthor === undefined ? [] : [post.inReplyToAuthor])]))];
+  const names = new Set<string>();
+  for (const post of posts) {
+    names.add(post.author);
+    if (post.inReplyToAuthor !== undefined) names.add(post.inReplyToAuthor);
+  }
   const [reactions, profiles] = await Promise.all([
-    Promise.all(posts.map((post) => reads.reactions(post.id, viewer))),
-    Promise.all(names.map((name) => reads.profile(name))),
+    reads.reactionsOf(
+      posts.map((post) => post.id),
+      viewer,
+    ),
+    reads.profilesOf([...names]),
   ]);
   return {
     posts: posts.map((post, i): PostView => ({ post, ...reactions[i]! })),
-    profiles: profiles.filter((profile): profile is Profile => profile !== undefined),
+    profiles: profiles.filter(exists),
   };
 }
+
+const exists = <T>(value: T | undefined): value is T => value !== undefined;

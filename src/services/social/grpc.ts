@@ -119,6 +119,16 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
       const thread = await reader(r.token).getThread(r.postId);
       return { ancestors: thread.ancestors.map(post), descendants: thread.descendants.map(post) };
     }),
+    getThreadContext: u(async (r) => {
+      const context = await reader(r.token).threadContext(r.postId);
+      return {
+        ancestorIds: context.ancestors.map((p) => p.id),
+        descendantIds: context.descendants.map((p) => p.id),
+        views: context.described.posts.map(postView),
+        profiles: context.described.profiles.map(profile),
+        viewer: context.viewer ?? '',
+      };
+    }),
     tagTimeline: u(async (r) => posts(await reader(r.token).tagTimeline(r.tag, limit(r.limit), given(r.cursor)))),
     favourite: u(async (r) => ({ status: acted(await actor(r.token).favourite(r.postId)) })),
     unfavourite: u(async (r) => ({ status: acted(await actor(r.token).unfavourite(r.postId)) })),

@@ -1,7 +1,7 @@
 import { lookupUsername } from '../../domain/account.js';
 import { DomainError, guard } from '../../domain/errors.js';
 import { parsePageRequest } from '../../domain/page.js';
-import { isPostId } from '../../domain/post.js';
+import { isPostId, type Post } from '../../domain/post.js';
 import type { Reader } from '../../domain/social.js';
 import { parseTag } from '../../domain/text.js';
 import { noSuchUser } from './accounts.js';
@@ -52,10 +52,15 @@ export function reader(viewing: Viewing): Reader {
       }),
     getThread: (postId) =>
       guard(async () => {
-        if (!isPostId(postId)) throw noSuchPost();
-        const { reads, viewer } = await viewing('acknowledged');
-        const hidden = viewer === undefined ? () => false : await reads.hiddenFor(viewer);
-        return found(await thread(reads, postId, hidden), noSuchPost);
+        const { ancestors, descendants } = await threadAround(viewing, postId);
+        return { ancestors, descendants };
+      }),
+    threadContext: (postId) =>
+      guard(async () => {
+        const { reads, viewer, root, ancestors, descendants } = await threadAround(viewing, postId);
+        // From the thread's own reads: the description is of the state the thread was walked in.
+        const described = await describePosts(reads, [root.id, ...ancestors.map(id), ...descendants.map(id)], viewer);
+        return { ancestors, descendants, described, viewer };
       }),
     describePosts: (postIds, options) =>
       guard(async () => {
@@ -66,6 +71,16 @@ export function reader(viewing: Viewing): Reader {
         return describePosts(reads, postIds, viewer);
       }),
   };
+}
+
+const id = (post: Post) => post.id;
+
+/** The thread around `postId` as the viewing reads it, with those reads and the viewer; `not_found` for an unknown post. */
+async function threadAround(viewing: Viewing, postId: string) {
+  if (!isPostId(postId)) throw noSuchPost();
+  const { reads, viewer } = await viewing('acknowledged');
+  const hidden = viewer === undefined ? () => false : await reads.hiddenFor(viewer);
+  return { reads, viewer, ...found(await thread(reads, postId, hidden), noSuchPost) };
 }
 
 export function found<T>(value: T | undefined, missing: () => DomainError): T {

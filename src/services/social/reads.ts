@@ -78,6 +78,15 @@ export interface SocialReads extends RelationReads {
   tagged(tag: string, page: PageRequest): Promise<Page<Post>>;
   /** The post's counts, and the viewer's flags (false without a viewer), from its rows. */
   reactions(postId: string, viewer?: string): Promise<Reactions>;
+
+  // ----- A page's worth at once (describe.ts): one call each, where the view answers without a promise per item -----
+
+  /** post() of each id, in order. */
+  postsById(ids: readonly string[]): Promise<(Post | undefined)[]>;
+  /** reactions() of each post, in order. */
+  reactionsOf(postIds: readonly string[], viewer?: string): Promise<Reactions[]>;
+  /** profile() of each username, in order. */
+  profilesOf(usernames: readonly string[]): Promise<(Profile | undefined)[]>;
   /**
    * The actor's favourites list, most recently favourited first, after
    * entry id `page.after`; `post` is undefined for a post deleted since.

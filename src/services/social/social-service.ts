@@ -5,7 +5,7 @@ import type { Page } from '../../domain/page.js';
 import { parseLimit } from '../../domain/page.js';
 import type { Post } from '../../domain/post.js';
 import { isPostId } from '../../domain/post.js';
-import type { Actor, DescribeOptions, PostDescriptions, PostEvent, Reader, Social, Thread } from '../../domain/social.js';
+import type { Actor, DescribeOptions, PostDescriptions, PostEvent, Reader, Social, Thread, ThreadContext } from '../../domain/social.js';
 import { type Keyspace, keyspace } from '../../kv/keys.js';
 import type { KV } from '../../kv/kv.js';
 import { parsePublicAccount } from '../../kv/records.js';
@@ -232,6 +232,10 @@ export class SocialService implements Social {
 
   getThread(postId: string): Promise<Thread> {
     return this.anyone.getThread(postId);
+  }
+
+  threadContext(postId: string): Promise<ThreadContext> {
+    return this.anyone.threadContext(postId);
   }
 
   describePosts(postIds: readonly string[], options?: DescribeOptions): Promise<PostDescriptions> {

@@ -140,6 +140,17 @@ export class StoreReads implements SocialReads {
     ]);
     return { replies, reblogs, favourites, favourited, reblogged };
   }
+  postsById(ids: readonly string[]): Promise<(Post | undefined)[]> {
+    return Promise.all(ids.map((id) => this.post(id)));
+  }
+
+  reactionsOf(postIds: readonly string[], viewer?: string): Promise<Reactions[]> {
+    return Promise.all(postIds.map((id) => this.reactions(id, viewer)));
+  }
+
+  profilesOf(usernames: readonly string[]): Promise<(Profile | undefined)[]> {
+    return Promise.all(usernames.map((name) => this.profile(name)));
+  }
 
   async favourites(actor: string, page: PageRequest): Promise<{ items: FavouriteListEntry[]; next: string | undefined }> {
     const prefix = this.#keys.actorFavouritesPrefix(actor);

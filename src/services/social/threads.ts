@@ -7,6 +7,11 @@ export const MAX_DESCENDANTS = 100;
 /** Replies looked at in all, shown or hidden: bounds the walk below a post whose replies are mostly hidden. */
 const MAX_VISITS = 4 * MAX_DESCENDANTS;
 
+/** A thread and the post it is around (the post asked for, or a reblog's original). */
+export interface ThreadAround extends Thread {
+  root: Post;
+}
+
 /**
  * The thread around a post (a reblog's original, for a reblog): its
  * ancestors oldest first, walking up inReplyToId until a deleted one or
@@ -15,7 +20,7 @@ const MAX_VISITS = 4 * MAX_DESCENDANTS;
  * walk goes on through it, as Mastodon filters each status on its own.
  * Undefined for an unknown post.
  */
-export async function thread(reads: SocialReads, postId: string, hidden: (author: string) => boolean): Promise<Thread | undefined> {
+export async function thread(reads: SocialReads, postId: string, hidden: (author: string) => boolean): Promise<ThreadAround | undefined> {
   const given = await reads.post(postId);
   const root = given?.reblogOf === undefined ? given : await reads.post(given.reblogOf);
   if (!root) return undefined;
@@ -42,5 +47,5 @@ export async function thread(reads: SocialReads, postId: string, hidden: (author
     if (!hidden(reply.author)) descendants.push(reply);
     push(await reads.replies(reply.id));
   }
-  return { ancestors: ancestors.filter((post) => !hidden(post.author)).reverse(), descendants };
+  return { root, ancestors: ancestors.filter((post) => !hidden(post.author)).reverse(), descendants };
 }

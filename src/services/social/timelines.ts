@@ -22,7 +22,7 @@ function raw(page: Page<Post>): RawPage<Post> {
 /** The originals of the reblogs among `posts`, by id (undefined for one deleted). */
 async function originalsOf(reads: SocialReads, posts: readonly Post[]): Promise<Map<string, Post | undefined>> {
   const ids = [...new Set(posts.flatMap((post) => (post.reblogOf === undefined ? [] : [post.reblogOf])))];
-  const originals = await Promise.all(ids.map((id) => reads.post(id)));
+  const originals = ids.length === 0 ? [] : await reads.postsById(ids);
   return new Map(ids.map((id, i) => [id, originals[i]]));
 }
 

@@ -76,6 +76,18 @@ export class ViewReads implements SocialReads {
     return Promise.resolve(this.view.indexes.reactions(postId, viewer));
   }
 
+  postsById(ids: readonly string[]): Promise<(Post | undefined)[]> {
+    return Promise.resolve(ids.map((id) => this.view.post(id)));
+  }
+
+  reactionsOf(postIds: readonly string[], viewer?: string): Promise<Reactions[]> {
+    return Promise.resolve(postIds.map((id) => this.view.indexes.reactions(id, viewer)));
+  }
+
+  profilesOf(usernames: readonly string[]): Promise<(Profile | undefined)[]> {
+    return Promise.resolve(usernames.map((name) => this.view.profile(name)));
+  }
+
   favourites(actor: string, page: PageRequest): Promise<{ items: FavouriteListEntry[]; next: string | undefined }> {
     const { items, next } = this.view.indexes.favouritesBy(actor, page);
     return Promise.resolve({ items: items.map((entry) => ({ id: entry.id, post: this.view.post(entry.postId) })), next });

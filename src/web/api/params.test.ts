@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parse } from 'qs';
 import { parsePairs, parseQuery } from './params.js';
 
 describe('Rails-style parameters', () => {
@@ -21,6 +22,27 @@ describe('Rails-style parameters', () => {
     assert.equal(Array.isArray(parseQuery(many).id), false, 'past the array limit it is no array, so handlers refuse it');
     const deep = parseQuery('a[b][c][d][e][f]=1') as { a: { b: { c: { d: Record<string, unknown> } } } };
     assert.equal(typeof deep.a.b.c.d, 'object', 'depth is cut off, the rest kept as one key');
+  });
+
+  it('reads plain queries without qs exactly as qs does', () => {
+    const qsOf = (text: string) =>
+      parse(text, { depth: 3, arrayLimit: 100, parameterLimit: 200, allowPrototypes: false, plainObjects: true });
+    const names = ['limit', 'max_id', 'a', 'A_1', '__proto__', 'constructor', 'toString', 'x'];
+    const values = ['', '20', '109348571234567890', 'a.b-c_d', 'x'];
+    let seed = 13;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const text = Array.from({ length: 1 + random(4) }, () => `${names[random(names.length)]}=${values[random(values.length)]}`).join('&');
+      const parsed = parseQuery(text);
+      assert.deepEqual(parsed, qsOf(text), text);
+      assert.equal(Object.getPrototypeOf(parsed), null, text);
+    }
+    for (const text of ['', 'a', 'a=1&', '&a=1', 'a=1&a=2', 'a=%41', 'a=b+c', 'a[]=1', 'a=1=2', '=1']) {
+      assert.deepEqual(parseQuery(text), qsOf(text), text);
+    }
   });
 
   it('multipart fields read exactly as the same fields urlencoded', () => {

@@ -24,9 +24,29 @@ const QS_OPTIONS = {
 
 export type Params = Record<string, unknown>;
 
+/** Plain `name=value` pairs only: no brackets, escapes, `+` or empty names, so qs would read them as they stand. */
+const PLAIN = /^[A-Za-z0-9_]+=[A-Za-z0-9_.-]*(?:&[A-Za-z0-9_]+=[A-Za-z0-9_.-]*){0,15}$/;
+
+/**
+ * The common query (`limit=20&max_id=…`) read without qs, as qs reads it:
+ * undefined, for qs to read, when a name repeats (an array) or is one of
+ * Object.prototype's (which qs drops).
+ */
+function plainQuery(text: string): Params | undefined {
+  if (!PLAIN.test(text)) return undefined;
+  const params: Params = Object.create(null);
+  for (const pair of text.split('&')) {
+    const at = pair.indexOf('=');
+    const name = pair.slice(0, at);
+    if (name in params || name in Object.prototype) return undefined;
+    params[name] = pair.slice(at + 1);
+  }
+  return params;
+}
+
 /** A query string (without its `?`) or a urlencoded body, read Rails' way. */
 export function parseQuery(text: string): Params {
-  return parse(text, QS_OPTIONS) as Params;
+  return plainQuery(text) ?? (parse(text, QS_OPTIONS) as Params);
 }
 
 /** Name/value pairs (multipart fields) read Rails' way, exactly as the same pairs urlencoded would be. */

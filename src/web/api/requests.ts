@@ -1,9 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { isDomainError, notFound } from '../../domain/errors.js';
 import { postIdOf, usernameOf } from '../../domain/mastodon-ids.js';
-import type { Social } from '../../domain/social.js';
+import type { Reader, Social } from '../../domain/social.js';
 import type { RouteContext } from '../context.js';
 import { requireToken } from '../oauth/routes.js';
+import { bearerToken } from '../session.js';
 import { type Audience, audienceOf, nobody } from './render.js';
 
 /**
@@ -43,6 +44,33 @@ export async function existingUsername(social: Social, id: unknown): Promise<str
   if (username === undefined) throw recordNotFound();
   await orRecordNotFound(social.getProfile(username));
   return username;
+}
+
+/**
+ * `read` as the bearer token's owner, or for nobody without a token, in
+ * the one call `read` makes: the service checks the token itself (as the
+ * home timeline's call does), so no auth call comes first. An app token
+ * acts for no one and is refused there as no session's; the auth service
+ * then tells a valid one (read for nobody, as optionalAudience reads) from
+ * a bad one (its refusal is the answer, as optionalAudience's would be).
+ */
+export async function readAsTokenOwner<T>(
+  request: FastifyRequest,
+  { auth, social }: RouteContext,
+  read: (reader: Reader) => Promise<T>,
+): Promise<T> {
+  if (request.headers.authorization === undefined) return read(social);
+  let refused: unknown;
+  try {
+    return await read(social.as(bearerToken(request)));
+  } catch (error) {
+    if (!isDomainError(error) || error.code !== 'unauthenticated') throw error;
+    refused = error;
+  }
+  const grant = await requireToken(request, auth);
+  // A session the auth service still accepts was refused a moment before: it just ended.
+  if (grant.account) throw refused;
+  return read(social);
 }
 
 /**

@@ -6,8 +6,8 @@ import { ACTOR_SCOPES, type ActedStatus } from '../../domain/social.js';
 import type { RouteContext } from '../context.js';
 import { parsedAfterToken, requireScope } from '../oauth/routes.js';
 import { bearerToken } from '../session.js';
-import { actedStatusJson, audienceOf, describeAll, jsonArray, renderStatuses, sendJson, statusesJsonFrom } from './render.js';
-import { optionalAudience, orRecordNotFound, postIdParam, recordNotFound } from './requests.js';
+import { actedStatusJson, audienceOf, jsonArray, renderStatuses, sendJson, statusesJsonFrom } from './render.js';
+import { optionalAudience, orRecordNotFound, postIdParam, readAsTokenOwner, recordNotFound } from './requests.js';
 import { publicOrigin } from './urls.js';
 
 /**
@@ -152,16 +152,12 @@ export const statusRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) =
    */
   app.get('/api/v1/statuses/:id/context', async (request, reply) => {
     const postId = postIdParam(request);
-    const { reader, viewer } = await optionalAudience(request, ctx);
-    const thread = await orRecordNotFound(reader.getThread(postId));
-    const posts = [...thread.ancestors, ...thread.descendants];
-    const described = await describeAll(
-      reader,
-      posts.map((post) => post.id),
-    );
+    // One call: the thread, its posts described and the token checked, from one consistent read.
+    const context = await orRecordNotFound(readAsTokenOwner(request, ctx, (reader) => reader.threadContext(postId)));
+    const { described, viewer } = context;
     const origin = publicOrigin(request).origin;
-    const ancestors = jsonArray(statusesJsonFrom(origin, thread.ancestors, described, viewer));
-    const descendants = jsonArray(statusesJsonFrom(origin, thread.descendants, described, viewer));
+    const ancestors = jsonArray(statusesJsonFrom(origin, context.ancestors, described, viewer));
+    const descendants = jsonArray(statusesJsonFrom(origin, context.descendants, described, viewer));
     return sendJson(reply, `{"ancestors":${ancestors},"descendants":${descendants}}`);
   });
 };

@@ -45,12 +45,13 @@ export const pagePostRoutes: FastifyPluginAsync<RouteContext> = async (app, { so
   ) {
     const viewer = request.viewer;
     const reader = readerOf(request, social);
-    const [post, thread] = await Promise.all([social.getPost(id), reader.getThread(id)]);
+    const [post, thread] = await Promise.all([social.getPost(id), reader.threadContext(id)]);
     // A reblog has no thread of its own: its page is the original's.
     if (post.reblogOf !== undefined) return seeOther(reply, `/p/${post.reblogOf}`);
     countUnread(request, social);
     const [described, frame] = await Promise.all([
-      describe(reader, [...thread.ancestors, post, ...thread.descendants]),
+      // The thread's read described its posts and the post itself: only parents outside it are asked for.
+      describe(reader, [...thread.ancestors, post, ...thread.descendants], thread.described),
       pageFrame(request, reply),
     ]);
     const replied = queryParam(request.query, 'replied');
