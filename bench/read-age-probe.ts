@@ -8,12 +8,14 @@
  *
  * Loads the bench's synthetic graph (50 followees per user on average,
  * one user following 5,000) and posts into a 3-member etcd cluster once,
- * then for each round starts auth, social and one web instance at each
- * age in turn (the order reversed every other round, so the machine's
- * other load falls on every age alike) and measures with wrk: a bare
+ * then starts auth, social and one web instance for each age, all on that
+ * cluster at once, and in each round measures every age in turn (the
+ * order reversed every other round, so the machine's other load falls on
+ * every age alike) with wrk: a bare
  * node:http hello world, the home timeline as a random user, the home
  * timeline of the user following 5,000 (at 4 connections, as the bench
- * does) and post writes. Prints one line per measurement with the load
+ * does) and post writes (at 64 connections, and at 1, whose latency shows
+ * the commit-wait itself). Prints one line per measurement with the load
  * average at its start, then each age's medians.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -62,6 +64,7 @@ interface Row {
   rps: number;
   p50: number;
   p99: number;
+  errors: number;
 }
 const rows: Row[] = [];
 try {
@@ -94,34 +97,49 @@ try {
   const durationS = Number(values.duration);
   const connections = Number(values.connections);
   const record = (age: number, what: string, result: LoadResult) => {
-    if (result.errorCount + (result.warmupErrors ?? 0) > 0) throw new Error(`${what}: errors ${JSON.stringify(result.errors)}`);
-    rows.push({ age, what, rps: result.rps, p50: result.latencyMs.p50, p99: result.latencyMs.p99 });
+    // Kept and counted, not thrown: on a machine this shared, wrk's 2 s timeout is what errors are.
+    const errors = result.errorCount + (result.warmupErrors ?? 0);
+    rows.push({ age, what, rps: result.rps, p50: result.latencyMs.p50, p99: result.latencyMs.p99, errors });
     log(
-      `age ${age} ms, ${what}: ${result.rps.toFixed(0)} req/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms`,
+      `age ${age} ms, ${what}: ${result.rps.toFixed(0)} req/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, ` +
+        `p99 ${result.latencyMs.p99.toFixed(1)} ms, errors ${errors}${errors > 0 ? ` ${JSON.stringify(result.errors)}` : ''}`,
     );
   };
+  // One deployment per age, all up at once on the same store, so that each round measures every age within
+  // a minute: the machine's other load then falls on all alike, as it would not across restarts.
+  const deployments: { age: number; cluster: ClusterDeployment }[] = [];
+  for (const age of ages) {
+    process.env.CHORUS_READ_INDEX_AGE_MS = String(age);
+    deployments.push({ age, cluster: await ClusterDeployment.start(etcd, { workDir, logDir, webInstances: 1 }) });
+    log(`age ${age} ms: auth, social and web started`);
+  }
   for (let round = 0; round < Number(values.rounds); round++) {
     const hello = await measureHello(generator, { connections, durationS, logDir });
     log(`round ${round + 1}: node:http ${hello.result.rps.toFixed(0)} req/s (load average ${load1()})`);
-    rows.push({ age: -1, what: 'node:http', rps: hello.result.rps, p50: hello.result.latencyMs.p50, p99: hello.result.latencyMs.p99 });
-    for (const age of round % 2 === 0 ? ages : [...ages].reverse()) {
-      process.env.CHORUS_READ_INDEX_AGE_MS = String(age);
-      const cluster = await ClusterDeployment.start(etcd, { workDir, logDir, webInstances: 1 });
-      try {
-        const ports = cluster.webPorts;
-        const measure = async (what: string, workload: Workload, file: string, probeUsers: typeof users, n: number) => {
-          await probe(`http://127.0.0.1:${ports[0]}`, workload, probeUsers);
-          log(`age ${age} ms, ${what}: load average ${load1()}`);
-          record(age, what, await generator.measure({ workload, usersFile: file, ports, connections: n, durationS }));
-        };
-        await measure('home feed', 'feed', usersFile, users, connections);
-        await measure(`feed of ${graph.special.username}`, 'feed', specialFile, special, Number(values['special-connections']));
-        await measure('post writes', 'posts', usersFile, users, connections);
-      } finally {
-        await cluster.stop();
-      }
+    rows.push({
+      age: -1,
+      what: 'node:http',
+      rps: hello.result.rps,
+      p50: hello.result.latencyMs.p50,
+      p99: hello.result.latencyMs.p99,
+      errors: 0,
+    });
+    for (const { age, cluster } of round % 2 === 0 ? deployments : [...deployments].reverse()) {
+      cluster.assertRunning();
+      const ports = cluster.webPorts;
+      const measure = async (what: string, workload: Workload, file: string, probeUsers: typeof users, n: number) => {
+        await probe(`http://127.0.0.1:${ports[0]}`, workload, probeUsers);
+        log(`age ${age} ms, ${what}: load average ${load1()}`);
+        record(age, what, await generator.measure({ workload, usersFile: file, ports, connections: n, durationS }));
+      };
+      await measure('home feed', 'feed', usersFile, users, connections);
+      await measure(`feed of ${graph.special.username}`, 'feed', specialFile, special, Number(values['special-connections']));
+      await measure('post writes', 'posts', usersFile, users, connections);
+      // Alone, a post's latency shows the commit-wait itself.
+      await measure('post writes, 1 connection', 'posts', usersFile, users, 1);
     }
   }
+  for (const { cluster } of deployments) await cluster.stop();
 } finally {
   await stopAllSupervised();
   await kv.close().catch(() => undefined);
@@ -141,7 +159,8 @@ for (const what of [...new Set(rows.filter((r) => r.age >= 0).map((r) => r.what)
     const rps = median(of.map((r) => r.rps));
     console.log(
       `${what.padEnd(24)} age ${String(age).padStart(3)} ms: ${rps.toFixed(0).padStart(6)} req/s (${((rps / hello) * 100).toFixed(1)} %), ` +
-        `p50 ${median(of.map((r) => r.p50)).toFixed(1)} ms, p99 ${median(of.map((r) => r.p99)).toFixed(1)} ms`,
+        `p50 ${median(of.map((r) => r.p50)).toFixed(1)} ms, p99 ${median(of.map((r) => r.p99)).toFixed(1)} ms, ` +
+        `errors ${of.reduce((sum, r) => sum + r.errors, 0)}`,
     );
   }
 }

@@ -51,6 +51,14 @@ export const REALISTIC_MIX: [Action, number][] = [
   ['notifications', 3],
 ];
 
+/**
+ * A 429 from sign-up or log-in: password hashing was too busy to take the
+ * request (a loaded machine; rate limits are off), so it did nothing and
+ * the retry loop sends it again, as a person would. The history keeps
+ * the refusal as it was recorded.
+ */
+const busy = (op: Op) => ({ op: { ...op, outcome: 'unknown' as const } });
+
 class Client implements ActingClient {
   token: string | undefined;
   readonly blocked = new Set<string>();
@@ -97,6 +105,7 @@ class Client implements ActingClient {
         (a) => ({ token: a.body.access_token }),
       );
       if (r.op.outcome === 'ok') this.token = r.result!.body.access_token;
+      if (r.op.status === 429) return busy(r.op);
       // A 422 (username taken) after an attempt with no answer: that attempt created the account.
       if (r.op.status === 422 && unknownBefore) return { op: { ...r.op, outcome: 'ok' as const } };
       unknownBefore ||= r.op.outcome === 'unknown';
@@ -110,7 +119,7 @@ class Client implements ActingClient {
     const op = await this.write(async () => {
       const r = await this.send('login', 'POST', '/oauth/token', { json: passwordGrant(this.app, this.username) });
       if (r.op.outcome === 'ok') this.token = r.result!.body.access_token;
-      return r;
+      return r.op.status === 429 ? busy(r.op) : r;
     });
     if (op.outcome !== 'ok') this.token = undefined;
   }
