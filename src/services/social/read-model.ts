@@ -233,7 +233,7 @@ export class ReadModel {
       const started = performance.now();
       try {
         this.#storeIdentity ??= await this.#kv.identity();
-        const saved = await snapshots.save({ store: this.#storeIdentity, root: this.#keys.root, revision }, this.#view.entries());
+        const saved = await snapshots.save({ store: this.#storeIdentity, root: this.#keys.root, revision }, this.#view);
         this.#savedRevision = revision;
         this.#log('saved the view snapshot', { revision, ...saved, ms: Math.round(performance.now() - started) });
       } catch (error) {
@@ -258,7 +258,7 @@ export class ReadModel {
       const [store, storeRevision] = await Promise.all([this.#kv.identity(), this.#kv.revision()]);
       this.#storeIdentity = store;
       const view = new View(this.#keys);
-      const result = await snapshots.load({ store, root: this.#keys.root, storeRevision }, (entry) => view.applyListed(entry));
+      const result = await snapshots.load({ store, root: this.#keys.root, storeRevision }, view);
       if (!result.loaded) {
         this.#log('view snapshot not used: listing the store', { file: snapshots.file, reason: result.reason });
         return false;
