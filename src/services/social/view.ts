@@ -8,6 +8,7 @@ import { parsePost, parsePublicAccount, parseSession } from '../../kv/records.js
 import { FEED_CACHE_POSTS, FeedCache } from './feed-cache.js';
 import { mergeNewestFirst } from './merge.js';
 import { PostList } from './post-list.js';
+import { PublicTimeline } from './public-timeline.js';
 import { type SessionOwner, sessionOwner } from './reads.js';
 import type { ViewEntry } from './view-entry.js';
 import { PostIndexes } from './view-posts.js';
@@ -38,32 +39,14 @@ export class View {
   readonly #followers = new Map<string, Set<string>>();
   /** author → posts in ascending id order, which is newest first, with their sort keys. */
   readonly #posts = new Map<string, PostList>();
-  readonly #postsById = new Map<string, Post>();
   /**
-   * Every post but reblogs, in DEScending id order (oldest first), for the public
-   * timeline. Of the orders over all posts considered, this one is cheap
-   * for all three operations the view does:
-   * - a new post has (nearly always) the smallest id yet, so it lands at
-   *   the end: an amortized O(1) push, or a short walk back for one that
-   *   raced in from another instance's clock (timelineInsert);
-   * - a page is a binary search for the cursor then `limit` steps
-   *   backwards: O(log n + limit);
-   * - a delete is a binary search and a splice, O(n) moved pointers
-   *   (a memmove of 8 bytes each: about 1 ms per million posts), and
-   *   deletes are rare.
-   * Kept newest first, like the author lists, every insert would move
-   * every pointer; a k-way merge over all authors (as the feed does for
-   * followees) costs O(authors) per page, which the public timeline, read
-   * by anyone, cannot afford. Memory: one pointer per post, the posts
-   * themselves shared with #posts.
+   * Every post but reblogs, oldest first: the public timeline, and where
+   * post(id) finds a post (public-timeline.ts). The posts themselves are
+   * shared with #posts.
    */
-  readonly #timeline: Post[] = [];
-  /**
-   * In what order a listing appended to the timeline (endListing puts it
-   * in order): a snapshot appends in ascending id order, which is one
-   * reverse away; a listing of etcd in the order of its slices.
-   */
-  #timelineListed: 'in-order' | 'reversed' | 'unordered' = 'in-order';
+  readonly #timeline = new PublicTimeline();
+  /** Reblogs by id: the public timeline lists none. */
+  readonly #reblogPosts = new Map<string, Post>();
   /** sharedName's last answer. */
   #lastName = '';
   #lastShared = '';
@@ -133,9 +116,13 @@ export class View {
     followers.add(follower);
   }
 
-  /** A post as listed, `post.author` its author's username (see listEdge); a post already held is ignored. */
+  /**
+   * A post as listed, `post.author` its author's username (see listEdge).
+   * A listing shows each key once, and so does a snapshot: a post is not
+   * looked up first (that index, a Map of every post, cost a third of a
+   * snapshot load; see public-timeline.ts).
+   */
   listPost(post: Post): void {
-    if (this.#postsById.has(post.id)) return;
     const author = post.author;
     let list = this.#posts.get(author);
     if (list === undefined) {
@@ -143,17 +130,9 @@ export class View {
       this.#posts.set(author, list);
     }
     list.append(post);
-    this.#postsById.set(post.id, post);
     // The public timeline lists no reblogs.
-    if (post.reblogOf !== undefined) return;
-    const timeline = this.#timeline;
-    const last = timeline[timeline.length - 1];
-    if (last !== undefined && this.#timelineListed !== 'unordered') {
-      const order = last.id > post.id ? 'in-order' : 'reversed';
-      if (timeline.length === 1) this.#timelineListed = order;
-      else if (order !== this.#timelineListed) this.#timelineListed = 'unordered';
-    }
-    timeline.push(post);
+    if (post.reblogOf === undefined) this.#timeline.append(post);
+    else this.#reblogPosts.set(post.id, post);
   }
 
   /** The string the view keeps for a username: the account's own where there is one (listed first, so edges and posts can share it). */
@@ -209,10 +188,8 @@ export class View {
    */
   *eachPost(): Generator<Post> {
     // Copies, taken in one turn: a delete while the caller waits would shift the arrays under the loop.
-    const timeline = [...this.#timeline];
-    const reblogs: Post[] = [];
-    for (const list of this.#posts.values()) for (const post of list.posts) if (post.reblogOf !== undefined) reblogs.push(post);
-    reblogs.sort(byId);
+    const timeline = [...this.#timeline.posts];
+    const reblogs = [...this.#reblogPosts.values()].sort(byId);
     let r = 0;
     for (let i = timeline.length - 1; i >= 0; i--) {
       const post = timeline[i]!;
@@ -237,9 +214,7 @@ export class View {
   /** Puts what the listing appended in order. */
   endListing(): void {
     for (const list of this.#posts.values()) list.sort();
-    if (this.#timelineListed === 'reversed') this.#timeline.reverse();
-    else if (this.#timelineListed === 'unordered') this.#mergeTimeline();
-    this.#timelineListed = 'in-order';
+    this.#timeline.endListing(this.#posts.values());
     this.indexes.endListing();
     this.#feeds.clear();
   }
@@ -285,8 +260,8 @@ export class View {
       }
       case 'posts-by': {
         const { author, postId } = key;
-        // A repeated event is skipped before its value is parsed (a listing has no repeats; listPost checks anyway).
-        if (!listing && this.#postsById.has(postId)) return;
+        // A repeated event is skipped before its value is parsed (a listing has no repeats).
+        if (!listing && this.post(postId) !== undefined) return;
         const post = parsePost(kv.value);
         // Share one string per author instead of one per post.
         post.author = this.sharedName(author);
@@ -297,10 +272,10 @@ export class View {
         const list = this.#posts.get(author) ?? new PostList();
         if (list.length === 0) this.#posts.set(author, list);
         list.insert(post);
-        this.#postsById.set(post.id, post);
         this.#forgetFeedsOf(author);
         // The public timeline lists no reblogs.
-        if (post.reblogOf === undefined) this.#timelineInsert(post);
+        if (post.reblogOf === undefined) this.#timeline.insert(post);
+        else this.#reblogPosts.set(post.id, post);
         return;
       }
       case 'sessions': {
@@ -338,14 +313,12 @@ export class View {
       }
       case 'posts-by': {
         const { author, postId } = key;
-        if (!this.#postsById.delete(postId)) return;
+        if (!this.#timeline.remove(postId) && !this.#reblogPosts.delete(postId)) return;
         this.#forgetFeedsOf(author);
         const list = this.#posts.get(author);
         if (!list) return;
         list.remove(postId);
         if (list.length === 0) this.#posts.delete(author);
-        const at = countGreaterIds(this.#timeline, postId);
-        if (this.#timeline[at]?.id === postId) this.#timeline.splice(at, 1);
         return;
       }
       case 'sessions':
@@ -374,7 +347,7 @@ export class View {
   }
 
   post(id: string): Post | undefined {
-    return this.#postsById.get(id);
+    return this.#timeline.find(id) ?? this.#reblogPosts.get(id);
   }
 
   session(tokenHash: string): SessionOwner | undefined {
@@ -451,31 +424,13 @@ export class View {
 
   /** Everyone's posts, newest first, strictly after post id `page.after` (see #timeline). */
   timeline(page: PageRequest): Page<Post> {
-    const list = this.#timeline;
+    const list = this.#timeline.posts;
     // Newest first is walking the array backwards from the end, or from just before the cursor.
-    const end = page.after === undefined ? list.length : countGreaterIds(list, page.after);
+    const end = page.after === undefined ? list.length : this.#timeline.countGreater(page.after);
     const items: Post[] = [];
     for (let i = end - 1; i >= 0 && items.length < page.limit; i--) items.push(list[i]!);
     const more = end - items.length > 0;
     return { items, next: more ? encodeCursor(items[items.length - 1]!.id) : null };
-  }
-
-  /**
-   * Rebuilds the timeline from the authors' lists, sorted by now: a merge
-   * on their numeric keys took a third of the CPU of sorting a million
-   * posts by their string ids.
-   */
-  #mergeTimeline(): void {
-    const lists = [...this.#posts.values()];
-    const merged = mergeNewestFirst(
-      lists.map((list) => list.posts),
-      this.#postsById.size,
-      undefined,
-      lists.map((list) => list.keys),
-    );
-    const timeline = this.#timeline;
-    timeline.length = 0;
-    for (let i = merged.length - 1; i >= 0; i--) if (merged[i]!.reblogOf === undefined) timeline.push(merged[i]!);
   }
 
   /** Forgets the cached feeds of the author's followers (a post of theirs, or their account, came or went). */
@@ -484,23 +439,11 @@ export class View {
     if (followers) this.#feeds.forgetAmong(followers, (reader) => this.isFollowing(reader, author));
   }
 
-  /**
-   * A new post is the newest and goes at the end. One of the past (posts
-   * bulk-loaded with old times, replayed from a snapshot's revision on) is
-   * placed by binary search: a walk back from the end cost O(n) each, and
-   * replaying 200,000 of them took minutes.
-   */
-  #timelineInsert(post: Post): void {
-    const list = this.#timeline;
-    if (list.length === 0 || list[list.length - 1]!.id > post.id) list.push(post);
-    else list.splice(countGreaterIds(list, post.id), 0, post);
-  }
-
   /** Sizes, for logs and benchmarks. */
   stats(): { accounts: number; edges: number; posts: number; sessions: number } {
     let edges = 0;
     for (const followees of this.#following.values()) edges += followees.size;
-    return { accounts: this.#accounts.size, edges, posts: this.#postsById.size, sessions: this.#sessions.size };
+    return { accounts: this.#accounts.size, edges, posts: this.#timeline.length + this.#reblogPosts.size, sessions: this.#sessions.size };
   }
 }
 
@@ -515,21 +458,6 @@ function countThrough(list: readonly Post[], id: string): number {
   while (low < high) {
     const mid = (low + high) >> 1;
     if (list[mid]!.id <= id) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-/**
- * In a list sorted by DEScending id: how many posts have an id greater
- * than `id`, which is also the index `id` sits at if present.
- */
-function countGreaterIds(list: readonly Post[], id: string): number {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (list[mid]!.id > id) low = mid + 1;
     else high = mid;
   }
   return low;
