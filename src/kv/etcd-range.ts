@@ -25,8 +25,6 @@ export interface RangeCall {
   limit?: number;
   /** Only the count (and the header), no keys. */
   countOnly?: boolean;
-  /** Answered by the member from what it has applied, without confirming with the leader that it is current. */
-  serializable?: boolean;
 }
 
 export interface RangeAnswer {
@@ -89,7 +87,7 @@ const FIXED64 = 1;
 const BYTES = 2;
 const FIXED32 = 5;
 
-/** RangeRequest: key = 1, range_end = 2, limit = 3, serializable = 7, count_only = 9. */
+/** RangeRequest: key = 1, range_end = 2, limit = 3, count_only = 9 (a read is linearizable: serializable, 7, stays false). */
 export function encodeRangeRequest(call: RangeCall): Buffer {
   const parts: number[] = [];
   const bytesField = (field: number, bytes: Buffer) => {
@@ -103,7 +101,6 @@ export function encodeRangeRequest(call: RangeCall): Buffer {
     pushVarint(parts, (3 << 3) | VARINT);
     pushVarint(parts, call.limit);
   }
-  if (call.serializable) parts.push((7 << 3) | VARINT, 1);
   if (call.countOnly) parts.push((9 << 3) | VARINT, 1);
   return Buffer.from(parts);
 }
