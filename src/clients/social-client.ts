@@ -23,6 +23,9 @@ import {
   type SessionFeedRequest,
   type SessionFeedResult,
   SocialServiceClient,
+  type StatusActionRequest,
+  StatusActionRequest_Action,
+  type StatusActionResult,
   WatchPostsResponse_Kind,
   type Account as WireAccount,
   type ActedStatus as WireActedStatus,
@@ -108,6 +111,7 @@ export class SocialClient implements Social {
   readonly #deadlineMs: number;
   readonly #feeds: Batcher<SessionFeedRequest, SessionFeedResult>;
   readonly #posts: Batcher<PostAsSessionRequest, PostAsSessionResult>;
+  readonly #actions: Batcher<StatusActionRequest, StatusActionResult>;
 
   /** `identity`: the certificate presented to services that demand one (mutual TLS); plaintext without. */
   constructor(options: { addresses: string[]; deadlineMs: number; identity?: RpcIdentity }) {
@@ -146,10 +150,7 @@ export class SocialClient implements Social {
         'ListMutes',
         'Relationships',
         'UpdateProfile',
-        'Favourite',
-        'Unfavourite',
-        'Reblog',
-        'Unreblog',
+        'StatusActions',
         'DismissNotification',
         'ClearNotifications',
         'MarkNotificationsRead',
@@ -162,6 +163,7 @@ export class SocialClient implements Social {
     this.#deadlineMs = options.deadlineMs;
     this.#feeds = new Batcher(async (requests) => (await this.#call(this.#client.sessionFeeds, { requests })).results);
     this.#posts = new Batcher(async (requests) => (await this.#call(this.#client.postsAsSession, { requests })).results);
+    this.#actions = new Batcher(async (requests) => (await this.#call(this.#client.statusActions, { requests })).results);
   }
 
   #call<Req, Res>(method: Parameters<typeof callUnary<Req, Res>>[1], request: Req): Promise<Res> {
@@ -300,6 +302,12 @@ export class SocialClient implements Social {
     const call = <Req, Res>(method: Parameters<typeof callUnary<Req & { token: string }, Res>>[1], request: Req) =>
       this.#call(method, { ...request, token });
     const c = this.#client;
+    /** Batched like posts: the actions of one event-loop turn travel in one StatusActions call. */
+    const act = async (action: StatusActionRequest_Action, postId: string) => {
+      const result = await this.#actions.call({ token, action, postId });
+      if (result.error) throw fromItemError(result.error);
+      return acted(result.status);
+    };
     const actor: Actor = {
       ...this.#reader(token),
 
@@ -337,10 +345,10 @@ export class SocialClient implements Social {
       },
       updateProfile: async (changes: ProfileChanges) => account((await call(c.updateProfile, { ...changes })).account),
 
-      favourite: async (postId) => acted((await call(c.favourite, { postId })).status),
-      unfavourite: async (postId) => acted((await call(c.unfavourite, { postId })).status),
-      reblog: async (postId) => acted((await call(c.reblog, { postId })).status),
-      unreblog: async (postId) => acted((await call(c.unreblog, { postId })).status),
+      favourite: (postId) => act(StatusActionRequest_Action.ACTION_FAVOURITE, postId),
+      unfavourite: (postId) => act(StatusActionRequest_Action.ACTION_UNFAVOURITE, postId),
+      reblog: (postId) => act(StatusActionRequest_Action.ACTION_REBLOG, postId),
+      unreblog: (postId) => act(StatusActionRequest_Action.ACTION_UNREBLOG, postId),
       listFavourites: async (limit = 0, cursor = '') => {
         const r = await call(c.listFavourites, { limit, cursor });
         return page(r.posts, r.next, post);

@@ -127,10 +127,11 @@ describe('no trusted usernames over gRPC (a web certificate and a token)', () =>
   it("refuses the issue's probe: requests that name alice as the actor, with no token", async () => {
     const before = await rows();
     assert.equal((await call(oldClient, 'CreatePost', { author: 'alice', text: 'forged' })).code, grpc.status.UNIMPLEMENTED);
+    // Favourites travel in StatusActions now, each item with its token.
+    assert.equal((await call(oldClient, 'Favourite', { actor: 'alice', post_id: alicePost })).code, grpc.status.UNIMPLEMENTED);
     for (const [method, request] of [
       ['Follow', { follower: 'alice', followee: 'bob' }],
       ['DeletePost', { id: alicePost, actor: 'alice' }],
-      ['Favourite', { actor: 'alice', post_id: alicePost }],
       ['Block', { actor: 'alice', target: 'carol' }],
       ['ListNotifications', { recipient: 'alice' }],
       ['UpdateProfile', { username: 'alice', display_name: 'Forged' }],
@@ -159,7 +160,12 @@ describe('no trusted usernames over gRPC (a web certificate and a token)', () =>
     assert.equal(denied.code, grpc.status.PERMISSION_DENIED);
     assert.equal((await social.getPost(alicePost)).author, 'alice', "alice's post is still there");
 
-    ok(await call(client, 'Favourite', { token: bob, post_id: alicePost, actor: 'alice' }));
+    const favourited = ok(
+      await call(client, 'StatusActions', { requests: [{ token: bob, action: FAVOURITE, post_id: alicePost, actor: 'alice' }] }),
+    );
+    assert.equal(favourited.results[0].status.viewer, 'bob');
+    const unknown = ok(await call(client, 'StatusActions', { requests: [{ token: bob, action: 0, post_id: alicePost }] }));
+    assert.equal(unknown.results[0].error.code, grpc.status.INVALID_ARGUMENT, 'an action left unspecified');
     assert.deepEqual(
       (await social.favouritedBy(alicePost)).items.map((a) => a.username),
       ['bob'],
@@ -199,6 +205,11 @@ describe('no trusted usernames over gRPC (a web certificate and a token)', () =>
       assert.equal(feeds.results[0].error.code, grpc.status.UNAUTHENTICATED);
       const posts = ok(await call(client, 'PostsAsSession', { requests: [{ token, text: 'no' }] }));
       assert.equal(posts.results[0].error.code, grpc.status.UNAUTHENTICATED);
+      const actions = ok(await call(client, 'StatusActions', { requests: statusActions(token, alicePost) }));
+      assert.deepEqual(
+        actions.results.map((r: { error?: { code: number } }) => r.error?.code),
+        [1, 2, 3, 4].map(() => grpc.status.UNAUTHENTICATED),
+      );
     }
     // The reads that may be anonymous stay so without a token, and refuse a bad one.
     ok(await call(client, 'DescribePosts', { post_ids: [alicePost] }));
@@ -214,6 +225,11 @@ describe('no trusted usernames over gRPC (a web certificate and a token)', () =>
     }
     const posts = ok(await call(client, 'PostsAsSession', { requests: [{ token: readOnly, text: 'read only' }] }));
     assert.equal(posts.results[0].error.code, grpc.status.PERMISSION_DENIED);
+    const actions = ok(await call(client, 'StatusActions', { requests: statusActions(readOnly, alicePost) }));
+    assert.deepEqual(
+      actions.results.map((r: { error?: { code: number } }) => r.error?.code),
+      [1, 2, 3, 4].map(() => grpc.status.PERMISSION_DENIED),
+    );
     assert.deepEqual(await rows(), before, 'nothing was written');
     const feeds = ok(await call(client, 'SessionFeeds', { requests: [{ token: readOnly }] }));
     assert.equal(feeds.results[0].feed.account.username, 'alice');
@@ -226,10 +242,6 @@ const WRITES = [
   'Unfollow',
   'DeletePost',
   'UpdateProfile',
-  'Favourite',
-  'Unfavourite',
-  'Reblog',
-  'Unreblog',
   'DismissNotification',
   'ClearNotifications',
   'MarkNotificationsRead',
@@ -239,17 +251,19 @@ const WRITES = [
   'Unmute',
 ];
 
-/** A request of every unary RPC that acts for its token's owner (SessionFeeds and PostsAsSession carry tokens per item). */
+/** StatusActions' ACTION_FAVOURITE. */
+const FAVOURITE = 1;
+
+/** One item of each status action (favourite, unfavourite, reblog, unreblog) on the post, with the token. */
+const statusActions = (token: string, postId: string) => [1, 2, 3, 4].map((action) => ({ token, action, post_id: postId }));
+
+/** A request of every unary RPC that acts for its token's owner (SessionFeeds, PostsAsSession and StatusActions carry tokens per item). */
 function actingCalls(postId: string): [string, object][] {
   return [
     ['Follow', { followee: 'bob' }],
     ['Unfollow', { followee: 'bob' }],
     ['DeletePost', { id: postId }],
     ['UpdateProfile', { display_name: 'x' }],
-    ['Favourite', { post_id: postId }],
-    ['Unfavourite', { post_id: postId }],
-    ['Reblog', { post_id: postId }],
-    ['Unreblog', { post_id: postId }],
     ['ListFavourites', {}],
     ['ListNotifications', {}],
     ['GetNotification', { id: postId }],

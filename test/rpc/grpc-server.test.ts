@@ -7,6 +7,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { AuthClient } from '../../src/clients/auth-client.js';
 import { SocialClient } from '../../src/clients/social-client.js';
 import { DomainError } from '../../src/domain/errors.js';
+import type { ActedStatus } from '../../src/domain/social.js';
 import { EmbeddedKV } from '../../src/kv/embedded-kv.js';
 import type { KV } from '../../src/kv/kv.js';
 import { type GrpcServer, startGrpcServer } from '../../src/rpc/server.js';
@@ -159,6 +160,30 @@ describe('gRPC services', () => {
       results.map((_, i) => (i === 7 ? 'unauthenticated' : i === 11 ? 'invalid' : 'ok')),
     );
     assert.equal((await social.getProfile('batch_writer')).posts, 28);
+  });
+
+  it('batches concurrent favourites and reblogs, each with the status it left or its own error', async () => {
+    const author = await auth.signUp('batch_author', 'a fine password', IP);
+    const fan = await auth.signUp('batch_fan', 'a fine password', IP);
+    const post = await social.as(author.token).post('favourite me');
+    const fans = social.as(fan.token);
+    const results = await Promise.allSettled([
+      fans.favourite(post.id),
+      fans.reblog(post.id),
+      fans.favourite('0000000aa00000001'),
+      social.as('B'.repeat(43)).favourite(post.id),
+      fans.unfavourite(post.id),
+    ]);
+    assert.deepEqual(
+      results.map((r) => (r.status === 'fulfilled' ? r.value.viewer : (r.reason as DomainError).code)),
+      ['batch_fan', 'batch_fan', 'not_found', 'unauthenticated', 'batch_fan'],
+    );
+    const reblogged = (results[1] as PromiseFulfilledResult<ActedStatus>).value;
+    assert.equal(reblogged.post?.reblogOf, post.id);
+    assert.deepEqual(
+      (await fans.unreblog(post.id)).described.posts.map((view) => [view.post.id, view.reblogs, view.reblogged]),
+      [[post.id, 0, false]],
+    );
   });
 
   it('reports unavailable, not a crash, when no instance answers', async () => {

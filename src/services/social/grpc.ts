@@ -1,14 +1,16 @@
 import { status } from '@grpc/grpc-js';
 import type { Account, Profile, ProfileChanges } from '../../domain/account.js';
+import { invalid } from '../../domain/errors.js';
 import { isNotificationType, type Notification, type NotificationType } from '../../domain/notification.js';
 import type { Page } from '../../domain/page.js';
 import type { Post, PostOptions, PostView } from '../../domain/post.js';
-import type { ActedStatus, NotificationMarker, Reader, Relationship, Social } from '../../domain/social.js';
+import type { ActedStatus, Actor, NotificationMarker, Reader, Relationship, Social } from '../../domain/social.js';
 import {
   type ItemError,
   type NotificationTypes,
   type SocialServiceServer,
   SocialServiceService,
+  StatusActionRequest_Action,
   type WatchPostsResponse,
   WatchPostsResponse_Kind,
   type Account as WireAccount,
@@ -130,10 +132,10 @@ export function socialGrpcService(social: Social, onInternalError: (error: unkno
       };
     }),
     tagTimeline: u(async (r) => posts(await reader(r.token).tagTimeline(r.tag, limit(r.limit), given(r.cursor)))),
-    favourite: u(async (r) => ({ status: acted(await actor(r.token).favourite(r.postId)) })),
-    unfavourite: u(async (r) => ({ status: acted(await actor(r.token).unfavourite(r.postId)) })),
-    reblog: u(async (r) => ({ status: acted(await actor(r.token).reblog(r.postId)) })),
-    unreblog: u(async (r) => ({ status: acted(await actor(r.token).unreblog(r.postId)) })),
+    statusActions: u(async (r) => {
+      const results = await each(r.requests, (q) => statusAction(actor(q.token), q.action, q.postId));
+      return { results: results.map((result) => ('ok' in result ? { status: acted(result.ok) } : result)) };
+    }),
     favouritedBy: u(async (r) => accounts(await social.favouritedBy(r.postId, limit(r.limit), given(r.cursor)))),
     rebloggedBy: u(async (r) => accounts(await social.rebloggedBy(r.postId, limit(r.limit), given(r.cursor)))),
     listFavourites: u(async (r) => posts(await actor(r.token).listFavourites(limit(r.limit), given(r.cursor)))),
@@ -217,6 +219,19 @@ const accounts = (page: Page<Account>) => ({ accounts: page.items.map(account), 
 const posts = (page: Page<Post>) => ({ posts: page.items.map(post), next: page.next ?? '' });
 
 // Wire → domain: a zero value is "not given".
+
+const ACTIONS = {
+  [StatusActionRequest_Action.ACTION_FAVOURITE]: 'favourite',
+  [StatusActionRequest_Action.ACTION_UNFAVOURITE]: 'unfavourite',
+  [StatusActionRequest_Action.ACTION_REBLOG]: 'reblog',
+  [StatusActionRequest_Action.ACTION_UNREBLOG]: 'unreblog',
+} as const satisfies Partial<Record<StatusActionRequest_Action, keyof Actor>>;
+
+function statusAction(actor: Actor, action: StatusActionRequest_Action, postId: string): Promise<ActedStatus> {
+  const method = ACTIONS[action as keyof typeof ACTIONS];
+  if (method === undefined) return Promise.reject(invalid('Unknown status action.', 'action'));
+  return actor[method](postId);
+}
 
 const limit = (n: number) => (n === 0 ? undefined : n);
 const given = (s: string) => (s === '' ? undefined : s);
