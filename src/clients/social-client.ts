@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Account, Profile, ProfileChanges } from '../domain/account.js';
+import { type Account, lookupUsername, type Profile, type ProfileChanges } from '../domain/account.js';
 import { DomainError } from '../domain/errors.js';
 import { isNotificationType, type Notification, type NotificationQuery } from '../domain/notification.js';
 import type { Page } from '../domain/page.js';
@@ -105,6 +105,9 @@ const page = <W, T>(items: W[], next: string, convert: (w: W) => T): Page<T> => 
 const wireOptions = (options: PostOptions | undefined): WirePostOptions | undefined =>
   options?.inReplyToId === undefined ? undefined : { inReplyToId: options.inReplyToId };
 
+/** GetProfiles' own limit. */
+const MAX_PROFILES = 100;
+
 /** The social service over gRPC; behaves as the Social interface says, plus `unavailable` when no instance answers. */
 export class SocialClient implements Social {
   readonly #client: SocialServiceClient;
@@ -112,6 +115,7 @@ export class SocialClient implements Social {
   readonly #feeds: Batcher<SessionFeedRequest, SessionFeedResult>;
   readonly #posts: Batcher<PostAsSessionRequest, PostAsSessionResult>;
   readonly #actions: Batcher<StatusActionRequest, StatusActionResult>;
+  readonly #profiles: Batcher<string, Profile | undefined>;
 
   /** `identity`: the certificate presented to services that demand one (mutual TLS); plaintext without. */
   constructor(options: { addresses: string[]; deadlineMs: number; identity?: RpcIdentity }) {
@@ -164,14 +168,27 @@ export class SocialClient implements Social {
     this.#feeds = new Batcher(async (requests) => (await this.#call(this.#client.sessionFeeds, { requests })).results);
     this.#posts = new Batcher(async (requests) => (await this.#call(this.#client.postsAsSession, { requests })).results);
     this.#actions = new Batcher(async (requests) => (await this.#call(this.#client.statusActions, { requests })).results);
+    this.#profiles = new Batcher(async (names) => {
+      const found = await this.getProfiles([...new Set(names)]);
+      const byName = new Map(found.map((p) => [p.account.username, p]));
+      return names.map((name) => byName.get(name));
+    }, MAX_PROFILES);
   }
 
   #call<Req, Res>(method: Parameters<typeof callUnary<Req, Res>>[1], request: Req): Promise<Res> {
     return callUnary(this.#client, method, request, this.#deadlineMs);
   }
 
+  /**
+   * Batched: the profile reads of one event-loop turn travel in one
+   * GetProfiles call (one consistent read, started after each of them
+   * was asked for), as the home timelines travel in SessionFeeds.
+   */
   async getProfile(username: string): Promise<Profile> {
-    return profile(await this.#call(this.#client.getProfile, { username }));
+    const name = lookupUsername(username);
+    const found = await this.#profiles.call(name);
+    if (!found) throw new DomainError('not_found', 'No such user.');
+    return found;
   }
 
   async getProfiles(usernames: readonly string[]): Promise<Profile[]> {

@@ -111,6 +111,10 @@ describe('social wire (issue 11)', () => {
   before(async () => {
     const social = scriptedSocial(calls, {
       updateProfile: () => fullAccount,
+      getProfiles: (names) =>
+        (names as string[]).flatMap((name) =>
+          name === 'alice' ? [profile(fullAccount, 1)] : name === 'bob' ? [profile(bareAccount, 2)] : [],
+        ),
       describePosts: () => ({
         posts: [view(fullPost, 0), view(reblog, 1), view(barePost, 2)],
         profiles: [profile(fullAccount, 3), profile(bareAccount, 4)],
@@ -244,6 +248,17 @@ describe('social wire (issue 11)', () => {
     assert.deepEqual(await reached(() => bob.dismissNotification(mention.id)), ['dismissNotification', [mention.id], 'bob-token']);
     assert.deepEqual(await reached(() => bob.clearNotifications()), ['clearNotifications', [], 'bob-token']);
     assert.deepEqual(await reached(() => carol().relationships(['bob', 'nobody'])), ['relationships', [['bob', 'nobody']], 'carol-token']);
+  });
+
+  it('sends the profile reads of one turn as one GetProfiles call; an unknown or malformed name is not found', async () => {
+    const before = calls.length;
+    const read = await Promise.all([client.getProfile('alice'), client.getProfile('Bob'), client.getProfile('alice')]);
+    assert.deepEqual(read, [profile(fullAccount, 1), profile(bareAccount, 2), profile(fullAccount, 1)]);
+    assert.deepEqual(calls.slice(before), [['getProfiles', [['alice', 'bob']]]]);
+    await assert.rejects(client.getProfile('nobody'), { code: 'not_found' });
+    const asked = calls.length;
+    await assert.rejects(client.getProfile('not a name!'), { code: 'not_found' });
+    assert.equal(calls.length, asked, 'a malformed name is refused without a call');
   });
 
   it('sends an empty token for an Actor made without one, which the service must refuse', async () => {
