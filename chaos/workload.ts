@@ -29,6 +29,12 @@ export interface WorkloadOptions {
 }
 
 const WRITE_ATTEMPTS = 10;
+/**
+ * How often an acknowledged post is read back at once: reads that begin
+ * right after the acknowledgement, where a read index of bounded age
+ * without commit-wait would miss the post (chaos/check-reads.ts).
+ */
+const READ_BACK = 0.3;
 
 export type Action = 'post' | 'follow' | 'unfollow' | 'relationships' | 'feed' | 'profile' | 'posts' | 'logout' | SocialAction;
 /** Weights, not percentages: they sum to 120. */
@@ -140,6 +146,14 @@ class Client implements ActingClient {
     );
   }
 
+  /** The first page of `target`'s statuses. */
+  async readPosts(token: string, target: string): Promise<void> {
+    await this.send('posts', 'GET', `/api/v1/accounts/${accountId(target)}/statuses?limit=${STATUS_PAGE}`, { token, target }, (a) => ({
+      posts: postRefs(a.body),
+      complete: a.next === undefined,
+    }));
+  }
+
   /** The client's first post, which every client may favourite and reblog; before the faults, so it must succeed. */
   async postTarget(): Promise<Target> {
     if (!this.token) await this.logIn();
@@ -162,9 +176,12 @@ class Client implements ActingClient {
       return;
     }
     switch (action) {
-      case 'post':
-        await this.post(token);
+      case 'post': {
+        const op = await this.post(token);
+        // As an app showing its new status: read it back at once, through whichever instances the pools pick.
+        if (op.outcome === 'ok' && this.o.random() < READ_BACK) await this.readPosts(token, this.username);
         return;
+      }
       case 'follow':
       case 'unfollow':
         await this.write(() => this.send(action, 'POST', `/api/v1/accounts/${otherId}/${action}`, { token, target: other }));
@@ -201,14 +218,9 @@ class Client implements ActingClient {
         }));
         return;
       }
-      case 'posts': {
-        const target = this.o.random() < 0.5 ? this.username : other;
-        await this.send('posts', 'GET', `/api/v1/accounts/${accountId(target)}/statuses?limit=${STATUS_PAGE}`, { token, target }, (a) => ({
-          posts: postRefs(a.body),
-          complete: a.next === undefined,
-        }));
+      case 'posts':
+        await this.readPosts(token, this.o.random() < 0.5 ? this.username : other);
         return;
-      }
       case 'logout': {
         // OAuth revocation with the app's credentials; the token goes in the body, not as the bearer.
         const op = await this.write(() =>
