@@ -162,10 +162,11 @@ describe('reads from a read index of bounded age, across instances (etcd)', () =
     }
   });
 
-  it('a linearizable read sees a write committed but not yet acknowledged; a read of bounded age need not', async () => {
+  // Whether a read of bounded age misses such a write depends on timing (a loaded machine may
+  // serve it late enough to see it), so only the linearizable read's promise is asserted.
+  it('a linearizable read sees a write committed but not yet acknowledged', async () => {
     const d = await deployment(true);
     try {
-      let staleBounded = 0;
       for (let round = 0; round < ROUNDS / 2; round++) {
         const before = new Set((await d.writerKv.range({ prefix: d.keys.authorPostsPrefix('ann') })).items.map((kv) => kv.key));
         const posting = d.writer.trustedActor('ann').post(`unacknowledged ${round}`);
@@ -175,13 +176,10 @@ describe('reads from a read index of bounded age, across instances (etcd)', () =
           key = (await d.writerKv.range({ prefix: d.keys.authorPostsPrefix('ann') })).items.map((kv) => kv.key).find((k) => !before.has(k));
         }
         const id = key.slice(key.lastIndexOf('/') + 1);
-        const [linearizable, bounded] = await Promise.all([d.reader.getPost(id), d.reader.listPosts('ann', 40)]);
+        const linearizable = await d.reader.getPost(id);
         assert.equal(linearizable.id, id);
-        if (!bounded.items.some((p) => p.id === id)) staleBounded++;
         assert.equal((await posting).id, id);
       }
-      // Not a promise, an illustration that the two classes differ: the bounded read had no reason to wait.
-      assert.ok(staleBounded > 0, 'every bounded read waited for the unacknowledged post');
     } finally {
       await d.close();
     }
