@@ -146,11 +146,13 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
       if (!request.url.startsWith('/static/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
       done(null, payload);
     };
-    if (bodyLeft(request.raw))
-      drainBody(request.raw)
-        .then(headers)
-        .catch((error: unknown) => done(error as Error));
-    else headers();
+    if (!bodyLeft(request.raw)) {
+      headers();
+      return;
+    }
+    drainBody(request.raw)
+      .then(headers)
+      .catch((error: unknown) => done(error as Error));
   });
 
   app.setErrorHandler(sendError);

@@ -17,7 +17,7 @@ export function measureRequests(app: FastifyInstance): void {
     httpRequestsInFlight.inc();
     done();
   });
-  const done = (request: Timed, reply: FastifyReply) => {
+  const finish = (request: Timed, reply: FastifyReply) => {
     const start = request[started];
     if (start === undefined) return;
     request[started] = undefined;
@@ -27,17 +27,17 @@ export function measureRequests(app: FastifyInstance): void {
       (performance.now() - start) / 1000,
     );
   };
-  app.addHook('onResponse', (request: Timed, reply, next) => {
-    done(request, reply);
-    next();
+  app.addHook('onResponse', (request: Timed, reply, done) => {
+    finish(request, reply);
+    done();
   });
   // A client gone before its answer gets no onResponse; the request still ended.
-  app.addHook('onRequestAbort', (request: Timed, next) => {
+  app.addHook('onRequestAbort', (request: Timed, done) => {
     if (request[started] !== undefined) {
       request[started] = undefined;
       httpRequestsInFlight.dec();
     }
-    next();
+    done();
   });
 }
 
