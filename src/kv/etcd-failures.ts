@@ -78,6 +78,8 @@ const DETAILS = {
   tooManyRequests: 'etcdserver: too many requests',
   /** The backend quota alarm is raised: no write applies until an operator frees space (RESOURCE_EXHAUSTED). */
   noSpace: 'etcdserver: mvcc: database space exceeded',
+  /** The member's own context timed out (UNKNOWN): it may have proposed the request already. */
+  memberDeadline: 'context deadline exceeded',
 } as const;
 
 /** The gRPC status of an error from etcd3 or grpc-js, if it carries one. */
@@ -132,6 +134,10 @@ export function classifyEtcdFailure(error: unknown): EtcdFailure {
     case status.DEADLINE_EXCEEDED:
     case status.CANCELLED:
       return { kind: 'unknown-outcome' };
+    case status.UNKNOWN:
+      // Seen in the chaos run on a starved machine: a member past its deadline answers UNKNOWN, not DEADLINE_EXCEEDED.
+      if (grpc.details.includes(DETAILS.memberDeadline)) return { kind: 'unknown-outcome' };
+      return { kind: 'final', error: new DomainError('internal', 'Something went wrong on our side.', { cause: error }) };
     default:
       return { kind: 'final', error: new DomainError('internal', 'Something went wrong on our side.', { cause: error }) };
   }

@@ -48,6 +48,8 @@ describe('classifyEtcdFailure', () => {
         }
         assert.equal(kindOf(wrap(status.DEADLINE_EXCEEDED, 'Deadline exceeded after 2.001s')), 'unknown-outcome');
         assert.equal(kindOf(wrap(status.CANCELLED, 'Cancelled on client')), 'unknown-outcome');
+        assert.equal(kindOf(wrap(status.UNKNOWN, 'context deadline exceeded')), 'unknown-outcome', "a member's own timeout");
+        assert.equal(kindOf(wrap(status.UNKNOWN, 'something else')), 'final', 'any other UNKNOWN stays internal');
       });
 
       it('refuses requests over the limits as invalid', () => {
