@@ -33,7 +33,7 @@ if (values.load) {
   const started = performance.now();
   const cpu = process.cpuUsage();
   const view = new View();
-  const result = await snapshots.load({ store: stamp.store, root: stamp.root, storeRevision: 1 }, (entry) => view.applyListed(entry));
+  const result = await snapshots.load({ store: stamp.store, root: stamp.root, storeRevision: 1 }, view);
   view.endListing();
   const used = process.cpuUsage(cpu);
   console.log(
@@ -67,7 +67,7 @@ if (values.load) {
   }
   view.endListing();
   const started = performance.now();
-  const saved = await snapshots.save(stamp, view.entries());
+  const saved = await snapshots.save(stamp, view);
   console.log(JSON.stringify({ step: 'save', ms: Math.round(performance.now() - started), ...saved, rssMiB: mib(), load: load() }));
   for (let run = 0; run < 2; run++) {
     const child = spawnSync(process.execPath, [process.argv[1]!, '--load', '--dir', dir], { encoding: 'utf8' });

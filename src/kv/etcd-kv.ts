@@ -24,23 +24,23 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { noop } from 'cockatiel';
-import {
-  type CompareResult,
-  Etcd3,
-  type ICompare,
-  type IDuplexStream,
-  type IKeyValue,
-  type ILeaseKeepAliveRequest,
-  type ILeaseKeepAliveResponse,
-  type IOptions,
-  type IRequestOp,
-  type IWatchRequest,
-  type IWatchResponse,
+import type {
+  CompareResult,
+  ICompare,
+  IDuplexStream,
+  IKeyValue,
+  ILeaseKeepAliveRequest,
+  ILeaseKeepAliveResponse,
+  IOptions,
+  IRequestOp,
+  IWatchRequest,
+  IWatchResponse,
 } from 'etcd3';
 import { DomainError } from '../domain/errors.js';
 import type { EtcdMemberStatus, StoreStatus } from '../domain/status.js';
 import { etcdCallDuration, etcdFailovers, etcdRetries } from '../metrics/metrics.js';
 import { classifyEtcdFailure, StreamEndedError } from './etcd-failures.js';
+import { EtcdClient } from './etcd-range.js';
 import {
   type Compare,
   type KeyValue,
@@ -98,7 +98,7 @@ export class EtcdKV implements KV {
   private readonly watches = new Set<EtcdWatch>();
 
   private constructor(
-    private readonly clients: Etcd3[],
+    private readonly clients: EtcdClient[],
     private readonly timeoutMs: number,
     preferFirst: boolean,
     private readonly revisionProbeKey: Buffer,
@@ -137,7 +137,7 @@ export class EtcdKV implements KV {
         certChain: options.tls.cert,
       };
     }
-    const clients = options.endpoints.map((endpoint) => new Etcd3({ ...base, hosts: [endpoint] }));
+    const clients = options.endpoints.map((endpoint) => new EtcdClient({ ...base, hosts: [endpoint] }));
     const kv = new EtcdKV(
       clients,
       options.timeoutMs ?? 2000,
@@ -157,9 +157,8 @@ export class EtcdKV implements KV {
 
   async get(key: string): Promise<KeyValue | undefined> {
     checkKey(key);
-    const response = await this.call('read', (etcd, deadline) => etcd.kv.range({ key: Buffer.from(key) }, { deadline }));
-    const kv = response.kvs[0];
-    return kv && toKeyValue(kv);
+    const response = await this.call('read', (etcd, deadline) => etcd.rawRange({ key: Buffer.from(key) }, deadline));
+    return response.items[0];
   }
 
   async range(options: RangeOptions): Promise<RangeResult> {
@@ -168,23 +167,16 @@ export class EtcdKV implements KV {
     const key = options.after === undefined ? start : keyAfter(Buffer.from(options.after));
     const response = await this.call(
       'read',
-      (etcd, deadline) => etcd.kv.range({ key, range_end: end, limit: options.limit ?? 0 }, { deadline }),
+      (etcd, deadline) => etcd.rawRange({ key, rangeEnd: end, limit: options.limit ?? 0 }, deadline),
       options.timeoutMs,
     );
-    return {
-      items: response.kvs.map(toKeyValue),
-      more: response.more,
-      revision: Number(response.header.revision),
-      total: Number(response.count),
-    };
+    return { items: response.items, more: response.more, revision: response.revision, total: response.count };
   }
 
   async count(prefix: string): Promise<number> {
     const { start, end } = prefixRange(prefix);
-    const response = await this.call('read', (etcd, deadline) =>
-      etcd.kv.range({ key: start, range_end: end, count_only: true }, { deadline }),
-    );
-    return Number(response.count);
+    const response = await this.call('read', (etcd, deadline) => etcd.rawRange({ key: start, rangeEnd: end, countOnly: true }, deadline));
+    return response.count;
   }
 
   async txn(request: TxnRequest): Promise<TxnResult> {
@@ -283,17 +275,13 @@ export class EtcdKV implements KV {
   }
 
   async revision(): Promise<number> {
-    const response = await this.call('read', (etcd, deadline) =>
-      etcd.kv.range({ key: this.revisionProbeKey, count_only: true }, { deadline }),
-    );
-    return Number(response.header.revision);
+    const response = await this.call('read', (etcd, deadline) => etcd.rawRange({ key: this.revisionProbeKey, countOnly: true }, deadline));
+    return response.revision;
   }
 
   async identity(): Promise<string> {
-    const response = await this.call('read', (etcd, deadline) =>
-      etcd.kv.range({ key: this.revisionProbeKey, count_only: true }, { deadline }),
-    );
-    return `etcd:${response.header.cluster_id}`;
+    const response = await this.call('read', (etcd, deadline) => etcd.rawRange({ key: this.revisionProbeKey, countOnly: true }, deadline));
+    return `etcd:${response.clusterId}`;
   }
 
   /** Asks every member (one client per endpoint) for its own status; the alarm list is the cluster's, sorted by member. */
@@ -345,7 +333,7 @@ export class EtcdKV implements KV {
    * on a transient failure while the retry policy and the deadline allow.
    * Throws DomainError only.
    */
-  private async call<T>(retry: Retry, attempt: (etcd: Etcd3, deadline: Date) => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
+  private async call<T>(retry: Retry, attempt: (etcd: EtcdClient, deadline: Date) => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
     this.ensureOpen();
     const started = performance.now();
     const observe = (outcome: 'ok' | 'refused' | 'unavailable') =>
@@ -381,7 +369,7 @@ export class EtcdKV implements KV {
   }
 
   /** The member index to use for a new watch stream; rotates when the caller saw it fail. */
-  private pick(rotateFrom?: number): { index: number; client: Etcd3 } {
+  private pick(rotateFrom?: number): { index: number; client: EtcdClient } {
     if (rotateFrom !== undefined && this.current === rotateFrom) {
       this.current = (rotateFrom + 1) % this.clients.length;
       if (this.clients.length > 1) etcdFailovers.inc();
@@ -396,7 +384,7 @@ export class EtcdKV implements KV {
 
 interface WatchHost {
   /** The member to open a stream on; moves past `rotateFrom` when the caller saw it fail. */
-  pick(rotateFrom?: number): { index: number; client: Etcd3 };
+  pick(rotateFrom?: number): { index: number; client: EtcdClient };
   revision(): Promise<number>;
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Post } from '../../domain/post.js';
 import { mergeNewestFirst } from './merge.js';
+import { sortKey } from './post-list.js';
 
 const post = (id: string): Post => ({ id, author: 'a', text: id, createdAtMs: 0 });
 const ids = (posts: Post[]) => posts.map((p) => p.id);
@@ -53,6 +54,34 @@ describe('mergeNewestFirst', () => {
         expected,
         `round ${round}`,
       );
+    }
+  });
+
+  it('equals sorting everything when it compares keys, ties and ids without keys included', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    const digits = (n: number) =>
+      Array.from({ length: n }, () => '0123456789abcdefghijklmnopqrstuvwxyz'[Math.floor(random() * 36)]).join('');
+    for (let round = 0; round < 100; round++) {
+      // Few distinct time parts, so keys tie often; some ids without nine base-36 digits, whose key is NaN.
+      const times = Array.from({ length: 1 + Math.floor(random() * 4) }, () => digits(9));
+      const all = Array.from({ length: Math.floor(random() * 80) }, (_, i) =>
+        random() < 0.1 ? `X${i}${digits(3)}` : `${times[Math.floor(random() * times.length)]}${digits(8)}`,
+      );
+      const lists: string[][] = Array.from({ length: 1 + Math.floor(random() * 9) }, () => []);
+      for (const id of new Set(all)) lists[Math.floor(random() * lists.length)]!.push(id);
+      for (const list of lists) list.sort();
+      const take = Math.floor(random() * 90);
+      const merged = mergeNewestFirst(
+        lists.map((l) => l.map(post)),
+        take,
+        undefined,
+        lists.map((l) => l.map(sortKey)),
+      );
+      assert.deepEqual(ids(merged), [...new Set(all)].sort().slice(0, take), `round ${round}`);
     }
   });
 });

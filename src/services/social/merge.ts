@@ -13,61 +13,57 @@ export function mergeNewestFirst(
   starts?: readonly number[],
   keys?: readonly (readonly number[])[],
 ): Post[] {
-  // Heap entries: [list index, position in that list].
-  const heap: [number, number][] = [];
-  const idAt = ([list, pos]: [number, number]) => lists[list]![pos]!.id;
-  // The ids are read only on a tie of keys (or a NaN key): that is what the keys save.
-  const less = keys
-    ? (a: [number, number], b: [number, number]) => {
-        const ka = keys[a[0]]![a[1]]!;
-        const kb = keys[b[0]]![b[1]]!;
-        return ka < kb || (!(ka > kb) && idAt(a) < idAt(b));
-      }
-    : (a: [number, number], b: [number, number]) => idAt(a) < idAt(b);
-  const swap = (i: number, j: number) => {
-    [heap[i], heap[j]] = [heap[j]!, heap[i]!];
-  };
-  const push = (entry: [number, number]) => {
-    heap.push(entry);
-    for (let i = heap.length - 1; i > 0; ) {
-      const parent = (i - 1) >> 1;
-      if (!less(heap[i]!, heap[parent]!)) break;
-      swap(i, parent);
-      i = parent;
-    }
-  };
-  const siftDown = (from: number) => {
-    for (let i = from; ; ) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      if (left < heap.length && less(heap[left]!, heap[smallest]!)) smallest = left;
-      if (right < heap.length && less(heap[right]!, heap[smallest]!)) smallest = right;
-      if (smallest === i) return;
-      swap(i, smallest);
-      i = smallest;
-    }
-  };
-  const pop = (): [number, number] => {
-    const top = heap[0]!;
-    const tail = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = tail;
-      siftDown(0);
-    }
-    return top;
-  };
-
+  // The heap in three arrays (list, position in it, the key there; NaN
+  // without keys, which compares as a tie), not a pair per entry: the
+  // read model merges a million posts this way (View.endListing), and
+  // the pairs were most of that merge's allocations.
+  const heapList: number[] = [];
+  const heapPos: number[] = [];
+  const heapKey: number[] = [];
+  const keyAt = (list: number, pos: number) => (keys ? keys[list]![pos]! : Number.NaN);
   lists.forEach((list, index) => {
     const start = starts?.[index] ?? 0;
-    if (start < list.length) heap.push([index, start]);
+    if (start < list.length) {
+      heapList.push(index);
+      heapPos.push(start);
+      heapKey.push(keyAt(index, start));
+    }
   });
-  for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
+  let size = heapList.length;
+  /** Whether heap entry i comes before list l's post at p (key k). The ids are read only on a tie of keys (or a NaN key). */
+  const before = (i: number, l: number, p: number, k: number) => {
+    const ki = heapKey[i]!;
+    return ki < k || (!(ki > k) && lists[heapList[i]!]![heapPos[i]!]!.id < lists[l]![p]!.id);
+  };
+  /** Puts the entry (l, p, k) into the hole at `hole`, moving earlier children up. */
+  const siftDown = (hole: number, l: number, p: number, k: number) => {
+    for (;;) {
+      let child = 2 * hole + 1;
+      if (child >= size) break;
+      const right = child + 1;
+      if (right < size && before(right, heapList[child]!, heapPos[child]!, heapKey[child]!)) child = right;
+      if (!before(child, l, p, k)) break;
+      heapList[hole] = heapList[child]!;
+      heapPos[hole] = heapPos[child]!;
+      heapKey[hole] = heapKey[child]!;
+      hole = child;
+    }
+    heapList[hole] = l;
+    heapPos[hole] = p;
+    heapKey[hole] = k;
+  };
+  for (let i = (size >> 1) - 1; i >= 0; i--) siftDown(i, heapList[i]!, heapPos[i]!, heapKey[i]!);
   const out: Post[] = [];
-  while (out.length < take && heap.length > 0) {
-    const [list, pos] = pop();
+  while (out.length < take && size > 0) {
+    const list = heapList[0]!;
+    const pos = heapPos[0]!;
     out.push(lists[list]![pos]!);
-    if (pos + 1 < lists[list]!.length) push([list, pos + 1]);
+    if (pos + 1 < lists[list]!.length) {
+      siftDown(0, list, pos + 1, keyAt(list, pos + 1));
+    } else {
+      size--;
+      if (size > 0) siftDown(0, heapList[size]!, heapPos[size]!, heapKey[size]!);
+    }
   }
   return out;
 }

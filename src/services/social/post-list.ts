@@ -32,20 +32,27 @@ export function sortKey(id: string): number {
 export class PostList {
   readonly posts: Post[] = [];
   readonly keys: number[] = [];
+  /** Whether append kept the order (a snapshot's posts come in order, a listing's in runs). */
+  #sorted = true;
 
   get length(): number {
     return this.posts.length;
   }
 
-  /** Appends out of order (a listing's posts come in interleaved runs): sort() before reading. */
+  /** Appends, in order or not: sort() before reading. */
   append(post: Post): void {
+    const last = this.posts[this.posts.length - 1];
+    if (last !== undefined && !(last.id < post.id)) this.#sorted = false;
     this.posts.push(post);
     this.keys.push(sortKey(post.id));
   }
 
+  /** Puts what append left out of order in order (the runs a listing appends make this close to linear). */
   sort(): void {
+    if (this.#sorted) return;
     this.posts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const [i, post] of this.posts.entries()) this.keys[i] = sortKey(post.id);
+    this.#sorted = true;
   }
 
   insert(post: Post): void {

@@ -8,6 +8,7 @@ import { parsePost, parsePublicAccount, parseSession } from '../../kv/records.js
 import { FEED_CACHE_POSTS, FeedCache } from './feed-cache.js';
 import { mergeNewestFirst } from './merge.js';
 import { PostList } from './post-list.js';
+import { PublicTimeline } from './public-timeline.js';
 import { type SessionOwner, sessionOwner } from './reads.js';
 import type { ViewEntry } from './view-entry.js';
 import { PostIndexes } from './view-posts.js';
@@ -38,32 +39,19 @@ export class View {
   readonly #followers = new Map<string, Set<string>>();
   /** author → posts in ascending id order, which is newest first, with their sort keys. */
   readonly #posts = new Map<string, PostList>();
-  readonly #postsById = new Map<string, Post>();
   /**
-   * Every post but reblogs, in DEScending id order (oldest first), for the public
-   * timeline. Of the orders over all posts considered, this one is cheap
-   * for all three operations the view does:
-   * - a new post has (nearly always) the smallest id yet, so it lands at
-   *   the end: an amortized O(1) push, or a short walk back for one that
-   *   raced in from another instance's clock (timelineInsert);
-   * - a page is a binary search for the cursor then `limit` steps
-   *   backwards: O(log n + limit);
-   * - a delete is a binary search and a splice, O(n) moved pointers
-   *   (a memmove of 8 bytes each: about 1 ms per million posts), and
-   *   deletes are rare.
-   * Kept newest first, like the author lists, every insert would move
-   * every pointer; a k-way merge over all authors (as the feed does for
-   * followees) costs O(authors) per page, which the public timeline, read
-   * by anyone, cannot afford. Memory: one pointer per post, the posts
-   * themselves shared with #posts.
+   * Every post but reblogs, oldest first: the public timeline, and where
+   * post(id) finds a post (public-timeline.ts). The posts themselves are
+   * shared with #posts.
    */
-  readonly #timeline: Post[] = [];
-  /** The timeline was appended to by a listing and awaits its sort (endListing). */
-  #timelineUnsorted = false;
+  readonly #timeline = new PublicTimeline();
+  /** Reblogs by id: the public timeline lists none. */
+  readonly #reblogPosts = new Map<string, Post>();
+  /** sharedName's last answer. */
+  #lastName = '';
+  #lastShared = '';
   /** token hash → owner. */
   readonly #sessions = new Map<string, SessionOwner>();
-  /** Authors whose posts were listed out of order (see applyListed). */
-  readonly #unsorted = new Set<string>();
   /** Blocks, mutes and notifications (view-relations.ts), applied and read alike. */
   readonly relations: ViewRelations;
   /** Replies, tags, favourites and reblogs (view-posts.ts). */
@@ -94,30 +82,126 @@ export class View {
   }
 
   /**
+   * What applyListed does with an account's key, its value parsed
+   * already: a snapshot (view-snapshot.ts) holds records, not key-values,
+   * and comes in through these three. Accounts first, so that edges and
+   * posts can share their usernames' strings.
+   */
+  listAccount(account: Account): void {
+    this.#accounts.set(account.username, account);
+  }
+
+  /**
+   * A follow edge as listed, at the revision it was last written. Both
+   * names as sharedName gives them (so is post.author in listPost): one
+   * string per account, not one per key that names it.
+   */
+  listEdge(follower: string, followee: string, revision: number): void {
+    let edges = this.#following.get(follower);
+    if (edges === undefined) {
+      edges = new Map<string, number>();
+      this.#following.set(follower, edges);
+    }
+    const seen = edges.get(followee);
+    if (seen !== undefined) {
+      if (seen < revision) edges.set(followee, revision);
+      return;
+    }
+    edges.set(followee, revision);
+    let followers = this.#followers.get(followee);
+    if (followers === undefined) {
+      followers = new Set<string>();
+      this.#followers.set(followee, followers);
+    }
+    followers.add(follower);
+  }
+
+  /**
+   * A post as listed, `post.author` its author's username (see listEdge).
+   * A listing shows each key once, and so does a snapshot: a post is not
+   * looked up first (that index, a Map of every post, cost a third of a
+   * snapshot load; see public-timeline.ts).
+   */
+  listPost(post: Post): void {
+    const author = post.author;
+    let list = this.#posts.get(author);
+    if (list === undefined) {
+      list = new PostList();
+      this.#posts.set(author, list);
+    }
+    list.append(post);
+    // The public timeline lists no reblogs.
+    if (post.reblogOf === undefined) this.#timeline.append(post);
+    else this.#reblogPosts.set(post.id, post);
+  }
+
+  /** The string the view keeps for a username: the account's own where there is one (listed first, so edges and posts can share it). */
+  sharedName(name: string): string {
+    // A listing comes in key order, so one follower's edges and one author's posts in a row: one comparison, not a lookup.
+    if (name === this.#lastName) return this.#lastShared;
+    const shared = this.#accounts.get(name)?.username ?? name;
+    this.#lastName = name;
+    this.#lastShared = shared;
+    return shared;
+  }
+
+  /**
    * The keys the view holds, written back as a listing would show them, so
-   * that applyListed of each (then endListing) rebuilds an equal view: the
-   * snapshot on disk is these. Values are re-encoded from what the view
-   * kept, which is all its reads use (a session's lease and client id are
-   * not kept: its value says only whether it was an OAuth grant), and
-   * revisions are the ones the view compares (0 where it compares none).
+   * that applyListed of each (then endListing) rebuilds an equal view.
+   * Values are re-encoded from what the view kept, which is all its reads
+   * use (a session's lease and client id are not kept: its value says only
+   * whether it was an OAuth grant), and revisions are the ones the view
+   * compares (0 where it compares none). Made of the four parts a snapshot
+   * saves (eachAccount, eachEdgeList, eachPost, otherEntries), which
+   * listAccount, listEdge, listPost and applyListed take back.
    *
-   * Safe to consume across turns of the event loop while events are applied:
-   * like a listing read in slices, it then shows every key that existed
-   * throughout and maybe some written meanwhile, and the view it rebuilds is
-   * equal to the store once the events since the first key was read have
-   * been applied again (ReadModel does).
+   * Safe to consume across turns of the event loop while events are applied
+   * (so are the parts, between the items they yield): like a listing read
+   * in slices, it then shows every key that existed throughout and maybe
+   * some written meanwhile, and the view it rebuilds is equal to the store
+   * once the events since the first key was read have been applied again
+   * (ReadModel does).
    */
   *entries(): Generator<ViewEntry> {
     const keys = this.#keys;
-    // Accounts first: posts share their author's username string (see #put).
-    for (const [username, account] of this.#accounts) yield { key: keys.account(username), value: JSON.stringify(account), modRevision: 0 };
-    for (const [follower, edges] of this.#following) {
+    for (const account of this.eachAccount()) yield { key: keys.account(account.username), value: JSON.stringify(account), modRevision: 0 };
+    for (const [follower, edges] of this.eachEdgeList()) {
       for (const [followee, revision] of edges) yield { key: keys.following(follower, followee), value: '', modRevision: revision };
     }
-    for (const [author, posts] of this.#posts) {
-      // A copy: a delete while the caller waits would shift the list under the loop.
-      for (const post of [...posts.posts]) yield { key: keys.authorPost(author, post.id), value: JSON.stringify(post), modRevision: 0 };
+    for (const post of this.eachPost()) yield { key: keys.authorPost(post.author, post.id), value: JSON.stringify(post), modRevision: 0 };
+    yield* this.otherEntries();
+  }
+
+  eachAccount(): IterableIterator<Account> {
+    return this.#accounts.values();
+  }
+
+  /** Each follower's edges: followee → the revision the edge was last written at. */
+  eachEdgeList(): IterableIterator<[string, ReadonlyMap<string, number>]> {
+    return this.#following.entries();
+  }
+
+  /**
+   * Every post, in ascending id order (newest first), `author` set: so
+   * listPost of each builds every list and the timeline already in order,
+   * and endListing has nothing to sort.
+   */
+  *eachPost(): Generator<Post> {
+    // Copies, taken in one turn: a delete while the caller waits would shift the arrays under the loop.
+    const timeline = [...this.#timeline.posts];
+    const reblogs = [...this.#reblogPosts.values()].sort(byId);
+    let r = 0;
+    for (let i = timeline.length - 1; i >= 0; i--) {
+      const post = timeline[i]!;
+      while (r < reblogs.length && reblogs[r]!.id < post.id) yield reblogs[r++]!;
+      yield post;
     }
+    while (r < reblogs.length) yield reblogs[r++]!;
+  }
+
+  /** What the view holds besides accounts, edges and posts, as key-values for applyListed: sessions, post indexes, relations. */
+  *otherEntries(): Generator<ViewEntry> {
+    const keys = this.#keys;
     for (const [tokenHash, owner] of this.#sessions) {
       const { scopes, ...rest } = owner;
       const stored: StoredSession = { ...rest, leaseId: NO_LEASE, ...(scopes === undefined ? {} : { clientId: '', scopes }) };
@@ -127,14 +211,12 @@ export class View {
     yield* this.relations.entries(keys);
   }
 
-  /** Puts the posts applyListed appended in order. */
+  /** Puts what the listing appended in order. */
   endListing(): void {
-    for (const author of this.#unsorted) this.#posts.get(author)?.sort();
-    this.#unsorted.clear();
+    for (const list of this.#posts.values()) list.sort();
+    this.#timeline.endListing(this.#posts.values());
     this.indexes.endListing();
     this.#feeds.clear();
-    if (this.#timelineUnsorted) this.#timeline.sort(byIdDescending);
-    this.#timelineUnsorted = false;
   }
 
   applyEvent(event: WatchEvent): void {
@@ -158,6 +240,10 @@ export class View {
       }
       case 'following': {
         const { follower, followee } = key;
+        if (listing) {
+          this.listEdge(this.sharedName(follower), this.sharedName(followee), kv.modRevision);
+          return;
+        }
         const edges = this.#following.get(follower) ?? new Map<string, number>();
         const seen = edges.get(followee);
         if (seen !== undefined && seen >= kv.modRevision) return;
@@ -166,7 +252,7 @@ export class View {
           const followers = this.#followers.get(followee) ?? new Set<string>();
           if (followers.size === 0) this.#followers.set(followee, followers);
           // One string per account, not one per edge.
-          followers.add(this.#accounts.get(follower)?.username ?? follower);
+          followers.add(this.sharedName(follower));
           this.#feeds.delete(follower);
         }
         edges.set(followee, kv.modRevision);
@@ -174,28 +260,22 @@ export class View {
       }
       case 'posts-by': {
         const { author, postId } = key;
-        if (this.#postsById.has(postId)) return;
+        // A repeated event is skipped before its value is parsed (a listing has no repeats).
+        if (!listing && this.post(postId) !== undefined) return;
         const post = parsePost(kv.value);
         // Share one string per author instead of one per post.
-        post.author = this.#accounts.get(author)?.username ?? author;
+        post.author = this.sharedName(author);
+        if (listing) {
+          this.listPost(post);
+          return;
+        }
         const list = this.#posts.get(author) ?? new PostList();
         if (list.length === 0) this.#posts.set(author, list);
-        if (listing) {
-          list.append(post);
-          this.#unsorted.add(author);
-        } else {
-          list.insert(post);
-        }
-        this.#postsById.set(post.id, post);
-        if (!listing) this.#forgetFeedsOf(author);
+        list.insert(post);
+        this.#forgetFeedsOf(author);
         // The public timeline lists no reblogs.
-        if (post.reblogOf !== undefined) return;
-        if (listing) {
-          this.#timeline.push(post);
-          this.#timelineUnsorted = true;
-        } else {
-          this.#timelineInsert(post);
-        }
+        if (post.reblogOf === undefined) this.#timeline.insert(post);
+        else this.#reblogPosts.set(post.id, post);
         return;
       }
       case 'sessions': {
@@ -233,14 +313,12 @@ export class View {
       }
       case 'posts-by': {
         const { author, postId } = key;
-        if (!this.#postsById.delete(postId)) return;
+        if (!this.#timeline.remove(postId) && !this.#reblogPosts.delete(postId)) return;
         this.#forgetFeedsOf(author);
         const list = this.#posts.get(author);
         if (!list) return;
         list.remove(postId);
         if (list.length === 0) this.#posts.delete(author);
-        const at = countGreaterIds(this.#timeline, postId);
-        if (this.#timeline[at]?.id === postId) this.#timeline.splice(at, 1);
         return;
       }
       case 'sessions':
@@ -269,7 +347,7 @@ export class View {
   }
 
   post(id: string): Post | undefined {
-    return this.#postsById.get(id);
+    return this.#timeline.find(id) ?? this.#reblogPosts.get(id);
   }
 
   session(tokenHash: string): SessionOwner | undefined {
@@ -346,9 +424,9 @@ export class View {
 
   /** Everyone's posts, newest first, strictly after post id `page.after` (see #timeline). */
   timeline(page: PageRequest): Page<Post> {
-    const list = this.#timeline;
+    const list = this.#timeline.posts;
     // Newest first is walking the array backwards from the end, or from just before the cursor.
-    const end = page.after === undefined ? list.length : countGreaterIds(list, page.after);
+    const end = page.after === undefined ? list.length : this.#timeline.countGreater(page.after);
     const items: Post[] = [];
     for (let i = end - 1; i >= 0 && items.length < page.limit; i--) items.push(list[i]!);
     const more = end - items.length > 0;
@@ -361,32 +439,16 @@ export class View {
     if (followers) this.#feeds.forgetAmong(followers, (reader) => this.isFollowing(reader, author));
   }
 
-  /**
-   * A new post is the newest and goes at the end. One of the past (posts
-   * bulk-loaded with old times, replayed from a snapshot's revision on) is
-   * placed by binary search: a walk back from the end cost O(n) each, and
-   * replaying 200,000 of them took minutes.
-   */
-  #timelineInsert(post: Post): void {
-    const list = this.#timeline;
-    if (list.length === 0 || list[list.length - 1]!.id > post.id) list.push(post);
-    else list.splice(countGreaterIds(list, post.id), 0, post);
-  }
-
   /** Sizes, for logs and benchmarks. */
   stats(): { accounts: number; edges: number; posts: number; sessions: number } {
     let edges = 0;
     for (const followees of this.#following.values()) edges += followees.size;
-    return { accounts: this.#accounts.size, edges, posts: this.#postsById.size, sessions: this.#sessions.size };
+    return { accounts: this.#accounts.size, edges, posts: this.#timeline.length + this.#reblogPosts.size, sessions: this.#sessions.size };
   }
 }
 
 function byId(a: Post, b: Post): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-function byIdDescending(a: Post, b: Post): number {
-  return -byId(a, b);
 }
 
 /** In a list sorted by ascending id: how many posts have an id not greater than `id`, the index of the first after it. */
@@ -396,21 +458,6 @@ function countThrough(list: readonly Post[], id: string): number {
   while (low < high) {
     const mid = (low + high) >> 1;
     if (list[mid]!.id <= id) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-/**
- * In a list sorted by DEScending id: how many posts have an id greater
- * than `id`, which is also the index `id` sits at if present.
- */
-function countGreaterIds(list: readonly Post[], id: string): number {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (list[mid]!.id > id) low = mid + 1;
     else high = mid;
   }
   return low;
