@@ -7,7 +7,7 @@ import { type PostList, sortKey } from './post-list.js';
  * id's sortKey beside it: the public timeline, and the view's index of
  * posts by id (a binary search on the keys, about as fast as a Map lookup;
  * a Map of a million posts took a third of a snapshot load's CPU and
- * ~40 MB). Of the orders over all posts considered, this one is cheap for
+ * 20–40 MB of RSS). Of the orders over all posts considered, this one is cheap for
  * what the view does:
  * - a new post has (nearly always) the smallest id yet, so it lands at
  *   the end: an amortized O(1) push, or a binary search and a splice for

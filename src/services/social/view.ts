@@ -75,7 +75,9 @@ export class View {
    * Applies a key as listed (a put at its modRevision). A listing reads
    * slices in parallel, so an author's posts arrive in interleaved runs:
    * they are appended as they come and sorted once by endListing, which
-   * must be called before the view is read or fed events.
+   * must be called before the view is read or fed events. A listing shows
+   * each key once, and each key may be applied so only once: posts are
+   * not looked up first (see listPost).
    */
   applyListed(kv: ViewEntry): void {
     this.#put(kv, true);
