@@ -127,6 +127,48 @@ forEachEngine((engine) => {
     }
   });
 
+  it('logs a listing page that was slow or failed, and retries the one that failed', async () => {
+    const { kv, keys, close, auth } = await setup();
+    const writer = new SocialService({ kv, keys });
+    try {
+      for (const name of ['ann', 'ben', 'cat']) await auth.signUp(name, 'correct horse');
+      await writer.trustedActor('ann').follow('ben');
+      await writer.trustedActor('ben').post('listed');
+      // The second range of the listing takes over a second; the third fails once.
+      let ranges = 0;
+      const flaky = new Proxy(kv, {
+        get(target, property) {
+          const value = Reflect.get(target, property, target);
+          if (property !== 'range') return typeof value === 'function' ? value.bind(target) : value;
+          return async (options: Parameters<typeof kv.range>[0]) => {
+            ranges++;
+            if (ranges === 2) await sleep(1_100);
+            if (ranges === 3) throw new DomainError('unavailable', 'The store is unavailable; please try again.');
+            return target.range(options);
+          };
+        },
+      });
+      const logged: { message: string; fields?: Record<string, unknown> }[] = [];
+      const model = await ReadModel.start({ kv: flaky, keys, log: (message, fields) => logged.push({ message, fields }) });
+      try {
+        const slow = logged.filter((entry) => entry.message === 'listing page was slow');
+        assert.equal(slow.length, 1);
+        assert.equal(slow[0]!.fields!.attempt, 1);
+        assert.ok((slow[0]!.fields!.ms as number) >= 1_000);
+        assert.equal(typeof slow[0]!.fields!.prefix, 'string');
+        const failed = logged.filter((entry) => entry.message === 'listing page failed');
+        assert.equal(failed.length, 1);
+        assert.match(failed[0]!.fields!.error as string, /unavailable/);
+        // The failed page was read again: the view is whole.
+        assert.deepEqual(await new SocialService({ kv, keys, readModel: model }).getProfile('ben'), await writer.getProfile('ben'));
+      } finally {
+        await model.close();
+      }
+    } finally {
+      await close();
+    }
+  });
+
   it('lists again when its watch history is compacted away, and stays correct', async () => {
     const { kv, keys, close, auth, compact } = await setup();
     const writer = new SocialService({ kv, keys });

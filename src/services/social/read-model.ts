@@ -57,6 +57,8 @@ const LISTED: readonly Family[] = [
 
 /** Store reads a listing has in flight at once, however its slices nest. */
 const LISTING_PARALLELISM = 8;
+/** A listing page slower than this is logged with its prefix, attempt and time. */
+const SLOW_PAGE_MS = 1_000;
 /** A listing read spans up to a whole prefix (see #list), which on a big etcd takes seconds. */
 const LISTING_TIMEOUT_MS = 30_000;
 
@@ -378,13 +380,13 @@ export class ReadModel {
 
   /** Pages through the keys under `prefix` after `after` into the view. */
   async #listPages(view: View, prefix: string, after: string): Promise<void> {
-    const retrying = { range: (options: RangeOptions) => this.#retry(() => this.#kv.range(options)) };
+    const retrying = { range: (options: RangeOptions) => this.#retry(() => this.#kv.range(options), { prefix, after: options.after }) };
     const pages = scanPages(retrying, { prefix, after, pageSize: this.#pageSize, timeoutMs: LISTING_TIMEOUT_MS, prefetch: true });
     for await (const page of pages) for (const item of page.items) view.applyListed(item);
   }
 
   #read(prefix: string, after: string | undefined): Promise<RangeResult> {
-    return this.#retry(() => this.#kv.range({ prefix, after, limit: this.#pageSize, timeoutMs: LISTING_TIMEOUT_MS }));
+    return this.#retry(() => this.#kv.range({ prefix, after, limit: this.#pageSize, timeoutMs: LISTING_TIMEOUT_MS }), { prefix, after });
   }
 
   /**
@@ -392,14 +394,37 @@ export class ReadModel {
    * a store that may be busy, and one timeout should cost one more read,
    * not a fresh start of the whole listing.
    */
-  async #retry<T>(read: () => Promise<T>): Promise<T> {
+  async #retry<T>(read: () => Promise<T>, what: Record<string, unknown>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#listingSlot(read);
+        return await this.#listingSlot(() => this.#timed(read, what, attempt));
       } catch (error) {
         if (attempt >= 5 || this.#closed) throw error;
         await sleep(100 * 2 ** attempt);
       }
+    }
+  }
+
+  /**
+   * A listing page normally answers in milliseconds; one that took a
+   * second or failed is logged, so a start that is late says which read
+   * made it so (docs/performance.md, "A listing page that waits out its
+   * deadline"). Timed once it has its slot, not while it waits for one.
+   */
+  async #timed<T>(read: () => Promise<T>, what: Record<string, unknown>, attempt: number): Promise<T> {
+    const started = performance.now();
+    const slow = (error?: Error) => {
+      const ms = Math.round(performance.now() - started);
+      if (ms >= SLOW_PAGE_MS || error)
+        this.#log(error ? 'listing page failed' : 'listing page was slow', { ...what, attempt, ms, error: error?.message });
+    };
+    try {
+      const result = await read();
+      slow();
+      return result;
+    } catch (error) {
+      slow(error as Error);
+      throw error;
     }
   }
 
