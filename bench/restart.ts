@@ -55,6 +55,8 @@ async function measure(mode: string, endpoints: string[], dir: string): Promise<
     if (message === 'loaded the view snapshot') fields.loadMs = f?.loadMs;
     if (message === 'saved the view snapshot') Object.assign(fields, { saveMs: f?.ms, bytes: f?.bytes, entries: f?.entries });
     if (message.startsWith('view snapshot not used') || message.startsWith('watch')) fields.note = `${message} ${JSON.stringify(f)}`;
+    // Every line on stderr: the parent shows a start's slow or failed pages (read-model.ts #timed).
+    process.stderr.write(`${message} ${f ? JSON.stringify(f) : ''}\n`);
   };
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
       const args = [process.argv[1]!, '--measure', mode, '--endpoints', etcd.endpoints.join(','), '--dir', snapshotDir];
       const result = spawnSync(process.execPath, args, { encoding: 'utf8' });
       if (result.status !== 0) throw new Error(`${mode} run failed: ${result.stderr}`);
+      for (const line of result.stderr.split('\n')) if (line.startsWith('listing page')) console.log(`  ${line}`);
       const line = result.stdout.trim().split('\n').at(-1)!;
       console.log(`${mode.padEnd(9)} (load before ${load()}): ${line}`);
     };
