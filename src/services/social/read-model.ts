@@ -61,6 +61,15 @@ const LISTING_PARALLELISM = 8;
 const SLOW_PAGE_MS = 1_000;
 /** A listing read spans up to a whole prefix (see #list), which on a big etcd takes seconds. */
 const LISTING_TIMEOUT_MS = 30_000;
+/**
+ * A page's first try gets less: now and then a page's call is never
+ * answered and waits out its whole deadline, several at once, with either
+ * Range decoder (docs/performance.md, "A listing page that waits out its
+ * deadline"). A page that is merely slow gets the full deadline on its
+ * next try.
+ */
+const FIRST_TRY_MS = 8_000;
+const pageDeadline = (attempt: number) => (attempt === 1 ? FIRST_TRY_MS : LISTING_TIMEOUT_MS);
 
 interface Waiter {
   revision: number;
@@ -380,13 +389,19 @@ export class ReadModel {
 
   /** Pages through the keys under `prefix` after `after` into the view. */
   async #listPages(view: View, prefix: string, after: string): Promise<void> {
-    const retrying = { range: (options: RangeOptions) => this.#retry(() => this.#kv.range(options), { prefix, after: options.after }) };
-    const pages = scanPages(retrying, { prefix, after, pageSize: this.#pageSize, timeoutMs: LISTING_TIMEOUT_MS, prefetch: true });
+    const retrying = {
+      range: (options: RangeOptions) =>
+        this.#retry((attempt) => this.#kv.range({ ...options, timeoutMs: pageDeadline(attempt) }), { prefix, after: options.after }),
+    };
+    const pages = scanPages(retrying, { prefix, after, pageSize: this.#pageSize, prefetch: true });
     for await (const page of pages) for (const item of page.items) view.applyListed(item);
   }
 
   #read(prefix: string, after: string | undefined): Promise<RangeResult> {
-    return this.#retry(() => this.#kv.range({ prefix, after, limit: this.#pageSize, timeoutMs: LISTING_TIMEOUT_MS }), { prefix, after });
+    return this.#retry((attempt) => this.#kv.range({ prefix, after, limit: this.#pageSize, timeoutMs: pageDeadline(attempt) }), {
+      prefix,
+      after,
+    });
   }
 
   /**
@@ -394,10 +409,10 @@ export class ReadModel {
    * a store that may be busy, and one timeout should cost one more read,
    * not a fresh start of the whole listing.
    */
-  async #retry<T>(read: () => Promise<T>, what: Record<string, unknown>): Promise<T> {
+  async #retry<T>(read: (attempt: number) => Promise<T>, what: Record<string, unknown>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#listingSlot(() => this.#timed(read, what, attempt));
+        return await this.#listingSlot(() => this.#timed(() => read(attempt), what, attempt));
       } catch (error) {
         if (attempt >= 5 || this.#closed) throw error;
         await sleep(100 * 2 ** attempt);
