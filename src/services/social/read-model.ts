@@ -389,30 +389,23 @@ export class ReadModel {
 
   /** Pages through the keys under `prefix` after `after` into the view. */
   async #listPages(view: View, prefix: string, after: string): Promise<void> {
-    const retrying = {
-      range: (options: RangeOptions) =>
-        this.#retry((attempt) => this.#kv.range({ ...options, timeoutMs: pageDeadline(attempt) }), { prefix, after: options.after }),
-    };
-    const pages = scanPages(retrying, { prefix, after, pageSize: this.#pageSize, prefetch: true });
+    const pages = scanPages({ range: (options) => this.#readPage(options) }, { prefix, after, pageSize: this.#pageSize, prefetch: true });
     for await (const page of pages) for (const item of page.items) view.applyListed(item);
   }
 
   #read(prefix: string, after: string | undefined): Promise<RangeResult> {
-    return this.#retry((attempt) => this.#kv.range({ prefix, after, limit: this.#pageSize, timeoutMs: pageDeadline(attempt) }), {
-      prefix,
-      after,
-    });
+    return this.#readPage({ prefix, after, limit: this.#pageSize });
   }
 
   /**
-   * Repeats a read that failed: a listing makes thousands of them against
-   * a store that may be busy, and one timeout should cost one more read,
-   * not a fresh start of the whole listing.
+   * Reads one listing page, repeating it if it fails: a listing makes
+   * thousands of reads against a store that may be busy, and one timeout
+   * should cost one more read, not a fresh start of the whole listing.
    */
-  async #retry<T>(read: (attempt: number) => Promise<T>, what: Record<string, unknown>): Promise<T> {
+  async #readPage(options: RangeOptions): Promise<RangeResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#listingSlot(() => this.#timed(() => read(attempt), what, attempt));
+        return await this.#listingSlot(() => this.#timedRead({ ...options, timeoutMs: pageDeadline(attempt) }, attempt));
       } catch (error) {
         if (attempt >= 5 || this.#closed) throw error;
         await sleep(100 * 2 ** attempt);
@@ -426,19 +419,20 @@ export class ReadModel {
    * made it so (docs/performance.md, "A listing page that waits out its
    * deadline"). Timed once it has its slot, not while it waits for one.
    */
-  async #timed<T>(read: () => Promise<T>, what: Record<string, unknown>, attempt: number): Promise<T> {
+  async #timedRead(options: RangeOptions, attempt: number): Promise<RangeResult> {
     const started = performance.now();
-    const slow = (error?: Error) => {
+    const logIfSlow = (error?: Error) => {
       const ms = Math.round(performance.now() - started);
-      if (ms >= SLOW_PAGE_MS || error)
-        this.#log(error ? 'listing page failed' : 'listing page was slow', { ...what, attempt, ms, error: error?.message });
+      if (ms < SLOW_PAGE_MS && !error) return;
+      const fields = { prefix: options.prefix, after: options.after, attempt, ms, error: error?.message };
+      this.#log(error ? 'listing page failed' : 'listing page was slow', fields);
     };
     try {
-      const result = await read();
-      slow();
+      const result = await this.#kv.range(options);
+      logIfSlow();
       return result;
     } catch (error) {
-      slow(error as Error);
+      logIfSlow(error as Error);
       throw error;
     }
   }
